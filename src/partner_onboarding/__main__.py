@@ -1,0 +1,7 @@
+"""``python -m partner_onboarding`` runs the command line."""
+
+import sys
+
+from partner_onboarding.cli import main
+
+sys.exit(main())

@@ -1,0 +1,243 @@
+"""Field-level normalisation and checks shared by the value objects.
+
+Each normaliser takes the raw text a user gives and returns either the canonical form the library
+keeps or a :class:`Rejected` with the reason. They are pure and cached: the same email, phone or EIN
+seen again (as in bulk loads) costs a dictionary look-up.
+
+The heavy lifting is done by the libraries made for each job: ``email-validator``, ``phonenumbers``,
+``python-stdnum`` and ``pycountry``. Nothing here re-implements them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import urllib.parse
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+import attrs
+import email_validator
+import phonenumbers
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.us import ein as stdnum_ein
+
+from partner_onboarding.errors import Problem, ValidationError
+
+__all__ = [
+    "Problems",
+    "Rejected",
+    "as_ein",
+    "as_email",
+    "as_optional_phone",
+    "as_optional_url",
+    "as_phone",
+    "as_state",
+    "as_zip",
+    "check_aware",
+    "lenient",
+    "mask_ein",
+    "mask_phone",
+    "normalize_ein",
+    "normalize_email",
+    "normalize_phone",
+    "normalize_state",
+    "normalize_url",
+    "normalize_zip",
+]
+
+T = TypeVar("T")
+S = TypeVar("S", str, str | None)
+
+
+@attrs.frozen
+class Rejected:
+    """Why a raw value could not be normalised."""
+
+    reason: str
+
+
+Normalizer = Callable[[str], "str | Rejected"]
+
+
+@functools.lru_cache(maxsize=16384)
+def normalize_email(text: str) -> str | Rejected:
+    """An email address in its normalised form (IDNA domain, lower-cased domain), or why not."""
+    try:
+        valid = email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        return Rejected(f"not a valid email address ({error})")
+    return valid.normalized
+
+
+@functools.lru_cache(maxsize=16384)
+def normalize_phone(text: str) -> str | Rejected:
+    """A phone number in E.164 (US unless it carries a country code), or why not."""
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return Rejected("not a phone number")
+    if not phonenumbers.is_valid_number(number):
+        return Rejected("not a valid phone number for its region")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@functools.lru_cache(maxsize=16384)
+def normalize_ein(text: str) -> str | Rejected:
+    """A US Employer Identification Number as ``NN-NNNNNNN``, or why not."""
+    try:
+        compact = stdnum_ein.validate(text)
+    except StdnumError:
+        return Rejected("not a valid EIN (nine digits with a known IRS campus prefix)")
+    return str(stdnum_ein.format(compact))
+
+
+_ZIP: Final = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
+
+
+def normalize_zip(text: str) -> str | Rejected:
+    """A ZIP code (``12345``) or ZIP+4 (``12345-6789``; ``123456789`` is accepted), or why not."""
+    text = text.strip()
+    if len(text) == 9 and text.isascii() and text.isdigit():
+        text = f"{text[:5]}-{text[5:]}"
+    if _ZIP.fullmatch(text):
+        return text
+    return Rejected("not a ZIP code (12345) or ZIP+4 (12345-6789)")
+
+
+@functools.cache
+def _us_states() -> frozenset[str]:
+    import pycountry  # noqa: PLC0415  (its data loads only when a state is first checked)
+
+    return frozenset(
+        sub.code.removeprefix("US-") for sub in pycountry.subdivisions if sub.country_code == "US"
+    )
+
+
+def normalize_state(text: str) -> str | Rejected:
+    """A US state, district or territory code of ISO 3166-2:US (``CA``, ``PR``), or why not."""
+    code = text.strip().upper().removeprefix("US-")
+    if code in _us_states():
+        return code
+    return Rejected("not a US state, district or territory code (ISO 3166-2:US, e.g. 'CA')")
+
+
+def normalize_url(text: str) -> str | Rejected:
+    """An absolute ``http``/``https`` URL whose host has a dot, or why not."""
+    text = text.strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:
+        return Rejected("not a URL")
+    if parts.scheme not in {"http", "https"} or "." not in host.strip("."):
+        return Rejected("not an absolute http(s) URL with a domain name")
+    return text
+
+
+def lenient(value: S, normalize: Normalizer) -> S:
+    """The normalised form of ``value`` when it has one, else ``value`` untouched.
+
+    The attrs converters below use it so that construction never stops at the first bad field: the
+    class's own check then reports every problem at once.
+    """
+    if isinstance(value, str):
+        result = normalize(value)
+        if not isinstance(result, Rejected):
+            return result
+    return value
+
+
+# Named converters, as attrs (and its mypy plugin) want them.
+def as_email(value: str) -> str:
+    return lenient(value, normalize_email)
+
+
+def as_phone(value: str) -> str:
+    return lenient(value, normalize_phone)
+
+
+def as_optional_phone(value: str | None) -> str | None:
+    return lenient(value, normalize_phone)
+
+
+def as_ein(value: str) -> str:
+    return lenient(value, normalize_ein)
+
+
+def as_state(value: str) -> str:
+    return lenient(value, normalize_state)
+
+
+def as_zip(value: str) -> str:
+    return lenient(value, normalize_zip)
+
+
+def as_optional_url(value: str | None) -> str | None:
+    return lenient(value, normalize_url)
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number for display in a repr: country code and last two digits only."""
+    if phone is None:
+        return "None"
+    return repr(phone[:2] + "*" * (len(phone) - 4) + phone[-2:])
+
+
+def mask_ein(ein: str) -> str:
+    """An EIN for display in a repr: the last four digits only."""
+    return repr("**-***" + ein[-4:])
+
+
+class Problems:
+    """Collects problems while a value checks itself, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, path: str, reason: str) -> None:
+        self.items.append(Problem(path, reason))
+
+    def text(
+        self,
+        path: str,
+        value: object,
+        *,
+        normalize: Normalizer | None = None,
+        max_length: int = 500,
+    ) -> None:
+        """``value`` must be non-blank text (of at most ``max_length``), normalised if it can be."""
+        if not isinstance(value, str):
+            self.add(path, "must be a string")
+        elif not value.strip():
+            self.add(path, "must not be blank")
+        elif len(value) > max_length:
+            self.add(path, f"must be at most {max_length} characters")
+        elif normalize is not None:
+            result = normalize(value)
+            if isinstance(result, Rejected):
+                self.add(path, result.reason)
+
+    def instance(self, path: str, value: object, kind: type[T]) -> bool:
+        if isinstance(value, kind):
+            return True
+        self.add(path, f"must be {_article(kind.__name__)} {kind.__name__}")
+        return False
+
+    def aware(self, path: str, value: object) -> None:
+        if self.instance(path, value, dt.datetime) and not check_aware(value):  # type: ignore[arg-type]
+            self.add(path, "must be time-zone aware")
+
+    def raise_if_any(self, what: str) -> None:
+        if self.items:
+            raise ValidationError(self.items, what=what)
+
+
+def check_aware(value: dt.datetime) -> bool:
+    """Whether a datetime names one instant (has a time zone that gives an offset)."""
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

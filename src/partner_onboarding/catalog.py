@@ -1,0 +1,355 @@
+"""What exists: partner roles, service categories, markets, and the legacy structure.
+
+The catalog is data. :data:`DEFAULT_CATALOG` holds the current structure of the Partner Center (US)
+— two first categories, seven secondary categories, three partner roles — and the three legacy
+categories discontinued by the 2024 upgrade, each mapped onto the current role that takes over its
+role switch.
+
+Look-ups accept a category's stable code, its canonical name, or any known spelling of it: case,
+spacing, ``-`` and ``_`` do not matter, and the source's own misspellings ("Seller affiliate
+Management", "Creator mathmaking") are registered aliases.
+
+>>> category = DEFAULT_CATALOG.category("Creator mathmaking")
+>>> category.name
+'Creator Matchmaking'
+>>> category.role.label
+'Seller Service - Creator Matchmaking'
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Final
+
+import attrs
+
+from partner_onboarding.errors import Problem, UnknownCategory, ValidationError
+
+__all__ = [
+    "CATEGORY_INFO_FIELDS",
+    "DEFAULT_CATALOG",
+    "DEFAULT_REQUIRED_FIELDS",
+    "Catalog",
+    "Category",
+    "FirstCategory",
+    "Market",
+    "PartnerRole",
+    "normalize_name",
+]
+
+
+class PartnerRole(enum.Enum):
+    """The partner roles of the Partner Center; values are stable identifiers stored in JSON."""
+
+    CREATOR_SERVICE_PARTNER = "creator_service_partner"
+    SELLER_SERVICE_PARTNER = "seller_service_partner"
+    SELLER_SERVICE_CREATOR_MATCHMAKING = "seller_service_creator_matchmaking"
+
+    @property
+    def label(self) -> str:
+        """The role's name as the Partner Center displays it."""
+        return _ROLE_LABELS[self]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+_ROLE_LABELS: Final = {
+    PartnerRole.CREATOR_SERVICE_PARTNER: "Creator Service Partner",
+    PartnerRole.SELLER_SERVICE_PARTNER: "Seller Service Partner",
+    PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING: "Seller Service - Creator Matchmaking",
+}
+
+
+class FirstCategory(enum.Enum):
+    """The first (top-level) service categories."""
+
+    CREATOR_SERVICE = "creator_service"
+    SELLER_SERVICE = "seller_service"
+
+    @property
+    def label(self) -> str:
+        """The first category's name as the Partner Center displays it."""
+        return "Creator Service" if self is FirstCategory.CREATOR_SERVICE else "Seller Service"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+#: The fields of category information that a category may require (see :class:`CategoryInfo`).
+CATEGORY_INFO_FIELDS: Final = frozenset(
+    {"service_description", "markets_served", "team_size", "reference_links"}
+)
+
+#: What a category requires unless its catalog entry says otherwise (reference links are optional).
+DEFAULT_REQUIRED_FIELDS: Final = frozenset({"service_description", "markets_served", "team_size"})
+
+
+@functools.cache
+def _iso_3166_alpha_2() -> frozenset[str]:
+    import pycountry  # noqa: PLC0415  (its data loads only when a market is first validated)
+
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
+    if code not in _iso_3166_alpha_2():
+        raise ValidationError.single(
+            "", f"{code!r} is not an ISO 3166-1 alpha-2 country code", what="market"
+        )
+
+
+@attrs.frozen(order=True)
+class Market:
+    """A target market, named by its ISO 3166-1 alpha-2 code (``Market("US")``).
+
+    ``Market.US`` is the default market of a US local agency.
+    """
+
+    code: str = attrs.field(validator=_check_market_code)
+
+    US: ClassVar[Market]
+
+    @classmethod
+    def parse(cls, text: str) -> Market:
+        """A market from its code in any case, surrounding spaces ignored (``" us"`` → US)."""
+        if not isinstance(text, str):
+            raise ValidationError.single("", "must be a string", what="market")
+        return cls(text.strip().upper())
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __repr__(self) -> str:
+        return f"Market({self.code!r})"
+
+
+Market.US = Market("US")
+
+
+def normalize_name(name: str) -> str:
+    """The look-up key of a name or code: case-folded, ``-``/``_`` as spaces, spaces folded.
+
+    >>> normalize_name("  Seller_affiliate-Management ")
+    'seller affiliate management'
+    """
+    return " ".join(_SEPARATORS.sub(" ", name).casefold().split())
+
+
+_SEPARATORS: Final = re.compile(r"[-_]+")
+
+
+def _as_frozenset(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+@attrs.frozen(kw_only=True)
+class Category:
+    """A secondary service category: what a partner applies for.
+
+    ``role`` is the partner role the category belongs to. For a legacy category it is the current
+    role that the category maps onto (the role switch reads the latest structure).
+    """
+
+    code: str
+    name: str
+    first_category: FirstCategory
+    role: PartnerRole
+    aliases: frozenset[str] = attrs.field(default=frozenset(), converter=_as_frozenset)
+    required_fields: frozenset[str] = attrs.field(
+        default=DEFAULT_REQUIRED_FIELDS, converter=_as_frozenset
+    )
+    legacy: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.code):
+            problems.append(Problem("code", "must be lower-case letters, digits and '_'"))
+        if not self.name.strip():
+            problems.append(Problem("name", "must not be empty"))
+        unknown = self.required_fields - CATEGORY_INFO_FIELDS
+        if unknown:
+            problems.append(
+                Problem("required_fields", f"unknown category information fields {sorted(unknown)}")
+            )
+        if problems:
+            raise ValidationError(problems, what="category")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _as_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
+    return tuple(categories)
+
+
+@attrs.frozen
+class Catalog:
+    """An immutable set of categories with forgiving look-up by code, name or alias."""
+
+    _categories: tuple[Category, ...] = attrs.field(converter=_as_categories)
+    _index: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        index: dict[str, Category] = {}
+        problems = []
+        for position, category in enumerate(self._categories):
+            for spelling in (category.code, category.name, *sorted(category.aliases)):
+                key = normalize_name(spelling)
+                holder = index.setdefault(key, category)
+                if holder.code != category.code:
+                    problems.append(
+                        Problem(
+                            f"categories[{position}]",
+                            f"{spelling!r} already names category {holder.code!r}",
+                        )
+                    )
+        if problems:
+            raise ValidationError(problems, what="catalog")
+        object.__setattr__(self, "_index", index)
+
+    def category(self, name: str | Category) -> Category:
+        """The category known by ``name`` (code, canonical name or alias, forgivingly spelled).
+
+        Raises :class:`UnknownCategory`, with the closest known names, when nothing matches.
+        """
+        if isinstance(name, Category):
+            known = self._index.get(normalize_name(name.code))
+            if known == name:
+                return known
+            raise UnknownCategory(name.code, self._suggest(name.code))
+        if not isinstance(name, str):
+            raise UnknownCategory(repr(name))
+        found = self._index.get(normalize_name(name))
+        if found is None:
+            raise UnknownCategory(name, self._suggest(name))
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, Category):
+            return self._index.get(normalize_name(name.code)) == name
+        return isinstance(name, str) and normalize_name(name) in self._index
+
+    def categories(
+        self,
+        *,
+        role: PartnerRole | None = None,
+        first_category: FirstCategory | None = None,
+        include_legacy: bool = False,
+    ) -> tuple[Category, ...]:
+        """The current categories (and legacy ones if asked), filtered by role or first category."""
+        return tuple(
+            category
+            for category in self._categories
+            if (include_legacy or not category.legacy)
+            and (role is None or category.role is role)
+            and (first_category is None or category.first_category is first_category)
+        )
+
+    def legacy(self) -> tuple[Category, ...]:
+        """The discontinued categories of the previous structure."""
+        return tuple(category for category in self._categories if category.legacy)
+
+    def roles(self) -> tuple[PartnerRole, ...]:
+        """The partner roles that the current categories belong to, in catalog order."""
+        return tuple(dict.fromkeys(c.role for c in self._categories if not c.legacy))
+
+    def current_role(self, name: str | Category) -> PartnerRole:
+        """The current role a category maps onto (legacy categories through their mapping)."""
+        return self.category(name).role
+
+    def __iter__(self) -> Iterator[Category]:
+        """Every category: the current ones, then the legacy ones, in catalog order."""
+        return iter(sorted(self._categories, key=lambda c: c.legacy))
+
+    def __len__(self) -> int:
+        return len(self._categories)
+
+    def _suggest(self, name: str) -> list[str]:
+        key = normalize_name(name)
+        by_key = {normalize_name(c.name): c.name for c in self._categories}
+        by_key.update({k: c.name for k, c in self._index.items()})
+        close = difflib.get_close_matches(key, by_key, n=6, cutoff=0.6)
+        return list(dict.fromkeys(by_key[k] for k in close))[:3]
+
+
+_SELLER = FirstCategory.SELLER_SERVICE
+
+#: The Partner Center (US) catalog: the current structure and the legacy categories.
+DEFAULT_CATALOG: Final = Catalog(
+    [
+        Category(
+            code="creator_management",
+            name="Creator Management",
+            first_category=FirstCategory.CREATOR_SERVICE,
+            role=PartnerRole.CREATOR_SERVICE_PARTNER,
+        ),
+        Category(
+            code="shop_management",
+            name="Shop Management",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+        ),
+        Category(
+            code="live_management",
+            name="LIVE Management",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+        ),
+        Category(
+            code="short_video_management",
+            name="Short Video Management",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+        ),
+        Category(
+            code="seller_affiliate_management",
+            name="Seller Affiliate Management",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            aliases={"Seller affiliate Management", "Affiliate Management"},
+        ),
+        Category(
+            code="shop_registration",
+            name="Shop Registration",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            # Registering shops is an administrative service: no team or case studies asked.
+            required_fields={"service_description", "markets_served"},
+        ),
+        Category(
+            code="creator_matchmaking",
+            name="Creator Matchmaking",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING,
+            aliases={"Creator mathmaking", "Creator Match-making"},
+        ),
+        # The previous structure. Each was a seller-facing service, so the role switch maps it onto
+        # the Seller Service Partner role of the current structure.
+        Category(
+            code="mass_recruiting",
+            name="Mass Recruiting",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            legacy=True,
+        ),
+        Category(
+            code="mass_tutoring",
+            name="Mass Tutoring",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            legacy=True,
+        ),
+        Category(
+            code="paid_media",
+            name="Paid Media",
+            first_category=_SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            legacy=True,
+        ),
+    ]
+)

@@ -1,0 +1,352 @@
+"""Hypothesis strategies for every public value, for this project's tests and for yours.
+
+Importing :mod:`partner_onboarding` never imports Hypothesis; this module does, so it needs
+``hypothesis`` installed (the ``test`` extra).
+
+>>> from hypothesis import given
+>>> from partner_onboarding import testing
+>>> @given(testing.entities())
+... def test_entity_is_us(entity):
+...     assert entity.country.code == "US"
+>>> test_entity_is_us()
+
+Every strategy draws valid values unless its name says otherwise (``invalid_emails()``, …).
+Accounts are drawn with a cheap password hash so that property tests stay fast; the hash still
+verifies :data:`KNOWN_PASSWORD`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import string
+import zoneinfo
+from typing import Final
+
+from hypothesis import strategies as st
+
+from partner_onboarding._fields import Rejected, _us_states, normalize_ein
+from partner_onboarding.catalog import (
+    CATEGORY_INFO_FIELDS,
+    DEFAULT_CATALOG,
+    Category,
+    Market,
+    normalize_name,
+)
+from partner_onboarding.model import (
+    Account,
+    Address,
+    CategoryInfo,
+    ContactPerson,
+    DocumentRef,
+    Entity,
+    PasswordHash,
+)
+
+__all__ = [
+    "KNOWN_PASSWORD",
+    "ZONES",
+    "accounts",
+    "addresses",
+    "aware_datetimes",
+    "categories",
+    "category_infos",
+    "category_spellings",
+    "contact_people",
+    "documents",
+    "eins",
+    "emails",
+    "entities",
+    "invalid_eins",
+    "invalid_emails",
+    "invalid_passwords",
+    "invalid_phones",
+    "invalid_zip_codes",
+    "markets",
+    "password_hashes",
+    "passwords",
+    "phones",
+    "states",
+    "zip_codes",
+]
+
+#: The password every drawn :class:`Account` verifies.
+KNOWN_PASSWORD: Final = "Partner#2024"  # noqa: S105  (a test fixture, published on purpose)
+
+#: Zones used to draw instants: the market's, UTC, and zones on both sides of it.
+ZONES: Final = tuple(
+    zoneinfo.ZoneInfo(name)
+    for name in ("America/Los_Angeles", "America/New_York", "UTC", "Asia/Shanghai", "Asia/Kolkata")
+)
+
+_LOWER_DIGITS: Final = string.ascii_lowercase + string.digits
+_SPECIALS: Final = "!#$%&*+-.:;<=>?@^_~"
+
+
+def aware_datetimes(
+    *,
+    min_value: dt.datetime = dt.datetime(2020, 1, 1),  # noqa: DTZ001  (Hypothesis bounds are naive)
+    max_value: dt.datetime = dt.datetime(2030, 12, 31),  # noqa: DTZ001
+) -> st.SearchStrategy[dt.datetime]:
+    """Time-zone aware instants (microsecond precision) in several zones, DST folds included."""
+    return st.datetimes(
+        min_value=min_value,
+        max_value=max_value,
+        timezones=st.sampled_from(ZONES),
+        allow_imaginary=False,
+    )
+
+
+def markets() -> st.SearchStrategy[Market]:
+    """Markets, mostly the US."""
+    return st.one_of(
+        st.just(Market.US), st.sampled_from(["GB", "CA", "MX", "DE", "JP", "SG"]).map(Market)
+    )
+
+
+def categories(*, include_legacy: bool = True) -> st.SearchStrategy[Category]:
+    """Categories of the default catalog."""
+    return st.sampled_from(DEFAULT_CATALOG.categories(include_legacy=include_legacy))
+
+
+def category_spellings(category: Category) -> st.SearchStrategy[str]:
+    """Ways a user may spell ``category``: code, name or alias in odd case, with odd separators."""
+    spellings = sorted({category.code, category.name, *category.aliases})
+
+    def respell(text: str, case: str, separator: str, pad: str) -> str:
+        words = normalize_name(text).split(" ")
+        cased = [getattr(word, case)() for word in words]
+        return pad + separator.join(cased) + pad
+
+    return st.builds(
+        respell,
+        st.sampled_from(spellings),
+        st.sampled_from(["lower", "upper", "title", "capitalize"]),
+        st.sampled_from([" ", "_", "-", "  ", " - ", "__"]),
+        st.sampled_from(["", " ", "\t"]),
+    )
+
+
+def emails() -> st.SearchStrategy[str]:
+    """Deliverable-looking email addresses (already in normal form)."""
+    local = st.text(_LOWER_DIGITS, min_size=1, max_size=12)
+    label = st.text(string.ascii_lowercase, min_size=2, max_size=10)
+    return st.builds(
+        "{}{}{}@{}.{}".format,
+        local,
+        st.sampled_from(["", ".", "+", "_"]),
+        local,
+        label,
+        st.sampled_from(["com", "org", "net", "io", "us", "shop"]),
+    ).map(lambda text: text.replace(".@", "@"))
+
+
+def invalid_emails() -> st.SearchStrategy[str]:
+    """Text that is not a valid email address."""
+    return st.one_of(
+        st.sampled_from(
+            [
+                "",
+                " ",
+                "plain",
+                "@example.com",
+                "ops@",
+                "ops@localhost",
+                "a@@b.com",
+                "a b@c.com",
+                "ops@example..com",
+                ".ops@example.com",
+                "ops@-example.com",
+                "ops@example.com.",
+            ]
+        ),
+        st.text(_LOWER_DIGITS, min_size=1, max_size=20),  # no @ at all
+    )
+
+
+def phones() -> st.SearchStrategy[str]:
+    """Valid US phone numbers, in the varied ways people type them."""
+    area = st.sampled_from([201, 212, 213, 305, 312, 415, 512, 617, 702, 818])
+    exchange = st.integers(200, 999)
+    line = st.integers(0, 9999)
+    style = st.sampled_from(
+        ["+1{a}{x}{n:04d}", "({a}) {x}-{n:04d}", "{a}-{x}-{n:04d}", "+1 {a} {x} {n:04d}"]
+    )
+    return st.builds(lambda s, a, x, n: s.format(a=a, x=x, n=n), style, area, exchange, line)
+
+
+def invalid_phones() -> st.SearchStrategy[str]:
+    """Text that is not a valid phone number."""
+    return st.one_of(
+        st.sampled_from(["", "123", "phone", "+1 000 000 0000", "+999 12", "555-0123"]),
+        st.text(string.ascii_letters, min_size=1, max_size=10),
+    )
+
+
+@functools.cache
+def _ein_prefixes() -> tuple[int, ...]:
+    return tuple(
+        prefix
+        for prefix in range(100)
+        if not isinstance(normalize_ein(f"{prefix:02d}0000001"), Rejected)
+    )
+
+
+def eins() -> st.SearchStrategy[str]:
+    """Valid EINs (known IRS campus prefixes), with or without the dash."""
+    return st.builds(
+        lambda prefix, serial, dash: f"{prefix:02d}{'-' if dash else ''}{serial:07d}",
+        st.sampled_from(_ein_prefixes()),
+        st.integers(0, 9_999_999),
+        st.booleans(),
+    )
+
+
+def invalid_eins() -> st.SearchStrategy[str]:
+    """Text that is not a valid EIN: wrong length, letters, or a prefix no campus assigns."""
+    unassigned = sorted(set(range(100)) - set(_ein_prefixes()))
+    return st.one_of(
+        st.builds(
+            lambda p, s: f"{p:02d}-{s:07d}", st.sampled_from(unassigned), st.integers(0, 9_999_999)
+        ),
+        st.sampled_from(["", "12-345678", "1234567890", "AB-CDEFGHI", "12_3456789"]),
+    )
+
+
+def zip_codes() -> st.SearchStrategy[str]:
+    """ZIP (12345) and ZIP+4 (12345-6789) codes."""
+    five = st.text(string.digits, min_size=5, max_size=5)
+    four = st.text(string.digits, min_size=4, max_size=4)
+    return st.one_of(five, st.builds("{}-{}".format, five, four))
+
+
+def invalid_zip_codes() -> st.SearchStrategy[str]:
+    """Text that is not a ZIP or ZIP+4 code."""
+    return st.sampled_from(["", "1234", "123456", "12345-678", "ABCDE", "12345 6789", "١٢٣٤٥"])
+
+
+def states() -> st.SearchStrategy[str]:
+    """US state, district and territory codes."""
+    return st.sampled_from(sorted(_us_states()))
+
+
+def passwords() -> st.SearchStrategy[str]:
+    """Passwords that meet the strength rule (8 to 20 characters, a letter, a digit, a special)."""
+    body = st.text(string.ascii_letters + string.digits + _SPECIALS, min_size=5, max_size=17)
+    return st.builds(
+        lambda letter, digit, special, rest: letter + rest + digit + special,
+        st.sampled_from(string.ascii_letters),
+        st.sampled_from(string.digits),
+        st.sampled_from(_SPECIALS),
+        body,
+    )
+
+
+def invalid_passwords() -> st.SearchStrategy[str]:
+    """Passwords that break the strength rule."""
+    return st.one_of(
+        st.text(string.ascii_letters + string.digits, max_size=30),  # no special character
+        st.text(string.ascii_letters + _SPECIALS, max_size=30),  # no digit
+        st.text(string.digits + _SPECIALS, max_size=30),  # no letter
+        passwords().map(lambda p: p[:7] if len(p) > 7 else p[:3]),  # too short
+        passwords().map(lambda p: p + "x1!" * 7),  # too long
+    )
+
+
+@functools.cache
+def _cheap_hash() -> PasswordHash:
+    # n=2 is useless as protection and fine for drawing thousands of accounts in tests.
+    return PasswordHash.of(KNOWN_PASSWORD, n=2)
+
+
+def password_hashes() -> st.SearchStrategy[PasswordHash]:
+    """Password hashes of :data:`KNOWN_PASSWORD` (cheap scrypt parameters)."""
+    return st.just(_cheap_hash())
+
+
+def accounts(
+    *, registered: st.SearchStrategy[dt.datetime] | None = None
+) -> st.SearchStrategy[Account]:
+    """Accounts, registered at instants drawn from ``registered`` (default: 2020 to 2030)."""
+    return st.builds(
+        Account,
+        email=emails(),
+        password_hash=password_hashes(),
+        registered_at=registered if registered is not None else aware_datetimes(),
+        phone=st.none() | phones(),
+    )
+
+
+_NAMES: Final = st.text(string.ascii_letters + " .,&'-", min_size=1, max_size=40).filter(str.strip)
+
+
+def addresses() -> st.SearchStrategy[Address]:
+    """US registered addresses."""
+    return st.builds(
+        Address,
+        lines=st.lists(_NAMES, min_size=1, max_size=3).map(tuple),
+        city=_NAMES,
+        state=states(),
+        zip_code=zip_codes(),
+    )
+
+
+def contact_people() -> st.SearchStrategy[ContactPerson]:
+    """Contact people with a name, an email and a phone."""
+    return st.builds(ContactPerson, name=_NAMES, email=emails(), phone=phones())
+
+
+def documents() -> st.SearchStrategy[DocumentRef]:
+    """References to supporting documents."""
+    return st.builds(DocumentRef.of, _NAMES, st.binary(max_size=64))
+
+
+def _urls() -> st.SearchStrategy[str]:
+    return st.builds(
+        "https://{}.{}/{}".format,
+        st.text(string.ascii_lowercase, min_size=2, max_size=12),
+        st.sampled_from(["com", "org", "io"]),
+        st.text(_LOWER_DIGITS, max_size=10),
+    )
+
+
+def entities() -> st.SearchStrategy[Entity]:
+    """US companies with a valid EIN, address and contact person."""
+    return st.builds(
+        Entity,
+        legal_name=_NAMES,
+        ein=eins(),
+        address=addresses(),
+        contact=contact_people(),
+        website=st.none() | _urls(),
+        documents=st.lists(documents(), max_size=3).map(tuple),
+    )
+
+
+def category_infos(
+    category: st.SearchStrategy[Category] | None = None,
+) -> st.SearchStrategy[CategoryInfo]:
+    """Category information complete for its category (optional fields sometimes filled too)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> CategoryInfo:
+        chosen = draw(category if category is not None else categories())
+        optional = CATEGORY_INFO_FIELDS - chosen.required_fields
+        fill = {name for name in sorted(optional) if draw(st.booleans())} | chosen.required_fields
+        return CategoryInfo(
+            category=chosen,
+            service_description=draw(_NAMES) if "service_description" in fill else None,
+            markets_served=(
+                tuple(draw(st.lists(markets(), min_size=1, max_size=3, unique=True)))
+                if "markets_served" in fill
+                else ()
+            ),
+            team_size=draw(st.integers(1, 5000)) if "team_size" in fill else None,
+            reference_links=(
+                tuple(draw(st.lists(_urls(), min_size=1, max_size=5)))
+                if "reference_links" in fill
+                else ()
+            ),
+        )
+
+    return build()

@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import (
+    DEFAULT_CATALOG,
+    Catalog,
+    Category,
+    FirstCategory,
+    Market,
+    PartnerRole,
+    UnknownCategory,
+    ValidationError,
+)
+from partner_onboarding.catalog import normalize_name
+from partner_onboarding.testing import categories, category_spellings
+
+CREATOR = FirstCategory.CREATOR_SERVICE
+SELLER = FirstCategory.SELLER_SERVICE
+
+# Every row of the source's service-category table, as the source spells it.
+SOURCE_TABLE = [
+    ("Creator Service", "Creator Management", "Creator Service Partner", "Creator Management"),
+    ("Seller Service", "Shop Management", "Seller Service Partner", "Shop Management"),
+    ("Seller Service", "LIVE Management", "Seller Service Partner", "LIVE Management"),
+    (
+        "Seller Service",
+        "Short Video Management",
+        "Seller Service Partner",
+        "Short Video Management",
+    ),
+    (
+        "Seller Service",
+        "Seller affiliate Management",
+        "Seller Service Partner",
+        "Seller Affiliate Management",
+    ),
+    ("Seller Service", "Shop registration", "Seller Service Partner", "Shop Registration"),
+    (
+        "Seller Service",
+        "Creator mathmaking",
+        "Seller Service - Creator Matchmaking",
+        "Creator Matchmaking",
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "spelled", "role", "canonical"), SOURCE_TABLE)
+def test_every_row_of_the_source_table(first: str, spelled: str, role: str, canonical: str) -> None:
+    category = DEFAULT_CATALOG.category(spelled)
+    assert category.name == canonical
+    assert category.first_category.label == first
+    assert category.role.label == role
+    assert not category.legacy
+
+
+def test_the_issue_example() -> None:
+    category = DEFAULT_CATALOG.category("Creator mathmaking")
+    assert category.name == "Creator Matchmaking"
+    assert category.role is PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING
+    assert category.role.label == "Seller Service - Creator Matchmaking"
+
+
+def test_current_structure_has_seven_secondary_categories_and_three_roles() -> None:
+    current = DEFAULT_CATALOG.categories()
+    assert len(current) == 7
+    assert {c.first_category for c in current} == {CREATOR, SELLER}
+    assert set(DEFAULT_CATALOG.roles()) == set(PartnerRole)
+
+
+@pytest.mark.parametrize(
+    ("role", "names"),
+    [
+        (PartnerRole.CREATOR_SERVICE_PARTNER, ["Creator Management"]),
+        (
+            PartnerRole.SELLER_SERVICE_PARTNER,
+            [
+                "Shop Management",
+                "LIVE Management",
+                "Short Video Management",
+                "Seller Affiliate Management",
+                "Shop Registration",
+            ],
+        ),
+        (PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING, ["Creator Matchmaking"]),
+    ],
+)
+def test_categories_by_role(role: PartnerRole, names: list[str]) -> None:
+    assert [c.name for c in DEFAULT_CATALOG.categories(role=role)] == names
+
+
+@pytest.mark.parametrize(
+    "name", ["Mass Recruiting", "Mass Tutoring", "Paid Media", "mass_recruiting", "PAID-MEDIA"]
+)
+def test_legacy_categories_resolve_and_map_onto_seller_service(name: str) -> None:
+    category = DEFAULT_CATALOG.category(name)
+    assert category.legacy
+    assert DEFAULT_CATALOG.current_role(name) is PartnerRole.SELLER_SERVICE_PARTNER
+    assert category in DEFAULT_CATALOG.legacy()
+    assert category not in DEFAULT_CATALOG.categories()
+    assert category in DEFAULT_CATALOG.categories(include_legacy=True)
+
+
+def test_iteration_yields_current_then_legacy() -> None:
+    everything = list(DEFAULT_CATALOG)
+    assert len(everything) == len(DEFAULT_CATALOG) == 10
+    assert everything[:7] == list(DEFAULT_CATALOG.categories())
+    assert everything[7:] == list(DEFAULT_CATALOG.legacy())
+
+
+@pytest.mark.parametrize(
+    ("spelling", "code"),
+    [
+        ("creator management", "creator_management"),
+        ("CREATOR_MANAGEMENT", "creator_management"),
+        ("  live   management ", "live_management"),
+        ("Live-Management", "live_management"),
+        ("short_video-management", "short_video_management"),
+        ("seller affiliate management", "seller_affiliate_management"),
+        ("Creator Match-making", "creator_matchmaking"),
+        ("creator_mathmaking", "creator_matchmaking"),
+    ],
+)
+def test_forgiving_lookup(spelling: str, code: str) -> None:
+    assert DEFAULT_CATALOG.category(spelling).code == code
+    assert spelling in DEFAULT_CATALOG
+
+
+def test_lookup_of_a_category_value_checks_it_is_this_catalogs() -> None:
+    shop = DEFAULT_CATALOG.category("shop_management")
+    assert DEFAULT_CATALOG.category(shop) is shop
+    impostor = Category(code="shop_management", name="Shop", first_category=SELLER, role=shop.role)
+    with pytest.raises(UnknownCategory):
+        DEFAULT_CATALOG.category(impostor)
+    assert impostor not in DEFAULT_CATALOG
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("Creator Managment", "Creator Management"),
+        ("Shop Registraton", "Shop Registration"),
+        ("Paid Medias", "Paid Media"),
+    ],
+)
+def test_unknown_category_suggests_the_closest_names(name: str, suggestion: str) -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        DEFAULT_CATALOG.category(name)
+    assert caught.value.name == name
+    assert suggestion in caught.value.suggestions
+    assert repr(suggestion) in str(caught.value)
+    assert isinstance(caught.value, KeyError)
+
+
+def test_unknown_category_with_nothing_close() -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        DEFAULT_CATALOG.category("zzzzqqqq")
+    assert caught.value.suggestions == ()
+    assert str(caught.value) == "unknown service category 'zzzzqqqq'"
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"shop_management"])
+def test_lookup_of_a_non_string_is_unknown_category(bad: object) -> None:
+    with pytest.raises(UnknownCategory):
+        DEFAULT_CATALOG.category(bad)  # type: ignore[arg-type]
+
+
+@given(categories(), st.data())
+def test_every_spelling_resolves(category: Category, data: st.DataObject) -> None:
+    assert DEFAULT_CATALOG.category(data.draw(category_spellings(category))) is category
+
+
+@given(st.text())
+def test_normalisation_is_idempotent(text: str) -> None:
+    once = normalize_name(text)
+    assert normalize_name(once) == once
+
+
+@given(st.text(max_size=30))
+def test_lookup_either_resolves_or_raises_unknown_category(text: str) -> None:
+    try:
+        found = DEFAULT_CATALOG.category(text)
+    except UnknownCategory as error:
+        assert error.name == text
+    else:
+        assert normalize_name(text) in {
+            normalize_name(s) for s in (found.code, found.name, *found.aliases)
+        }
+
+
+def test_catalog_refuses_two_categories_with_one_spelling() -> None:
+    one = Category(
+        code="a", name="Alpha", first_category=SELLER, role=PartnerRole.SELLER_SERVICE_PARTNER
+    )
+    two = Category(
+        code="b",
+        name="Beta",
+        first_category=SELLER,
+        role=PartnerRole.SELLER_SERVICE_PARTNER,
+        aliases={"alpha"},
+    )
+    with pytest.raises(ValidationError) as caught:
+        Catalog([one, two])
+    assert caught.value.fields == ("categories[1]",)
+
+
+def test_category_checks_its_fields() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Category(
+            code="Bad Code",
+            name=" ",
+            first_category=SELLER,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+            required_fields={"colour"},
+        )
+    assert caught.value.fields == ("code", "name", "required_fields")
+
+
+@pytest.mark.parametrize("code", ["US", "GB", "CN", "MX"])
+def test_market_accepts_iso_codes(code: str) -> None:
+    assert Market(code).code == code
+    assert Market.parse(f" {code.lower()} ") == Market(code)
+
+
+@pytest.mark.parametrize("code", ["USA", "us", "XX", "", "U1", "EU"])
+def test_market_refuses_anything_else(code: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Market(code)
+    assert caught.value.fields == ("",)
+
+
+def test_market_parse_refuses_non_text() -> None:
+    with pytest.raises(ValidationError):
+        Market.parse(840)  # type: ignore[arg-type]
+
+
+def test_market_us_is_the_default_and_prints_as_its_code() -> None:
+    assert Market("US") == Market.US
+    assert str(Market.US) == "US"
+    assert repr(Market.US) == "Market('US')"
+
+
+def test_roles_and_first_categories_print_their_labels() -> None:
+    assert str(PartnerRole.SELLER_SERVICE_PARTNER) == "Seller Service Partner"
+    assert str(FirstCategory.CREATOR_SERVICE) == "Creator Service"
+    assert str(DEFAULT_CATALOG.category("live_management")) == "LIVE Management"
+
+
+def test_categories_filter_by_first_category() -> None:
+    assert [c.code for c in DEFAULT_CATALOG.categories(first_category=CREATOR)] == [
+        "creator_management"
+    ]

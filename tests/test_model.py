@@ -1,0 +1,468 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import (
+    DEFAULT_CATALOG,
+    Account,
+    Address,
+    CategoryInfo,
+    ContactPerson,
+    DocumentRef,
+    Entity,
+    Market,
+    PasswordHash,
+    ValidationError,
+)
+from partner_onboarding.model import MAX_REFERENCE_LINKS, check_password_strength
+from partner_onboarding.testing import (
+    KNOWN_PASSWORD,
+    accounts,
+    category_infos,
+    eins,
+    emails,
+    entities,
+    invalid_eins,
+    invalid_emails,
+    invalid_passwords,
+    invalid_phones,
+    invalid_zip_codes,
+    password_hashes,
+    passwords,
+    phones,
+    zip_codes,
+)
+
+AT = dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC)
+CHEAP = 2  # scrypt cost for tests that only need a hash, not protection
+
+
+def contact(**changes: Any) -> ContactPerson:
+    fields: dict[str, Any] = {"name": "Dana Reyes", "email": "dana@acme.com", "phone": "2015550123"}
+    return ContactPerson(**(fields | changes))
+
+
+def address(**changes: Any) -> Address:
+    fields: dict[str, Any] = {
+        "lines": ["100 Main St", "Suite 5"],
+        "city": "Los Angeles",
+        "state": "CA",
+        "zip_code": "90012",
+    }
+    return Address(**(fields | changes))
+
+
+def entity(**changes: Any) -> Entity:
+    fields: dict[str, Any] = {
+        "legal_name": "Acme Growth LLC",
+        "ein": "04-2103594",
+        "address": address(),
+        "contact": contact(),
+    }
+    return Entity(**(fields | changes))
+
+
+# ------------------------------------------------------------------------------------------------
+# Account
+
+
+@pytest.mark.parametrize(
+    ("given_email", "kept"),
+    [
+        ("ops@acme.com", "ops@acme.com"),
+        ("Ops@ACME.COM", "Ops@acme.com"),
+        ("  ops@acme.com", None),
+        ("ops+tiktok@acme.co", "ops+tiktok@acme.co"),
+        ("ops@bücher.de", "ops@bücher.de"),
+        ("ops@xn--bcher-kva.de", "ops@bücher.de"),
+    ],
+)
+def test_email_is_normalised(given_email: str, kept: str | None) -> None:
+    if kept is None:
+        with pytest.raises(ValidationError):
+            Account.register(email=given_email, password="Abc123!x", at=AT, scrypt_n=CHEAP)
+        return
+    account = Account.register(email=given_email, password="Abc123!x", at=AT, scrypt_n=CHEAP)
+    assert account.email == kept
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "plain", "@acme.com", "ops@", "ops@localhost", "a@@b.com", "ops@acme..com"]
+)
+def test_invalid_email_is_refused_by_field(bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(email=bad, password="Abc123!x", at=AT, scrypt_n=CHEAP)
+    assert caught.value.fields == ("email",)
+
+
+@pytest.mark.parametrize(
+    ("given_phone", "e164"),
+    [
+        ("(201) 555-0123", "+12015550123"),
+        ("201-555-0123", "+12015550123"),
+        ("+1 201 555 0123", "+12015550123"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+86 138 0013 8000", "+8613800138000"),
+    ],
+)
+def test_phone_is_kept_in_e164(given_phone: str, e164: str) -> None:
+    account = Account.register(
+        email="ops@acme.com", password="Abc123!x", phone=given_phone, at=AT, scrypt_n=CHEAP
+    )
+    assert account.phone == e164
+
+
+@pytest.mark.parametrize("bad", ["123", "phone", "+1 000 000 0000", "555-0123", ""])
+def test_invalid_phone_is_refused_by_field(bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(
+            email="ops@acme.com", password="Abc123!x", phone=bad, at=AT, scrypt_n=CHEAP
+        )
+    assert caught.value.fields == ("phone",)
+
+
+@pytest.mark.parametrize(
+    ("password", "reasons"),
+    [
+        ("Abc123!x", []),
+        ("abcdefg1#", []),
+        ("Ab1!", ["must be 8 to 20 characters long"]),
+        ("Abcdefgh1!" * 3, ["must be 8 to 20 characters long"]),
+        ("abcdefgh!", ["must contain a digit"]),
+        ("12345678!", ["must contain a letter"]),
+        ("abcdefg12", ["must contain a special character"]),
+        ("abc 123 !x", ["must not contain spaces or control characters"]),
+        (
+            "",
+            [
+                "must be 8 to 20 characters long",
+                "must contain a letter",
+                "must contain a digit",
+                "must contain a special character",
+            ],
+        ),
+    ],
+)
+def test_password_strength_rule(password: str, reasons: list[str]) -> None:
+    assert check_password_strength(password) == reasons
+
+
+def test_register_reports_every_problem_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(
+            email="nope",
+            password="weak",
+            phone="12",
+            at=dt.datetime(2024, 1, 1),  # noqa: DTZ001  (naive on purpose)
+        )
+    assert set(caught.value.fields) == {"email", "phone", "password", "at"}
+
+
+def test_register_keeps_only_a_salted_scrypt_hash() -> None:
+    password = "Sup3r$ecret"
+    one = Account.register(email="ops@acme.com", password=password, at=AT)
+    two = Account.register(email="ops@acme.com", password=password, at=AT)
+    assert one.password_hash.salt != two.password_hash.salt
+    assert one.password_hash.digest != two.password_hash.digest
+    assert one.password_hash.n == 2**14
+    assert one.verify(password)
+    assert not one.verify("Sup3r$ecreT")
+    assert not one.verify(None)  # type: ignore[arg-type]
+    for text in (repr(one), str(one), str(one.password_hash), repr(attrs.asdict(one))):
+        assert password not in text
+
+
+@given(passwords(), emails())
+def test_password_never_appears_in_repr_or_errors(password: str, email: str) -> None:
+    account = Account.register(email=email, password=password, at=AT, scrypt_n=CHEAP)
+    assert account.verify(password)
+    assert password not in repr(account)
+    assert password not in str(account)
+    with pytest.raises(ValidationError) as caught:
+        Account.register(email=email, password=password, at=AT.replace(tzinfo=None), scrypt_n=CHEAP)
+    assert password not in str(caught.value)
+
+
+@given(invalid_passwords())
+def test_weak_passwords_are_refused_without_being_quoted(password: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(email="ops@acme.com", password=password, at=AT, scrypt_n=CHEAP)
+    assert set(caught.value.fields) == {"password"}
+    if len(password) >= 3:
+        assert password not in str(caught.value)
+
+
+@given(invalid_emails())
+def test_any_invalid_email_raises_validation_error(email: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(email=email, password="Abc123!x", at=AT, scrypt_n=CHEAP)
+    assert caught.value.fields == ("email",)
+
+
+@given(invalid_phones())
+def test_any_invalid_phone_raises_validation_error(phone: str) -> None:
+    with pytest.raises(ValidationError):
+        ContactPerson(name="Dana", email="dana@acme.com", phone=phone)
+
+
+@given(phones())
+def test_valid_phones_are_kept_in_e164(phone: str) -> None:
+    kept = contact(phone=phone).phone
+    assert kept.startswith("+1")
+    assert len(kept) == 12
+    assert contact(phone=kept).phone == kept  # normalising again changes nothing
+
+
+@given(accounts())
+def test_phone_is_masked_in_repr(account: Account) -> None:
+    if account.phone is not None:
+        assert account.phone not in repr(account)
+        assert account.phone[-2:] in repr(account)
+    assert account.verify(KNOWN_PASSWORD)
+
+
+def test_account_refuses_a_naive_registration_instant() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account(
+            email="ops@acme.com",
+            password_hash=PasswordHash.of("Abc123!x", n=CHEAP),
+            registered_at=dt.datetime(2024, 1, 1),  # noqa: DTZ001  (naive on purpose)
+        )
+    assert caught.value.fields == ("registered_at",)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"n": 3}, ("n",)),
+        ({"n": 0}, ("n", "n")),
+        ({"r": True}, ("r",)),
+        ({"salt": b"short"}, ("salt",)),
+        ({"digest": "text"}, ("digest",)),
+    ],
+)
+def test_password_hash_checks_its_parameters(changes: dict[str, Any], fields: tuple[str]) -> None:
+    good = PasswordHash.of("Abc123!x", n=CHEAP)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(good, **changes)
+    assert caught.value.fields == fields
+
+
+@pytest.mark.parametrize(
+    "text", ["", "bcrypt$2$8$1$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA", "scrypt$2$8$1$!!$AAAA", 7]
+)
+def test_password_hash_parse_refuses_malformed_text(text: str) -> None:
+    with pytest.raises(ValidationError):
+        PasswordHash.parse(text)
+
+
+@given(password_hashes())
+def test_password_hash_text_form_round_trips(password_hash: PasswordHash) -> None:
+    assert PasswordHash.parse(str(password_hash)) == password_hash
+    assert "salt" not in repr(password_hash)
+
+
+# ------------------------------------------------------------------------------------------------
+# Entity
+
+
+@pytest.mark.parametrize(
+    ("given_ein", "kept"),
+    [("04-2103594", "04-2103594"), ("042103594", "04-2103594"), ("98-7654321", "98-7654321")],
+)
+def test_ein_is_validated_and_formatted(given_ein: str, kept: str) -> None:
+    assert entity(ein=given_ein).ein == kept
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "07-1234567",  # 07 is not a campus prefix
+        "00-1234567",
+        "89-1234567",
+        "04-210359",  # too short
+        "04-21035941",  # too long
+        "AB-CDEFGHI",
+        "",
+    ],
+)
+def test_invalid_ein_is_refused_by_field(bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        entity(ein=bad)
+    assert caught.value.fields == ("ein",)
+
+
+@given(eins())
+def test_valid_eins_are_masked_in_repr(ein: str) -> None:
+    kept = entity(ein=ein).ein
+    assert kept.replace("-", "") == ein.replace("-", "")
+    assert kept not in repr(entity(ein=ein))
+    assert kept[-4:] in repr(entity(ein=ein))
+
+
+@given(invalid_eins())
+def test_any_invalid_ein_raises_validation_error(ein: str) -> None:
+    with pytest.raises(ValidationError):
+        entity(ein=ein)
+
+
+@pytest.mark.parametrize(
+    ("given_zip", "kept"),
+    [
+        ("90012", "90012"),
+        ("90012-1234", "90012-1234"),
+        ("900121234", "90012-1234"),
+        ("00501", "00501"),
+    ],
+)
+def test_zip_and_zip_plus_four(given_zip: str, kept: str) -> None:
+    assert address(zip_code=given_zip).zip_code == kept
+
+
+@given(zip_codes())
+def test_any_zip_code_is_accepted(zip_code: str) -> None:
+    assert address(zip_code=zip_code).zip_code == zip_code
+
+
+@given(invalid_zip_codes())
+def test_any_invalid_zip_code_is_refused(zip_code: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        address(zip_code=zip_code)
+    assert caught.value.fields == ("zip_code",)
+
+
+@pytest.mark.parametrize(
+    ("state", "kept"), [("CA", "CA"), ("ny", "NY"), ("US-DC", "DC"), ("PR", "PR")]
+)
+def test_state_codes(state: str, kept: str) -> None:
+    assert address(state=state).state == kept
+
+
+@pytest.mark.parametrize("state", ["XX", "California", "", "ON"])
+def test_unknown_state_is_refused(state: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        address(state=state)
+    assert caught.value.fields == ("state",)
+
+
+def test_address_reports_every_problem() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Address(lines=[], city="", state="ZZ", zip_code="1")
+    assert caught.value.fields == ("lines", "city", "state", "zip_code")
+    with pytest.raises(ValidationError) as caught:
+        Address(lines=["ok", " "], city=3, state="CA", zip_code="90012")  # type: ignore[arg-type]
+    assert caught.value.fields == ("lines[1]", "city")
+
+
+def test_entity_must_be_a_us_company_with_valid_parts() -> None:
+    with pytest.raises(ValidationError) as caught:
+        entity(
+            legal_name="",
+            country=Market("GB"),
+            website="ftp://acme",
+            address={"city": "LA"},
+            documents=["licence.pdf"],
+        )
+    assert caught.value.fields == ("legal_name", "address", "country", "website", "documents[0]")
+
+
+def test_entity_accepts_website_and_document_references() -> None:
+    licence = DocumentRef.of("business-licence.pdf", b"%PDF-1.7 ...")
+    company = entity(website=" https://acme.com ", documents=[licence])
+    assert company.website == "https://acme.com"
+    assert company.documents == (licence,)
+    assert len(licence.sha256) == 64
+
+
+@pytest.mark.parametrize("digest", ["abc", "g" * 64, 42])
+def test_document_reference_needs_a_sha256(digest: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        DocumentRef(name="licence.pdf", sha256=digest)  # type: ignore[arg-type]
+    assert caught.value.fields == ("sha256",)
+
+
+def test_document_reference_lower_cases_its_digest() -> None:
+    assert DocumentRef(name="x", sha256="AB" * 32).sha256 == "ab" * 32
+
+
+@given(entities())
+def test_drawn_entities_are_valid_and_rebuild_to_themselves(company: Entity) -> None:
+    assert attrs.evolve(company) == company
+    assert company.ein not in repr(company)
+
+
+# ------------------------------------------------------------------------------------------------
+# Category information
+
+
+def test_category_info_requires_what_its_category_requires() -> None:
+    live = DEFAULT_CATALOG.category("LIVE Management")
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(category=live, markets_served=())
+    assert caught.value.fields == ("markets_served", "service_description", "team_size")
+    assert "is required for LIVE Management" in str(caught.value)
+
+
+def test_shop_registration_needs_no_team_size() -> None:
+    shop_registration = DEFAULT_CATALOG.category("Shop registration")
+    info = CategoryInfo(category=shop_registration, service_description="We open shops")
+    assert info.team_size is None
+    assert info.markets_served == (Market.US,)
+
+
+def test_category_info_checks_every_field() -> None:
+    live = DEFAULT_CATALOG.category("LIVE Management")
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(
+            category=live,
+            service_description="x" * 2001,
+            markets_served=["US", "us", "ZZ"],
+            team_size=0,
+            reference_links=["https://a.com"] * MAX_REFERENCE_LINKS + ["nope"],
+        )
+    assert caught.value.fields == (
+        "service_description",
+        "markets_served[2]",
+        "team_size",
+        "reference_links",
+        f"reference_links[{MAX_REFERENCE_LINKS}]",
+    )
+
+
+def test_category_info_refuses_repeated_markets_and_non_lists() -> None:
+    live = DEFAULT_CATALOG.category("LIVE Management")
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(
+            category=live,
+            service_description="LIVE hosting",
+            team_size=4,
+            markets_served=["US", "us"],
+            reference_links="https://a.com",
+        )
+    assert caught.value.fields == ("markets_served", "reference_links")
+
+
+def test_category_info_needs_a_category() -> None:
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(category="LIVE Management")  # type: ignore[arg-type]
+    assert caught.value.fields == ("category",)
+
+
+@given(category_infos())
+def test_drawn_category_infos_have_every_required_field(info: CategoryInfo) -> None:
+    for name in info.category.required_fields:
+        assert getattr(info, name) not in (None, ())
+
+
+@given(st.one_of(st.integers(), st.floats(), st.binary(), st.lists(st.integers())))
+def test_non_text_fields_raise_validation_error_not_type_error(value: object) -> None:
+    with pytest.raises(ValidationError):
+        contact(name=value)
+    with pytest.raises(ValidationError):
+        address(city=value)

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import (
+    Account,
+    Address,
+    CategoryInfo,
+    ContactPerson,
+    DocumentRef,
+    Entity,
+    ValidationError,
+    from_json,
+    to_json,
+)
+from partner_onboarding.serde import SCHEMA_VERSION, from_data, to_data
+from partner_onboarding.testing import (
+    KNOWN_PASSWORD,
+    accounts,
+    addresses,
+    category_infos,
+    contact_people,
+    documents,
+    entities,
+)
+
+VALUES = {
+    Account: accounts(),
+    Entity: entities(),
+    Address: addresses(),
+    ContactPerson: contact_people(),
+    DocumentRef: documents(),
+    CategoryInfo: category_infos(),
+}
+
+
+@pytest.mark.parametrize("cls", list(VALUES), ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_json_round_trip_is_the_identity(cls: type[object], data: st.DataObject) -> None:
+    value = data.draw(VALUES[cls])
+    text = to_json(value)
+    assert from_json(text, cls) == value
+    assert to_json(from_json(text, cls)) == text
+
+
+@given(accounts())
+def test_account_json_holds_the_hash_never_the_password(account: Account) -> None:
+    document = json.loads(to_json(account))
+    assert KNOWN_PASSWORD not in json.dumps(document)
+    assert document["data"]["password_hash"].startswith("scrypt$")
+    assert from_json(json.dumps(document), Account).verify(KNOWN_PASSWORD)
+
+
+def envelope(cls: type[object], data: Any) -> str:
+    return json.dumps({"version": SCHEMA_VERSION, "type": cls.__name__, "data": data})
+
+
+def entity_data() -> dict[str, Any]:
+    return {
+        "legal_name": "Acme Growth LLC",
+        "ein": "04-2103594",
+        "address": {
+            "lines": ["100 Main St"],
+            "city": "Los Angeles",
+            "state": "CA",
+            "zip_code": "90012",
+        },
+        "contact": {"name": "Dana", "email": "dana@acme.com", "phone": "+12015550123"},
+        "country": "US",
+        "website": None,
+        "documents": [],
+    }
+
+
+def test_the_documented_entity_shape_reads() -> None:
+    company = from_json(envelope(Entity, entity_data()), Entity)
+    assert company.address.zip_code == "90012"
+    assert json.loads(to_json(company))["data"] == entity_data()
+
+
+def problems(cls: type[object], text: str) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        from_json(text, cls)
+    return [(p.path, p.reason) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["address"].update(zip_code="9"), [("address.zip_code", "not a ZIP code")]),
+        (lambda d: d["address"].update(state=5), [("address.state", "must be a string")]),
+        (lambda d: d.pop("legal_name"), [("legal_name", "is required")]),
+        (lambda d: d.update(colour="red"), [("colour", "unknown field")]),
+        (lambda d: d.update(ein="07-1234567"), [("ein", "not a valid EIN")]),
+        (lambda d: d["contact"].update(phone=2015550123), [("contact.phone", "must be a string")]),
+        (lambda d: d.update(documents={}), [("documents", "must be a list")]),
+        (
+            lambda d: d.update(documents=[{"name": "x", "sha256": "00"}]),
+            [("documents[0].sha256", "must be 64 hexadecimal digits")],
+        ),
+        (lambda d: d.update(address="100 Main St"), [("address", "must be a JSON object")]),
+        (lambda d: d.update(country="ZZ"), [("country", "is not an ISO 3166-1 alpha-2")]),
+        (
+            lambda d: (d.pop("ein"), d["address"].update(city=None)),
+            [("address.city", "must be a string"), ("ein", "is required")],
+        ),
+    ],
+)
+def test_bad_fields_are_named_by_path(change: Any, expected: list[tuple[str, str]]) -> None:
+    data = entity_data()
+    change(data)
+    found = problems(Entity, envelope(Entity, data))
+    assert sorted(path for path, _ in found) == sorted(path for path, _ in expected)
+    for path, reason in expected:
+        assert any(p == path and reason in r for p, r in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("not json", ""),
+        ("[]", ""),
+        ('{"version": 1, "type": "Entity"}', "data"),
+        ('{"version": 2, "type": "Entity", "data": {}}', "version"),
+        ('{"version": 1, "type": "Account", "data": {}}', "type"),
+        ('{"version": 1, "type": "Entity", "data": {}, "extra": 1}', "extra"),
+        ('{"version": 1, "type": "Entity", "data": []}', ""),
+        ('{"version": 1, "type": "Entity", "data": {"x": 1e99999}}', "x"),
+    ],
+)
+def test_bad_documents_raise_validation_error(text: str, path: str) -> None:
+    found = problems(Entity, text)
+    assert path in [p for p, _ in found]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("registered_at", "2024-04-30T00:00:00", "must carry a UTC offset"),
+        ("registered_at", "yesterday", "is not an ISO 8601"),
+        ("registered_at", 1714460400, "must be an ISO 8601"),
+        ("password_hash", "md5$abc", "scrypt$"),
+        ("email", "not-an-email", "not a valid email"),
+    ],
+)
+def test_account_fields(field: str, value: object, reason: str) -> None:
+    data = {
+        "email": "ops@acme.com",
+        "password_hash": "scrypt$2$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAA==",
+        "registered_at": "2024-04-30T00:00:00-07:00",
+        "phone": None,
+    }
+    from_json(envelope(Account, data), Account)  # the base document is valid
+    found = problems(Account, envelope(Account, data | {field: value}))
+    assert found[0][0] == field
+    assert reason in found[0][1]
+
+
+def test_category_info_reads_categories_by_code_and_suggests() -> None:
+    data = {
+        "category": "live_managment",
+        "service_description": "LIVE",
+        "markets_served": ["US"],
+        "team_size": True,
+        "reference_links": [],
+    }
+    found = problems(CategoryInfo, envelope(CategoryInfo, data))
+    assert found[0][0] == "category"
+    assert "LIVE Management" in found[0][1]
+    assert found[1] == ("team_size", "must be a whole number")
+
+
+def test_instants_keep_their_offset() -> None:
+    data = to_data(
+        from_data(
+            {
+                "email": "ops@acme.com",
+                "password_hash": "scrypt$2$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAA==",
+                "registered_at": "2024-04-30T00:00:00.000001-07:00",
+                "phone": None,
+            },
+            Account,
+        )
+    )
+    assert data["registered_at"] == "2024-04-30T00:00:00.000001-07:00"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@pytest.mark.parametrize("cls", list(VALUES), ids=lambda cls: cls.__name__)
+@given(data=json_values)
+def test_arbitrary_json_data_gives_only_validation_errors(cls: type[object], data: Any) -> None:
+    try:
+        from_json(envelope(cls, data), cls)
+    except ValidationError as error:
+        assert error.problems
+    # Arbitrary data that happens to be valid is fine too.
+
+
+@given(entities(), st.data())
+def test_a_document_with_one_field_broken_names_that_field(
+    company: Entity, data: st.DataObject
+) -> None:
+    document = json.loads(to_json(company))
+    field = data.draw(st.sampled_from(sorted(document["data"])))
+    document["data"][field] = data.draw(st.sampled_from([12345, [1], {"a": 1}, True]))
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Entity)
+    assert all(path.startswith(field) for path in caught.value.fields)
