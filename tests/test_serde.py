@@ -18,15 +18,18 @@ from partner_onboarding import (
     from_json,
     to_json,
 )
+from partner_onboarding.model import Application, Partner
 from partner_onboarding.serde import SCHEMA_VERSION, from_data, to_data
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
     addresses,
+    applications,
     category_infos,
     contact_people,
     documents,
     entities,
+    partners,
 )
 
 VALUES = {
@@ -36,6 +39,8 @@ VALUES = {
     ContactPerson: contact_people(),
     DocumentRef: documents(),
     CategoryInfo: category_infos(),
+    Partner: partners(),
+    Application: applications(),
 }
 
 
@@ -217,3 +222,18 @@ def test_a_document_with_one_field_broken_names_that_field(
     with pytest.raises(ValidationError) as caught:
         from_json(json.dumps(document), Entity)
     assert all(path.startswith(field) for path in caught.value.fields)
+
+
+@given(partners())
+def test_partner_json_keeps_histories_in_order(partner: Partner) -> None:
+    document = json.loads(to_json(partner))
+    for application in document["data"]["applications"]:
+        instants = [event["at"] for event in application["history"]]
+        assert len(instants) >= 1
+    if document["data"]["applications"] and len(document["data"]["applications"][0]["history"]) > 1:
+        history = document["data"]["applications"][0]["history"]
+        history[0]["at"], history[-1]["at"] = history[-1]["at"], history[0]["at"]
+        if history[0]["at"] != history[-1]["at"]:
+            with pytest.raises(ValidationError) as caught:
+                from_json(json.dumps(document), Partner)
+            assert caught.value.fields[0].startswith("applications[0].history")

@@ -1,11 +1,14 @@
 """partner_onboarding: the TikTok Shop Partner Center (US) onboarding rules as a typed library.
 
 - :mod:`~partner_onboarding.catalog`: partner roles, service categories, markets, legacy categories.
-- :mod:`~partner_onboarding.model`: validated, immutable values (account, entity, category info).
+- :mod:`~partner_onboarding.model`: validated, immutable values (account, entity, category info,
+  applications, partners).
+- :mod:`~partner_onboarding.lifecycle`: the review state machine and the operations on a partner.
 - :mod:`~partner_onboarding.serde`: versioned JSON for every value.
 - :mod:`~partner_onboarding.errors`: the one exception tree.
 """
 
+from partner_onboarding import lifecycle
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
     Catalog,
@@ -17,34 +20,53 @@ from partner_onboarding.catalog import (
 from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
 from partner_onboarding.model import (
     Account,
+    Actor,
     Address,
+    Application,
     CategoryInfo,
     ContactPerson,
     DocumentRef,
     Entity,
+    EntityReview,
+    Event,
+    EventKind,
+    History,
+    Partner,
     PasswordHash,
+    ReviewStatus,
+    RoleGrant,
 )
 from partner_onboarding.serde import from_json, to_json
 
 __all__ = [
     "DEFAULT_CATALOG",
     "Account",
+    "Actor",
     "Address",
+    "Application",
     "Catalog",
     "Category",
     "CategoryInfo",
     "ContactPerson",
     "DocumentRef",
     "Entity",
+    "EntityReview",
+    "Event",
+    "EventKind",
     "FirstCategory",
+    "History",
     "Market",
     "OnboardingError",
+    "Partner",
     "PartnerRole",
     "PasswordHash",
     "Problem",
+    "ReviewStatus",
+    "RoleGrant",
     "UnknownCategory",
     "ValidationError",
     "from_json",
+    "lifecycle",
     "to_json",
 ]
 

@@ -30,6 +30,7 @@ __all__ = [
     "Rejected",
     "as_ein",
     "as_email",
+    "as_instant",
     "as_optional_phone",
     "as_optional_url",
     "as_phone",
@@ -232,6 +233,26 @@ class Problems:
     def raise_if_any(self, what: str) -> None:
         if self.items:
             raise ValidationError(self.items, what=what)
+
+
+def as_instant(value: dt.datetime) -> dt.datetime:
+    """An aware datetime with its zone replaced by the fixed UTC offset in force at that instant.
+
+    Same instant, same wall-clock reading, same offset in text; but two instants then always
+    compare and hash as instants. (With a zone such as ``America/Los_Angeles``, Python compares
+    datetimes of the same zone by wall clock and refuses equality across zones inside a DST fold.)
+    Anything else is returned untouched, for the value's own check to report.
+    """
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and type(value.tzinfo) is not dt.timezone:
+            return value.replace(tzinfo=_fixed_zone(offset), fold=0)
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_zone(offset: dt.timedelta) -> dt.timezone:
+    return dt.UTC if not offset else dt.timezone(offset)
 
 
 def check_aware(value: dt.datetime) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from dateutil import parser as date_parser
 
-from partner_onboarding._fields import check_aware
+from partner_onboarding._fields import as_instant, check_aware
 from partner_onboarding.errors import ValidationError
 
 __all__ = ["format_instant", "parse_instant"]
@@ -30,8 +30,7 @@ def parse_instant(text: str, *, field: str = "") -> dt.datetime:
         raise ValidationError.single(
             field, "must carry a UTC offset (e.g. '-07:00' or 'Z')", what="instant"
         )
-    offset = parsed.utcoffset() or dt.timedelta(0)
-    return parsed.replace(tzinfo=dt.timezone(offset) if offset else dt.UTC)
+    return as_instant(parsed)
 
 
 def format_instant(value: dt.datetime) -> str:

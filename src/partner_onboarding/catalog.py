@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class PartnerRole(enum.Enum):
+class PartnerRole(enum.StrEnum):
     """The partner roles of the Partner Center; values are stable identifiers stored in JSON."""
 
     CREATOR_SERVICE_PARTNER = "creator_service_partner"
@@ -65,7 +65,7 @@ _ROLE_LABELS: Final = {
 }
 
 
-class FirstCategory(enum.Enum):
+class FirstCategory(enum.StrEnum):
     """The first (top-level) service categories."""
 
     CREATOR_SERVICE = "creator_service"

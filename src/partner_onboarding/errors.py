@@ -8,6 +8,11 @@ subclasses the built-in exception it resembles, so callers that already catch ``
   problem found, each with a field path and a human reason.
 - :class:`UnknownCategory` (``KeyError``): a catalog look-up that found nothing, with the closest
   known names as suggestions.
+- :class:`InvalidTransition` (``ValueError``): an event the review state machine refuses in the
+  current status, with the events it would accept.
+- :class:`RuleViolation` (``ValueError``) and its subclasses: an onboarding rule forbids the
+  operation (an approved entity is locked, a second open application, …).
+- :class:`ApplicationNotFound` (``KeyError``): no open application for a (category, market).
 
 Exceptions store their facts as attributes; the message is built from them.
 """
@@ -19,8 +24,17 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
+    "ApplicationNotFound",
+    "CategoryNotInRoles",
+    "DuplicateApplication",
+    "EntityLocked",
+    "EntityNotApproved",
+    "EntityNotSubmitted",
+    "HistoryOutOfOrder",
+    "InvalidTransition",
     "OnboardingError",
     "Problem",
+    "RuleViolation",
     "UnknownCategory",
     "ValidationError",
 ]
@@ -97,3 +111,90 @@ class UnknownCategory(OnboardingError, KeyError):
         if self.suggestions:
             message += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
         return message
+
+
+class HistoryOutOfOrder(ValidationError):
+    """An event dated before the last one in a history (histories are monotone in time)."""
+
+
+class InvalidTransition(OnboardingError, ValueError):
+    """An event that the review state machine does not allow in the current status.
+
+    ``status`` is the current status (``None`` before the first submission), ``event`` the refused
+    event, ``allowed`` the events that would be accepted, ``subject`` what was being reviewed.
+    """
+
+    def __init__(
+        self, *, subject: str, status: object, event: object, allowed: Iterable[object]
+    ) -> None:
+        self.subject = subject
+        self.status = status
+        self.event = event
+        self.allowed = tuple(allowed)
+        super().__init__(subject, status, event, self.allowed)
+
+    def __str__(self) -> str:
+        state = getattr(self.status, "label", "not yet submitted")
+        allowed = ", ".join(getattr(e, "value", str(e)) for e in self.allowed) or "nothing"
+        event = getattr(self.event, "value", self.event)
+        article = "an" if self.subject[:1] in "aeiou" else "a"
+        return f"cannot {event} {article} {self.subject} that is {state}; allowed: {allowed}"
+
+
+class RuleViolation(OnboardingError, ValueError):
+    """An operation that an onboarding rule forbids; ``rule`` is a stable code for it."""
+
+    rule: str = "rule"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EntityLocked(RuleViolation):
+    """An attempt to change entity information that is approved (it cannot be modified)."""
+
+    rule = "entity_locked"
+
+
+class EntityNotSubmitted(RuleViolation):
+    """A category application before any entity information was submitted."""
+
+    rule = "entity_not_submitted"
+
+
+class EntityNotApproved(RuleViolation):
+    """A category approval while the entity is not approved."""
+
+    rule = "entity_not_approved"
+
+
+class CategoryNotInRoles(RuleViolation):
+    """An application for a category of a role the partner has not chosen."""
+
+    rule = "category_not_in_roles"
+
+
+class DuplicateApplication(RuleViolation):
+    """A second open application for the same (category, market); ``open_id`` names the first."""
+
+    rule = "duplicate_application"
+
+    def __init__(self, message: str, *, open_id: str) -> None:
+        self.open_id = open_id
+        super().__init__(message)
+
+
+class ApplicationNotFound(OnboardingError, KeyError):
+    """No open application for the (category, market) asked about."""
+
+    def __init__(self, category: str, market: str) -> None:
+        self.category = category
+        self.market = market
+        super().__init__(category, market)
+
+    def __str__(self) -> str:
+        return f"no open application for {self.category} in market {self.market}"

@@ -1,4 +1,4 @@
-"""The value objects a partner is made of: account, entity, category information.
+"""The value objects a partner is made of: account, entity, category information, applications.
 
 Every class is a frozen attrs class that checks itself when built: an instance is always valid.
 Construction never stops at the first bad field: a
@@ -14,12 +14,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import enum
 import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
-from typing import Final, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Final, TypeVar, overload
 
 import attrs
 
@@ -27,6 +28,7 @@ from partner_onboarding._fields import (
     Problems,
     as_ein,
     as_email,
+    as_instant,
     as_optional_phone,
     as_optional_url,
     as_phone,
@@ -41,20 +43,34 @@ from partner_onboarding._fields import (
     normalize_url,
     normalize_zip,
 )
-from partner_onboarding.catalog import Category, Market
-from partner_onboarding.errors import ValidationError
+from partner_onboarding.catalog import DEFAULT_CATALOG, Category, Market, PartnerRole
+from partner_onboarding.errors import (
+    ApplicationNotFound,
+    HistoryOutOfOrder,
+    Problem,
+    ValidationError,
+)
 
 T = TypeVar("T")
 
 __all__ = [
     "MAX_REFERENCE_LINKS",
     "Account",
+    "Actor",
     "Address",
+    "Application",
     "CategoryInfo",
     "ContactPerson",
     "DocumentRef",
     "Entity",
+    "EntityReview",
+    "Event",
+    "EventKind",
+    "History",
+    "Partner",
     "PasswordHash",
+    "ReviewStatus",
+    "RoleGrant",
     "check_password_strength",
 ]
 
@@ -175,7 +191,7 @@ class Account:
 
     email: str = attrs.field(converter=as_email)
     password_hash: PasswordHash
-    registered_at: dt.datetime
+    registered_at: dt.datetime = attrs.field(converter=as_instant)
     phone: str | None = attrs.field(default=None, converter=as_optional_phone, repr=mask_phone)
 
     def __attrs_post_init__(self) -> None:
@@ -406,3 +422,446 @@ class CategoryInfo:
                     f"reference_links[{index}]", link, normalize=normalize_url, max_length=2000
                 )
         problems.raise_if_any("category information")
+
+
+# --------------------------------------------------------------------------------------------------
+# Review: statuses, events, histories (step 4)
+
+
+class ReviewStatus(enum.StrEnum):
+    """The review status of an application or of the entity; values are what JSON stores."""
+
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        """The status as the Partner Center displays it ("Pending Review")."""
+        return self.value.replace("_", " ").title()
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Actor(enum.StrEnum):
+    """Who caused an event."""
+
+    PARTNER = "partner"
+    PLATFORM = "platform"
+    SYSTEM = "system"
+
+
+class EventKind(enum.StrEnum):
+    """What happened. The review state machine (:mod:`partner_onboarding.lifecycle`) says when."""
+
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    MODIFY = "modify"
+    EDIT = "edit"
+    APPROVE_REVISION = "approve_revision"
+    REJECT_REVISION = "reject_revision"
+    SYSTEM_REJECT = "system_reject"
+    REGENERATE = "regenerate"
+
+
+def _as_reasons(values: Iterable[str]) -> tuple[str, ...]:
+    return _as_tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """One dated step in a review history: who did what, from which status to which, and why."""
+
+    actor: Actor
+    kind: EventKind
+    from_status: ReviewStatus | None
+    to_status: ReviewStatus
+    at: dt.datetime = attrs.field(converter=as_instant)
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_as_reasons)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("actor", self.actor, Actor)
+        problems.instance("kind", self.kind, EventKind)
+        if self.from_status is not None:
+            problems.instance("from_status", self.from_status, ReviewStatus)
+        problems.instance("to_status", self.to_status, ReviewStatus)
+        problems.aware("at", self.at)
+        if not isinstance(self.reasons, tuple):
+            problems.add("reasons", "must be a list of texts")
+        else:
+            for index, reason in enumerate(self.reasons):
+                problems.text(f"reasons[{index}]", reason, max_length=1000)
+        problems.raise_if_any("event")
+
+
+class History(Sequence[Event]):
+    """An append-only, time-ordered sequence of events, shared between versions of a value.
+
+    Appending is O(1) whatever the length (the new history points at the old one), so a long
+    history costs nothing per step; the old value keeps seeing its own, shorter history. An event
+    dated before the last one is refused with :class:`~partner_onboarding.errors.HistoryOutOfOrder`.
+    """
+
+    __slots__ = ("_last", "_length", "_previous")
+
+    _last: Event | None
+    _previous: History | None
+    _length: int
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        node = History._node(
+            None, None, 0
+        )  # a fresh empty base, so that self is never its own past
+        for index, event in enumerate(events):
+            if not isinstance(event, Event):
+                raise ValidationError.single(f"[{index}]", "must be an Event", what="history")
+            node = node.append(event, index=index)
+        self._last, self._previous, self._length = node._last, node._previous, node._length
+
+    @classmethod
+    def _node(cls, last: Event | None, previous: History | None, length: int) -> History:
+        node = _new(History)
+        node._last, node._previous, node._length = last, previous, length
+        return node
+
+    def append(self, event: Event, *, index: int | None = None) -> History:
+        """A new history with ``event`` at the end; this one is unchanged."""
+        last = self._last
+        if last is not None and event.at < last.at:
+            raise _out_of_order(last, self._length if index is None else index)
+        node = _new(History)
+        node._last, node._previous, node._length = event, self, self._length + 1
+        return node
+
+    @property
+    def last(self) -> Event | None:
+        """The latest event, or ``None`` for an empty history."""
+        return self._last
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events())
+
+    def __reversed__(self) -> Iterator[Event]:
+        node: History | None = self
+        while node is not None and node._last is not None:
+            yield node._last
+            node = node._previous
+
+    def _events(self) -> list[Event]:
+        events = list(reversed(self))
+        events.reverse()
+        return events
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, int) and index == -1 and self._last is not None:
+            return self._last
+        return self._events()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History):
+            return self is other or (
+                self._length == other._length and self._events() == other._events()
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._events()))
+
+    def __repr__(self) -> str:
+        return f"History({self._events()!r})"
+
+
+def _out_of_order(last: Event, position: int) -> HistoryOutOfOrder:
+    reason = f"is before the previous event ({last.at.isoformat()})"
+    return HistoryOutOfOrder([Problem(f"[{position}].at", reason)], what="history")
+
+
+def _as_history(events: Iterable[Event]) -> History:
+    return events if isinstance(events, History) else History(events)
+
+
+@attrs.frozen(kw_only=True)
+class Application:
+    """A category application: one (category, market) pair under review (step 3 and 4).
+
+    ``info`` is the current category information; ``pending_revision`` an edit of an approved
+    application waiting for its own review. ``supersedes`` is the id of the application this one
+    was generated to replace (by the upgrade migration).
+    """
+
+    id: str
+    category: Category
+    market: Market
+    status: ReviewStatus
+    info: CategoryInfo
+    history: History = attrs.field(converter=_as_history)
+    pending_revision: CategoryInfo | None = None
+    supersedes: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        last = self.history.last if isinstance(self.history, History) else None
+        if (
+            type(self.info) is CategoryInfo
+            and type(self.status) is ReviewStatus
+            and last is not None
+            and last.to_status is self.status
+            and self.info.category == self.category
+            and (self.pending_revision is None or self.status is ReviewStatus.APPROVED)
+            and type(self.id) is str
+            and type(self.market) is Market
+        ):
+            return  # the fast path every transition takes
+        self._report()
+
+    def _report(self) -> None:
+        problems = Problems()
+        problems.text("id", self.id, max_length=200)
+        category_ok = problems.instance("category", self.category, Category)
+        problems.instance("market", self.market, Market)
+        problems.instance("status", self.status, ReviewStatus)
+        info_ok = problems.instance("info", self.info, CategoryInfo)
+        if info_ok and category_ok and self.info.category != self.category:
+            problems.add("info.category", f"must be {self.category.name}")
+        if self.pending_revision is not None:
+            problems.instance("pending_revision", self.pending_revision, CategoryInfo)
+            if self.status is not ReviewStatus.APPROVED:
+                problems.add("pending_revision", "only an approved application has a revision")
+        last = self.history.last
+        if last is None:
+            problems.add("history", "must hold at least the submission")
+        elif last.to_status is not self.status:
+            problems.add(
+                "status", f"must match the last event of the history ({last.to_status.label})"
+            )
+        if self.supersedes is not None:
+            problems.text("supersedes", self.supersedes, max_length=200)
+        problems.raise_if_any("application")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The (category code, market code) pair the application is for."""
+        return (self.category.code, self.market.code)
+
+
+@attrs.frozen(kw_only=True)
+class EntityReview:
+    """The entity information a partner submitted, with its own review status and history."""
+
+    entity: Entity
+    status: ReviewStatus
+    history: History = attrs.field(converter=_as_history)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("entity", self.entity, Entity)
+        problems.instance("status", self.status, ReviewStatus)
+        last = self.history.last
+        if last is None:
+            problems.add("history", "must hold at least the submission")
+        elif last.to_status is not self.status:
+            problems.add(
+                "status", f"must match the last event of the history ({last.to_status.label})"
+            )
+        problems.raise_if_any("entity review")
+
+
+@attrs.frozen(kw_only=True)
+class RoleGrant:
+    """A partner role, and when the partner chose it."""
+
+    role: PartnerRole
+    at: dt.datetime = attrs.field(converter=as_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("role", self.role, PartnerRole)
+        problems.aware("at", self.at)
+        problems.raise_if_any("role grant")
+
+
+def _as_grants(values: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
+    return _as_tuple(values)
+
+
+def _as_applications(values: Iterable[Application]) -> tuple[Application, ...]:
+    return _as_tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class Partner:
+    """A partner: its account, chosen roles, registration market, entity and applications.
+
+    Build one with :func:`partner_onboarding.lifecycle.choose_role` and change it only through the
+    operations of :mod:`partner_onboarding.lifecycle`, each of which returns a new partner.
+    """
+
+    account: Account
+    roles_granted: tuple[RoleGrant, ...] = attrs.field(converter=_as_grants)
+    registration_market: Market = Market.US
+    entity: EntityReview | None = None
+    applications: tuple[Application, ...] = attrs.field(default=(), converter=_as_applications)
+    _open: dict[tuple[str, str], Application] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("account", self.account, Account)
+        problems.instance("registration_market", self.registration_market, Market)
+        if self.entity is not None:
+            problems.instance("entity", self.entity, EntityReview)
+        self._check_roles(problems)
+        open_ = self._index_applications(problems)
+        problems.raise_if_any("partner")
+        object.__setattr__(self, "_open", open_)
+
+    def _check_roles(self, problems: Problems) -> None:
+        if not isinstance(self.roles_granted, tuple) or not self.roles_granted:
+            problems.add("roles_granted", "must hold at least one role")
+            return
+        seen: set[PartnerRole] = set()
+        for index, grant in enumerate(self.roles_granted):
+            if not problems.instance(f"roles_granted[{index}]", grant, RoleGrant):
+                continue
+            if grant.role in seen:
+                problems.add(f"roles_granted[{index}]", f"repeats {grant.role.label}")
+            seen.add(grant.role)
+
+    def _index_applications(self, problems: Problems) -> dict[tuple[str, str], Application]:
+        """The open application of each (category, market), checking there is at most one."""
+        if not isinstance(self.applications, tuple):
+            problems.add("applications", "must be a list of applications")
+            return {}
+        valid = [
+            (index, application)
+            for index, application in enumerate(self.applications)
+            if problems.instance(f"applications[{index}]", application, Application)
+        ]
+        ids: set[str] = set()
+        for index, application in valid:
+            if application.id in ids:
+                problems.add(f"applications[{index}].id", f"repeats id {application.id!r}")
+            ids.add(application.id)
+        superseded = {application.supersedes for _, application in valid}
+        open_: dict[tuple[str, str], Application] = {}
+        for index, application in valid:
+            if application.supersedes is not None and application.supersedes not in ids:
+                problems.add(f"applications[{index}].supersedes", "names no application")
+            if application.id in superseded:
+                continue
+            other = open_.setdefault(application.key, application)
+            if other is not application:
+                problems.add(
+                    f"applications[{index}]", f"a second open application beside {other.id!r}"
+                )
+        return open_
+
+    @property
+    def roles(self) -> tuple[PartnerRole, ...]:
+        """The roles the partner chose, in the order chosen."""
+        return tuple(grant.role for grant in self.roles_granted)
+
+    @property
+    def registered_at(self) -> dt.datetime:
+        """When the partner's account was registered."""
+        return self.account.registered_at
+
+    def application(self, category: str | Category, market: Market = Market.US) -> Application:
+        """The open application for ``category`` (any name the catalog resolves) in ``market``."""
+        code = category.code if isinstance(category, Category) else _catalog_code(category)
+        found = self._open.get((code, market.code))
+        if found is None:
+            raise ApplicationNotFound(code, market.code)
+        return found
+
+    def open_applications(self) -> tuple[Application, ...]:
+        """Every application that is not superseded, in the order they were made."""
+        open_ids = {id(a) for a in self._open.values()}
+        return tuple(a for a in self.applications if id(a) in open_ids)
+
+    def has_open(self, category: Category, market: Market) -> bool:
+        """Whether an open application exists for (category, market)."""
+        return (category.code, market.code) in self._open
+
+
+def _catalog_code(name: str) -> str:
+    return DEFAULT_CATALOG.category(name).code
+
+
+# --------------------------------------------------------------------------------------------------
+# The state machine's hot path builds events and applications from parts it has already checked
+# (the table allowed the move, the instant is in order), so it skips the checks of ``__init__`` and
+# sets the slots directly. Nothing else may use these.
+
+_new: Final = object.__new__
+
+
+def _slot(cls: type, name: str) -> Callable[[object, object], None]:
+    setter: Callable[[object, object], None] = getattr(cls, name).__set__
+    return setter
+
+
+_EVENT_ACTOR: Final = _slot(Event, "actor")
+_EVENT_KIND: Final = _slot(Event, "kind")
+_EVENT_FROM: Final = _slot(Event, "from_status")
+_EVENT_TO: Final = _slot(Event, "to_status")
+_EVENT_AT: Final = _slot(Event, "at")
+_EVENT_REASONS: Final = _slot(Event, "reasons")
+_APP_ID: Final = _slot(Application, "id")
+_APP_CATEGORY: Final = _slot(Application, "category")
+_APP_MARKET: Final = _slot(Application, "market")
+_APP_STATUS: Final = _slot(Application, "status")
+_APP_INFO: Final = _slot(Application, "info")
+_APP_HISTORY: Final = _slot(Application, "history")
+_APP_REVISION: Final = _slot(Application, "pending_revision")
+_APP_SUPERSEDES: Final = _slot(Application, "supersedes")
+
+
+def advance(  # noqa: PLR0917  (positional: the hot path)
+    application: Application,
+    actor: Actor,
+    kind: EventKind,
+    to_status: ReviewStatus,
+    at: dt.datetime,
+    reasons: tuple[str, ...],
+    info: CategoryInfo,
+    pending_revision: CategoryInfo | None,
+) -> Application:
+    """``application`` moved to ``to_status`` by a new event, in one step.
+
+    The caller (the state machine) has checked the move, ``at`` (a fixed-offset instant) and
+    ``reasons`` (a tuple of non-blank texts); the instant's order is checked here.
+    """
+    history = application.history
+    last = history._last
+    if last is not None and at < last.at:
+        raise _out_of_order(last, history._length)
+    event = _new(Event)
+    _EVENT_ACTOR(event, actor)
+    _EVENT_KIND(event, kind)
+    _EVENT_FROM(event, application.status)
+    _EVENT_TO(event, to_status)
+    _EVENT_AT(event, at)
+    _EVENT_REASONS(event, reasons)
+    node = _new(History)
+    node._last, node._previous, node._length = event, history, history._length + 1
+    new = _new(Application)
+    _APP_ID(new, application.id)
+    _APP_CATEGORY(new, application.category)
+    _APP_MARKET(new, application.market)
+    _APP_STATUS(new, to_status)
+    _APP_INFO(new, info)
+    _APP_HISTORY(new, node)
+    _APP_REVISION(new, pending_revision)
+    _APP_SUPERSEDES(new, application.supersedes)
+    return new

@@ -35,9 +35,23 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from partner_onboarding._time import format_instant, parse_instant
-from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, Category, Market
+from partner_onboarding.catalog import (
+    DEFAULT_CATALOG,
+    Catalog,
+    Category,
+    FirstCategory,
+    Market,
+    PartnerRole,
+)
 from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
-from partner_onboarding.model import PasswordHash
+from partner_onboarding.model import (
+    Actor,
+    Event,
+    EventKind,
+    History,
+    PasswordHash,
+    ReviewStatus,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -61,6 +75,9 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _structure_int)
+    # The enums are str subclasses: each gets its own (more specific) hook, by value.
+    for kind in (PartnerRole, FirstCategory, ReviewStatus, Actor, EventKind):
+        converter.register_structure_hook(kind, _enum_hook(kind))
 
     converter.register_unstructure_hook(dt.datetime, format_instant)
     converter.register_structure_hook(dt.datetime, lambda value, _: parse_instant(value))
@@ -74,9 +91,13 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_unstructure_hook(PasswordHash, str)
     converter.register_structure_hook(PasswordHash, lambda value, _: PasswordHash.parse(value))
 
-    converter.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+    converter.register_unstructure_hook(
+        History, lambda history: [converter.unstructure(event) for event in history]
     )
+    converter.register_structure_hook(
+        History, lambda value, _: History(converter.structure(value, tuple[Event, ...]))
+    )
+
     converter.register_structure_hook_factory(
         _is_variadic_tuple, functools.partial(_tuple_hook, converter)
     )

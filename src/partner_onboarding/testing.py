@@ -21,26 +21,33 @@ import datetime as dt
 import functools
 import string
 import zoneinfo
+from collections.abc import Callable
 from typing import Final
 
 from hypothesis import strategies as st
 
+from partner_onboarding import lifecycle
 from partner_onboarding._fields import Rejected, _us_states, normalize_ein
 from partner_onboarding.catalog import (
     CATEGORY_INFO_FIELDS,
     DEFAULT_CATALOG,
     Category,
     Market,
+    PartnerRole,
     normalize_name,
 )
 from partner_onboarding.model import (
     Account,
     Address,
+    Application,
     CategoryInfo,
     ContactPerson,
     DocumentRef,
     Entity,
+    EventKind,
+    Partner,
     PasswordHash,
+    ReviewStatus,
 )
 
 __all__ = [
@@ -48,6 +55,8 @@ __all__ = [
     "ZONES",
     "accounts",
     "addresses",
+    "applications",
+    "approved_partner",
     "aware_datetimes",
     "categories",
     "category_infos",
@@ -63,9 +72,12 @@ __all__ = [
     "invalid_phones",
     "invalid_zip_codes",
     "markets",
+    "partners",
     "password_hashes",
     "passwords",
     "phones",
+    "sample_entity",
+    "sample_info",
     "states",
     "zip_codes",
 ]
@@ -350,3 +362,162 @@ def category_infos(
         )
 
     return build()
+
+
+# --------------------------------------------------------------------------------------------------
+# Partners and applications, built through the lifecycle's own operations
+
+
+def sample_entity() -> Entity:
+    """A fixed, valid US company (for examples and builders)."""
+    return Entity(
+        legal_name="Acme Growth LLC",
+        ein="04-2103594",
+        address=Address(lines=("100 Main St",), city="Los Angeles", state="CA", zip_code="90012"),
+        contact=ContactPerson(name="Dana Reyes", email="dana@acme.example", phone="+12015550123"),
+    )
+
+
+def sample_info(category: str | Category) -> CategoryInfo:
+    """Complete category information for ``category`` (any name the catalog resolves)."""
+    chosen = DEFAULT_CATALOG.category(category)
+    return CategoryInfo(
+        category=chosen,
+        service_description=f"{chosen.name} for US sellers and creators",
+        markets_served=(Market.US,),
+        team_size=12,
+        reference_links=("https://acme.example/cases",),
+    )
+
+
+def approved_partner(
+    *categories: str | Category,
+    at: dt.datetime,
+    registered_at: dt.datetime | None = None,
+    market: Market = Market.US,
+) -> Partner:
+    """A partner whose entity and applications in ``categories`` are approved, all at ``at``.
+
+    The account is registered at ``registered_at`` (default ``at``); the partner holds the roles its
+    categories need.
+    """
+    chosen = [DEFAULT_CATALOG.category(c) for c in categories]
+    roles = list(dict.fromkeys(c.role for c in chosen)) or [PartnerRole.SELLER_SERVICE_PARTNER]
+    account = Account(
+        email="ops@acme.example",
+        password_hash=_cheap_hash(),
+        registered_at=registered_at if registered_at is not None else at,
+    )
+    partner = lifecycle.choose_role(account, roles[0], at=at)
+    for role in roles[1:]:
+        partner = lifecycle.add_role(partner, role, at=at)
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=at)
+    partner = lifecycle.approve_entity(partner, at=at)
+    for category in chosen:
+        partner = lifecycle.apply(partner, category, sample_info(category), market=market, at=at)
+        partner = lifecycle.approve(partner, category, market=market, at=at)
+    return partner
+
+
+_STEP: Final = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=20))
+
+
+@st.composite
+def _walk(draw: st.DrawFn, steps: int) -> Partner:
+    account = draw(accounts(registered=aware_datetimes(max_value=dt.datetime(2028, 1, 1))))  # noqa: DTZ001
+    at = account.registered_at
+    partner = lifecycle.choose_role(account, draw(st.sampled_from(list(PartnerRole))), at=at)
+    for _ in range(steps):
+        at = at + draw(_STEP)
+        moves = _moves(partner)
+        if not moves:
+            break
+        partner = draw(st.sampled_from(moves))(partner, draw, at)
+    return partner
+
+
+def _moves(partner: Partner) -> list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]]:
+    """The operations that make sense for ``partner`` now, each as a function of a draw."""
+    moves: list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]] = [
+        lambda p, draw, at: lifecycle.add_role(p, draw(st.sampled_from(list(PartnerRole))), at=at)
+    ]
+    review = partner.entity
+    if review is None:
+        moves.append(lambda p, draw, at: lifecycle.submit_entity(p, draw(entities()), at=at))
+        return moves
+    entity_moves = {
+        EventKind.APPROVE: lambda p, draw, at: lifecycle.approve_entity(p, at=at),
+        EventKind.REJECT: lambda p, draw, at: lifecycle.reject_entity(
+            p, ["documents unclear"], at=at
+        ),
+        EventKind.MODIFY: lambda p, draw, at: lifecycle.modify_entity(p, draw(entities()), at=at),
+    }
+    moves += [
+        entity_moves[kind]
+        for kind in lifecycle.allowed_events(review, events=lifecycle.ENTITY_EVENTS)
+    ]
+    candidates = [
+        c
+        for c in DEFAULT_CATALOG.categories()
+        if c.role in partner.roles and not partner.has_open(c, Market.US)
+    ]
+    if candidates:
+        moves.append(_apply_move(candidates))
+    for application in partner.open_applications():
+        moves += _application_moves(
+            application, entity_approved=review.status is ReviewStatus.APPROVED
+        )
+    return moves
+
+
+def _apply_move(candidates: list[Category]) -> Callable[[Partner, st.DrawFn, dt.datetime], Partner]:
+    def move(partner: Partner, draw: st.DrawFn, at: dt.datetime) -> Partner:
+        category = draw(st.sampled_from(candidates))
+        info = draw(category_infos(st.just(category)))
+        return lifecycle.apply(partner, category, info, at=at)
+
+    return move
+
+
+def _application_moves(
+    application: Application, *, entity_approved: bool
+) -> list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]]:
+    category, market = application.category, application.market
+    info = category_infos(st.just(category))
+    by_kind: dict[EventKind, Callable[[Partner, st.DrawFn, dt.datetime], Partner]] = {
+        EventKind.REJECT: lambda p, d, at: lifecycle.reject(
+            p, category, ["incomplete"], market=market, at=at
+        ),
+        EventKind.MODIFY: lambda p, d, at: lifecycle.modify(
+            p, category, d(info), market=market, at=at
+        ),
+        EventKind.EDIT: lambda p, d, at: lifecycle.edit(p, category, d(info), market=market, at=at),
+        EventKind.APPROVE_REVISION: lambda p, d, at: lifecycle.approve_revision(
+            p, category, market=market, at=at
+        ),
+        EventKind.REJECT_REVISION: lambda p, d, at: lifecycle.reject_revision(
+            p, category, ["links broken"], market=market, at=at
+        ),
+    }
+    if entity_approved:
+        by_kind[EventKind.APPROVE] = lambda p, d, at: lifecycle.approve(
+            p, category, market=market, at=at
+        )
+    return [by_kind[kind] for kind in lifecycle.allowed_events(application) if kind in by_kind]
+
+
+def partners(*, max_steps: int = 12) -> st.SearchStrategy[Partner]:
+    """Partners at every stage: random walks of up to ``max_steps`` lifecycle operations."""
+    return st.integers(0, max_steps).flatmap(_walk)
+
+
+def applications(status: ReviewStatus | None = None) -> st.SearchStrategy[Application]:
+    """Applications (in ``status`` if given), taken from drawn partners."""
+    found = (
+        partners(max_steps=16)
+        .map(lambda p: p.applications)
+        .filter(lambda apps: any(status is None or a.status is status for a in apps))
+    )
+    return found.flatmap(
+        lambda apps: st.sampled_from([a for a in apps if status is None or a.status is status])
+    )

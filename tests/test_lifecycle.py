@@ -1,0 +1,497 @@
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
+from partner_onboarding.errors import (
+    ApplicationNotFound,
+    CategoryNotInRoles,
+    DuplicateApplication,
+    EntityLocked,
+    EntityNotApproved,
+    EntityNotSubmitted,
+    HistoryOutOfOrder,
+    InvalidTransition,
+    OnboardingError,
+)
+from partner_onboarding.lifecycle import TRANSITIONS, allowed_events, transition
+from partner_onboarding.model import (
+    Account,
+    Actor,
+    Application,
+    EventKind,
+    History,
+    Partner,
+    ReviewStatus,
+)
+from partner_onboarding.testing import (
+    applications,
+    approved_partner,
+    partners,
+    sample_entity,
+    sample_info,
+)
+
+PENDING, APPROVED, REJECTED = ReviewStatus
+T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def at(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
+
+
+def new_partner(role: PartnerRole = PartnerRole.SELLER_SERVICE_PARTNER) -> Partner:
+    account = Account.register(email="ops@acme.example", password="Abc123!x", at=T0, scrypt_n=2)
+    return lifecycle.choose_role(account, role, at=T0)
+
+
+def with_entity(approved: bool = True) -> Partner:
+    partner = lifecycle.submit_entity(new_partner(), sample_entity(), at=at(1))
+    return lifecycle.approve_entity(partner, at=at(2)) if approved else partner
+
+
+def application_in(status: ReviewStatus, *, revision: bool = False) -> Application:
+    partner = lifecycle.apply(
+        with_entity(), "Shop Management", sample_info("shop_management"), at=at(3)
+    )
+    if status is APPROVED:
+        partner = lifecycle.approve(partner, "shop_management", at=at(4))
+        if revision:
+            partner = lifecycle.edit(
+                partner, "shop_management", sample_info("shop_management"), at=at(5)
+            )
+    elif status is REJECTED:
+        partner = lifecycle.reject(partner, "shop_management", ["no case studies"], at=at(4))
+    return partner.application("shop_management")
+
+
+# ------------------------------------------------------------------------------------------------
+# The table, as a definition
+
+EXPECTED = {
+    (None, EventKind.SUBMIT): (PENDING, Actor.PARTNER),
+    (PENDING, EventKind.APPROVE): (APPROVED, Actor.PLATFORM),
+    (PENDING, EventKind.REJECT): (REJECTED, Actor.PLATFORM),
+    (REJECTED, EventKind.MODIFY): (PENDING, Actor.PARTNER),
+    (APPROVED, EventKind.EDIT): (APPROVED, Actor.PARTNER),
+    (APPROVED, EventKind.APPROVE_REVISION): (APPROVED, Actor.PLATFORM),
+    (APPROVED, EventKind.REJECT_REVISION): (APPROVED, Actor.PLATFORM),
+    (PENDING, EventKind.SYSTEM_REJECT): (REJECTED, Actor.SYSTEM),
+    (None, EventKind.REGENERATE): (PENDING, Actor.SYSTEM),
+}
+
+
+def test_the_table_is_the_documented_one() -> None:
+    assert {key: (move.to, move.actor) for key, move in TRANSITIONS.items()} == EXPECTED
+
+
+def test_every_status_is_reachable_from_the_start() -> None:
+    reached: set[ReviewStatus | None] = {None}
+    frontier: list[ReviewStatus | None] = [None]
+    while frontier:
+        status = frontier.pop()
+        for (source, _), move in TRANSITIONS.items():
+            if source is status and move.to not in reached:
+                reached.add(move.to)
+                frontier.append(move.to)
+    assert reached == {None, *ReviewStatus}
+
+
+def test_no_dead_ends() -> None:
+    # Every status lets something happen: pending waits for the platform, rejected can be modified,
+    # approved can be edited. None is final: the source has no withdrawal or closing of a category.
+    for status in ReviewStatus:
+        assert any(source is status for source, _ in TRANSITIONS), status
+
+
+def test_only_the_platform_decides_and_the_partner_only_submits_or_changes() -> None:
+    for (_, kind), move in TRANSITIONS.items():
+        if kind in {
+            EventKind.APPROVE,
+            EventKind.REJECT,
+            EventKind.APPROVE_REVISION,
+            EventKind.REJECT_REVISION,
+        }:
+            assert move.actor is Actor.PLATFORM
+        if move.needs_reasons:
+            assert kind in {EventKind.REJECT, EventKind.REJECT_REVISION, EventKind.SYSTEM_REJECT}
+
+
+CASES = [
+    (status, revision, kind)
+    for status in ReviewStatus
+    for revision in ([False, True] if status is APPROVED else [False])
+    for kind in EventKind
+]
+
+
+@pytest.mark.parametrize(("status", "revision", "kind"), CASES)
+def test_every_status_and_event_pair(status: ReviewStatus, revision: bool, kind: EventKind) -> None:
+    application = application_in(status, revision=revision)
+    allowed = allowed_events(application)
+    expected_allowed = {
+        k
+        for (source, k) in TRANSITIONS
+        if source is status
+        and (revision or k not in {EventKind.APPROVE_REVISION, EventKind.REJECT_REVISION})
+    }
+    assert set(allowed) == expected_allowed
+    info = sample_info("shop_management")
+    if kind in expected_allowed:
+        moved = transition(application, kind, at=at(9), reasons=["because"], info=info)
+        assert moved.status is TRANSITIONS[status, kind].to
+        assert moved.history[-1].kind is kind
+        assert moved.history[-1].from_status is status
+        assert len(moved.history) == len(application.history) + 1
+    else:
+        with pytest.raises(InvalidTransition) as caught:
+            transition(application, kind, at=at(9), reasons=["because"], info=info)
+        assert caught.value.status is status
+        assert caught.value.event is kind
+        assert set(caught.value.allowed) == expected_allowed
+
+
+def test_refusal_message_names_the_status_and_the_allowed_events() -> None:
+    with pytest.raises(InvalidTransition) as caught:
+        transition(application_in(REJECTED), EventKind.APPROVE, at=at(9))
+    assert str(caught.value) == "cannot approve an application that is Rejected; allowed: modify"
+    assert isinstance(caught.value, OnboardingError)
+
+
+def test_rejections_need_a_reason() -> None:
+    with pytest.raises(ValidationError) as caught:
+        transition(application_in(PENDING), EventKind.REJECT, at=at(9), reasons=[])
+    assert caught.value.fields == ("reasons",)
+
+
+def test_a_single_reason_string_is_one_reason() -> None:
+    moved = transition(
+        application_in(PENDING), EventKind.REJECT, at=at(9), reasons="blurry licence"
+    )
+    assert moved.history[-1].reasons == ("blurry licence",)
+
+
+def test_events_dated_before_the_last_are_refused() -> None:
+    application = application_in(PENDING)
+    with pytest.raises(HistoryOutOfOrder) as caught:
+        transition(application, EventKind.APPROVE, at=at(2))
+    assert caught.value.fields == ("[1].at",)
+
+
+def test_an_equal_instant_is_in_order() -> None:
+    application = application_in(PENDING)
+    moved = transition(application, EventKind.APPROVE, at=application.history[-1].at)
+    assert moved.status is APPROVED
+
+
+def test_transition_needs_an_aware_instant() -> None:
+    with pytest.raises(ValidationError):
+        transition(application_in(PENDING), EventKind.APPROVE, at=dt.datetime(2024, 5, 1))  # noqa: DTZ001
+
+
+@given(applications())
+def test_allowed_events_never_raises_and_every_allowed_event_succeeds(
+    application: Application,
+) -> None:
+    last = application.history[-1].at
+    for kind in allowed_events(application):
+        moved = transition(
+            application, kind, at=last, reasons=["r"], info=sample_info(application.category)
+        )
+        assert moved.status is TRANSITIONS[application.status, kind].to
+        assert application.history[-1].at == last  # the original is untouched
+
+
+# ------------------------------------------------------------------------------------------------
+# Partner operations
+
+
+def test_the_walk_of_one_agency_through_steps_2_to_4() -> None:
+    partner = new_partner()
+    assert partner.roles == (PartnerRole.SELLER_SERVICE_PARTNER,)
+    assert partner.registration_market == Market.US
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=at(1))
+    assert partner.entity is not None
+    assert partner.entity.status is PENDING
+    partner = lifecycle.apply(partner, "LIVE Management", sample_info("live_management"), at=at(2))
+    partner = lifecycle.reject_entity(partner, ["EIN letter missing"], at=at(3))
+    partner = lifecycle.modify_entity(partner, sample_entity(), at=at(4))
+    partner = lifecycle.approve_entity(partner, at=at(5))
+    partner = lifecycle.reject(partner, "live management", ["no LIVE experience shown"], at=at(6))
+    assert partner.application("LIVE Management").history[-1].reasons == (
+        "no LIVE experience shown",
+    )
+    partner = lifecycle.modify(partner, "LIVE Management", sample_info("live_management"), at=at(7))
+    partner = lifecycle.approve(partner, "LIVE_MANAGEMENT", at=at(8))
+    application = partner.application("live_management")
+    assert application.status is APPROVED
+    assert [e.kind for e in application.history] == [
+        EventKind.SUBMIT,
+        EventKind.REJECT,
+        EventKind.MODIFY,
+        EventKind.APPROVE,
+    ]
+    assert partner.entity is not None
+    assert [e.actor for e in partner.entity.history] == [
+        Actor.PARTNER,
+        Actor.PLATFORM,
+        Actor.PARTNER,
+        Actor.PLATFORM,
+    ]
+
+
+def test_operations_return_new_values_and_leave_the_old_ones() -> None:
+    before = with_entity()
+    after = lifecycle.apply(before, "Shop Management", sample_info("shop_management"), at=at(3))
+    assert before.applications == ()
+    assert len(after.applications) == 1
+    assert before != after
+
+
+def test_an_approved_entity_is_locked() -> None:
+    partner = with_entity(approved=True)
+    with pytest.raises(EntityLocked) as caught:
+        lifecycle.modify_entity(partner, sample_entity(), at=at(3))
+    assert caught.value.rule == "entity_locked"
+    assert "cannot be modified" in str(caught.value)
+
+
+def test_a_pending_entity_cannot_be_modified_but_a_rejected_one_can() -> None:
+    partner = with_entity(approved=False)
+    with pytest.raises(InvalidTransition) as caught:
+        lifecycle.modify_entity(partner, sample_entity(), at=at(3))
+    assert (
+        str(caught.value)
+        == "cannot modify an entity that is Pending Review; allowed: approve, reject"
+    )
+    rejected = lifecycle.reject_entity(partner, ["blurry"], at=at(3))
+    other = attrs.evolve(sample_entity(), legal_name="Acme Growth Inc.")
+    modified = lifecycle.modify_entity(rejected, other, at=at(4))
+    assert modified.entity is not None
+    assert modified.entity.entity.legal_name == "Acme Growth Inc."
+    assert modified.entity.status is PENDING
+
+
+def test_entity_is_submitted_once() -> None:
+    with pytest.raises(InvalidTransition) as caught:
+        lifecycle.submit_entity(with_entity(approved=False), sample_entity(), at=at(3))
+    assert caught.value.subject == "entity"
+
+
+def test_entity_review_has_no_edit() -> None:
+    partner = with_entity(approved=True)
+    assert lifecycle.allowed_events(partner.entity, events=lifecycle.ENTITY_EVENTS) == ()
+
+
+def test_applying_needs_submitted_entity_information() -> None:
+    with pytest.raises(EntityNotSubmitted):
+        lifecycle.apply(new_partner(), "Shop Management", sample_info("shop_management"), at=at(1))
+
+
+def test_applying_needs_a_category_of_the_partners_roles() -> None:
+    partner = with_entity()
+    with pytest.raises(CategoryNotInRoles) as caught:
+        lifecycle.apply(partner, "Creator Management", sample_info("creator_management"), at=at(3))
+    assert "Creator Service Partner" in str(caught.value)
+    partner = lifecycle.add_role(partner, PartnerRole.CREATOR_SERVICE_PARTNER, at=at(3))
+    partner = lifecycle.apply(
+        partner, "Creator Management", sample_info("creator_management"), at=at(3)
+    )
+    assert partner.application("Creator Management").status is PENDING
+
+
+def test_add_role_is_idempotent() -> None:
+    partner = new_partner()
+    assert lifecycle.add_role(partner, PartnerRole.SELLER_SERVICE_PARTNER, at=at(1)) is partner
+
+
+def test_one_open_application_per_category_and_market() -> None:
+    partner = lifecycle.apply(
+        with_entity(), "Shop Management", sample_info("shop_management"), at=at(3)
+    )
+    with pytest.raises(DuplicateApplication) as caught:
+        lifecycle.apply(partner, "shop management", sample_info("shop_management"), at=at(4))
+    assert caught.value.open_id == "shop_management/US/1"
+    assert "shop_management/US/1" in str(caught.value)
+    other_market = lifecycle.apply(
+        partner, "Shop Management", sample_info("shop_management"), market=Market("GB"), at=at(4)
+    )
+    assert other_market.application("Shop Management", Market("GB")).id == "shop_management/GB/1"
+
+
+def test_approval_needs_an_approved_entity() -> None:
+    partner = lifecycle.apply(
+        with_entity(approved=False), "Shop Management", sample_info("shop_management"), at=at(3)
+    )
+    with pytest.raises(EntityNotApproved) as caught:
+        lifecycle.approve(partner, "Shop Management", at=at(4))
+    assert "Pending Review" in str(caught.value)
+
+
+def test_edit_keeps_the_approval_and_waits_as_a_revision() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    new_info = attrs.evolve(sample_info("shop_management"), team_size=40)
+    edited = lifecycle.edit(partner, "Shop Management", new_info, at=at(1))
+    application = edited.application("Shop Management")
+    assert application.status is APPROVED
+    assert application.pending_revision == new_info
+    assert application.info == sample_info("shop_management")
+    accepted = lifecycle.approve_revision(edited, "Shop Management", at=at(2)).application(
+        "Shop Management"
+    )
+    assert accepted.info == new_info
+    assert accepted.pending_revision is None
+    declined = lifecycle.reject_revision(edited, "Shop Management", ["unverifiable"], at=at(2))
+    assert declined.application("Shop Management").info == sample_info("shop_management")
+    assert declined.application("Shop Management").pending_revision is None
+
+
+def test_modify_and_edit_need_information_of_the_same_category() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.edit(partner, "Shop Management", sample_info("live_management"), at=at(1))
+    assert caught.value.fields == ("info.category",)
+    with pytest.raises(ValidationError):
+        lifecycle.apply(partner, "LIVE Management", sample_info("shop_management"), at=at(1))
+
+
+def test_an_unknown_application_is_a_key_error() -> None:
+    with pytest.raises(ApplicationNotFound) as caught:
+        with_entity().application("Shop Management")
+    assert isinstance(caught.value, KeyError)
+    assert str(caught.value) == "no open application for shop_management in market US"
+
+
+def test_operations_take_any_spelling_of_a_category() -> None:
+    partner = approved_partner("Creator mathmaking", at=T0)
+    assert partner.application("creator matchmaking").category.name == "Creator Matchmaking"
+    assert partner.roles == (PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING,)
+
+
+def test_bad_arguments_give_typed_errors() -> None:
+    partner = with_entity()
+    with pytest.raises(ValidationError):
+        lifecycle.apply(partner, "Shop Management", "info", at=at(3))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        lifecycle.apply(
+            partner,
+            "Shop Management",
+            sample_info("shop_management"),
+            market="US",  # type: ignore[arg-type]
+            at=at(3),
+        )
+    with pytest.raises(ValidationError):
+        lifecycle.submit_entity(new_partner(), "Acme", at=at(1))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        lifecycle.choose_role(new_partner().account, "seller", at=T0)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------
+# Partner and history invariants
+
+
+def test_partner_refuses_two_open_applications_for_one_pair() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    twin = attrs.evolve(partner.applications[0], id="shop_management/US/2")
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(partner, applications=(*partner.applications, twin))
+    assert caught.value.fields == ("applications[1]",)
+
+
+def test_partner_refuses_repeated_roles_and_ids() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(
+            partner,
+            roles_granted=partner.roles_granted * 2,
+            applications=partner.applications * 2,
+        )
+    assert caught.value.fields == ("roles_granted[1]", "applications[1].id")
+
+
+def test_application_status_must_match_its_history() -> None:
+    application = application_in(PENDING)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(application, status=APPROVED)
+    assert caught.value.fields == ("status",)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(application, history=())
+    assert caught.value.fields == ("history",)
+
+
+def test_history_is_a_sequence_that_shares_its_past() -> None:
+    application = application_in(APPROVED, revision=True)
+    history = application.history
+    assert len(history) == 3
+    assert [e.kind for e in history] == [EventKind.SUBMIT, EventKind.APPROVE, EventKind.EDIT]
+    assert history[0].kind is EventKind.SUBMIT
+    assert [e.kind for e in history[1:]] == [EventKind.APPROVE, EventKind.EDIT]
+    assert next(reversed(history)) is history.last
+    assert History(list(history)) == history
+    assert hash(History(list(history))) == hash(history)
+    assert History() != history
+    assert History().last is None
+    assert history != list(history)
+    assert "History([Event(" in repr(history)
+
+
+def test_history_refuses_out_of_order_and_foreign_items() -> None:
+    events = list(application_in(APPROVED).history)
+    with pytest.raises(HistoryOutOfOrder) as caught:
+        History(reversed(events))
+    assert caught.value.fields == ("[1].at",)
+    with pytest.raises(ValidationError):
+        History(["submit"])  # type: ignore[list-item]
+
+
+@given(partners())
+def test_drawn_partners_keep_every_invariant(partner: Partner) -> None:
+    keys = [a.key for a in partner.open_applications()]
+    assert len(keys) == len(set(keys))
+    for application in partner.applications:
+        assert application.status is application.history[-1].to_status
+        instants = [event.at for event in application.history]
+        assert instants == sorted(instants)
+        assert application.category.role in partner.roles
+
+
+# ------------------------------------------------------------------------------------------------
+# Diagram
+
+
+def test_mermaid_has_every_transition() -> None:
+    diagram = lifecycle.to_mermaid()
+    assert diagram.startswith("stateDiagram-v2\n")
+    assert "    [*] --> pending_review: submit (partner)" in diagram
+    assert "    rejected --> pending_review: modify (partner)" in diagram
+    assert diagram.count("-->") == len(TRANSITIONS)
+
+
+def test_docs_show_the_current_diagram() -> None:
+    page = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert "```mermaid\n" + lifecycle.to_mermaid() + "```" in page
+
+
+@given(st.sampled_from(list(PartnerRole)))
+def test_choose_role_starts_a_us_partner(role: PartnerRole) -> None:
+    partner = lifecycle.choose_role(new_partner().account, role, at=T0)
+    assert partner.roles == (role,)
+    assert partner.registration_market is Market.US or partner.registration_market == Market.US
+    assert partner.applications == ()
+    assert DEFAULT_CATALOG.categories(role=role)
+
+
+def test_a_second_edit_replaces_the_pending_revision() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    first = attrs.evolve(sample_info("shop_management"), team_size=20)
+    second = attrs.evolve(sample_info("shop_management"), team_size=30)
+    partner = lifecycle.edit(partner, "Shop Management", first, at=at(1))
+    partner = lifecycle.edit(partner, "Shop Management", second, at=at(2))
+    assert partner.application("Shop Management").pending_revision == second
