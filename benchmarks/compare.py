@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import platform
 import sys
 import timeit
@@ -20,8 +21,9 @@ from typing import Any
 
 import attrs
 
-from partner_onboarding import lifecycle
+from partner_onboarding import Market, lifecycle
 from partner_onboarding.model import Application, EventKind, ReviewStatus
+from partner_onboarding.policy import DEFAULT_POLICY, Question
 from partner_onboarding.testing import approved_partner, sample_info
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -102,6 +104,140 @@ def lifecycle_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
     return rows
 
 
+def _epoch_us(instant: dt.datetime) -> int:
+    return int(instant.timestamp() * 1_000_000)
+
+
+def policy_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
+    """One "may register" question: new partner, discontinued category, after the cut-off."""
+    partner = approved_partner(at=dt.datetime(2024, 5, 2, 9, tzinfo=dt.UTC), policy=None)
+    at = dt.datetime(2024, 5, 3, 9, tzinfo=dt.UTC)
+    cutoff = DEFAULT_POLICY.upgrade_at
+    discontinued = frozenset(DEFAULT_POLICY.discontinued)
+    registered = partner.account.registered_at
+
+    def ours() -> object:
+        return DEFAULT_POLICY.can_register(partner, "Paid Media", at=at)
+
+    assert not ours()
+
+    def bare_if() -> object:
+        return not ("paid_media" in discontinued and at >= cutoff and registered >= cutoff)
+
+    ours_us = best_us(ours, repeat=repeat, number=number)
+    rows = [
+        ("policy.can_register, explained Decision (reasons, rule, changes_at)", ours_us, "1.00×"),
+        (
+            "bare `if` (no reasons, no zone handling)",
+            best_us(bare_if, repeat=repeat, number=number),
+            "",
+        ),
+    ]
+    for name, build in (("rule-engine", _rule_engine), ("cedarpy", _cedar)):
+        try:
+            peer = build(cutoff, discontinued, registered, at)
+        except ImportError:
+            rows.append((f"{name}: not installed (pip install -e '.[bench]')", float("nan"), ""))
+            continue
+        peer_us = best_us(peer, repeat=repeat, number=max(number // 20, 10))
+        rows.append((f"{name}, the same rule", peer_us, f"ours is {peer_us / ours_us:.0f}× faster"))
+    rows[1] = (rows[1][0], rows[1][1], f"{rows[1][1] / ours_us:.2f}× ours")
+    return rows
+
+
+def _rule_engine(
+    cutoff: dt.datetime, discontinued: frozenset[str], registered: dt.datetime, at: dt.datetime
+) -> Callable[[], object]:
+    import rule_engine  # noqa: PLC0415
+
+    rule = rule_engine.Rule("category in discontinued and at >= cutoff and registered >= cutoff")
+    facts = {
+        "category": "paid_media",
+        "discontinued": sorted(discontinued),
+        "at": at,
+        "cutoff": cutoff,
+        "registered": registered,
+    }
+    assert rule.matches(facts)
+    return lambda: not rule.matches(facts)
+
+
+def _cedar(
+    cutoff: dt.datetime, discontinued: frozenset[str], registered: dt.datetime, at: dt.datetime
+) -> Callable[[], object]:
+    import cedarpy  # noqa: PLC0415
+
+    policies = cedarpy.PolicySet.from_str(
+        'permit(principal, action == Action::"register", resource);\n'
+        'forbid(principal, action == Action::"register", resource) when {\n'
+        f"  resource.discontinued && context.at >= {_epoch_us(cutoff)}"
+        f" && principal.registered >= {_epoch_us(cutoff)}\n}};"
+    )
+    entities = cedarpy.Entities.from_json_str(
+        json.dumps(
+            [
+                {
+                    "uid": {"type": "Partner", "id": "p1"},
+                    "attrs": {"registered": _epoch_us(registered)},
+                    "parents": [],
+                },
+                {
+                    "uid": {"type": "Category", "id": "paid_media"},
+                    "attrs": {"discontinued": "paid_media" in discontinued},
+                    "parents": [],
+                },
+            ]
+        )
+    )
+    request = {
+        "principal": 'Partner::"p1"',
+        "action": 'Action::"register"',
+        "resource": 'Category::"paid_media"',
+        "context": {"at": _epoch_us(at)},
+    }
+
+    def decide() -> object:
+        return cedarpy.is_authorized(request, policies, entities).allowed
+
+    assert decide() is False
+    return decide
+
+
+def bulk_rows(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
+    """``check_many`` over n rows (a mix of partners, categories and both questions)."""
+    at = dt.datetime(2024, 5, 20, tzinfo=dt.UTC)
+    partners = [
+        approved_partner("Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC), policy=None),
+        approved_partner("Shop Management", at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC), policy=None),
+    ]
+    pattern = [
+        (partner, category, Market.US, question)
+        for partner in partners
+        for category in ("Paid Media", "Shop Management", "Mass Tutoring", "creator_matchmaking")
+        for question in Question
+    ]
+    rows = []
+    per_row = {}
+    for size in sizes:
+        data = (pattern * (size // len(pattern) + 1))[:size]
+        start = timeit.default_timer()
+        count = sum(1 for _ in DEFAULT_POLICY.check_many(data, at=at))
+        elapsed = timeit.default_timer() - start
+        per_row[size] = elapsed / count * 1e6
+        rows.append(
+            (f"policy.check_many, {size:,} rows", per_row[size], f"{count / elapsed:,.0f} rows/s")
+        )
+    smallest, largest = min(sizes), max(sizes)
+    rows.append(
+        (
+            f"linearity: µs per row at {largest:,} vs {smallest:,} rows",
+            per_row[largest],
+            f"{per_row[largest] / per_row[smallest]:.2f}× (flat = linear total cost)",
+        )
+    )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny sizes")
@@ -112,8 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| operation | µs/op | ratio |")
     print("|---|---:|---:|")
-    for name, micros, ratio in lifecycle_rows(repeat=repeat, number=number):
-        print(f"| {name} | {micros:.3f} | {ratio} |")
+    sizes = (1_000, 10_000) if arguments.quick else (10_000, 100_000, 1_000_000)
+    sections = [
+        ("Lifecycle", lifecycle_rows(repeat=repeat, number=number)),
+        ("Policy: one decision", policy_rows(repeat=repeat, number=number)),
+        ("Policy: bulk", bulk_rows(sizes)),
+    ]
+    for title, rows in sections:
+        print(f"| **{title}** | | |")
+        for name, micros, ratio in rows:
+            print(f"| {name} | {micros:.3f} | {ratio} |")
     return 0
 
 

@@ -4,11 +4,12 @@
 - :mod:`~partner_onboarding.model`: validated, immutable values (account, entity, category info,
   applications, partners).
 - :mod:`~partner_onboarding.lifecycle`: the review state machine and the operations on a partner.
+- :mod:`~partner_onboarding.policy`: what is allowed when, around the discontinued categories.
 - :mod:`~partner_onboarding.serde`: versioned JSON for every value.
 - :mod:`~partner_onboarding.errors`: the one exception tree.
 """
 
-from partner_onboarding import lifecycle
+from partner_onboarding import lifecycle, policy
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
     Catalog,
@@ -35,11 +36,14 @@ from partner_onboarding.model import (
     PasswordHash,
     ReviewStatus,
     RoleGrant,
+    SellerAuthorization,
 )
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Reason
 from partner_onboarding.serde import from_json, to_json
 
 __all__ = [
     "DEFAULT_CATALOG",
+    "DEFAULT_POLICY",
     "Account",
     "Actor",
     "Address",
@@ -48,6 +52,7 @@ __all__ = [
     "Category",
     "CategoryInfo",
     "ContactPerson",
+    "Decision",
     "DocumentRef",
     "Entity",
     "EntityReview",
@@ -60,13 +65,18 @@ __all__ = [
     "Partner",
     "PartnerRole",
     "PasswordHash",
+    "Policy",
     "Problem",
+    "Question",
+    "Reason",
     "ReviewStatus",
     "RoleGrant",
+    "SellerAuthorization",
     "UnknownCategory",
     "ValidationError",
     "from_json",
     "lifecycle",
+    "policy",
     "to_json",
 ]
 

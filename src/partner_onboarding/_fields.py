@@ -244,15 +244,20 @@ def as_instant(value: dt.datetime) -> dt.datetime:
     Anything else is returned untouched, for the value's own check to report.
     """
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        if type(value.tzinfo) is dt.timezone:
+            return value
         offset = value.utcoffset()
-        if offset is not None and type(value.tzinfo) is not dt.timezone:
-            return value.replace(tzinfo=_fixed_zone(offset), fold=0)
+        if offset is not None:
+            zone = _FIXED_ZONES.get(offset)
+            if zone is None:
+                zone = _FIXED_ZONES.setdefault(offset, dt.timezone(offset) if offset else dt.UTC)
+            return value.astimezone(zone)
     return value
 
 
-@functools.lru_cache(maxsize=256)
-def _fixed_zone(offset: dt.timedelta) -> dt.timezone:
-    return dt.UTC if not offset else dt.timezone(offset)
+# One timezone object per offset, so that instants of the same offset share their tzinfo (and
+# compare field by field, the fast way). Offsets are whole minutes within a day: a bounded set.
+_FIXED_ZONES: Final[dict[dt.timedelta, dt.timezone]] = {dt.timedelta(0): dt.UTC}
 
 
 def check_aware(value: dt.datetime) -> bool:

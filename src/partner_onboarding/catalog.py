@@ -193,6 +193,8 @@ class Catalog:
 
     _categories: tuple[Category, ...] = attrs.field(converter=_as_categories)
     _index: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
+    # Exact spellings (code, name, aliases as written) first: look-ups in bulk skip normalising.
+    _exact: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Category] = {}
@@ -211,15 +213,25 @@ class Catalog:
         if problems:
             raise ValidationError(problems, what="catalog")
         object.__setattr__(self, "_index", index)
+        exact = {
+            spelling: category
+            for category in self._categories
+            for spelling in (*sorted(category.aliases), category.name, category.code)
+        }
+        object.__setattr__(self, "_exact", exact)
 
     def category(self, name: str | Category) -> Category:
         """The category known by ``name`` (code, canonical name or alias, forgivingly spelled).
 
         Raises :class:`UnknownCategory`, with the closest known names, when nothing matches.
         """
+        if type(name) is str:
+            found = self._exact.get(name)
+            if found is not None:
+                return found
         if isinstance(name, Category):
-            known = self._index.get(normalize_name(name.code))
-            if known == name:
+            known = self._exact.get(name.code)
+            if known is not None and (known is name or known == name):
                 return known
             raise UnknownCategory(name.code, self._suggest(name.code))
         if not isinstance(name, str):

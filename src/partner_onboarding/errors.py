@@ -13,6 +13,9 @@ subclasses the built-in exception it resembles, so callers that already catch ``
 - :class:`RuleViolation` (``ValueError``) and its subclasses: an onboarding rule forbids the
   operation (an approved entity is locked, a second open application, …).
 - :class:`ApplicationNotFound` (``KeyError``): no open application for a (category, market).
+- :class:`PolicyRefusal`: the policy forbids the operation; it carries the explained ``Decision``.
+- :class:`NaiveDatetime` (a :class:`ValidationError`): a datetime without a zone where an instant
+  is needed.
 
 Exceptions store their facts as attributes; the message is built from them.
 """
@@ -20,8 +23,12 @@ Exceptions store their facts as attributes; the message is built from them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
+
+if TYPE_CHECKING:
+    from partner_onboarding.policy import Decision
 
 __all__ = [
     "ApplicationNotFound",
@@ -32,7 +39,9 @@ __all__ = [
     "EntityNotSubmitted",
     "HistoryOutOfOrder",
     "InvalidTransition",
+    "NaiveDatetime",
     "OnboardingError",
+    "PolicyRefusal",
     "Problem",
     "RuleViolation",
     "UnknownCategory",
@@ -198,3 +207,18 @@ class ApplicationNotFound(OnboardingError, KeyError):
 
     def __str__(self) -> str:
         return f"no open application for {self.category} in market {self.market}"
+
+
+class NaiveDatetime(ValidationError):
+    """A datetime without a time zone where an instant is needed: the library never guesses one."""
+
+
+class PolicyRefusal(OnboardingError):
+    """An operation the policy forbids; ``decision`` says why, and since when."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        super().__init__(decision)
+
+    def __str__(self) -> str:
+        return f"refused by the policy: {self.decision}"

@@ -32,6 +32,8 @@ from partner_onboarding.errors import (
     EntityNotApproved,
     EntityNotSubmitted,
     InvalidTransition,
+    NaiveDatetime,
+    Problem,
     ValidationError,
 )
 from partner_onboarding.model import (
@@ -47,13 +49,16 @@ from partner_onboarding.model import (
     Partner,
     ReviewStatus,
     RoleGrant,
+    SellerAuthorization,
     advance,
 )
+from partner_onboarding.policy import DEFAULT_POLICY, Policy
 
 __all__ = [
     "APPLICATION_EVENTS",
     "ENTITY_EVENTS",
     "TRANSITIONS",
+    "UPGRADE_REASON",
     "Move",
     "ReviewStatus",
     "add_role",
@@ -62,6 +67,7 @@ __all__ = [
     "approve",
     "approve_entity",
     "approve_revision",
+    "authorize_seller",
     "choose_role",
     "edit",
     "modify",
@@ -72,6 +78,7 @@ __all__ = [
     "submit_entity",
     "to_mermaid",
     "transition",
+    "upgrade",
 ]
 
 PENDING: Final = ReviewStatus.PENDING_REVIEW
@@ -162,6 +169,10 @@ def _reasons(reasons: Iterable[str]) -> tuple[str, ...]:
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
+    if isinstance(at, dt.datetime) and (at.tzinfo is None or at.utcoffset() is None):
+        raise NaiveDatetime(
+            [Problem("at", "is a naive datetime; give a time zone")], what="instant"
+        )
     problems = Problems()
     problems.aware("at", at)
     problems.raise_if_any("instant")
@@ -366,12 +377,16 @@ def apply(
     market: Market = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    policy: Policy | None = DEFAULT_POLICY,
 ) -> Partner:
     """The partner with a new application for ``category`` in ``market`` (step 3, and "add
     category & market").
 
     Needs submitted entity information, a category of one of the partner's roles, and no open
-    application for the same (category, market).
+    application for the same (category, market). What ``policy`` forbids (a new partner in a
+    discontinued category after the upgrade) raises
+    :class:`~partner_onboarding.errors.PolicyRefusal` carrying the decision; ``policy=None``
+    applies no policy (to replay history from before any policy).
     """
     _aware(at)
     chosen = _category(category, catalog)
@@ -396,6 +411,8 @@ def apply(
             f"{open_one.status.label})",
             open_id=open_one.id,
         )
+    if policy is not None:
+        policy.require_registration(partner, chosen, market=market, at=at)
     return _add_application(partner, chosen, market, info, kind=EventKind.SUBMIT, at=at)
 
 
@@ -541,6 +558,78 @@ def reject_revision(
         catalog=catalog,
         reasons=reasons,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Seller authorisations and the category upgrade (policy)
+
+#: The reason the system gives when the upgrade rejects an application under review.
+UPGRADE_REASON: Final = "category_upgrade"
+
+
+def authorize_seller(
+    partner: Partner,
+    category: str | Category,
+    seller_id: str,
+    *,
+    market: Market = Market.US,
+    at: dt.datetime | dt.date,
+    catalog: Catalog = DEFAULT_CATALOG,
+    policy: Policy | None = DEFAULT_POLICY,
+) -> Partner:
+    """The partner with a new authorisation from seller ``seller_id`` in ``category``/``market``.
+
+    ``policy`` decides whether a *new* authorisation may be obtained at ``at`` (refusals raise
+    :class:`~partner_onboarding.errors.PolicyRefusal`). An authorisation already held is kept
+    as it is, whatever the date: authorisations obtained before a cut-off stay valid. ``at`` may be
+    a ``date`` (the start of that day in the policy's zone).
+    """
+    at = (policy or DEFAULT_POLICY).instant(at)
+    chosen = _category(category, catalog)
+    authorization = SellerAuthorization(
+        seller_id=seller_id, category=chosen, market=_market(market), at=at
+    )
+    if any(held.key == authorization.key for held in partner.authorizations):
+        return partner
+    if policy is not None:
+        policy.require_seller_authorization(partner, chosen, market=market, at=at)
+    return attrs.evolve(partner, authorizations=(*partner.authorizations, authorization))
+
+
+def upgrade(
+    partner: Partner, *, at: dt.datetime | dt.date, policy: Policy = DEFAULT_POLICY
+) -> Partner:
+    """The partner after the category upgrade's migration, run at ``at`` (pure and idempotent).
+
+    Statuses are kept. An open application that has been under review since before the upgrade
+    took effect is rejected by the system (reason :data:`UPGRADE_REASON`) and a new application is
+    generated under the same category and market with the same information, linked to it by
+    ``supersedes``; the new one is then reviewed as usual. ``at`` must be at or after
+    :attr:`Policy.upgrade_at`.
+    """
+    instant = policy.instant(at)
+    if instant < policy.upgrade_at:
+        raise ValidationError.single(
+            "at", f"the upgrade migration runs from {policy.upgrade_at.isoformat()}"
+        )
+    result = partner
+    for application in partner.open_applications():
+        last = application.history.last
+        if application.status is PENDING and last is not None and last.at < policy.upgrade_at:
+            rejected = transition(
+                application, EventKind.SYSTEM_REJECT, at=instant, reasons=[UPGRADE_REASON]
+            )
+            result = _replace(result, application, rejected)
+            result = _add_application(
+                result,
+                application.category,
+                application.market,
+                application.info,
+                kind=EventKind.REGENERATE,
+                at=instant,
+                supersedes=application.id,
+            )
+    return result
 
 
 # --------------------------------------------------------------------------------------------------

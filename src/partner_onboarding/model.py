@@ -71,6 +71,7 @@ __all__ = [
     "PasswordHash",
     "ReviewStatus",
     "RoleGrant",
+    "SellerAuthorization",
     "check_password_strength",
 ]
 
@@ -689,6 +690,32 @@ class RoleGrant:
         problems.raise_if_any("role grant")
 
 
+@attrs.frozen(kw_only=True)
+class SellerAuthorization:
+    """An authorisation a seller gave the partner for a category in a market, and when.
+
+    Once obtained it stays valid: later cut-offs stop only *new* authorisations.
+    """
+
+    seller_id: str
+    category: Category
+    market: Market
+    at: dt.datetime = attrs.field(converter=as_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.text("seller_id", self.seller_id, max_length=200)
+        problems.instance("category", self.category, Category)
+        problems.instance("market", self.market, Market)
+        problems.aware("at", self.at)
+        problems.raise_if_any("seller authorisation")
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(seller id, category code, market code): one authorisation per key."""
+        return (self.seller_id, self.category.code, self.market.code)
+
+
 def _as_grants(values: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
     return _as_tuple(values)
 
@@ -697,9 +724,15 @@ def _as_applications(values: Iterable[Application]) -> tuple[Application, ...]:
     return _as_tuple(values)
 
 
+def _as_authorizations(
+    values: Iterable[SellerAuthorization],
+) -> tuple[SellerAuthorization, ...]:
+    return _as_tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class Partner:
-    """A partner: its account, chosen roles, registration market, entity and applications.
+    """A partner: its account, roles, registration market, entity, applications, authorisations.
 
     Build one with :func:`partner_onboarding.lifecycle.choose_role` and change it only through the
     operations of :mod:`partner_onboarding.lifecycle`, each of which returns a new partner.
@@ -710,6 +743,9 @@ class Partner:
     registration_market: Market = Market.US
     entity: EntityReview | None = None
     applications: tuple[Application, ...] = attrs.field(default=(), converter=_as_applications)
+    authorizations: tuple[SellerAuthorization, ...] = attrs.field(
+        default=(), converter=_as_authorizations
+    )
     _open: dict[tuple[str, str], Application] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
@@ -722,6 +758,7 @@ class Partner:
             problems.instance("entity", self.entity, EntityReview)
         self._check_roles(problems)
         open_ = self._index_applications(problems)
+        self._check_authorizations(problems)
         problems.raise_if_any("partner")
         object.__setattr__(self, "_open", open_)
 
@@ -736,6 +773,18 @@ class Partner:
             if grant.role in seen:
                 problems.add(f"roles_granted[{index}]", f"repeats {grant.role.label}")
             seen.add(grant.role)
+
+    def _check_authorizations(self, problems: Problems) -> None:
+        if not isinstance(self.authorizations, tuple):
+            problems.add("authorizations", "must be a list of seller authorisations")
+            return
+        keys: set[tuple[str, str, str]] = set()
+        for index, authorization in enumerate(self.authorizations):
+            path = f"authorizations[{index}]"
+            if problems.instance(path, authorization, SellerAuthorization):
+                if authorization.key in keys:
+                    problems.add(path, "repeats an authorisation")
+                keys.add(authorization.key)
 
     def _index_applications(self, problems: Problems) -> dict[tuple[str, str], Application]:
         """The open application of each (category, market), checking there is at most one."""

@@ -49,6 +49,7 @@ from partner_onboarding.model import (
     PasswordHash,
     ReviewStatus,
 )
+from partner_onboarding.policy import DEFAULT_POLICY, Policy
 
 __all__ = [
     "KNOWN_PASSWORD",
@@ -66,6 +67,7 @@ __all__ = [
     "eins",
     "emails",
     "entities",
+    "instants_around",
     "invalid_eins",
     "invalid_emails",
     "invalid_passwords",
@@ -76,6 +78,7 @@ __all__ = [
     "password_hashes",
     "passwords",
     "phones",
+    "policies",
     "sample_entity",
     "sample_info",
     "states",
@@ -395,11 +398,12 @@ def approved_partner(
     at: dt.datetime,
     registered_at: dt.datetime | None = None,
     market: Market = Market.US,
+    policy: Policy | None = DEFAULT_POLICY,
 ) -> Partner:
     """A partner whose entity and applications in ``categories`` are approved, all at ``at``.
 
     The account is registered at ``registered_at`` (default ``at``); the partner holds the roles its
-    categories need.
+    categories need. ``policy=None`` builds it whatever the policy would say.
     """
     chosen = [DEFAULT_CATALOG.category(c) for c in categories]
     roles = list(dict.fromkeys(c.role for c in chosen)) or [PartnerRole.SELLER_SERVICE_PARTNER]
@@ -414,7 +418,9 @@ def approved_partner(
     partner = lifecycle.submit_entity(partner, sample_entity(), at=at)
     partner = lifecycle.approve_entity(partner, at=at)
     for category in chosen:
-        partner = lifecycle.apply(partner, category, sample_info(category), market=market, at=at)
+        partner = lifecycle.apply(
+            partner, category, sample_info(category), market=market, at=at, policy=policy
+        )
         partner = lifecycle.approve(partner, category, market=market, at=at)
     return partner
 
@@ -423,15 +429,16 @@ _STEP: Final = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(d
 
 
 @st.composite
-def _walk(draw: st.DrawFn, steps: int) -> Partner:
-    account = draw(accounts(registered=aware_datetimes(max_value=dt.datetime(2028, 1, 1))))  # noqa: DTZ001
+def _walk(
+    draw: st.DrawFn, steps: int, registered: st.SearchStrategy[dt.datetime] | None = None
+) -> Partner:
+    default = aware_datetimes(max_value=dt.datetime(2028, 1, 1))  # noqa: DTZ001
+    account = draw(accounts(registered=registered if registered is not None else default))
     at = account.registered_at
     partner = lifecycle.choose_role(account, draw(st.sampled_from(list(PartnerRole))), at=at)
     for _ in range(steps):
         at = at + draw(_STEP)
         moves = _moves(partner)
-        if not moves:
-            break
         partner = draw(st.sampled_from(moves))(partner, draw, at)
     return partner
 
@@ -506,9 +513,12 @@ def _application_moves(
     return [by_kind[kind] for kind in lifecycle.allowed_events(application) if kind in by_kind]
 
 
-def partners(*, max_steps: int = 12) -> st.SearchStrategy[Partner]:
-    """Partners at every stage: random walks of up to ``max_steps`` lifecycle operations."""
-    return st.integers(0, max_steps).flatmap(_walk)
+def partners(
+    *, max_steps: int = 12, registered: st.SearchStrategy[dt.datetime] | None = None
+) -> st.SearchStrategy[Partner]:
+    """Partners at every stage: random walks of up to ``max_steps`` lifecycle operations, from an
+    account registered at an instant drawn from ``registered`` (default: 2020 to 2028)."""
+    return st.integers(0, max_steps).flatmap(lambda steps: _walk(steps, registered))
 
 
 def applications(status: ReviewStatus | None = None) -> st.SearchStrategy[Application]:
@@ -520,4 +530,59 @@ def applications(status: ReviewStatus | None = None) -> st.SearchStrategy[Applic
     )
     return found.flatmap(
         lambda apps: st.sampled_from([a for a in apps if status is None or a.status is status])
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Policies and instants around their cut-offs
+
+
+def policies() -> st.SearchStrategy[Policy]:
+    """Policies with other dates, zones, discontinued sets and switches (and the default)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Policy:
+        upgrade = draw(st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2027, 12, 31)))
+        cutoff = upgrade + draw(
+            st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=200))
+        )
+        new_from = upgrade - draw(
+            st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30))
+        )
+        discontinued = draw(
+            st.lists(
+                st.sampled_from([c.code for c in DEFAULT_CATALOG]),
+                min_size=1,
+                max_size=4,
+                unique=True,
+            )
+        )
+        return Policy(
+            zone=draw(st.sampled_from([zone.key for zone in ZONES])),
+            upgrade_date=upgrade,
+            authorization_cutoff=cutoff,
+            new_partners_from=new_from,
+            discontinued=discontinued,
+            existing_partners_may_register=draw(st.booleans()),
+            authorization_requires_approval=draw(st.booleans()),
+        )
+
+    return st.one_of(st.just(DEFAULT_POLICY), build())
+
+
+def instants_around(
+    *cutoffs: dt.datetime, spread: dt.timedelta = dt.timedelta(days=3)
+) -> st.SearchStrategy[dt.datetime]:
+    """Instants near ``cutoffs``: often exactly on one, or a microsecond off; in several zones."""
+    offsets = st.one_of(
+        st.sampled_from(
+            [dt.timedelta(0), dt.timedelta(microseconds=-1), dt.timedelta(microseconds=1)]
+        ),
+        st.timedeltas(min_value=-spread, max_value=spread),
+    )
+    return st.builds(
+        lambda cutoff, offset, zone: (cutoff + offset).astimezone(zone),
+        st.sampled_from(cutoffs),
+        offsets,
+        st.sampled_from(ZONES),
     )

@@ -1,0 +1,735 @@
+"""What is allowed when: the date- and zone-exact policy for the discontinued categories.
+
+A :class:`Policy` is an immutable value holding effective-dated rules. Ask it a question and it
+answers with a :class:`Decision`: allowed or not, machine-readable :class:`Reason` codes, the rule
+that decided, and the next instant at which the same question would be answered differently.
+
+:data:`DEFAULT_POLICY` is the 2024 upgrade of the US Partner Center: from 2024-04-30 new partners
+cannot register for Mass Recruiting, Mass Tutoring and Paid Media; from 2024-06-05 nobody obtains
+new seller authorisation in them. Cut-offs are the start of the day in ``America/Los_Angeles``
+and are inclusive: at 2024-04-30T00:00-07:00 the door is already closed.
+
+>>> import datetime as dt
+>>> from partner_onboarding.testing import approved_partner
+>>> existing = approved_partner("Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=dt.timezone.utc))
+>>> DEFAULT_POLICY.can_authorize_seller(existing, "Paid Media", at=dt.date(2024, 6, 4)).message
+'allowed until 2024-06-05T00:00-07:00'
+>>> bool(DEFAULT_POLICY.can_authorize_seller(existing, "Paid Media", at=dt.date(2024, 6, 5)))
+False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import pathlib
+import tomllib
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+from dateutil import parser as date_parser
+
+from partner_onboarding._fields import Problems, as_instant
+from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, Category, Market, PartnerRole
+from partner_onboarding.errors import (
+    NaiveDatetime,
+    PolicyRefusal,
+    Problem,
+    UnknownCategory,
+    ValidationError,
+)
+from partner_onboarding.model import Partner, ReviewStatus
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Decision",
+    "Policy",
+    "Question",
+    "Reason",
+    "ReasonCode",
+    "Rule",
+]
+
+
+class ReasonCode(enum.StrEnum):
+    """The stable reason codes a decision carries (their values never change)."""
+
+    CURRENT_CATEGORY = "current_category"
+    MARKET_NOT_COVERED = "market_not_covered"
+    BEFORE_UPGRADE = "before_upgrade"
+    EXISTING_PARTNER = "existing_partner"
+    NEW_PARTNER_DISCONTINUED = "new_partner_discontinued"
+    DISCONTINUED_FOR_ALL = "discontinued_for_all"
+    AUTHORIZATION_OPEN = "authorization_open"
+    AUTHORIZATION_CLOSED = "authorization_closed"
+    APPROVED_APPLICATION = "approved_application"
+    NO_APPROVED_APPLICATION = "no_approved_application"
+
+
+class Question(enum.StrEnum):
+    """The questions :meth:`Policy.check_many` answers."""
+
+    REGISTER = "register"
+    AUTHORIZE_SELLER = "authorize_seller"
+
+
+@attrs.frozen
+class Rule:
+    """A rule of the policy, and the instant it takes effect (``None``: always in force)."""
+
+    name: str
+    effective_at: dt.datetime | None = None
+
+    def __str__(self) -> str:
+        if self.effective_at is None:
+            return self.name
+        return f"{self.name} (from {_minutes(self.effective_at)})"
+
+
+@attrs.frozen
+class Reason:
+    """One reason for a decision: a stable ``code``, a human ``message``, the ``rule`` behind it."""
+
+    code: ReasonCode
+    message: str
+    rule: Rule
+
+
+@attrs.frozen
+class Decision:
+    """A policy's answer: ``allowed``, why (``reasons``), by which rule, and until when.
+
+    ``changes_at`` is the next instant at which the same question (same partner, category, market)
+    gets a different answer, or ``None`` if time alone never changes it. ``bool(decision)`` is
+    ``decision.allowed``.
+    """
+
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    decided_by: Rule
+    changes_at: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The reason codes, as plain strings."""
+        return tuple(str(reason.code) for reason in self.reasons)
+
+    @property
+    def message(self) -> str:
+        """One line: ``allowed until …``, ``allowed: existing partner``, ``refused: …``."""
+        if self.allowed and self.changes_at is not None:
+            return f"allowed until {_minutes(self.changes_at)}"
+        verdict = "allowed" if self.allowed else "refused"
+        return f"{verdict}: " + "; ".join(reason.message for reason in self.reasons)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _minutes(instant: dt.datetime) -> str:
+    return instant.isoformat(timespec="minutes")
+
+
+def _parse_date(value: object, field: str, problems: Problems) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        problems.add(field, "must be a calendar date (the cut-off is the start of that day)")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:  # YYYY-MM-DD, nothing more
+        try:
+            return date_parser.isoparse(value.strip()).date()
+        except ValueError:
+            pass
+    problems.add(field, "must be a date such as 2024-04-30")
+    return None
+
+
+def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
+    if not isinstance(name, str) or not name.strip():
+        problems.add("zone", "must be an IANA time zone name such as 'America/Los_Angeles'")
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.add("zone", f"{name!r} is not an IANA time zone")
+        return None
+
+
+def _as_codes(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
+def _as_role_pairs(
+    values: Mapping[str, PartnerRole | str] | Iterable[tuple[str, PartnerRole | str]],
+) -> tuple[tuple[str, PartnerRole], ...]:
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return tuple(pairs)  # (the roles are checked by the policy)
+
+
+@attrs.frozen(kw_only=True)
+class Policy:
+    """The effective-dated rules for the discontinued categories of one market.
+
+    Every field is data, and :meth:`from_toml`/:meth:`from_json` build one from data:
+
+    - ``market``, ``zone``: the market the rules apply to and its IANA time zone.
+    - ``upgrade_date``: from the start of this day new partners cannot register for the
+      discontinued categories (the new category structure takes effect).
+    - ``authorization_cutoff``: from the start of this day nobody obtains new seller
+      authorisation in the discontinued categories.
+    - ``new_partners_from``: accounts registered from the start of this day are new partners
+      (default: the upgrade date).
+    - ``discontinued``: the codes of the discontinued categories.
+    - ``existing_partners_may_register``: whether an existing partner may still open a *new*
+      application in a discontinued category after the upgrade (default: yes, as the source says
+      only new partners are barred).
+    - ``authorization_requires_approval``: whether a seller authorisation needs an approved
+      application in that category and market (default: yes).
+    - ``role_overrides``: (category code, current role) pairs (or a mapping), overriding the
+      catalog's mapping for the role switch.
+    """
+
+    market: Market = Market.US
+    zone: str = "America/Los_Angeles"
+    upgrade_date: dt.date = dt.date(2024, 4, 30)
+    authorization_cutoff: dt.date = dt.date(2024, 6, 5)
+    new_partners_from: dt.date | None = None
+    discontinued: tuple[str, ...] = attrs.field(
+        default=("mass_recruiting", "mass_tutoring", "paid_media"), converter=_as_codes
+    )
+    existing_partners_may_register: bool = True
+    authorization_requires_approval: bool = True
+    role_overrides: tuple[tuple[str, PartnerRole], ...] = attrs.field(
+        default=(), converter=_as_role_pairs
+    )
+    catalog: Catalog = attrs.field(default=DEFAULT_CATALOG, eq=False, hash=False, repr=False)
+    _compiled: _Compiled = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("market", self.market, Market)
+        zone = _zone(self.zone, problems)
+        upgrade = _parse_date(self.upgrade_date, "upgrade_date", problems)
+        cutoff = _parse_date(self.authorization_cutoff, "authorization_cutoff", problems)
+        new_from = (
+            upgrade
+            if self.new_partners_from is None
+            else _parse_date(self.new_partners_from, "new_partners_from", problems)
+        )
+        if upgrade and cutoff and cutoff < upgrade:
+            problems.add(
+                "authorization_cutoff",
+                f"must not be before the upgrade date ({upgrade.isoformat()})",
+            )
+        discontinued = self._discontinued(problems)
+        overrides = self._overrides(problems)
+        for name in ("existing_partners_may_register", "authorization_requires_approval"):
+            if not isinstance(getattr(self, name), bool):
+                problems.add(name, "must be true or false")
+        problems.raise_if_any("policy")
+        # (raise_if_any above guarantees these; the checks narrow the types)
+        assert zone is not None  # noqa: S101
+        assert upgrade is not None  # noqa: S101
+        assert cutoff is not None  # noqa: S101
+        assert new_from is not None  # noqa: S101
+        # Normalise what was given as text, so that equal policies are equal values.
+        object.__setattr__(self, "upgrade_date", upgrade)
+        object.__setattr__(self, "authorization_cutoff", cutoff)
+        object.__setattr__(self, "new_partners_from", new_from)
+        object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
+        object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
+        object.__setattr__(
+            self,
+            "_compiled",
+            _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides),
+        )
+
+    def _discontinued(self, problems: Problems) -> tuple[Category, ...]:
+        found: list[Category] = []
+        if not isinstance(self.discontinued, tuple):
+            problems.add("discontinued", "must be a list of category codes")
+            return ()
+        for index, name in enumerate(self.discontinued):
+            try:
+                category = self.catalog.category(name)
+            except UnknownCategory as error:
+                problems.add(f"discontinued[{index}]", str(error))
+                continue
+            if category not in found:
+                found.append(category)
+        return tuple(found)
+
+    def _overrides(self, problems: Problems) -> dict[str, PartnerRole]:
+        overrides: dict[str, PartnerRole] = {}
+        try:
+            given = dict(self.role_overrides)
+        except (TypeError, ValueError):
+            problems.add("role_overrides", "must be a table of category code = role")
+            return overrides
+        for name, role in given.items():
+            try:
+                category = self.catalog.category(name)
+                overrides[category.code] = PartnerRole(role)
+            except UnknownCategory as error:
+                problems.add(f"role_overrides.{name}", str(error))
+            except ValueError:
+                allowed = ", ".join(r.value for r in PartnerRole)
+                problems.add(f"role_overrides.{name}", f"must be one of {allowed}")
+        return overrides
+
+    # ----------------------------------------------------------------------------------------------
+    # Instants
+
+    @property
+    def time_zone(self) -> zoneinfo.ZoneInfo:
+        """The market's time zone."""
+        return self._compiled.zone
+
+    @property
+    def upgrade_at(self) -> dt.datetime:
+        """The instant the upgrade takes effect (start of ``upgrade_date`` in the zone)."""
+        return self._compiled.upgrade_at
+
+    @property
+    def authorization_cutoff_at(self) -> dt.datetime:
+        """The instant new seller authorisations close in the discontinued categories."""
+        return self._compiled.cutoff_at
+
+    @property
+    def new_partners_from_at(self) -> dt.datetime:
+        """Accounts registered at or after this instant are new partners."""
+        return self._compiled.new_from_at
+
+    def instant(self, at: dt.datetime | dt.date) -> dt.datetime:
+        """``at`` as an instant: an aware datetime as it is, a ``date`` as the start of that day in
+        the market's zone. A naive datetime raises
+        :class:`~partner_onboarding.errors.NaiveDatetime`.
+        """
+        return self._compiled.instant(at)
+
+    def is_new_partner(self, partner: Partner) -> bool:
+        """Whether ``partner``'s account was registered at or after :attr:`new_partners_from_at`."""
+        return partner.account.registered_at >= self._compiled.new_from_at
+
+    # ----------------------------------------------------------------------------------------------
+    # Questions
+
+    def can_register(
+        self,
+        partner: Partner,
+        category: str | Category,
+        *,
+        market: Market = Market.US,
+        at: dt.datetime | dt.date,
+    ) -> Decision:
+        """May ``partner`` register (apply) for ``category`` in ``market`` at ``at``?"""
+        compiled = self._compiled
+        return compiled.register(partner, compiled.code(category), market, compiled.instant(at))
+
+    def can_authorize_seller(
+        self,
+        partner: Partner,
+        category: str | Category,
+        *,
+        market: Market = Market.US,
+        at: dt.datetime | dt.date,
+    ) -> Decision:
+        """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
+        compiled = self._compiled
+        return compiled.authorize(partner, compiled.code(category), market, compiled.instant(at))
+
+    def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
+        """The roles the role switch offers at ``at``: the partner's categories approved at that
+        instant, mapped onto the current structure (legacy categories through the mapping)."""
+        instant = self._compiled.instant(at)
+        found = {
+            self.role_of(application.category)
+            for application in partner.applications
+            if _status_at(application.history, instant) is ReviewStatus.APPROVED
+        }
+        return tuple(role for role in PartnerRole if role in found)
+
+    def role_of(self, category: str | Category) -> PartnerRole:
+        """The current role ``category`` maps onto for the role switch."""
+        chosen = self.catalog.category(category)
+        return self._compiled.roles.get(chosen.code, chosen.role)
+
+    def check_many(
+        self,
+        rows: Iterable[tuple[Partner, str | Category, Market, Question | str]],
+        *,
+        at: dt.datetime | dt.date,
+    ) -> Iterator[Decision]:
+        """Decisions for many ``(partner, category, market, question)`` rows at one instant.
+
+        The policy is compiled once; each row costs a few look-ups. A row with an unknown category,
+        market or question raises the library's typed error for that row.
+        """
+        compiled = self._compiled
+        instant = compiled.instant(at)
+        code_of = compiled.code
+        questions = {
+            Question.REGISTER: compiled.register,
+            Question.AUTHORIZE_SELLER: compiled.authorize,
+        }
+        for partner, category, market, question in rows:
+            answer = questions.get(question)  # type: ignore[arg-type]
+            if answer is None:
+                raise ValidationError.single(
+                    "question", f"must be one of {', '.join(q.value for q in Question)}"
+                )
+            yield answer(partner, code_of(category), market, instant)
+
+    def require_registration(
+        self, partner: Partner, category: str | Category, *, market: Market, at: dt.datetime
+    ) -> Decision:
+        """:meth:`can_register`, raising :class:`~partner_onboarding.errors.PolicyRefusal` on no."""
+        return _require(self.can_register(partner, category, market=market, at=at))
+
+    def require_seller_authorization(
+        self, partner: Partner, category: str | Category, *, market: Market, at: dt.datetime
+    ) -> Decision:
+        """:meth:`can_authorize_seller`, raising ``PolicyRefusal`` on no."""
+        return _require(self.can_authorize_seller(partner, category, market=market, at=at))
+
+    # ----------------------------------------------------------------------------------------------
+    # Data
+
+    def to_data(self) -> dict[str, Any]:
+        """The policy as plain data (what :meth:`from_data` reads; dates as ISO strings)."""
+        return {
+            "market": self.market.code,
+            "zone": self.zone,
+            "upgrade_date": self.upgrade_date.isoformat(),
+            "authorization_cutoff": self.authorization_cutoff.isoformat(),
+            "new_partners_from": (self.new_partners_from or self.upgrade_date).isoformat(),
+            "discontinued": list(self.discontinued),
+            "existing_partners_may_register": self.existing_partners_may_register,
+            "authorization_requires_approval": self.authorization_requires_approval,
+            "role_overrides": {code: role.value for code, role in self.role_overrides},
+        }
+
+    @classmethod
+    def from_data(cls, data: object, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
+        """A policy from plain data (a mapping of the fields above); every problem reported."""
+        if not isinstance(data, Mapping):
+            raise ValidationError.single("", "must be a table of policy fields", what="policy")
+        fields = {a.name for a in attrs.fields(cls) if a.init and a.name != "catalog"}
+        problems = [Problem(str(key), "unknown field") for key in data if key not in fields]
+        if problems:
+            raise ValidationError(problems, what="policy")
+        values = dict(data)
+        if "market" in values:
+            try:
+                values["market"] = Market.parse(values["market"])
+            except ValidationError as error:
+                raise error.under("market") from None
+        if "role_overrides" in values and not isinstance(values["role_overrides"], Mapping):
+            raise ValidationError.single("role_overrides", "must be a table", what="policy")
+        return cls(**values, catalog=catalog)
+
+    def to_json(self) -> str:
+        """The policy as a JSON object."""
+        return json.dumps(self.to_data(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
+        """A policy from a JSON object of its fields."""
+        try:
+            data = json.loads(text)
+        except (ValueError, TypeError) as error:
+            raise ValidationError.single("", f"not JSON ({error})", what="policy") from None
+        return cls.from_data(data, catalog=catalog)
+
+    def to_toml(self) -> str:
+        """The policy as a TOML document (what :meth:`from_toml` reads)."""
+        data = self.to_data()
+        overrides = data.pop("role_overrides")
+        lines = [
+            f"{key} = {value}" if key in _DATE_FIELDS else f"{key} = {_toml_value(value)}"
+            for key, value in data.items()
+        ]
+        lines += ["", "[role_overrides]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in overrides.items()]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_toml(cls, text: str, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
+        """A policy from a TOML document of its fields (dates may be TOML dates or strings)."""
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, TypeError) as error:
+            raise ValidationError.single("", f"not TOML ({error})", what="policy") from None
+        return cls.from_data(data, catalog=catalog)
+
+    @classmethod
+    def load(cls, path: str | pathlib.Path, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
+        """A policy from a ``.toml`` or ``.json`` file."""
+        file = pathlib.Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValidationError.single(
+                "", f"cannot read {file}: {error}", what="policy"
+            ) from None
+        if file.suffix.lower() == ".json":
+            return cls.from_json(text, catalog=catalog)
+        return cls.from_toml(text, catalog=catalog)
+
+
+_DATE_FIELDS: Final = ("upgrade_date", "authorization_cutoff", "new_partners_from")
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _require(decision: Decision) -> Decision:
+    if not decision.allowed:
+        raise PolicyRefusal(decision)
+    return decision
+
+
+def _status_at(history: Iterable[Any], instant: dt.datetime) -> ReviewStatus | None:
+    status = None
+    for event in history:
+        if event.at > instant:
+            break
+        status = event.to_status
+    return status
+
+
+# --------------------------------------------------------------------------------------------------
+# The compiled form: instants computed and every possible decision built once, so that a question
+# costs a few comparisons and a dictionary look-up.
+
+
+class _Compiled:
+    """A policy's rules as instants, sets and prebuilt decisions."""
+
+    __slots__ = (
+        "bounds",
+        "catalog",
+        "cutoff_at",
+        "days",
+        "decisions",
+        "discontinued",
+        "existing_may_register",
+        "market",
+        "new_from_at",
+        "requires_approval",
+        "roles",
+        "upgrade_at",
+        "zone",
+    )
+
+    def __init__(
+        self,
+        policy: Policy,
+        zone: zoneinfo.ZoneInfo,
+        dates: tuple[dt.date, dt.date, dt.date],
+        discontinued: tuple[Category, ...],
+        roles: dict[str, PartnerRole],
+    ) -> None:
+        upgrade, cutoff, new_from = dates
+        self.zone = zone
+        self.days: dict[dt.date, dt.datetime] = {}
+        self.upgrade_at = self._start_of_day(upgrade)
+        self.cutoff_at = self._start_of_day(cutoff)
+        self.new_from_at = self._start_of_day(new_from)
+        self.market = policy.market
+        self.discontinued = frozenset(c.code for c in discontinued)
+        self.existing_may_register = policy.existing_partners_may_register
+        self.requires_approval = policy.authorization_requires_approval
+        self.catalog = policy.catalog
+        self.roles = roles
+        self.decisions = _decisions(self.upgrade_at, self.cutoff_at)
+        self.bounds: dict[dt.tzinfo, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+
+    def in_zone_of(self, at: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """(upgrade, cut-off, new-partners-from) expressed with ``at``'s own fixed offset.
+
+        Python compares two datetimes of the same ``tzinfo`` by their fields alone, and those of
+        different ``tzinfo`` by converting both to UTC first, several times slower. With a fixed
+        offset, both comparisons agree; so the cut-offs are kept once per offset seen.
+        """
+        zone = at.tzinfo
+        found = self.bounds.get(zone)  # type: ignore[arg-type]
+        if found is None:
+            found = (
+                self.upgrade_at.astimezone(zone),
+                self.cutoff_at.astimezone(zone),
+                self.new_from_at.astimezone(zone),
+            )
+            if len(self.bounds) < 256:
+                self.bounds[zone] = found  # type: ignore[index]
+        return found
+
+    def instant(self, at: dt.datetime | dt.date) -> dt.datetime:
+        if isinstance(at, dt.datetime):
+            if type(at.tzinfo) is dt.timezone:
+                return at
+            if at.tzinfo is not None and at.utcoffset() is not None:
+                return at.astimezone(dt.UTC)  # a zone's rules (DST folds) resolved once, in C
+            raise NaiveDatetime(
+                [Problem("at", "is a naive datetime; give a time zone, or a date for a whole day")],
+                what="instant",
+            )
+        if isinstance(at, dt.date):
+            return self._start_of_day(at)
+        raise ValidationError.single("at", "must be an aware datetime or a date", what="instant")
+
+    def _start_of_day(self, day: dt.date) -> dt.datetime:
+        found = self.days.get(day)
+        if found is None:
+            found = as_instant(dt.datetime.combine(day, dt.time(0), tzinfo=self.zone))
+            if len(self.days) < 4096:  # a bounded cache: bulk checks reuse a handful of days
+                self.days[day] = found
+        return found
+
+    def code(self, category: str | Category) -> str:
+        if type(category) is str:
+            found = self.catalog._exact.get(category)  # (the bulk fast path: exact spellings)
+            if found is not None:
+                return found.code
+        return self.catalog.category(category).code
+
+    def register(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+        if code not in self.discontinued:
+            return self.decisions["register:current"]
+        if (
+            market is not self.market and market != self.market
+        ):  # (identity first: attrs eq is slow)
+            return self.decisions["register:other_market"]
+        registered_at = partner.account.registered_at
+        barred = (
+            registered_at >= self.in_zone_of(registered_at)[2] or not self.existing_may_register
+        )
+        if not barred:
+            key = "register:existing"
+        elif at < self.in_zone_of(at)[0]:
+            key = "register:before_upgrade"
+        elif self.existing_may_register:
+            key = "register:new_partner"
+        else:
+            key = "register:discontinued_for_all"
+        return self.decisions[key]
+
+    def authorize(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+        covered = code in self.discontinued and (market is self.market or market == self.market)
+        closed = covered and at >= self.in_zone_of(at)[1]
+        if self.requires_approval and not _has_approved(partner, code, market):
+            key = "authorize:closed_not_approved" if closed else "authorize:not_approved"
+        elif code not in self.discontinued:
+            key = "authorize:current"
+        elif not covered:
+            key = "authorize:other_market"
+        else:
+            key = "authorize:closed" if closed else "authorize:open"
+        return self.decisions[key]
+
+
+_APPROVED: Final = ReviewStatus.APPROVED
+
+
+def _has_approved(partner: Partner, code: str, market: Market) -> bool:
+    for application in partner.applications:
+        if (
+            application.status is _APPROVED
+            and application.category.code == code
+            and (application.market is market or application.market == market)
+        ):
+            return True
+    return False
+
+
+def _decisions(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Decision]:
+    """Every answer the policy can give, built once."""
+    upgrade, cutoff = _minutes(upgrade_at), _minutes(cutoff_at)
+    current = Rule("current_structure")
+    registration = Rule("new_partner_registration", upgrade_at)
+    authorization = Rule("new_seller_authorization", cutoff_at)
+    approval = Rule("approved_application_required")
+    scope = Rule("market_scope")
+    code = ReasonCode
+
+    def allow(
+        reasons: tuple[Reason, ...], rule: Rule, until: dt.datetime | None = None
+    ) -> Decision:
+        return Decision(allowed=True, reasons=reasons, decided_by=rule, changes_at=until)
+
+    def refuse(reasons: tuple[Reason, ...], rule: Rule) -> Decision:
+        return Decision(allowed=False, reasons=reasons, decided_by=rule)
+
+    is_current = Reason(code.CURRENT_CATEGORY, "a category of the current structure", current)
+    other_market = Reason(code.MARKET_NOT_COVERED, "the policy does not cover this market", scope)
+    approved = Reason(code.APPROVED_APPLICATION, "an approved application", approval)
+    not_approved = Reason(
+        code.NO_APPROVED_APPLICATION,
+        "a seller authorisation needs an approved application in that category and market",
+        approval,
+    )
+    closed = Reason(
+        code.AUTHORIZATION_CLOSED,
+        f"no new seller authorisation in a discontinued category from {cutoff}",
+        authorization,
+    )
+    return {
+        "register:current": allow((is_current,), current),
+        "register:other_market": allow((other_market,), scope),
+        "register:before_upgrade": allow(
+            (Reason(code.BEFORE_UPGRADE, f"the upgrade takes effect at {upgrade}", registration),),
+            registration,
+            upgrade_at,
+        ),
+        "register:existing": allow(
+            (Reason(code.EXISTING_PARTNER, "existing partner", registration),), registration
+        ),
+        "register:new_partner": refuse(
+            (
+                Reason(
+                    code.NEW_PARTNER_DISCONTINUED,
+                    f"new partners cannot register for a discontinued category from {upgrade}",
+                    registration,
+                ),
+            ),
+            registration,
+        ),
+        "register:discontinued_for_all": refuse(
+            (
+                Reason(
+                    code.DISCONTINUED_FOR_ALL,
+                    f"nobody opens a new application in a discontinued category from {upgrade}",
+                    registration,
+                ),
+            ),
+            registration,
+        ),
+        "authorize:current": allow((approved, is_current), current),
+        "authorize:other_market": allow((approved, other_market), scope),
+        "authorize:not_approved": refuse((not_approved,), approval),
+        "authorize:open": allow(
+            (approved, Reason(code.AUTHORIZATION_OPEN, f"open until {cutoff}", authorization)),
+            authorization,
+            cutoff_at,
+        ),
+        "authorize:closed": refuse((closed,), authorization),
+        "authorize:closed_not_approved": refuse((not_approved, closed), authorization),
+    }
+
+
+#: The 2024 upgrade of the US Partner Center (see the module documentation).
+DEFAULT_POLICY: Final = Policy()

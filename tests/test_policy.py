@@ -1,0 +1,618 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
+from partner_onboarding.errors import NaiveDatetime, PolicyRefusal
+from partner_onboarding.model import Account, EventKind, Partner, ReviewStatus
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, ReasonCode
+from partner_onboarding.testing import (
+    approved_partner,
+    instants_around,
+    partners,
+    policies,
+    sample_entity,
+    sample_info,
+)
+
+LA = ZoneInfo("America/Los_Angeles")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC = dt.UTC
+US = Market.US
+UPGRADE = dt.datetime(2024, 4, 30, tzinfo=LA)  # 2024-04-30T00:00-07:00
+CUTOFF = dt.datetime(2024, 6, 5, tzinfo=LA)  # 2024-06-05T00:00-07:00
+TICK = dt.timedelta(microseconds=1)
+DISCONTINUED = ["Mass Recruiting", "Mass Tutoring", "Paid Media"]
+CURRENT = [c.name for c in DEFAULT_CATALOG.categories()]
+
+
+def partner_registered(at: dt.datetime, *categories: str) -> Partner:
+    """A partner whose account was registered at ``at``, approved in ``categories`` then."""
+    return approved_partner(*categories, at=at, policy=None)
+
+
+EXISTING = partner_registered(dt.datetime(2024, 1, 10, 9, 0, tzinfo=LA))
+NEW = partner_registered(dt.datetime(2024, 5, 2, 9, 0, tzinfo=LA))
+NEW_AT_CUTOFF = partner_registered(UPGRADE)
+EXISTING_JUST_BEFORE = partner_registered(UPGRADE - TICK)
+
+
+# ------------------------------------------------------------------------------------------------
+# Examples straight from the source
+
+
+@pytest.mark.parametrize("category", DISCONTINUED)
+@pytest.mark.parametrize(
+    ("partner", "at", "allowed", "code", "changes_at"),
+    [
+        # A new partner, before and from April 30.
+        (NEW, UPGRADE - TICK, True, "before_upgrade", UPGRADE),
+        (NEW, dt.date(2024, 4, 29), True, "before_upgrade", UPGRADE),
+        (NEW, UPGRADE, False, "new_partner_discontinued", None),
+        (NEW, dt.date(2024, 4, 30), False, "new_partner_discontinued", None),
+        (NEW, dt.datetime(2024, 8, 1, tzinfo=UTC), False, "new_partner_discontinued", None),
+        # "New" is decided by the registration instant, to the microsecond.
+        (NEW_AT_CUTOFF, UPGRADE, False, "new_partner_discontinued", None),
+        (EXISTING_JUST_BEFORE, UPGRADE, True, "existing_partner", None),
+        # An existing partner is not barred (the source bars new partners only).
+        (EXISTING, UPGRADE - TICK, True, "existing_partner", None),
+        (EXISTING, UPGRADE, True, "existing_partner", None),
+        (EXISTING, dt.datetime(2025, 1, 1, tzinfo=UTC), True, "existing_partner", None),
+    ],
+)
+def test_registration_for_discontinued_categories(
+    category: str,
+    partner: Partner,
+    at: dt.datetime | dt.date,
+    allowed: bool,
+    code: str,
+    changes_at: dt.datetime | None,
+) -> None:
+    decision = DEFAULT_POLICY.can_register(partner, category, at=at)
+    assert decision.allowed is allowed
+    assert bool(decision) is allowed
+    assert decision.codes == (code,)
+    assert decision.changes_at == changes_at
+    assert decision.decided_by.name == "new_partner_registration"
+    assert decision.decided_by.effective_at == UPGRADE
+
+
+@pytest.mark.parametrize("category", CURRENT)
+@pytest.mark.parametrize("partner", [NEW, EXISTING])
+@pytest.mark.parametrize("at", [UPGRADE - TICK, UPGRADE, CUTOFF, dt.date(2030, 1, 1)])
+def test_current_categories_are_unaffected(
+    category: str, partner: Partner, at: dt.datetime
+) -> None:
+    decision = DEFAULT_POLICY.can_register(partner, category, at=at)
+    assert decision.allowed
+    assert decision.codes == ("current_category",)
+    assert decision.changes_at is None
+
+
+PAID_MEDIA_PARTNER = partner_registered(
+    dt.datetime(2024, 1, 10, tzinfo=LA), "Paid Media", "Shop Management"
+)
+
+
+@pytest.mark.parametrize("category", DISCONTINUED)
+@pytest.mark.parametrize(
+    ("at", "allowed", "codes", "changes_at"),
+    [
+        (CUTOFF - TICK, True, ("approved_application", "authorization_open"), CUTOFF),
+        (dt.date(2024, 6, 4), True, ("approved_application", "authorization_open"), CUTOFF),
+        (UPGRADE, True, ("approved_application", "authorization_open"), CUTOFF),
+        (CUTOFF, False, ("authorization_closed",), None),
+        (dt.date(2024, 6, 5), False, ("authorization_closed",), None),
+        (dt.datetime(2025, 1, 1, tzinfo=UTC), False, ("authorization_closed",), None),
+    ],
+)
+def test_seller_authorisation_in_discontinued_categories(
+    category: str,
+    at: dt.datetime,
+    allowed: bool,
+    codes: tuple[str, ...],
+    changes_at: dt.datetime | None,
+) -> None:
+    partner = partner_registered(dt.datetime(2024, 1, 10, tzinfo=LA), category)
+    decision = DEFAULT_POLICY.can_authorize_seller(partner, category, at=at)
+    assert (decision.allowed, decision.codes, decision.changes_at) == (allowed, codes, changes_at)
+
+
+def test_seller_authorisation_needs_an_approved_application() -> None:
+    decision = DEFAULT_POLICY.can_authorize_seller(EXISTING, "Shop Management", at=UPGRADE)
+    assert not decision
+    assert decision.codes == ("no_approved_application",)
+    late = DEFAULT_POLICY.can_authorize_seller(EXISTING, "Paid Media", at=CUTOFF)
+    assert late.codes == ("no_approved_application", "authorization_closed")
+    other_market = DEFAULT_POLICY.can_authorize_seller(
+        PAID_MEDIA_PARTNER, "Shop Management", market=Market("GB"), at=UPGRADE
+    )
+    assert other_market.codes == ("no_approved_application",)
+
+
+@pytest.mark.parametrize("at", [UPGRADE - TICK, CUTOFF, dt.date(2030, 1, 1)])
+def test_seller_authorisation_in_a_current_category_never_closes(at: dt.datetime) -> None:
+    decision = DEFAULT_POLICY.can_authorize_seller(PAID_MEDIA_PARTNER, "Shop Management", at=at)
+    assert decision.allowed
+    assert decision.codes == ("approved_application", "current_category")
+    assert decision.changes_at is None
+
+
+def test_other_markets_are_not_covered_by_the_us_policy() -> None:
+    decision = DEFAULT_POLICY.can_register(NEW, "Paid Media", market=Market("GB"), at=CUTOFF)
+    assert decision.allowed
+    assert decision.codes == ("market_not_covered",)
+    gb_partner = approved_partner(
+        "Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=UTC), market=Market("GB")
+    )
+    answer = DEFAULT_POLICY.can_authorize_seller(
+        gb_partner, "Paid Media", market=Market("GB"), at=CUTOFF
+    )
+    assert answer.codes == ("approved_application", "market_not_covered")
+
+
+def test_messages_explain_allowed_answers_too() -> None:
+    assert DEFAULT_POLICY.can_register(EXISTING, "Paid Media", at=CUTOFF).message == (
+        "allowed: existing partner"
+    )
+    assert DEFAULT_POLICY.can_authorize_seller(
+        PAID_MEDIA_PARTNER, "Paid Media", at=UPGRADE
+    ).message == ("allowed until 2024-06-05T00:00-07:00")
+    refused = DEFAULT_POLICY.can_register(NEW, "Paid Media", at=CUTOFF)
+    assert str(refused) == (
+        "refused: new partners cannot register for a discontinued category"
+        " from 2024-04-30T00:00-07:00"
+    )
+    assert refused.reasons[0].rule.effective_at == UPGRADE
+    assert str(refused.decided_by) == "new_partner_registration (from 2024-04-30T00:00-07:00)"
+
+
+# ------------------------------------------------------------------------------------------------
+# Boundaries: to the microsecond, from other zones, across DST
+
+
+@pytest.mark.parametrize(
+    ("instant", "open_"),
+    [
+        (dt.datetime(2024, 4, 29, 23, 59, 59, 999999, tzinfo=LA), True),
+        (dt.datetime(2024, 4, 30, 0, 0, 0, 0, tzinfo=LA), False),
+        (dt.datetime(2024, 4, 30, 6, 59, 59, 999999, tzinfo=UTC), True),
+        (dt.datetime(2024, 4, 30, 7, 0, tzinfo=UTC), False),
+        (dt.datetime(2024, 4, 30, 14, 59, 59, 999999, tzinfo=SHANGHAI), True),
+        (dt.datetime(2024, 4, 30, 15, 0, tzinfo=SHANGHAI), False),
+        (dt.datetime(2024, 4, 30, 2, 59, 59, 999999, tzinfo=ZoneInfo("America/New_York")), True),
+        (dt.datetime(2024, 4, 30, 3, 0, tzinfo=ZoneInfo("America/New_York")), False),
+    ],
+)
+def test_upgrade_boundary_to_the_microsecond_in_any_zone(instant: dt.datetime, open_: bool) -> None:
+    assert DEFAULT_POLICY.can_register(NEW, "Mass Tutoring", at=instant).allowed is open_
+
+
+@pytest.mark.parametrize(
+    ("instant", "open_"),
+    [
+        (dt.datetime(2024, 6, 4, 23, 59, 59, 999999, tzinfo=LA), True),
+        (dt.datetime(2024, 6, 5, tzinfo=LA), False),
+        (dt.datetime(2024, 6, 5, 6, 59, 59, 999999, tzinfo=UTC), True),
+        (dt.datetime(2024, 6, 5, 7, tzinfo=UTC), False),
+        (dt.datetime(2024, 6, 5, 14, 59, 59, 999999, tzinfo=SHANGHAI), True),
+        (dt.datetime(2024, 6, 5, 15, tzinfo=SHANGHAI), False),
+    ],
+)
+def test_authorisation_boundary_to_the_microsecond_in_any_zone(
+    instant: dt.datetime, open_: bool
+) -> None:
+    assert (
+        DEFAULT_POLICY.can_authorize_seller(PAID_MEDIA_PARTNER, "Paid Media", at=instant).allowed
+        is open_
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "utc_hour"),
+    [
+        (dt.date(2024, 3, 10), 8),  # DST starts at 02:00 that day: midnight is still -08:00
+        (dt.date(2024, 3, 11), 7),  # the first midnight in -07:00
+        (dt.date(2024, 11, 3), 7),  # DST ends at 02:00 that day: midnight is still -07:00
+        (dt.date(2024, 11, 4), 8),  # the first midnight in -08:00
+    ],
+)
+def test_cutoffs_across_dst_changes(day: dt.date, utc_hour: int) -> None:
+    policy = Policy(upgrade_date=day, authorization_cutoff=day)
+    boundary = dt.datetime(day.year, day.month, day.day, utc_hour, tzinfo=UTC)
+    assert policy.upgrade_at == boundary
+    new = partner_registered(boundary)
+    assert policy.can_register(new, "Paid Media", at=boundary - TICK).allowed
+    assert not policy.can_register(new, "Paid Media", at=boundary).allowed
+    assert not policy.can_register(new, "Paid Media", at=day).allowed
+    assert policy.can_register(new, "Paid Media", at=day - dt.timedelta(days=1)).allowed
+
+
+def test_an_instant_in_a_dst_fold_is_the_instant_it_names() -> None:
+    policy = Policy(upgrade_date=dt.date(2024, 11, 3), authorization_cutoff=dt.date(2024, 11, 3))
+    new = partner_registered(dt.datetime(2024, 11, 3, 12, tzinfo=UTC))
+    first = dt.datetime(2024, 11, 3, 1, 30, fold=0, tzinfo=LA)  # 08:30Z, after the cut-off (07:00Z)
+    assert not policy.can_register(new, "Paid Media", at=first).allowed
+    before = dt.datetime(2024, 11, 2, 23, 59, 59, 999999, tzinfo=LA)
+    assert policy.can_register(new, "Paid Media", at=before).allowed
+
+
+@pytest.mark.parametrize(
+    "question", [DEFAULT_POLICY.can_register, DEFAULT_POLICY.can_authorize_seller]
+)
+def test_a_naive_datetime_is_refused(question: object) -> None:
+    with pytest.raises(NaiveDatetime) as caught:
+        question(NEW, "Paid Media", at=dt.datetime(2024, 4, 30))  # type: ignore[operator]  # noqa: DTZ001
+    assert caught.value.fields == ("at",)
+    assert isinstance(caught.value, ValidationError)
+
+
+@pytest.mark.parametrize("bad", ["2024-04-30", 1714460400, None])
+def test_other_instants_are_refused(bad: object) -> None:
+    with pytest.raises(ValidationError):
+        DEFAULT_POLICY.can_register(NEW, "Paid Media", at=bad)  # type: ignore[arg-type]
+
+
+def test_unknown_category_is_a_typed_error() -> None:
+    with pytest.raises(KeyError) as caught:
+        DEFAULT_POLICY.can_register(NEW, "Paid Medias", at=CUTOFF)
+    assert "Paid Media" in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Properties
+
+registrations = instants_around(UPGRADE, CUTOFF, spread=dt.timedelta(days=60))
+
+
+@st.composite
+def partners_around(draw: st.DrawFn, policy: Policy) -> Partner:
+    registered = draw(instants_around(policy.new_partners_from_at, spread=dt.timedelta(days=40)))
+    categories = draw(
+        st.lists(st.sampled_from([c.name for c in DEFAULT_CATALOG]), max_size=3, unique=True)
+    )
+    return partner_registered(registered, *categories)
+
+
+@given(st.data())
+def test_monotone_in_time_once_closed_stays_closed(data: st.DataObject) -> None:
+    policy = data.draw(policies())
+    partner = data.draw(partners_around(policy))
+    category = data.draw(st.sampled_from(list(DEFAULT_CATALOG)))
+    around = instants_around(policy.upgrade_at, policy.authorization_cutoff_at)
+    first, second = sorted([data.draw(around), data.draw(around)])
+    for question in (policy.can_register, policy.can_authorize_seller):
+        if not question(partner, category, at=first):
+            assert not question(partner, category, at=second)
+
+
+@given(st.data())
+def test_changes_at_is_truthful(data: st.DataObject) -> None:
+    policy = data.draw(policies())
+    partner = data.draw(partners_around(policy))
+    category = data.draw(st.sampled_from(list(DEFAULT_CATALOG)))
+    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    for question in (policy.can_register, policy.can_authorize_seller):
+        decision = question(partner, category, at=at)
+        if decision.changes_at is None:
+            far = at + dt.timedelta(days=3650)
+            assert question(partner, category, at=far).allowed is decision.allowed
+            continue
+        assert decision.changes_at > at
+        assert (
+            question(partner, category, at=decision.changes_at - TICK).allowed is decision.allowed
+        )
+        assert question(partner, category, at=decision.changes_at).allowed is not decision.allowed
+
+
+@given(policies(), partners(max_steps=6), st.sampled_from(list(DEFAULT_CATALOG)), st.data())
+def test_decisions_depend_only_on_their_inputs(
+    policy: Policy, partner: Partner, category: object, data: st.DataObject
+) -> None:
+    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    rebuilt = Policy.from_json(policy.to_json())
+    for question in (Question.REGISTER, Question.AUTHORIZE_SELLER):
+        rows = [(partner, category, US, question)] * 3
+        one, two, three = policy.check_many(rows, at=at)  # type: ignore[arg-type]
+        assert one == two == three
+        ask = policy.can_register if question is Question.REGISTER else policy.can_authorize_seller
+        assert ask(partner, category, at=at) == one  # type: ignore[arg-type]
+        ask_again = (
+            rebuilt.can_register if question is Question.REGISTER else rebuilt.can_authorize_seller
+        )
+        assert ask_again(partner, category, at=at) == one  # type: ignore[arg-type]
+        assert ask(partner, category, at=at.astimezone(UTC)) == one  # type: ignore[arg-type]
+
+
+@given(policies())
+def test_a_policy_loaded_from_its_own_toml_or_json_equals_the_original(policy: Policy) -> None:
+    assert Policy.from_toml(policy.to_toml()) == policy
+    assert Policy.from_json(policy.to_json()) == policy
+    assert Policy.from_data(json.loads(policy.to_json())) == policy
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading policies
+
+
+def test_a_policy_from_toml_with_other_dates_zone_and_switches() -> None:
+    policy = Policy.from_toml(
+        """
+        market = "us"
+        zone = "America/New_York"
+        upgrade_date = 2025-01-15
+        authorization_cutoff = "2025-02-01"
+        discontinued = ["Paid Media"]
+        existing_partners_may_register = false
+
+        [role_overrides]
+        paid_media = "creator_service_partner"
+        """
+    )
+    assert policy.upgrade_at == dt.datetime(2025, 1, 15, 5, tzinfo=UTC)
+    assert policy.authorization_cutoff_at == dt.datetime(2025, 2, 1, 5, tzinfo=UTC)
+    assert policy.discontinued == ("paid_media",)
+    assert policy.role_of("Paid Media") is PartnerRole.CREATOR_SERVICE_PARTNER
+    late = dt.datetime(2025, 1, 16, tzinfo=UTC)
+    assert policy.can_register(EXISTING, "Paid Media", at=late).codes == ("discontinued_for_all",)
+    assert policy.can_register(EXISTING, "Mass Recruiting", at=late).allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ('zone = "Mars/Olympus"', ("zone",)),
+        ("zone = 7", ("zone",)),
+        ('discontinued = ["Paid Medias"]', ("discontinued[0]",)),
+        ("upgrade_date = 2024-07-01", ("authorization_cutoff",)),
+        ('upgrade_date = "next week"', ("upgrade_date",)),
+        ("upgrade_date = 2024-04-30T00:00:00", ("upgrade_date",)),
+        ('existing_partners_may_register = "yes"', ("existing_partners_may_register",)),
+        ('market = "XX"', ("market",)),
+        ("colour = 1", ("colour",)),
+        ('role_overrides = "x"', ("role_overrides",)),
+        ('[role_overrides]\npaid_media = "boss"', ("role_overrides.paid_media",)),
+        (
+            '[role_overrides]\npaid_mediaa = "seller_service_partner"',
+            ("role_overrides.paid_mediaa",),
+        ),
+        ("not toml =", ("",)),
+    ],
+)
+def test_bad_policies_give_clear_errors(text: str, fields: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_toml(text)
+    assert caught.value.fields == fields
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "{", '{"zone": null}'])
+def test_bad_json_policies_give_validation_errors(text: str) -> None:
+    with pytest.raises(ValidationError):
+        Policy.from_json(text)
+
+
+def test_policy_files(tmp_path: object) -> None:
+    import pathlib  # noqa: PLC0415
+
+    folder = pathlib.Path(str(tmp_path))
+    (folder / "p.toml").write_text(DEFAULT_POLICY.to_toml(), encoding="utf-8")
+    (folder / "p.json").write_text(DEFAULT_POLICY.to_json(), encoding="utf-8")
+    assert Policy.load(folder / "p.toml") == DEFAULT_POLICY
+    assert Policy.load(folder / "p.json") == DEFAULT_POLICY
+    with pytest.raises(ValidationError):
+        Policy.load(folder / "missing.toml")
+
+
+# ------------------------------------------------------------------------------------------------
+# Bulk
+
+
+def test_check_many_answers_each_row_like_the_single_questions() -> None:
+    rows = [
+        (NEW, "Paid Media", US, Question.REGISTER),
+        (EXISTING, "paid_media", US, "register"),
+        (PAID_MEDIA_PARTNER, DEFAULT_CATALOG.category("Paid Media"), US, Question.AUTHORIZE_SELLER),
+        (NEW, "Shop Management", US, "authorize_seller"),
+    ]
+    decisions = list(DEFAULT_POLICY.check_many(rows, at=dt.date(2024, 5, 1)))  # type: ignore[arg-type]
+    assert [d.codes for d in decisions] == [
+        ("new_partner_discontinued",),
+        ("existing_partner",),
+        ("approved_application", "authorization_open"),
+        ("no_approved_application",),
+    ]
+
+
+def test_check_many_refuses_unknown_questions_and_naive_instants() -> None:
+    with pytest.raises(ValidationError):
+        list(DEFAULT_POLICY.check_many([(NEW, "Paid Media", US, "buy")], at=CUTOFF))
+    with pytest.raises(NaiveDatetime):
+        list(DEFAULT_POLICY.check_many([], at=dt.datetime(2024, 1, 1)))  # noqa: DTZ001
+
+
+# ------------------------------------------------------------------------------------------------
+# Role switch
+
+
+def test_roles_come_from_approved_categories_on_the_latest_structure() -> None:
+    partner = partner_registered(
+        dt.datetime(2024, 1, 10, tzinfo=LA),
+        "Paid Media",
+        "Creator Management",
+        "Creator mathmaking",
+    )
+    assert DEFAULT_POLICY.roles(partner, at=CUTOFF) == (
+        PartnerRole.CREATOR_SERVICE_PARTNER,
+        PartnerRole.SELLER_SERVICE_PARTNER,
+        PartnerRole.SELLER_SERVICE_CREATOR_MATCHMAKING,
+    )
+    assert DEFAULT_POLICY.roles(partner, at=dt.date(2024, 1, 9)) == ()
+    assert DEFAULT_POLICY.roles(EXISTING, at=CUTOFF) == ()
+
+
+def test_roles_follow_the_status_at_the_instant_asked() -> None:
+    start = dt.datetime(2024, 1, 10, tzinfo=LA)
+    partner = partner_registered(start, "Shop Management")
+    later = lifecycle.apply(
+        lifecycle.add_role(partner, PartnerRole.CREATOR_SERVICE_PARTNER, at=start),
+        "Creator Management",
+        sample_info("Creator Management"),
+        at=start + dt.timedelta(days=1),
+    )
+    later = lifecycle.approve(later, "Creator Management", at=start + dt.timedelta(days=2))
+    assert DEFAULT_POLICY.roles(later, at=start + dt.timedelta(days=1)) == (
+        PartnerRole.SELLER_SERVICE_PARTNER,
+    )
+    assert PartnerRole.CREATOR_SERVICE_PARTNER in DEFAULT_POLICY.roles(
+        later, at=start + dt.timedelta(days=2)
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Wiring into the lifecycle
+
+
+def test_apply_refuses_what_the_policy_forbids_with_the_decision() -> None:
+    partner = lifecycle.submit_entity(
+        lifecycle.choose_role(
+            NEW.account, PartnerRole.SELLER_SERVICE_PARTNER, at=NEW.registered_at
+        ),
+        sample_entity(),
+        at=NEW.registered_at,
+    )
+    with pytest.raises(PolicyRefusal) as caught:
+        lifecycle.apply(partner, "Paid Media", sample_info("Paid Media"), at=CUTOFF)
+    assert isinstance(caught.value.decision, Decision)
+    assert caught.value.decision.codes == ("new_partner_discontinued",)
+    assert "new partners cannot register" in str(caught.value)
+    allowed = lifecycle.apply(partner, "Shop Management", sample_info("Shop Management"), at=CUTOFF)
+    assert allowed.application("Shop Management").status is ReviewStatus.PENDING_REVIEW
+
+
+def test_authorize_seller_records_refuses_and_keeps_earlier_authorisations() -> None:
+    partner = lifecycle.authorize_seller(
+        PAID_MEDIA_PARTNER, "Paid Media", "seller-1", at=CUTOFF - TICK
+    )
+    assert [a.seller_id for a in partner.authorizations] == ["seller-1"]
+    with pytest.raises(PolicyRefusal) as caught:
+        lifecycle.authorize_seller(partner, "Paid Media", "seller-2", at=CUTOFF)
+    assert caught.value.decision.codes == ("authorization_closed",)
+    # Obtained before the cut-off: still valid after it, and asking again changes nothing.
+    assert lifecycle.authorize_seller(partner, "Paid Media", "seller-1", at=CUTOFF) is partner
+    later = lifecycle.upgrade(partner, at=CUTOFF)
+    assert later.authorizations == partner.authorizations
+    current = lifecycle.authorize_seller(partner, "Shop Management", "seller-2", at=CUTOFF)
+    assert len(current.authorizations) == 2
+    with pytest.raises(PolicyRefusal):
+        lifecycle.authorize_seller(partner, "LIVE Management", "seller-3", at=CUTOFF)
+
+
+def test_authorisations_are_one_per_seller_category_and_market() -> None:
+    partner = lifecycle.authorize_seller(PAID_MEDIA_PARTNER, "Paid Media", "seller-1", at=UPGRADE)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(partner, authorizations=partner.authorizations * 2)
+    assert caught.value.fields == ("authorizations[1]",)
+
+
+# ------------------------------------------------------------------------------------------------
+# Upgrade migration
+
+
+def pending_partner() -> Partner:
+    """Under review since before the upgrade in two categories, approved in one, rejected in one."""
+    start = dt.datetime(2024, 4, 1, tzinfo=LA)
+    partner = partner_registered(start, "Shop Management")
+    for category in ("Paid Media", "LIVE Management", "Short Video Management"):
+        partner = lifecycle.apply(partner, category, sample_info(category), at=start)
+    return lifecycle.reject(partner, "Short Video Management", ["no videos"], at=start)
+
+
+def test_the_upgrade_rejects_and_regenerates_what_is_under_review() -> None:
+    before = pending_partner()
+    after = lifecycle.upgrade(before, at=UPGRADE)
+    for category in ("Paid Media", "LIVE Management"):
+        new = after.application(category)
+        assert new.status is ReviewStatus.PENDING_REVIEW
+        assert new.supersedes == before.application(category).id
+        assert new.info == before.application(category).info
+        assert new.history[0].kind is EventKind.REGENERATE
+        old = next(a for a in after.applications if a.id == new.supersedes)
+        assert old.status is ReviewStatus.REJECTED
+        assert old.history[-1].reasons == (lifecycle.UPGRADE_REASON,)
+        assert old.history[-1].actor.value == "system"
+    assert after.application("Shop Management") == before.application("Shop Management")
+    assert after.application("Short Video Management") == before.application(
+        "Short Video Management"
+    )
+    assert lifecycle.upgrade(after, at=CUTOFF) == after
+
+
+def test_the_upgrade_runs_from_the_upgrade_instant() -> None:
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.upgrade(pending_partner(), at=UPGRADE - TICK)
+    assert caught.value.fields == ("at",)
+
+
+def test_applications_submitted_after_the_upgrade_are_left_alone() -> None:
+    partner = lifecycle.apply(
+        partner_registered(dt.datetime(2024, 4, 1, tzinfo=LA)),
+        "LIVE Management",
+        sample_info("LIVE Management"),
+        at=UPGRADE,
+    )
+    assert lifecycle.upgrade(partner, at=CUTOFF) is partner
+
+
+@given(
+    partners(max_steps=14, registered=instants_around(UPGRADE, spread=dt.timedelta(days=90))),
+    st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30)),
+)
+def test_migration_properties(partner: Partner, delay: dt.timedelta) -> None:
+    latest = max([UPGRADE, *(a.history[-1].at for a in partner.applications)])
+    at = latest + delay
+    after = lifecycle.upgrade(partner, at=at)
+    before_by_id = {a.id: a for a in partner.applications}
+    after_by_id = {a.id: a for a in after.applications}
+    # Nothing is lost; every status that was not pending from before the upgrade is kept.
+    assert set(before_by_id) <= set(after_by_id)
+    for identifier, old in before_by_id.items():
+        new = after_by_id[identifier]
+        migrated = old.status is ReviewStatus.PENDING_REVIEW and old.history[-1].at < UPGRADE
+        if identifier in {a.id for a in partner.open_applications()} and migrated:
+            assert new.status is ReviewStatus.REJECTED
+            successor = next(a for a in after.applications if a.supersedes == identifier)
+            assert (successor.category, successor.market, successor.info) == (
+                old.category,
+                old.market,
+                old.info,
+            )
+        else:
+            assert new == old
+    # No application is left pending from before the upgrade.
+    for application in after.open_applications():
+        if application.status is ReviewStatus.PENDING_REVIEW:
+            assert application.history[-1].at >= UPGRADE
+    assert lifecycle.upgrade(after, at=at) == after
+    assert after.authorizations == partner.authorizations
+    assert after.entity == partner.entity
+
+
+def test_register_decision_for_an_account_object() -> None:
+    account = Account(
+        email="ops@agency.example",
+        password_hash=EXISTING.account.password_hash,
+        registered_at=UPGRADE,
+    )
+    partner = attrs.evolve(EXISTING, account=account)
+    assert DEFAULT_POLICY.is_new_partner(partner)
+    assert not DEFAULT_POLICY.is_new_partner(EXISTING)
+    assert ReasonCode.NEW_PARTNER_DISCONTINUED.value == "new_partner_discontinued"
+    assert DEFAULT_POLICY.instant(dt.date(2024, 4, 30)) == UPGRADE
+    assert DEFAULT_POLICY.time_zone == LA
