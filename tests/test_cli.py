@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import io
+import json
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -11,13 +15,16 @@ import pytest
 
 from partner_onboarding import DEFAULT_CATALOG
 from partner_onboarding.cli import main, render_table
+from partner_onboarding.policy import Policy
+
+SAMPLE_ROWS = 40
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     script = shutil.which("partner-onboarding")
     command = [script] if script else [sys.executable, "-m", "partner_onboarding"]
     return subprocess.run(  # noqa: S603  (our own console script, fixed arguments)
-        [*command, *args], capture_output=True, text=True, check=False, timeout=60
+        [*command, *args], capture_output=True, text=True, check=False, timeout=120, input=stdin
     )
 
 
@@ -44,16 +51,274 @@ def test_module_entry_point_matches_console_script() -> None:
     assert result.stdout == run("catalog").stdout
 
 
+def test_check_runs_on_the_shipped_sample_by_default() -> None:
+    result = run("check", "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "# the shipped sample (sample_partners.csv), checked at 2024-05-20T00:00:00-07:00"
+        " (America/Los_Angeles)"
+    )
+    table = lines[3:-1]
+    assert len(table) == 2 * SAMPLE_ROWS
+    refused = sum(" REFUSED " in line for line in table)
+    assert 0 < refused < len(table)
+    assert lines[-1] == f"# {len(table)} answers, {refused} refused, 0 bad rows"
+    p007 = [line.split() for line in lines if " P007 " in f" {line} " and "Paid Media" in line]
+    assert p007[0][5:8] == ["register", "REFUSED", "new_partner_discontinued"]
+    p006 = [
+        line for line in lines if " P006 " in line and "Paid Media" in line and "register" in line
+    ]
+    assert "existing_partner" in p006[0]  # registered a microsecond before the cut-off
+
+
+def test_check_defaults_to_now_and_prints_it() -> None:
+    result = run("check")
+    assert result.returncode == 0, result.stderr
+    stamp = result.stdout.splitlines()[0].split("checked at ")[1].split(" ")[0]
+    checked_at = dt.datetime.fromisoformat(stamp)
+    assert abs(checked_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+
+
+def test_check_answers_across_both_cut_offs() -> None:
+    before = json.loads(run("check", "--at", "2024-06-04", "--format", "json").stdout)
+    after = json.loads(run("check", "--at", "2024-06-05", "--format", "json").stdout)
+    closing = [
+        (b["line"], b["partner_id"])
+        for b, a in zip(before, after, strict=True)
+        if b["question"] == "authorize_seller" and b["allowed"] and not a["allowed"]
+    ]
+    assert closing  # approved partners in discontinued categories lose new authorisations
+    for b in before:
+        if (b["line"], b["partner_id"]) in closing and b["question"] == "authorize_seller":
+            assert b["changes_at"] == "2024-06-05T00:00:00-07:00"
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_machine_formats_keep_stdout_clean(fmt: str) -> None:
+    result = run("check", "--at", "2024-05-20", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("# the shipped sample")
+    if fmt == "json":
+        records = json.loads(result.stdout)
+    else:
+        records = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(records) == 2 * SAMPLE_ROWS
+    assert set(records[0]) == {
+        "line",
+        "partner_id",
+        "category",
+        "market",
+        "question",
+        "allowed",
+        "reason",
+        "reason_codes",
+        "message",
+        "changes_at",
+    }
+
+
+def write(tmp_path: pathlib.Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+BAD_CSV = """partner_id,registered_at,category,market,status
+A1,2024-05-02,Paid Media,US,
+A2,2024-05-02T09:00:00,Paid Media,US,
+A3,2024-01-10,Paid Medias,US,approved
+,2024-01-10,Paid Media,US,
+A5,2024-01-10,Paid Media,XX,
+A6,2024-01-10,Shop Management,US,maybe
+A7,2024-01-10,Paid Media,US,approved
+"""
+
+
+def test_a_csv_with_bad_rows_names_them_and_checks_the_good_ones(tmp_path: pathlib.Path) -> None:
+    result = run("check", write(tmp_path, "partners.csv", BAD_CSV), "--at", "2024-05-20")
+    assert result.returncode == 2
+    problems = result.stderr.splitlines()
+    assert problems[0] == "line 3: registered_at: must carry a UTC offset (e.g. '-07:00' or 'Z')"
+    assert problems[1].startswith("line 4: category: unknown service category 'Paid Medias'")
+    assert problems[2] == "line 5: partner_id: is required"
+    assert problems[3].startswith("line 6: market:")
+    assert problems[4].startswith("line 7: status:")
+    checked = {line.split()[1] for line in result.stdout.splitlines()[3:-1]}
+    assert checked == {
+        "A1",
+        "A7",
+    }  # a bad row gives no answer at all, even to a question it could answer
+    assert "5 bad rows" in result.stdout
+
+
+def test_jsonl_input_with_a_broken_line(tmp_path: pathlib.Path) -> None:
+    lines = [
+        json.dumps({"partner_id": "J1", "registered_at": "2024-05-02", "category": "Paid Media"}),
+        "{not json",
+        json.dumps(
+            {
+                "partner_id": "J3",
+                "registered_at": "2024-01-02",
+                "category": "paid_media",
+                "approved_categories": ["Paid Media"],
+                "question": "authorize_seller",
+            }
+        ),
+    ]
+    path = write(tmp_path, "partners.jsonl", "\n".join(lines) + "\n")
+    result = run("check", path, "--at", "2024-05-20", "--format", "json")
+    assert result.returncode == 2
+    assert "line 2: not JSON" in result.stderr
+    records = json.loads(result.stdout)
+    assert [(r["partner_id"], r["question"], r["allowed"]) for r in records] == [
+        ("J1", "register", False),
+        ("J1", "authorize_seller", False),
+        ("J3", "authorize_seller", True),
+    ]
+
+
+def test_standard_input_and_question_filter() -> None:
+    text = "partner_id,registered_at,category\nS1,2024-05-02,Paid Media\n"
+    result = run(
+        "check",
+        "-",
+        "--input-format",
+        "csv",
+        "--question",
+        "register",
+        "--at",
+        "2024-05-20",
+        "--format",
+        "csv",
+        stdin=text,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["partner_id"], r["question"], r["allowed"]) for r in rows] == [
+        ("S1", "register", "False")
+    ]
+
+
+def test_fail_on_refusal_exits_1() -> None:
+    assert run("check", "--at", "2024-05-20").returncode == 0
+    assert run("check", "--at", "2024-05-20", "--fail-on-refusal").returncode == 1
+
+
+def test_a_custom_policy_file(tmp_path: pathlib.Path) -> None:
+    policy = Policy(upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1))
+    path = write(tmp_path, "policy.toml", policy.to_toml())
+    result = run("check", "--at", "2024-05-20", "--policy", path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert all(
+        r["allowed"] or r["reason"] == "no_approved_application" for r in json.loads(result.stdout)
+    )
+    shown = run("policy", path)
+    assert shown.returncode == 0
+    assert "upgrade_date = 2030-01-01" in shown.stdout
+
+
+def test_an_invalid_policy_file_exits_2_with_every_problem(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "policy.toml", 'zone = "Mars/Olympus"\ndiscontinued = ["Paid Medias"]\n')
+    for command in (["policy", path], ["check", "--policy", path]):
+        result = run(*command)
+        assert result.returncode == 2
+        assert "zone: 'Mars/Olympus' is not an IANA time zone" in result.stderr
+        assert "did you mean 'Paid Media'" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["2024-05-20T00:00:00", "tomorrow", "2024-13-01"])
+def test_a_bad_at_exits_2(bad: str) -> None:
+    result = run("check", "--at", bad)
+    assert result.returncode == 2
+    assert result.stderr.startswith("partner-onboarding: --at")
+
+
+def test_missing_or_empty_files_exit_2(tmp_path: pathlib.Path) -> None:
+    assert run("check", str(tmp_path / "nope.csv")).returncode == 2
+    assert run("check", write(tmp_path, "empty.csv", "")).returncode == 2
+
+
+def test_explain_a_sample_partner() -> None:
+    result = run("explain", "--partner", "P006", "--category", "Paid Media", "--at", "2024-06-05")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "registered 2024-04-29T23:59:59.999999-07:00" in text
+    assert "register: ALLOWED\n  - existing_partner: existing partner" in text
+    assert "authorize_seller: REFUSED" in text
+    assert "authorization_closed" in text
+
+
+def test_explain_given_facts_shows_the_next_change() -> None:
+    result = run(
+        "explain",
+        "--registered-at",
+        "2024-01-10",
+        "--category",
+        "Mass Tutoring",
+        "--status",
+        "approved",
+        "--at",
+        "2024-05-01T12:00:00Z",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "authorize_seller: ALLOWED" in result.stdout
+    assert "next change: 2024-06-05T00:00:00-07:00" in result.stdout
+
+
+def test_explain_needs_a_partner_or_facts() -> None:
+    assert run("explain").returncode == 2
+    assert run("explain", "--partner", "P999").returncode == 2
+    bad = run("explain", "--registered-at", "2024-01-10", "--category", "Paid Medias")
+    assert bad.returncode == 2
+    assert "Paid Media" in bad.stderr
+
+
+def test_diagram_prints_the_mermaid_state_machine() -> None:
+    result = run("diagram")
+    assert result.returncode == 0
+    assert result.stdout.startswith("stateDiagram-v2\n")
+    assert "rejected --> pending_review: modify (partner)" in result.stdout
+
+
+def test_default_policy_is_shown() -> None:
+    result = run("policy")
+    assert result.returncode == 0
+    assert Policy.from_toml(result.stdout) == Policy()
+
+
 def test_unknown_command_exits_2_with_usage() -> None:
     result = run("frobnicate")
     assert result.returncode == 2
     assert "usage: partner-onboarding" in result.stderr
 
 
-def test_main_in_process_writes_to_the_given_stream() -> None:
-    out = io.StringIO()
-    assert main(["catalog"], out=out) == 0
-    assert "Creator Matchmaking" in out.getvalue()
+def test_main_in_process_with_a_given_clock() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    clock = dt.datetime(2024, 4, 29, 23, 0, tzinfo=dt.UTC)
+    assert main(["check", "--question", "register"], out=out, err=err, now=lambda: clock) == 0
+    assert "checked at 2024-04-29T16:00:00-07:00" in out.getvalue()
+
+
+def test_progress_is_shown_only_on_a_terminal(tmp_path: pathlib.Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    rows = "partner_id,registered_at,category\n" + "T1,2024-05-02,Paid Media\n" * 100_001
+    path = write(tmp_path, "big.csv", rows)
+    err = Terminal()
+    assert (
+        main(["check", path, "--at", "2024-05-20", "--format", "csv"], out=io.StringIO(), err=err)
+        == 0
+    )
+    assert "checked 200,000 answers for 100,001 rows" in err.getvalue()
+    quiet = io.StringIO()
+    assert (
+        main(["check", path, "--at", "2024-05-20", "--format", "csv"], out=io.StringIO(), err=quiet)
+        == 0
+    )
+    assert "answers for" not in quiet.getvalue()
 
 
 def test_render_table_pads_columns() -> None:

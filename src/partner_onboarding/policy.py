@@ -529,6 +529,7 @@ class _Compiled:
         "discontinued",
         "existing_may_register",
         "market",
+        "market_code",
         "new_from_at",
         "requires_approval",
         "roles",
@@ -551,6 +552,7 @@ class _Compiled:
         self.cutoff_at = self._start_of_day(cutoff)
         self.new_from_at = self._start_of_day(new_from)
         self.market = policy.market
+        self.market_code = policy.market.code
         self.discontinued = frozenset(c.code for c in discontinued)
         self.existing_may_register = policy.existing_partners_may_register
         self.requires_approval = policy.authorization_requires_approval
@@ -608,13 +610,20 @@ class _Compiled:
         return self.catalog.category(category).code
 
     def register(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+        return self.register_for(partner.account.registered_at, code, market.code, at)
+
+    def authorize(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+        return self.authorize_for(_has_approved(partner, code, market), code, market.code, at)
+
+    # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
+
+    def register_for(
+        self, registered_at: dt.datetime, code: str, market: str, at: dt.datetime
+    ) -> Decision:
         if code not in self.discontinued:
             return self.decisions["register:current"]
-        if (
-            market is not self.market and market != self.market
-        ):  # (identity first: attrs eq is slow)
+        if market != self.market_code:
             return self.decisions["register:other_market"]
-        registered_at = partner.account.registered_at
         barred = (
             registered_at >= self.in_zone_of(registered_at)[2] or not self.existing_may_register
         )
@@ -628,10 +637,10 @@ class _Compiled:
             key = "register:discontinued_for_all"
         return self.decisions[key]
 
-    def authorize(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
-        covered = code in self.discontinued and (market is self.market or market == self.market)
+    def authorize_for(self, approved: bool, code: str, market: str, at: dt.datetime) -> Decision:  # noqa: FBT001
+        covered = code in self.discontinued and market == self.market_code
         closed = covered and at >= self.in_zone_of(at)[1]
-        if self.requires_approval and not _has_approved(partner, code, market):
+        if self.requires_approval and not approved:
             key = "authorize:closed_not_approved" if closed else "authorize:not_approved"
         elif code not in self.discontinued:
             key = "authorize:current"

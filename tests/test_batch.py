@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_CATALOG, Market, ValidationError
+from partner_onboarding.batch import RECORD_FIELDS, check_rows, decide_row, iter_check_rows
+from partner_onboarding.model import Partner, ReviewStatus
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
+from partner_onboarding.testing import instants_around, partners, policies
+
+AT = dt.date(2024, 5, 20)
+
+
+def test_records_have_the_documented_fields_and_values() -> None:
+    (record,) = check_rows(
+        [
+            {
+                "partner_id": 7,
+                "registered_at": "2024-01-10",
+                "category": "Mass Tutoring",
+                "status": "approved",
+                "question": "authorize_seller",
+            }
+        ],
+        at=AT,
+    )
+    assert tuple(record) == RECORD_FIELDS
+    assert record == {
+        "row": 0,
+        "partner_id": 7,
+        "category": "Mass Tutoring",
+        "market": "US",
+        "question": "authorize_seller",
+        "allowed": True,
+        "reason": "approved_application",
+        "reason_codes": "approved_application;authorization_open",
+        "message": "allowed until 2024-06-05T00:00-07:00",
+        "changes_at": DEFAULT_POLICY.authorization_cutoff_at,
+        "error": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("row", "question", "allowed", "reason"),
+    [
+        ({"registered_at": "2024-05-02"}, "register", False, "new_partner_discontinued"),
+        (
+            {"registered_at": dt.datetime(2024, 4, 30, 6, 59, tzinfo=dt.UTC)},
+            "register",
+            True,
+            "existing_partner",
+        ),
+        ({"registered_at": dt.date(2024, 4, 30)}, "register", False, "new_partner_discontinued"),
+        (
+            {"registered_at": pd.Timestamp("2024-04-30T07:00Z")},
+            "register",
+            False,
+            "new_partner_discontinued",
+        ),
+        (
+            {"registered_at": "2024-01-01", "approved_categories": "Shop Management; Paid Media"},
+            "authorize_seller",
+            True,
+            "approved_application",
+        ),
+        (
+            {"registered_at": "2024-01-01", "approved_categories": ["paid_media"]},
+            "authorize_seller",
+            True,
+            "approved_application",
+        ),
+        (
+            {"registered_at": "2024-01-01", "approved_categories": ["Shop Management"]},
+            "authorize_seller",
+            False,
+            "no_approved_application",
+        ),
+        (
+            {"registered_at": "2024-01-01", "status": "rejected"},
+            "authorize_seller",
+            False,
+            "no_approved_application",
+        ),
+        ({"registered_at": "2024-01-01", "market": "GB"}, "register", True, "market_not_covered"),
+    ],
+)
+def test_rows(row: dict[str, Any], question: str, allowed: bool, reason: str) -> None:
+    base = {"partner_id": "P", "category": "Paid Media", "question": question}
+    (record,) = check_rows([base | row], at=AT)
+    assert (record["allowed"], record["reason"]) == (allowed, reason)
+    decision = decide_row(base | row, question, at=AT)
+    assert decision.allowed is allowed
+    assert decision.codes[0] == reason
+
+
+BAD_ROWS = [
+    ({"registered_at": "2024-01-01", "category": "Paid Media"}, "partner_id"),
+    ({"partner_id": "P", "category": "Paid Media"}, "registered_at"),
+    (
+        {"partner_id": "P", "registered_at": "2024-01-01T00:00:00", "category": "Paid Media"},
+        "registered_at",
+    ),
+    ({"partner_id": "P", "registered_at": "2024-02-30", "category": "Paid Media"}, "registered_at"),
+    ({"partner_id": "P", "registered_at": 20240101, "category": "Paid Media"}, "registered_at"),
+    ({"partner_id": "P", "registered_at": "2024-01-01", "category": "Paid Medias"}, "category"),
+    ({"partner_id": "P", "registered_at": "2024-01-01"}, "category"),
+    ({"partner_id": "P", "registered_at": "2024-01-01", "category": 3}, "category"),
+    (
+        {
+            "partner_id": "P",
+            "registered_at": "2024-01-01",
+            "category": "Paid Media",
+            "market": "XX",
+        },
+        "market",
+    ),
+    (
+        {"partner_id": "P", "registered_at": "2024-01-01", "category": "Paid Media", "market": 1},
+        "market",
+    ),
+    (
+        {
+            "partner_id": "P",
+            "registered_at": "2024-01-01",
+            "category": "Paid Media",
+            "question": "buy",
+        },
+        "question",
+    ),
+    (
+        {
+            "partner_id": "P",
+            "registered_at": "2024-01-01",
+            "category": "Paid Media",
+            "status": "ok",
+        },
+        "status",
+    ),
+    (
+        {
+            "partner_id": "P",
+            "registered_at": "2024-01-01",
+            "category": "Paid Media",
+            "approved_categories": ["Nope"],
+        },
+        "approved_categories",
+    ),
+    (
+        {
+            "partner_id": "P",
+            "registered_at": "2024-01-01",
+            "category": "Paid Media",
+            "approved_categories": 5,
+        },
+        "approved_categories",
+    ),
+]
+
+
+@pytest.mark.parametrize(("row", "field"), BAD_ROWS)
+def test_a_bad_row_raises_naming_the_row_and_field(row: dict[str, Any], field: str) -> None:
+    good = {"partner_id": "G", "registered_at": "2024-01-01", "category": "Shop Management"}
+    with pytest.raises(ValidationError) as caught:
+        check_rows([good, row], at=AT)
+    assert caught.value.fields[0] == f"rows[1].{field}"
+
+
+def test_bad_rows_are_recorded_and_the_good_ones_still_checked() -> None:
+    good = {"partner_id": "G", "registered_at": "2024-01-01", "category": "Shop Management"}
+    rows: list[Any] = [good, *(row for row, _ in BAD_ROWS), "not a mapping", good]
+    records = check_rows(rows, at=AT, on_error="record")
+    errors = [r for r in records if r["error"] is not None]
+    assert {r["row"] for r in errors} == set(range(1, len(BAD_ROWS) + 2))
+    for record, (_, field) in zip(errors, BAD_ROWS, strict=False):
+        assert record["error"].startswith(field), record
+    assert [r["partner_id"] for r in records if r["error"] is None] == ["G"] * 4
+
+
+def test_on_error_must_be_known() -> None:
+    with pytest.raises(ValidationError):
+        check_rows([], at=AT, on_error="ignore")  # type: ignore[arg-type]
+
+
+def test_decide_row_refuses_bad_input() -> None:
+    with pytest.raises(ValidationError):
+        decide_row({"category": "Paid Media"}, "register", at=AT)
+    with pytest.raises(ValidationError):
+        decide_row({"category": "Paid Media", "registered_at": "2024-01-01"}, "sell", at=AT)
+    with pytest.raises(ValidationError):
+        decide_row(["not", "a", "mapping"], "register", at=AT)  # type: ignore[arg-type]
+
+
+def test_pandas_round_trip() -> None:
+    frame = pd.DataFrame(
+        {
+            "partner_id": ["P1", "P2", "P3"],
+            "registered_at": pd.to_datetime(
+                ["2024-05-02T09:00:00-07:00", "2024-01-10T09:00:00-08:00", "2024-04-30T07:00:00Z"],
+                utc=True,
+            ),
+            "category": ["Paid Media", "Paid Media", "Shop Management"],
+            "question": ["register"] * 3,
+        }
+    )
+    result = pd.DataFrame(check_rows(frame.to_dict("records"), at=AT))
+    assert list(result.columns) == list(RECORD_FIELDS)
+    assert result["allowed"].tolist() == [False, True, True]
+    assert result.loc[~result["allowed"], "partner_id"].tolist() == ["P1"]
+
+
+def test_polars_rows() -> None:
+    frame = pl.DataFrame(
+        {
+            "partner_id": ["P1", "P2"],
+            "registered_at": ["2024-05-02", "2024-01-10"],
+            "category": ["Mass Recruiting", "Mass Recruiting"],
+        }
+    )
+    result = pl.DataFrame(check_rows(frame.iter_rows(named=True), at=AT))
+    assert result.height == 4
+    assert result.filter(pl.col("question") == "register")["allowed"].to_list() == [False, True]
+
+
+@given(
+    policies(),
+    partners(max_steps=10, registered=instants_around(dt.datetime(2024, 4, 30, 7, tzinfo=dt.UTC))),
+    st.sampled_from(list(DEFAULT_CATALOG)),
+    st.data(),
+)
+def test_rows_agree_with_the_policy_on_partner_values(
+    policy: Policy, partner: Partner, category: Any, data: st.DataObject
+) -> None:
+    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    approved = [
+        a.category.code
+        for a in partner.applications
+        if a.status is ReviewStatus.APPROVED and a.market == Market.US
+    ]
+    row = {
+        "partner_id": "x",
+        "registered_at": partner.registered_at,
+        "category": category.code,
+        "approved_categories": approved,
+    }
+    register, authorize = iter_check_rows([row], at=at, policy=policy)
+    assert register["question"] == Question.REGISTER
+    assert register["allowed"] is policy.can_register(partner, category, at=at).allowed
+    expected = policy.can_authorize_seller(partner, category, at=at)
+    assert authorize["allowed"] is expected.allowed
+    assert authorize["reason_codes"] == ";".join(expected.codes)
+    assert authorize["changes_at"] == expected.changes_at
