@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import pathlib
 import platform
 import sys
 import timeit
@@ -21,12 +22,13 @@ from typing import Any
 
 import attrs
 
-from partner_onboarding import Market, lifecycle
+from partner_onboarding import DEFAULT_CATALOG, Market, lifecycle
 from partner_onboarding.model import Application, EventKind, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Question
 from partner_onboarding.testing import approved_partner, sample_info
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
+sys.path.insert(0, str(pathlib.Path(__file__).parent))  # for peer_models
 
 
 @attrs.frozen(kw_only=True)
@@ -46,6 +48,82 @@ class Floor:
 def best_us(operation: Callable[[], object], *, repeat: int, number: int) -> float:
     """The best time of ``repeat`` loops of ``number`` calls, in µs per call."""
     return min(timeit.repeat(operation, number=number, repeat=repeat)) / number * 1e6
+
+
+def peer_machines_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
+    """A reject-then-modify cycle (two transitions) against the mutable state-machine libraries."""
+    application = pending_application(1)
+    info = sample_info("Shop Management")
+
+    def ours() -> object:
+        rejected = lifecycle.transition(application, EventKind.REJECT, at=T0, reasons=("r",))
+        return lifecycle.transition(rejected, EventKind.MODIFY, at=T0, info=info)
+
+    ours_us = best_us(ours, repeat=repeat, number=number) / 2
+    rows = [("lifecycle.transition, per transition (reject + modify cycle)", ours_us, "1.00×")]
+    for name, build in (("transitions", _transitions), ("python-statemachine", _statemachine)):
+        try:
+            cycle = build()
+        except ImportError:
+            rows.append((f"{name}: not installed (pip install -e '.[bench]')", float("nan"), ""))
+            continue
+        peer_us = best_us(cycle, repeat=repeat, number=max(number // 10, 10)) / 2
+        rows.append(
+            (
+                f"{name}, per transition (no history)",
+                peer_us,
+                f"ours is {peer_us / ours_us:.1f}× faster",
+            )
+        )
+    return rows
+
+
+def _transitions() -> Callable[[], object]:
+    from transitions import Machine  # noqa: PLC0415
+
+    class Review:
+        state: str
+
+    model = Review()
+    machine = Machine(
+        model=model,
+        states=["pending_review", "approved", "rejected"],
+        transitions=[
+            {"trigger": "approve", "source": "pending_review", "dest": "approved"},
+            {"trigger": "reject", "source": "pending_review", "dest": "rejected"},
+            {"trigger": "modify", "source": "rejected", "dest": "pending_review"},
+            {"trigger": "edit", "source": "approved", "dest": "approved"},
+        ],
+        initial="pending_review",
+    )
+    del machine  # the model holds what it needs
+
+    def cycle() -> object:
+        model.reject()  # type: ignore[attr-defined]
+        return model.modify()  # type: ignore[attr-defined]
+
+    return cycle
+
+
+def _statemachine() -> Callable[[], object]:
+    from statemachine import State, StateMachine  # noqa: PLC0415
+
+    class Review(StateMachine):  # type: ignore[misc]
+        pending_review = State(initial=True)
+        approved = State()
+        rejected = State()
+        approve = pending_review.to(approved)
+        reject = pending_review.to(rejected)
+        modify = rejected.to(pending_review)
+        edit = approved.to.itself()
+
+    machine = Review()
+
+    def cycle() -> object:
+        machine.reject()
+        return machine.modify()
+
+    return cycle
 
 
 def pending_application(length: int) -> Application:
@@ -238,6 +316,130 @@ def bulk_rows(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
     return rows
 
 
+def rows_end_to_end(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
+    """``batch.check_rows`` from plain mappings (DataFrame records) to plain records."""
+    from partner_onboarding.batch import check_rows  # noqa: PLC0415
+
+    categories = [c.name for c in DEFAULT_CATALOG]
+    rows = []
+    for size in sizes:
+        # 10 rows a partner; registrations spread over 2024, a handful of categories and markets.
+        data = [
+            {
+                "partner_id": f"P{i // 10:07d}",
+                "registered_at": f"2024-{1 + i // 10 % 12:02d}-{1 + i // 10 % 28:02d}T09:00-07:00",
+                "category": categories[i % len(categories)],
+                "market": "US",
+                "question": "register" if i % 2 else "authorize_seller",
+                "status": "approved" if i % 3 else "pending_review",
+            }
+            for i in range(size)
+        ]
+        start = timeit.default_timer()
+        count = len(check_rows(data, at=dt.date(2024, 5, 20)))
+        elapsed = timeit.default_timer() - start
+        del data
+        rows.append(
+            (
+                f"batch.check_rows from mappings, {size:,} rows",
+                elapsed / count * 1e6,
+                f"{count / elapsed:,.0f} rows/s",
+            )
+        )
+    return rows
+
+
+def json_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
+    """JSON round trip of a partner with an entity and 3 applications, vs pydantic and msgspec."""
+    from partner_onboarding import Partner, from_json, to_json  # noqa: PLC0415
+
+    partner = approved_partner(
+        "Shop Management", "LIVE Management", "Short Video Management", at=T0, policy=None
+    )
+    assert from_json(to_json(partner), Partner) == partner
+
+    def ours() -> object:
+        return from_json(to_json(partner), Partner)
+
+    ours_us = best_us(ours, repeat=repeat, number=max(number // 50, 5))
+    rows = [("serde.to_json + from_json (validated: email, phone, EIN, ZIP, …)", ours_us, "1.00×")]
+    for name, build in (("pydantic v2", _pydantic), ("msgspec", _msgspec)):
+        try:
+            trip = build(partner)
+        except ImportError:
+            rows.append((f"{name}: not installed (pip install -e '.[bench]')", float("nan"), ""))
+            continue
+        peer_us = best_us(trip, repeat=repeat, number=max(number // 50, 5))
+        rows.append(
+            (
+                f"{name}, models of the same shape (types only)",
+                peer_us,
+                f"{ours_us / peer_us:.1f}× ours",
+            )
+        )
+    return rows
+
+
+def _pydantic(partner: Any) -> Callable[[], object]:
+    from peer_models import pydantic_partner  # noqa: PLC0415
+
+    from partner_onboarding.serde import to_data  # noqa: PLC0415
+
+    model_class = pydantic_partner()
+    model = model_class.model_validate(to_data(partner))
+    return lambda: model_class.model_validate_json(model.model_dump_json())
+
+
+def _msgspec(partner: Any) -> Callable[[], object]:
+    import msgspec  # noqa: PLC0415
+    from peer_models import msgspec_partner  # noqa: PLC0415
+
+    from partner_onboarding.serde import to_data  # noqa: PLC0415
+
+    struct = msgspec_partner()
+    value = msgspec.convert(to_data(partner), struct)
+    return lambda: msgspec.json.decode(msgspec.json.encode(value), type=struct)
+
+
+def memory_rows() -> list[tuple[str, float, str]]:
+    """Bytes held per application and per partner (tracemalloc), on 1 000 partners."""
+    import gc  # noqa: PLC0415
+    import tracemalloc  # noqa: PLC0415
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    partners = [
+        approved_partner(
+            "Shop Management",
+            "LIVE Management",
+            "Short Video Management",
+            at=T0 + dt.timedelta(seconds=i),
+            policy=None,
+        )
+        for i in range(1000)
+    ]
+    after = tracemalloc.get_traced_memory()[0]
+    applications = [a for p in partners for a in p.applications]
+    tracemalloc.stop()
+    per_partner = (after - before) / len(partners)
+    one = applications[0]
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    moved = [lifecycle.transition(one, EventKind.EDIT, at=T0, info=one.info) for _ in range(1000)]
+    per_step = (tracemalloc.get_traced_memory()[0] - start) / len(moved)
+    tracemalloc.stop()
+    return [
+        ("memory per partner (entity, 3 approved applications, histories)", per_partner, "bytes"),
+        (
+            "memory per new application version (one transition: event + history node)",
+            per_step,
+            "bytes",
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny sizes")
@@ -250,14 +452,25 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|")
     sizes = (1_000, 10_000) if arguments.quick else (10_000, 100_000, 1_000_000)
     sections = [
-        ("Lifecycle", lifecycle_rows(repeat=repeat, number=number)),
-        ("Policy: one decision", policy_rows(repeat=repeat, number=number)),
-        ("Policy: bulk", bulk_rows(sizes)),
+        ("Lifecycle", lambda: lifecycle_rows(repeat=repeat, number=number)),
+        (
+            "Lifecycle vs state-machine libraries",
+            lambda: peer_machines_rows(repeat=repeat, number=number),
+        ),
+        ("Policy: one decision", lambda: policy_rows(repeat=repeat, number=number)),
+        ("Policy: bulk on Partner values", lambda: bulk_rows(sizes)),
+        ("Notebook rows end to end", lambda: rows_end_to_end(sizes)),
+        ("JSON round trip", lambda: json_rows(repeat=repeat, number=number)),
     ]
-    for title, rows in sections:
+    for title, section in sections:
         print(f"| **{title}** | | |")
-        for name, micros, ratio in rows:
+        for name, micros, ratio in section():
             print(f"| {name} | {micros:.3f} | {ratio} |")
+    print()
+    print("| memory | bytes | |")
+    print("|---|---:|---|")
+    for name, amount, unit in memory_rows():
+        print(f"| {name} | {amount:,.0f} | {unit} |")
     return 0
 
 

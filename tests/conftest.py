@@ -1,6 +1,9 @@
 """Hypothesis profiles: a fast default, a thorough ``ci`` profile, a ``long`` one for soak runs.
 
-Choose with ``HYPOTHESIS_PROFILE=ci`` (the CI script sets it).
+Choose with ``HYPOTHESIS_PROFILE=ci`` (the CI script sets it). The ``long`` profile drives the
+partner state machine through 100 000 examples of 20 steps (docs/benchmarks.md has its figures):
+
+    HYPOTHESIS_PROFILE=long python -m pytest tests/test_stateful.py
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck)
+    "long",
+    max_examples=100_000,
+    stateful_step_count=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

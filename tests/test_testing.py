@@ -49,3 +49,17 @@ def test_importing_the_library_never_imports_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_testing_module_imports_first_in_a_fresh_process() -> None:
+    # Hypothesis runs the plugin while it is imported by partner_onboarding.testing itself.
+    code = "import partner_onboarding.testing as t; print(t.partners().example().roles[0].value)"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in {
+        "creator_service_partner",
+        "seller_service_partner",
+        "seller_service_creator_matchmaking",
+    }

@@ -3,16 +3,21 @@
 Hypothesis calls :func:`register_strategies` when it is imported, so that a downstream test suite
 gets ``st.from_type(Partner)`` and friends without importing :mod:`partner_onboarding.testing`.
 Importing :mod:`partner_onboarding` itself never imports Hypothesis.
+
+Each strategy is deferred: :mod:`partner_onboarding.testing` (which imports Hypothesis) is loaded
+on the first draw, not while Hypothesis is still being imported.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 
 def register_strategies() -> None:
     """Register a strategy for every public value type of the library."""
     from hypothesis import strategies as st  # noqa: PLC0415  (only when Hypothesis runs this)
 
-    from partner_onboarding import testing  # noqa: PLC0415
     from partner_onboarding.catalog import Category, Market  # noqa: PLC0415
     from partner_onboarding.model import (  # noqa: PLC0415
         Account,
@@ -27,19 +32,28 @@ def register_strategies() -> None:
     )
     from partner_onboarding.policy import Policy  # noqa: PLC0415
 
-    strategies: dict[type, st.SearchStrategy[object]] = {
-        Account: testing.accounts(),
-        Address: testing.addresses(),
-        Application: testing.applications(),
-        Category: testing.categories(),
-        CategoryInfo: testing.category_infos(),
-        ContactPerson: testing.contact_people(),
-        DocumentRef: testing.documents(),
-        Entity: testing.entities(),
-        Market: testing.markets(),
-        PasswordHash: testing.password_hashes(),
-        Partner: testing.partners(),
-        Policy: testing.policies(),
+    def deferred(name: str) -> st.SearchStrategy[Any]:
+        def build() -> st.SearchStrategy[Any]:
+            strategy: st.SearchStrategy[Any] = getattr(
+                importlib.import_module("partner_onboarding.testing"), name
+            )()
+            return strategy
+
+        return st.deferred(build)
+
+    strategies: dict[type, str] = {
+        Account: "accounts",
+        Address: "addresses",
+        Application: "applications",
+        Category: "categories",
+        CategoryInfo: "category_infos",
+        ContactPerson: "contact_people",
+        DocumentRef: "documents",
+        Entity: "entities",
+        Market: "markets",
+        PasswordHash: "password_hashes",
+        Partner: "partners",
+        Policy: "policies",
     }
-    for kind, strategy in strategies.items():
-        st.register_type_strategy(kind, strategy)
+    for kind, name in strategies.items():
+        st.register_type_strategy(kind, deferred(name))

@@ -483,6 +483,20 @@ class Event:
     reasons: tuple[str, ...] = attrs.field(default=(), converter=_as_reasons)
 
     def __attrs_post_init__(self) -> None:
+        if (
+            type(self.actor) is Actor
+            and type(self.kind) is EventKind
+            and type(self.to_status) is ReviewStatus
+            and (self.from_status is None or type(self.from_status) is ReviewStatus)
+            and type(self.at) is dt.datetime
+            and type(self.at.tzinfo) is dt.timezone
+            and type(self.reasons) is tuple
+            and all(type(r) is str and r.strip() and len(r) <= 1000 for r in self.reasons)
+        ):
+            return  # every field is already right: the common case, when read from JSON
+        self._report()
+
+    def _report(self) -> None:
         problems = Problems()
         problems.instance("actor", self.actor, Actor)
         problems.instance("kind", self.kind, EventKind)
