@@ -95,7 +95,9 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inli
     rules = policy._compiled  # (this module is the policy's bulk front end)
     instant = rules.instant(at)
     facts = _Facts(policy)
-    summaries: dict[int, tuple[bool, str, str, str, dt.datetime | None]] = {}
+    # The part of a record that depends only on the decision, built once per decision (the
+    # compiled policy keeps each possible decision as one object, alive as long as the policy).
+    answers_by_decision: dict[int, dict[str, Any]] = {}
     register, authorize = rules.register_for, rules.authorize_for
     # Each raw value is understood once; afterwards a row costs dictionary look-ups. A miss (a new
     # value, or one that cannot be a key) goes the long way through ``facts``, which checks it.
@@ -143,21 +145,16 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inli
             yield _error_record(index, row, error)
             continue
         for name, decision in answers:
-            summary = summaries.get(id(decision))
-            if summary is None:
-                summary = summaries[id(decision)] = _summary(decision)
+            answer = answers_by_decision.get(id(decision))
+            if answer is None:
+                answer = answers_by_decision[id(decision)] = _answer(decision)
             yield {
                 "row": index,
                 "partner_id": partner_id,
                 "category": category.name,
                 "market": market,
                 "question": name,
-                "allowed": summary[0],
-                "reason": summary[1],
-                "reason_codes": summary[2],
-                "message": summary[3],
-                "changes_at": summary[4],
-                "error": None,
+                **answer,
             }
 
 
@@ -205,9 +202,16 @@ def _question(raw: str) -> Question:
         raise ValidationError.single("question", f"must be one of {allowed}") from None
 
 
-def _summary(decision: Decision) -> tuple[bool, str, str, str, dt.datetime | None]:
+def _answer(decision: Decision) -> dict[str, Any]:
     codes = decision.codes
-    return (decision.allowed, codes[0], ";".join(codes), decision.message, decision.changes_at)
+    return {
+        "allowed": decision.allowed,
+        "reason": codes[0],
+        "reason_codes": ";".join(codes),
+        "message": decision.message,
+        "changes_at": decision.changes_at,
+        "error": None,
+    }
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:

@@ -165,14 +165,18 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
 def _as_codes(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
-    return tuple(values)
+    if isinstance(values, Iterable):
+        return tuple(values)
+    return values  # not a list: kept so the check can report it
 
 
 def _as_role_pairs(
     values: Mapping[str, PartnerRole | str] | Iterable[tuple[str, PartnerRole | str]],
 ) -> tuple[tuple[str, PartnerRole], ...]:
     pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple(pairs)  # (the roles are checked by the policy)
+    if isinstance(pairs, Iterable) and not isinstance(pairs, str):
+        return tuple(pairs)  # (the roles are checked by the policy)
+    return pairs  # kept so the check can report it
 
 
 @attrs.frozen(kw_only=True)
@@ -432,7 +436,7 @@ class Policy:
             try:
                 values["market"] = Market.parse(values["market"])
             except ValidationError as error:
-                raise error.under("market") from None
+                raise ValidationError(error.under("market").problems, what="policy") from None
         if "role_overrides" in values and not isinstance(values["role_overrides"], Mapping):
             raise ValidationError.single("role_overrides", "must be a table", what="policy")
         return cls(**values, catalog=catalog)
