@@ -495,3 +495,48 @@ def test_a_second_edit_replaces_the_pending_revision() -> None:
     partner = lifecycle.edit(partner, "Shop Management", first, at=at(1))
     partner = lifecycle.edit(partner, "Shop Management", second, at=at(2))
     assert partner.application("Shop Management").pending_revision == second
+
+
+def test_information_errors_word_for_word() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.edit(partner, "Shop Management", None, at=at(1))  # type: ignore[arg-type]
+    assert (
+        str(caught.value)
+        == "invalid value: 1 problem\n  - info: new category information is required"
+    )
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.edit(partner, "Shop Management", sample_info("live_management"), at=at(1))
+    assert (
+        str(caught.value) == "invalid value: 1 problem\n  - info.category: must be Shop Management"
+    )
+
+
+def test_an_equal_copy_of_the_category_is_the_same_category() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    info = sample_info("shop_management")
+    copy = attrs.evolve(info.category)
+    assert copy == info.category
+    assert copy is not info.category
+    edited = lifecycle.edit(partner, "Shop Management", attrs.evolve(info, category=copy), at=at(1))
+    assert edited.application("Shop Management").pending_revision is not None
+
+
+def test_reject_revision_word_for_word() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    partner = lifecycle.edit(partner, "Shop Management", sample_info("shop_management"), at=at(1))
+    declined = lifecycle.reject_revision(partner, "Shop Management", ["links broken"], at=at(2))
+    event = declined.application("Shop Management").history[-1]
+    assert (event.kind, event.actor, event.reasons) == (
+        EventKind.REJECT_REVISION,
+        Actor.PLATFORM,
+        ("links broken",),
+    )
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.reject_revision(partner, "Shop Management", [], at=at(2))
+    assert str(caught.value) == (
+        "invalid value: 1 problem\n  - reasons: reject_revision needs at least one reason"
+    )
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.reject_revision(partner, "Shop Management", ["ok", " "], at=at(2))
+    assert caught.value.fields == ("reasons[1]",)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -516,3 +517,49 @@ def test_lifecycle_uses_the_given_policy_for_dates_and_markets() -> None:
     )
     with pytest.raises(PolicyRefusal):
         lifecycle.authorize_seller(EXISTING, "Paid Media", "s3", at=dt.date(2024, 6, 5))
+
+
+def test_root_problems_have_the_empty_path() -> None:
+    loads: list[Callable[[], object]] = [
+        lambda: Policy.from_data([]),
+        lambda: Policy.from_json("{"),
+        lambda: Policy.load("/nonexistent.toml"),
+    ]
+    for load in loads:
+        with pytest.raises(ValidationError) as caught:
+            load()
+        assert caught.value.fields == ("",)
+
+
+def test_policy_fields_of_the_wrong_type_are_named() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(market="US")  # type: ignore[arg-type]
+    assert str(caught.value) == "invalid policy: 1 problem\n  - market: must be a Market"
+    with pytest.raises(ValidationError) as caught:
+        Policy(discontinued=["Paid Medias", "Mass Recruit"])
+    assert caught.value.fields == ("discontinued[0]", "discontinued[1]")
+    with pytest.raises(ValidationError) as caught:
+        Policy(role_overrides=["x"])  # type: ignore[list-item]
+    assert str(caught.value) == (
+        "invalid policy: 1 problem\n  - role_overrides: must be a table of category code = role"
+    )
+    with pytest.raises(ValidationError) as caught:
+        Policy(role_overrides={"Paid Medias": "seller_service_partner"})
+    assert str(caught.value) == (
+        "invalid policy: 1 problem\n  - role_overrides.Paid Medias: unknown service category "
+        "'Paid Medias'; did you mean 'Paid Media'?"
+    )
+
+
+def test_roles_read_the_status_at_the_instant_even_with_later_events() -> None:
+    start = dt.datetime(2024, 1, 10, tzinfo=LA)
+    partner = approved_partner("Shop Management", at=start, policy=None)
+    from partner_onboarding.testing import sample_info  # noqa: PLC0415
+
+    later = lifecycle.edit(
+        partner, "Shop Management", sample_info("Shop Management"), at=start + dt.timedelta(days=30)
+    )
+    assert DEFAULT_POLICY.roles(later, at=start + dt.timedelta(days=1)) == (
+        PartnerRole.SELLER_SERVICE_PARTNER,
+    )
+    assert DEFAULT_POLICY.roles(later, at=start - dt.timedelta(days=1)) == ()

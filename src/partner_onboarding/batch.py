@@ -136,7 +136,17 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inli
                         registered_at = facts.registered_at(raw)
                     decision = register(registered_at, category.code, market, instant)
                 else:
-                    approved = facts.approved(row, category)
+                    status = row.get("status")
+                    if status == "approved":
+                        approved = True
+                    elif (
+                        (status is None or type(status) is str)
+                        and status in _NOT_APPROVED
+                        and not row.get("approved_categories")
+                    ):
+                        approved = False
+                    else:  # a list of approved categories, or a status to check
+                        approved = facts.approved(row, category)
                     decision = authorize(approved, category.code, market, instant)
                 answers.append((name, decision))
         except OnboardingError as error:
@@ -159,6 +169,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inli
 
 
 _REGISTER: Final = Question.REGISTER
+_NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
 _BOTH_NAMED: Final = tuple((q, q.value) for q in Question)
 _QUESTIONS: Final[dict[object, tuple[tuple[Question, str], ...]]] = {
     None: _BOTH_NAMED,

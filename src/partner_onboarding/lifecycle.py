@@ -245,11 +245,17 @@ def _instant(at: dt.datetime) -> dt.datetime:
 
 
 def _checked_reasons(reasons: Iterable[str], *, needed: bool, kind: EventKind) -> tuple[str, ...]:
-    reasons = (reasons,) if isinstance(reasons, str) else tuple(reasons)
+    if type(reasons) is not tuple:
+        reasons = (reasons,) if isinstance(reasons, str) else tuple(reasons)
     if not reasons:
         if needed:
             raise ValidationError.single("reasons", f"{kind.value} needs at least one reason")
         return ()
+    for reason in reasons:
+        if type(reason) is not str or not reason.strip() or len(reason) > 1000:
+            break
+    else:
+        return reasons  # the common case; otherwise every problem is reported below
     problems = Problems()
     for index, reason in enumerate(reasons):
         problems.text(f"reasons[{index}]", reason, max_length=1000)

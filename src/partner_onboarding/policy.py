@@ -532,7 +532,6 @@ class _Compiled:
         "decisions",
         "discontinued",
         "existing_may_register",
-        "market",
         "market_code",
         "new_from_at",
         "requires_approval",
@@ -555,7 +554,6 @@ class _Compiled:
         self.upgrade_at = self._start_of_day(upgrade)
         self.cutoff_at = self._start_of_day(cutoff)
         self.new_from_at = self._start_of_day(new_from)
-        self.market = policy.market
         self.market_code = policy.market.code
         self.discontinued = frozenset(c.code for c in discontinued)
         self.existing_may_register = policy.existing_partners_may_register
