@@ -348,3 +348,30 @@ def test_main_without_a_command_exits_2() -> None:
     with pytest.raises(SystemExit) as caught:
         main([])
     assert caught.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("catalog",), "creator_matchmaking"),
+        (("check", "--at", "2024-05-20"), "new_partner_discontinued"),
+        (
+            ("check", "--at", "2024-05-20", "--format", "json"),
+            '"reason": "new_partner_discontinued"',
+        ),
+        (("check", "--at", "2024-05-20", "--format", "csv"), "line,partner_id,category"),
+        (
+            ("explain", "--partner", "P007", "--category", "Paid Media", "--at", "2024-05-20"),
+            "register: REFUSED",
+        ),
+        (("diagram",), "stateDiagram-v2"),
+        (("policy",), 'zone = "America/Los_Angeles"'),
+    ],
+)
+def test_every_sub_command_and_format_through_the_console_script(
+    args: tuple[str, ...], expected: str
+) -> None:
+    result = run_script(*args)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+    assert result.stdout == run(*args).stdout  # in process, the same output

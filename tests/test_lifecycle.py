@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+from collections.abc import Callable
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -540,3 +542,116 @@ def test_reject_revision_word_for_word() -> None:
     with pytest.raises(ValidationError) as caught:
         lifecycle.reject_revision(partner, "Shop Management", ["ok", " "], at=at(2))
     assert caught.value.fields == ("reasons[1]",)
+
+
+# Deliberately wrong arguments, typed as Any so that the type checker lets the tests pass them.
+NAIVE: Any = dt.datetime(2024, 1, 1)  # noqa: DTZ001
+NOT_AN_INSTANT: Any = "2024-01-01"
+NOT_A_ROLE: Any = "seller"
+NOT_AN_ENTITY: Any = "Acme"
+NOT_A_MARKET: Any = "US"
+NOT_INFO: Any = "info"
+
+MISUSES: list[tuple[Callable[[], object], str]] = [
+    (
+        lambda: lifecycle.choose_role(new_partner().account, NOT_A_ROLE, at=T0),
+        "invalid value: 1 problem\n  - role: must be a PartnerRole",
+    ),
+    (
+        lambda: lifecycle.add_role(new_partner(), PartnerRole.CREATOR_SERVICE_PARTNER, at=NAIVE),
+        "invalid instant: 1 problem\n  - at: is a naive datetime; give a time zone",
+    ),
+    (
+        lambda: lifecycle.add_role(
+            new_partner(), PartnerRole.CREATOR_SERVICE_PARTNER, at=NOT_AN_INSTANT
+        ),
+        "invalid instant: 1 problem\n  - at: must be a datetime",
+    ),
+    (
+        lambda: lifecycle.submit_entity(new_partner(), NOT_AN_ENTITY, at=at(1)),
+        "invalid value: 1 problem\n  - entity: must be an Entity",
+    ),
+    (
+        lambda: lifecycle.apply(
+            with_entity(),
+            "Shop Management",
+            sample_info("shop_management"),
+            market=NOT_A_MARKET,
+            at=at(3),
+        ),
+        "invalid value: 1 problem\n  - market: must be a Market",
+    ),
+    (
+        lambda: lifecycle.apply(with_entity(), "Shop Management", NOT_INFO, at=at(3)),
+        "invalid value: 1 problem\n  - info: must be CategoryInfo",
+    ),
+    (
+        lambda: lifecycle.apply(
+            with_entity(), "LIVE Management", sample_info("shop_management"), at=at(3)
+        ),
+        "invalid value: 1 problem\n  - info.category: must be LIVE Management",
+    ),
+    (
+        lambda: lifecycle.apply(
+            new_partner(), "Shop Management", sample_info("shop_management"), at=at(3)
+        ),
+        "entity information must be submitted before choosing a service category",
+    ),
+    (
+        lambda: lifecycle.reject(
+            lifecycle.apply(
+                with_entity(), "Shop Management", sample_info("shop_management"), at=at(3)
+            ),
+            "Shop Management",
+            [],
+            at=at(4),
+        ),
+        "invalid value: 1 problem\n  - reasons: reject needs at least one reason",
+    ),
+    (
+        lambda: lifecycle.reject_entity(with_entity(approved=False), [], at=at(4)),
+        "invalid value: 1 problem\n  - reasons: reject needs at least one reason",
+    ),
+    (
+        lambda: lifecycle.reject_entity(with_entity(approved=False), ["x" * 1001], at=at(4)),
+        "invalid event: 1 problem\n  - reasons[0]: must be at most 1000 characters",
+    ),
+    (
+        lambda: lifecycle.approve(
+            lifecycle.apply(
+                with_entity(approved=False),
+                "Shop Management",
+                sample_info("shop_management"),
+                at=at(3),
+            ),
+            "Shop Management",
+            at=at(4),
+        ),
+        "a category can be approved only when the entity is approved (entity: Pending Review)",
+    ),
+    (
+        lambda: lifecycle.approve(new_partner(), "Shop Management", at=at(4)),
+        "a category can be approved only when the entity is approved (entity: not submitted)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("attempt", "message"), MISUSES)
+def test_misuse_is_refused_word_for_word(attempt: Callable[[], object], message: str) -> None:
+    with pytest.raises(OnboardingError) as caught:
+        attempt()
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("reasons", [["x" * 1001], [" "], [3]])
+def test_bad_reasons_are_named(reasons: list[object]) -> None:
+    application = application_in(PENDING)
+    with pytest.raises(ValidationError) as caught:
+        transition(application, EventKind.REJECT, at=at(9), reasons=cast("Any", reasons))
+    assert caught.value.fields == ("reasons[0]",)
+    assert str(caught.value).startswith("invalid reasons: 1 problem\n  - reasons[0]: must ")
+
+
+def test_a_reason_of_exactly_1000_characters_is_fine() -> None:
+    moved = transition(application_in(PENDING), EventKind.REJECT, at=at(9), reasons=["x" * 1000])
+    assert len(moved.history[-1].reasons[0]) == 1000
