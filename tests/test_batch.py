@@ -256,3 +256,55 @@ def test_rows_agree_with_the_policy_on_partner_values(
     assert authorize["allowed"] is expected.allowed
     assert authorize["reason_codes"] == ";".join(expected.codes)
     assert authorize["changes_at"] == expected.changes_at
+
+
+MISSING = [None, "", float("nan"), pd.NA, pd.NaT]
+
+
+@pytest.mark.parametrize("missing", MISSING, ids=repr)
+def test_a_missing_cell_counts_as_absent(missing: object) -> None:
+    # What a DataFrame holds where a row has no value: None, NaN, pandas' NA or NaT.
+    base = {"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}
+    optional = {"market": missing, "question": missing, "status": missing}
+    records = check_rows([base | optional | {"approved_categories": missing}], at=AT)
+    assert [(r["market"], r["question"], r["allowed"]) for r in records] == [
+        ("US", "register", False),
+        ("US", "authorize_seller", False),
+    ]
+    for field in ("partner_id", "registered_at", "category"):
+        with pytest.raises(ValidationError) as caught:
+            check_rows([base | {field: missing}], at=AT)
+        assert caught.value.problems[0].reason == "is required"
+        assert caught.value.fields == (f"rows[0].{field}",)
+
+
+# Mostly good cells, so that rows share the values a call remembers; a few bad ones of each kind.
+CELLS: dict[str, list[object]] = {
+    "partner_id": ["P1", "P2", 7, "P3", None],
+    "registered_at": ["2024-04-29", "2024-05-02", dt.date(2024, 4, 30), "2024-01-10", pd.NaT],
+    "category": ["Paid Media", "paid_media", "Mass Tutoring", "Mass Recruiting", "LIVE", "Nope"],
+    "market": ["US", "us", None, float("nan"), "US", "GB", "XX"],
+    "question": [None, "register", "authorize_seller", "register", "buy"],
+    "status": [None, "approved", "rejected", "", pd.NA, "approved", "ok", ["approved"]],
+    "approved_categories": [None, "", None, "Paid Media; Mass Tutoring", ["paid_media"], ["Nope"]],
+}
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CELLS.items()}),
+        min_size=10,
+        max_size=40,
+    ),
+    instants_around(DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at),
+)
+def test_remembered_values_answer_as_fresh_ones(rows: list[dict[str, Any]], at: Any) -> None:
+    # One call remembers each raw value it has understood; each row checked on its own (nothing
+    # remembered) must get exactly the same records, good or bad.
+    together = check_rows(rows, at=at, on_error="record")
+    alone = [
+        record | {"row": index}
+        for index, row in enumerate(rows)
+        for record in check_rows([row], at=at, on_error="record")
+    ]
+    assert together == alone

@@ -39,8 +39,9 @@ P2 authorize_seller True approved_application
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 from partner_onboarding._time import parse_instant
 from partner_onboarding.catalog import Category, Market
@@ -82,7 +83,7 @@ def check_rows(
     return list(iter_check_rows(rows, at=at, policy=policy, on_error=on_error))
 
 
-def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inlined on purpose)
+def iter_check_rows(  # noqa: PLR0912  (the per-row fast path is inlined on purpose)
     rows: Iterable[Mapping[str, Any]],
     *,
     at: dt.datetime | dt.date,
@@ -92,90 +93,66 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast paths are inli
     """:func:`check_rows`, one record at a time (for inputs larger than memory)."""
     if on_error not in {"raise", "record"}:
         raise ValidationError.single("on_error", "must be 'raise' or 'record'")
-    rules = policy._compiled  # (this module is the policy's bulk front end)
-    instant = rules.instant(at)
-    facts = _Facts(policy)
-    # The part of a record that depends only on the decision, built once per decision (the
-    # compiled policy keeps each possible decision as one object, alive as long as the policy).
-    answers_by_decision: dict[int, dict[str, Any]] = {}
-    register, authorize = rules.register_for, rules.authorize_for
-    # Each raw value is understood once; afterwards a row costs dictionary look-ups. A miss (a new
-    # value, or one that cannot be a key) goes the long way through ``facts``, which checks it.
-    categories, markets, instants = facts.categories, facts.markets, facts.instants
-    questions_of = _QUESTIONS
+    facts = _Facts(policy, at)
+    # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
+    # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
+    # way through ``facts``, which checks it and remembers the answer.
+    plans, newness = facts.plans, facts.newness
     for index, row in enumerate(rows):
         try:
             if type(row) is not dict and not isinstance(row, Mapping):
                 raise ValidationError.single("", "must be a mapping of column names to values")
-            partner_id = row.get("partner_id")
-            if partner_id is None or partner_id == "":
+            get = row.get
+            partner_id = get("partner_id")
+            if (not partner_id) if type(partner_id) is str else _absent(partner_id):
                 raise ValidationError.single("partner_id", "is required")
-            raw = row.get("category")
+            key = (get("category"), get("market"), get("question"))
             try:
-                category = categories[raw]
+                category, registering, authorizing = plans[key]
             except (KeyError, TypeError):
-                category = facts.category(raw)
-            raw = row.get("market")
-            try:
-                market = markets[raw]
-            except (KeyError, TypeError):
-                market = facts.market(raw)
-            raw = row.get("question")
-            try:
-                questions = questions_of[raw]
-            except (KeyError, TypeError):
-                questions = facts.questions(raw)
+                category, registering, authorizing = facts.plan(key)
             # Every question of the row is answered before any is given: a row is good or bad.
-            answers = []
-            for question, name in questions:
-                if question is _REGISTER:
-                    raw = row.get("registered_at")
-                    try:
-                        registered_at = instants[raw]
-                    except (KeyError, TypeError):
-                        registered_at = facts.registered_at(raw)
-                    decision = register(registered_at, category.code, market, instant)
-                else:
-                    status = row.get("status")
+            if registering is not None:
+                raw = get("registered_at")
+                try:
+                    new_partner = newness[raw]
+                except (KeyError, TypeError):
+                    new_partner = facts.new_partner(raw)
+                registered = registering[new_partner]
+            if authorizing is not None:
+                status, listed = get("status"), get("approved_categories")
+                if (status is None or type(status) is str) and (
+                    listed is None or (type(listed) is str and not listed)
+                ):
                     if status == "approved":
                         approved = True
-                    elif (
-                        (status is None or type(status) is str)
-                        and status in _NOT_APPROVED
-                        and not row.get("approved_categories")
-                    ):
+                    elif status in _NOT_APPROVED:
                         approved = False
-                    else:  # a list of approved categories, or a status to check
+                    else:  # a status to check
                         approved = facts.approved(row, category)
-                    decision = authorize(approved, category.code, market, instant)
-                answers.append((name, decision))
+                else:  # a list of approved categories, or a missing-value marker
+                    approved = facts.approved(row, category)
+                authorized = authorizing[approved]
         except OnboardingError as error:
             if on_error == "raise":
                 raise _at_row(error, index) from None
             yield _error_record(index, row, error)
             continue
-        for name, decision in answers:
-            answer = answers_by_decision.get(id(decision))
-            if answer is None:
-                answer = answers_by_decision[id(decision)] = _answer(decision)
-            yield {
-                "row": index,
-                "partner_id": partner_id,
-                "category": category.name,
-                "market": market,
-                "question": name,
-                **answer,
-            }
+        if registering is not None:
+            record = registered.copy()
+            record["row"], record["partner_id"] = index, partner_id
+            yield record
+        if authorizing is not None:
+            record = authorized.copy()
+            record["row"], record["partner_id"] = index, partner_id
+            yield record
 
 
-_REGISTER: Final = Question.REGISTER
 _NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
-_BOTH_NAMED: Final = tuple((q, q.value) for q in Question)
-_QUESTIONS: Final[dict[object, tuple[tuple[Question, str], ...]]] = {
-    None: _BOTH_NAMED,
-    "": _BOTH_NAMED,
-    **{q.value: ((q, q.value),) for q in Question},
-}
+# A question's two prebuilt records, for its fact False and True; and what a row's (category,
+# market, question) resolve to: the category, then the records of each question asked, or None.
+_Records: TypeAlias = tuple[dict[str, Any], dict[str, Any]]
+_Plan: TypeAlias = tuple[Category, _Records | None, _Records | None]
 
 
 def decide_row(
@@ -189,40 +166,13 @@ def decide_row(
 
     :func:`check_rows` gives the same answer, summarised as plain values.
     """
-    rules = policy._compiled
-    facts = _Facts(policy)
-    instant = rules.instant(at)
+    facts = _Facts(policy, at)
     if not isinstance(row, Mapping):
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
-    market = facts.market(row.get("market") or "US")
-    ((asked, _),) = facts.questions(
-        question if isinstance(question, Question) else _question(question)
-    )
-    if asked is Question.REGISTER:
-        registered_at = facts.registered_at(row.get("registered_at"))
-        return rules.register_for(registered_at, category.code, market, instant)
-    return rules.authorize_for(facts.approved(row, category), category.code, market, instant)
-
-
-def _question(raw: str) -> Question:
-    try:
-        return Question(raw)
-    except ValueError:
-        allowed = ", ".join(q.value for q in Question)
-        raise ValidationError.single("question", f"must be one of {allowed}") from None
-
-
-def _answer(decision: Decision) -> dict[str, Any]:
-    codes = decision.codes
-    return {
-        "allowed": decision.allowed,
-        "reason": codes[0],
-        "reason_codes": ";".join(codes),
-        "message": decision.message,
-        "changes_at": decision.changes_at,
-        "error": None,
-    }
+    market = facts.market(row.get("market"))
+    (asked,) = facts.questions(question)
+    return facts.decide(asked, category, market, facts.fact(asked, category, row))
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:
@@ -250,56 +200,107 @@ def _error_record(index: int, row: object, error: OnboardingError) -> dict[str, 
 
 
 class _Facts:
-    """Reads the facts of a row, remembering each raw value it has already understood."""
+    """Reads the facts of rows for one policy at one instant, remembering each raw value it has
+    already understood (and, per category, market and question, the records it can answer)."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
         self.policy = policy
+        self.rules = policy._compiled  # (this module is the policy's bulk front end)
+        self.instant = self.rules.instant(at)
         self.catalog = policy.catalog
-        self.categories: dict[object, Category] = {}
-        self.markets: dict[object, str] = {"US": "US", None: "US", "": "US"}
-        self.instants: dict[object, dt.datetime] = {}
+        # (category, market, question) as given → (category, register records, authorize records)
+        # where a pair of records is indexed by the one fact a row adds: new partner? approved?
+        self.plans: dict[object, _Plan] = {}
+        self.newness: dict[object, bool] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
 
+    def plan(self, key: tuple[object, object, object]) -> _Plan:
+        raw_category, raw_market, raw_question = key
+        category = self.category(raw_category)
+        market = self.market(raw_market)
+        asked = self.questions(raw_question)
+        registering, authorizing = (
+            (self._records(question, category, market) if question in asked else None)
+            for question in (Question.REGISTER, Question.AUTHORIZE_SELLER)
+        )
+        found = (category, registering, authorizing)
+        if _hashable(key) and len(self.plans) < 65_536:
+            self.plans[key] = found
+        return found
+
+    def _records(self, question: Question, category: Category, market: str) -> _Records:
+        """The record for each value of the row's fact, ``row`` and ``partner_id`` left blank."""
+        decisions = (self.decide(question, category, market, fact) for fact in (False, True))
+        no, yes = (
+            {
+                "row": None,
+                "partner_id": None,
+                "category": category.name,
+                "market": market,
+                "question": question.value,
+                "allowed": decision.allowed,
+                "reason": decision.codes[0],
+                "reason_codes": ";".join(decision.codes),
+                "message": decision.message,
+                "changes_at": decision.changes_at,
+                "error": None,
+            }
+            for decision in decisions
+        )
+        return no, yes
+
+    def fact(self, question: Question, category: Category, row: Mapping[str, Any]) -> bool:
+        """The one fact of ``row`` that ``question`` reads: a new partner? an approved category?"""
+        if question is Question.REGISTER:
+            return self.new_partner(row.get("registered_at"))
+        return self.approved(row, category)
+
+    def decide(self, question: Question, category: Category, market: str, fact: bool) -> Decision:  # noqa: FBT001
+        if question is Question.REGISTER:
+            return self.rules.register_as(fact, category.code, market, self.instant)
+        return self.rules.authorize_for(fact, category.code, market, self.instant)
+
     def category(self, raw: object) -> Category:
-        if raw is None or raw == "":
+        if _absent(raw):
             raise ValidationError.single("category", "is required")
         if not isinstance(raw, str | Category):
             raise ValidationError.single("category", "must be a category name or code")
         try:
-            category = self.catalog.category(raw)
+            return self.catalog.category(raw)
         except OnboardingError as error:
             raise ValidationError.single("category", str(error)) from None
-        if _hashable(raw):
-            self.categories[raw] = category
-        return category
 
     def market(self, raw: object) -> str:
+        if _absent(raw):
+            return Market.US.code
         if isinstance(raw, Market):
             return raw.code
         if not isinstance(raw, str):
             raise ValidationError.single("market", "must be an ISO 3166-1 alpha-2 code")
         try:
-            code = Market.parse(raw).code
+            return Market.parse(raw).code
         except ValidationError as error:
             raise error.under("market") from None
-        if _hashable(raw):
-            self.markets[raw] = code
-        return code
 
-    def questions(self, raw: object) -> tuple[tuple[Question, str], ...]:
-        if isinstance(raw, Question):
-            return ((raw, raw.value),)
+    def questions(self, raw: object) -> tuple[Question, ...]:
+        if _absent(raw):
+            return tuple(Question)
+        if isinstance(raw, str):
+            try:
+                return (Question(raw),)
+            except ValueError:
+                pass
         allowed = ", ".join(q.value for q in Question)
         raise ValidationError.single("question", f"must be one of {allowed}")
 
-    def registered_at(self, raw: object) -> dt.datetime:
-        found = self._instant(raw)
-        if _hashable(raw) and len(self.instants) < 1_000_000:
-            self.instants[raw] = found
+    def new_partner(self, raw: object) -> bool:
+        found = self.rules.is_new_partner(self._instant(raw))
+        if _hashable(raw) and len(self.newness) < 1_000_000:
+            self.newness[raw] = found
         return found
 
     def _instant(self, raw: object) -> dt.datetime:
-        if raw is None or raw == "":
+        if _absent(raw):
             raise ValidationError.single("registered_at", "is required")
         try:
             if isinstance(raw, dt.datetime | dt.date):
@@ -320,15 +321,15 @@ class _Facts:
 
     def approved(self, row: Mapping[str, Any], category: Category) -> bool:
         status = row.get("status")
-        if status is not None and status != "":
+        if not _absent(status):
             if status == "approved":
                 return True
-            if status not in {"pending_review", "rejected", "none"}:
+            if type(status) is not str or status not in {"pending_review", "rejected", "none"}:
                 raise ValidationError.single(
                     "status", "must be approved, pending_review, rejected, none or empty"
                 )
         raw = row.get("approved_categories")
-        if raw is None or raw == "":
+        if _absent(raw):
             return False
         codes = self.approved_lists.get(raw) if _hashable(raw) else None
         if codes is None:
@@ -353,6 +354,19 @@ class _Facts:
         if _hashable(raw):
             self.approved_lists[raw] = found
         return found
+
+
+def _absent(value: object) -> bool:
+    """Whether a cell is empty: ``None``, empty text, or a DataFrame's missing-value marker (NaN,
+    pandas' ``NA`` and ``NaT``), which compare unlike ordinary values (``NA == ""`` is ``NA``)."""
+    if value is None or type(value) is str:
+        return not value
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in _MISSING_MARKERS
+
+
+_MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
 
 
 def _hashable(value: object) -> bool:

@@ -624,11 +624,19 @@ class _Compiled:
     ) -> Decision:
         if code not in self.discontinued:
             return self.decisions["register:current"]
+        return self.register_as(self.is_new_partner(registered_at), code, market, at)
+
+    def is_new_partner(self, registered_at: dt.datetime) -> bool:
+        """Whether an account registered at ``registered_at`` counts as a new partner."""
+        return registered_at >= self.in_zone_of(registered_at)[2]
+
+    def register_as(self, new_partner: bool, code: str, market: str, at: dt.datetime) -> Decision:  # noqa: FBT001
+        """The registration rule on the one fact of the registration instant that it reads."""
+        if code not in self.discontinued:
+            return self.decisions["register:current"]
         if market != self.market_code:
             return self.decisions["register:other_market"]
-        barred = (
-            registered_at >= self.in_zone_of(registered_at)[2] or not self.existing_may_register
-        )
+        barred = new_partner or not self.existing_may_register
         if not barred:
             key = "register:existing"
         elif at < self.in_zone_of(at)[0]:
