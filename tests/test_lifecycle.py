@@ -381,14 +381,16 @@ def test_bad_arguments_give_typed_errors() -> None:
     partner = with_entity()
     with pytest.raises(ValidationError):
         lifecycle.apply(partner, "Shop Management", "info", at=at(3))  # type: ignore[arg-type]
-    with pytest.raises(ValidationError):
-        lifecycle.apply(
-            partner,
-            "Shop Management",
-            sample_info("shop_management"),
-            market="US",  # type: ignore[arg-type]
-            at=at(3),
-        )
+    for market in ("XX", 5):
+        with pytest.raises(ValidationError) as caught:
+            lifecycle.apply(
+                partner,
+                "Shop Management",
+                sample_info("shop_management"),
+                market=market,  # type: ignore[arg-type]
+                at=at(3),
+            )
+        assert caught.value.fields == ("market",)
     with pytest.raises(ValidationError):
         lifecycle.submit_entity(new_partner(), "Acme", at=at(1))  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
@@ -549,7 +551,7 @@ NAIVE: Any = dt.datetime(2024, 1, 1)  # noqa: DTZ001
 NOT_AN_INSTANT: Any = "2024-01-01"
 NOT_A_ROLE: Any = "seller"
 NOT_AN_ENTITY: Any = "Acme"
-NOT_A_MARKET: Any = "US"
+NOT_A_MARKET: Any = 5
 NOT_INFO: Any = "info"
 
 MISUSES: list[tuple[Callable[[], object], str]] = [
@@ -579,7 +581,7 @@ MISUSES: list[tuple[Callable[[], object], str]] = [
             market=NOT_A_MARKET,
             at=at(3),
         ),
-        "invalid value: 1 problem\n  - market: must be a Market",
+        "invalid market: 1 problem\n  - market: must be a Market or an ISO 3166-1 alpha-2 code",
     ),
     (
         lambda: lifecycle.apply(with_entity(), "Shop Management", NOT_INFO, at=at(3)),
@@ -655,3 +657,43 @@ def test_bad_reasons_are_named(reasons: list[object]) -> None:
 def test_a_reason_of_exactly_1000_characters_is_fine() -> None:
     moved = transition(application_in(PENDING), EventKind.REJECT, at=at(9), reasons=["x" * 1000])
     assert len(moved.history[-1].reasons[0]) == 1000
+
+
+INFO = sample_info("shop_management")
+ON_A_PARTNER: list[Callable[[Any], object]] = [
+    lambda p: lifecycle.add_role(p, PartnerRole.CREATOR_SERVICE_PARTNER, at=at(9)),
+    lambda p: lifecycle.submit_entity(p, sample_entity(), at=at(9)),
+    lambda p: lifecycle.approve_entity(p, at=at(9)),
+    lambda p: lifecycle.reject_entity(p, ["blurred licence"], at=at(9)),
+    lambda p: lifecycle.modify_entity(p, sample_entity(), at=at(9)),
+    lambda p: lifecycle.apply(p, "Shop Management", INFO, at=at(9)),
+    lambda p: lifecycle.approve(p, "Shop Management", at=at(9)),
+    lambda p: lifecycle.reject(p, "Shop Management", ["no case studies"], at=at(9)),
+    lambda p: lifecycle.modify(p, "Shop Management", INFO, at=at(9)),
+    lambda p: lifecycle.edit(p, "Shop Management", INFO, at=at(9)),
+    lambda p: lifecycle.approve_revision(p, "Shop Management", at=at(9)),
+    lambda p: lifecycle.reject_revision(p, "Shop Management", ["too vague"], at=at(9)),
+    lambda p: lifecycle.authorize_seller(p, "Shop Management", "S-1", at=at(9)),
+    lambda p: lifecycle.upgrade(p, at=dt.date(2024, 5, 1)),
+]
+
+
+@pytest.mark.parametrize("operation", ON_A_PARTNER)
+@pytest.mark.parametrize("not_a_partner", [None, "P1", new_partner().account])
+def test_an_operation_on_something_else_than_a_partner_is_refused(
+    operation: Callable[[Any], object], not_a_partner: object
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        operation(not_a_partner)
+    assert caught.value.fields == ("partner",)
+    assert caught.value.problems[0].reason == "must be a Partner"
+
+
+@pytest.mark.parametrize("market", [Market.US, "US", "us", " US "])
+def test_operations_take_a_market_or_its_code(market: Market | str) -> None:
+    partner = lifecycle.apply(with_entity(), "Shop Management", INFO, market=market, at=at(3))
+    partner = lifecycle.approve(partner, "Shop Management", market=market, at=at(4))
+    assert partner.application("Shop Management", market).status is APPROVED
+    assert partner.application("Shop Management", market) is partner.application("shop_management")
+    other = lifecycle.apply(partner, "Shop Management", INFO, market="gb", at=at(5))
+    assert other.application("Shop Management", Market("GB")).status is PENDING

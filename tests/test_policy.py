@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -10,12 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
+from partner_onboarding.catalog import Category
 from partner_onboarding.errors import NaiveDatetime, PolicyRefusal
 from partner_onboarding.model import Account, EventKind, Partner, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, ReasonCode
 from partner_onboarding.testing import (
     approved_partner,
+    categories,
     instants_around,
+    markets,
     partners,
     policies,
     sample_entity,
@@ -616,3 +620,55 @@ def test_register_decision_for_an_account_object() -> None:
     assert ReasonCode.NEW_PARTNER_DISCONTINUED.value == "new_partner_discontinued"
     assert DEFAULT_POLICY.instant(dt.date(2024, 4, 30)) == UPGRADE
     assert DEFAULT_POLICY.time_zone == LA
+
+
+@pytest.mark.parametrize("market", [US, "US", "us", " us "])
+def test_a_market_may_be_given_by_its_code(market: Market | str) -> None:
+    new = partner_registered(dt.datetime(2024, 5, 2, tzinfo=LA), "Paid Media")
+    at = dt.date(2024, 5, 3)
+    assert DEFAULT_POLICY.can_register(new, "Paid Media", market=market, at=at).codes == (
+        "new_partner_discontinued",
+    )
+    assert DEFAULT_POLICY.can_authorize_seller(new, "Paid Media", market=market, at=at).codes == (
+        "approved_application",
+        "authorization_open",
+    )
+    (decision,) = DEFAULT_POLICY.check_many([(new, "Paid Media", market, "register")], at=at)
+    assert decision.codes == ("new_partner_discontinued",)
+
+
+@given(partners(max_steps=8), categories(), markets(), instants_around(UPGRADE, CUTOFF))
+def test_a_market_code_answers_as_its_market(
+    partner: Partner, category: Category, market: Market, at: dt.datetime
+) -> None:
+    code = market.code.lower()
+    for ask in (DEFAULT_POLICY.can_register, DEFAULT_POLICY.can_authorize_seller):
+        assert ask(partner, category, market=code, at=at) == ask(
+            partner, category, market=market, at=at
+        )
+
+
+@pytest.mark.parametrize("market", ["XX", "", 5, None])
+def test_a_bad_market_is_named(market: object) -> None:
+    partner = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.can_register(partner, "Paid Media", market=market, at=UPGRADE)  # type: ignore[arg-type]
+    assert caught.value.fields == ("market",)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda p: DEFAULT_POLICY.can_register(p, "Paid Media", at=UPGRADE),
+        lambda p: DEFAULT_POLICY.can_authorize_seller(p, "Paid Media", at=UPGRADE),
+        lambda p: DEFAULT_POLICY.roles(p, at=UPGRADE),
+        lambda p: list(DEFAULT_POLICY.check_many([(p, "Paid Media", US, "register")], at=UPGRADE)),
+    ],
+)
+@pytest.mark.parametrize("not_a_partner", [None, "P1", {"account": None}])
+def test_a_question_about_something_else_than_a_partner_is_refused(
+    ask: Any, not_a_partner: object
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ask(not_a_partner)
+    assert str(caught.value) == "invalid question: 1 problem\n  - partner: must be a Partner"

@@ -260,6 +260,15 @@ def as_instant(value: dt.datetime) -> dt.datetime:
 _FIXED_ZONES: Final[dict[dt.timedelta, dt.timezone]] = {dt.timedelta(0): dt.UTC}
 
 
+def require_instance(path: str, value: object, kind: type[T], *, what: str = "value") -> T:
+    """``value`` when it is a ``kind``; anything else is a ValidationError on ``path``."""
+    if isinstance(value, kind):
+        return value
+    raise ValidationError.single(
+        path, f"must be {_article(kind.__name__)} {kind.__name__}", what=what
+    )
+
+
 def check_aware(value: dt.datetime) -> bool:
     """Whether a datetime names one instant (has a time zone that gives an offset)."""
     return value.tzinfo is not None and value.utcoffset() is not None

@@ -121,6 +121,23 @@ class Market:
             raise ValidationError.single("", "must be a string", what="market")
         return cls(text.strip().upper())
 
+    @classmethod
+    def of(cls, market: Market | str) -> Market:
+        """``market`` itself, or the market of an ISO code (``Market.of("gb")`` → GB).
+
+        Anything else raises :class:`~partner_onboarding.errors.ValidationError` on ``market``.
+        """
+        if type(market) is cls:
+            return market
+        if not isinstance(market, str):
+            raise ValidationError.single(
+                "market", "must be a Market or an ISO 3166-1 alpha-2 code", what="market"
+            )
+        try:
+            return cls.parse(market)
+        except ValidationError as error:
+            raise error.under("market") from None
+
     def __str__(self) -> str:
         return self.code
 

@@ -23,7 +23,7 @@ from typing import Final
 
 import attrs
 
-from partner_onboarding._fields import Problems, as_instant
+from partner_onboarding._fields import Problems, as_instant, require_instance
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, Category, Market, PartnerRole
 from partner_onboarding.errors import (
     CategoryNotInRoles,
@@ -285,6 +285,7 @@ def choose_role(account: Account, role: PartnerRole, *, at: dt.datetime) -> Part
 
 def add_role(partner: Partner, role: PartnerRole, *, at: dt.datetime) -> Partner:
     """The partner with one more role (unchanged if it already has it)."""
+    partner = _partner(partner)
     _aware(at)
     if role in partner.roles:
         return partner
@@ -307,6 +308,7 @@ def _entity_step(
     reasons: Iterable[str] = (),
     entity: Entity | None = None,
 ) -> Partner:
+    partner = _partner(partner)
     _aware(at)
     reasons = _reasons(reasons)
     review = partner.entity
@@ -353,6 +355,7 @@ def modify_entity(partner: Partner, entity: Entity, *, at: dt.datetime) -> Partn
     Approved entity information applies to every category and to finance information and cannot
     be modified: that raises :class:`~partner_onboarding.errors.EntityLocked`.
     """
+    partner = _partner(partner)
     if partner.entity is not None and partner.entity.status is APPROVED:
         raise EntityLocked(
             "approved entity information applies to every category and to finance information "
@@ -369,10 +372,12 @@ def _category(category: str | Category, catalog: Catalog) -> Category:
     return catalog.category(category)
 
 
-def _market(market: Market) -> Market:
-    if not isinstance(market, Market):
-        raise ValidationError.single("market", "must be a Market")
-    return market
+def _partner(partner: Partner) -> Partner:
+    return require_instance("partner", partner, Partner)
+
+
+def _market(market: Market | str) -> Market:
+    return Market.of(market)
 
 
 def apply(
@@ -380,7 +385,7 @@ def apply(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
@@ -394,6 +399,7 @@ def apply(
     :class:`~partner_onboarding.errors.PolicyRefusal` carrying the decision; ``policy=None``
     applies no policy (to replay history from before any policy).
     """
+    partner = _partner(partner)
     _aware(at)
     chosen = _category(category, catalog)
     market = _market(market)
@@ -457,12 +463,13 @@ def _step(
     category: str | Category,
     kind: EventKind,
     *,
-    market: Market,
+    market: Market | str,
     at: dt.datetime,
     catalog: Catalog,
     reasons: Iterable[str] = (),
     info: CategoryInfo | None = None,
 ) -> Partner:
+    partner = _partner(partner)
     _aware(at)
     current = partner.application(_category(category, catalog), _market(market))
     return _replace(partner, current, transition(current, kind, at=at, reasons=reasons, info=info))
@@ -472,11 +479,12 @@ def approve(
     partner: Partner,
     category: str | Category,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
     """The partner after the platform approves its application (needs an approved entity)."""
+    partner = _partner(partner)
     if partner.entity is None or partner.entity.status is not APPROVED:
         status = "not submitted" if partner.entity is None else partner.entity.status.label
         raise EntityNotApproved(
@@ -490,7 +498,7 @@ def reject(
     category: str | Category,
     reasons: Iterable[str],
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -505,7 +513,7 @@ def modify(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -520,7 +528,7 @@ def edit(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -535,7 +543,7 @@ def approve_revision(
     partner: Partner,
     category: str | Category,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -550,7 +558,7 @@ def reject_revision(
     category: str | Category,
     reasons: Iterable[str],
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -578,7 +586,7 @@ def authorize_seller(
     category: str | Category,
     seller_id: str,
     *,
-    market: Market = Market.US,
+    market: Market | str = Market.US,
     at: dt.datetime | dt.date,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
@@ -590,6 +598,7 @@ def authorize_seller(
     as it is, whatever the date: authorisations obtained before a cut-off stay valid. ``at`` may be
     a ``date`` (the start of that day in the policy's zone).
     """
+    partner = _partner(partner)
     at = (policy or DEFAULT_POLICY).instant(at)
     chosen = _category(category, catalog)
     authorization = SellerAuthorization(
@@ -613,6 +622,7 @@ def upgrade(
     ``supersedes``; the new one is then reviewed as usual. ``at`` must be at or after
     :attr:`Policy.upgrade_at`.
     """
+    partner = _partner(partner)
     instant = policy.instant(at)
     if instant < policy.upgrade_at:
         raise ValidationError.single(

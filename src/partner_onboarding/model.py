@@ -839,12 +839,16 @@ class Partner:
         """When the partner's account was registered."""
         return self.account.registered_at
 
-    def application(self, category: str | Category, market: Market = Market.US) -> Application:
-        """The open application for ``category`` (any name the catalog resolves) in ``market``."""
+    def application(
+        self, category: str | Category, market: Market | str = Market.US
+    ) -> Application:
+        """The open application for ``category`` (any name the catalog resolves) in ``market``
+        (a :class:`Market` or its ISO code)."""
         code = category.code if isinstance(category, Category) else _catalog_code(category)
-        found = self._open.get((code, market.code))
+        market_code = Market.of(market).code
+        found = self._open.get((code, market_code))
         if found is None:
-            raise ApplicationNotFound(code, market.code)
+            raise ApplicationNotFound(code, market_code)
         return found
 
     def open_applications(self) -> tuple[Application, ...]:

@@ -32,7 +32,7 @@ from typing import Any, Final
 import attrs
 from dateutil import parser as date_parser
 
-from partner_onboarding._fields import Problems, as_instant
+from partner_onboarding._fields import Problems, as_instant, require_instance
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, Category, Market, PartnerRole
 from partner_onboarding.errors import (
     NaiveDatetime,
@@ -332,24 +332,28 @@ class Policy:
         partner: Partner,
         category: str | Category,
         *,
-        market: Market = Market.US,
+        market: Market | str = Market.US,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """May ``partner`` register (apply) for ``category`` in ``market`` at ``at``?"""
         compiled = self._compiled
-        return compiled.register(partner, compiled.code(category), market, compiled.instant(at))
+        return compiled.register(
+            _partner(partner), compiled.code(category), Market.of(market), compiled.instant(at)
+        )
 
     def can_authorize_seller(
         self,
         partner: Partner,
         category: str | Category,
         *,
-        market: Market = Market.US,
+        market: Market | str = Market.US,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
         compiled = self._compiled
-        return compiled.authorize(partner, compiled.code(category), market, compiled.instant(at))
+        return compiled.authorize(
+            _partner(partner), compiled.code(category), Market.of(market), compiled.instant(at)
+        )
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
         """The roles the role switch offers at ``at``: the partner's categories approved at that
@@ -357,7 +361,7 @@ class Policy:
         instant = self._compiled.instant(at)
         found = {
             self.role_of(application.category)
-            for application in partner.applications
+            for application in _partner(partner).applications
             if _status_at(application.history, instant) is ReviewStatus.APPROVED
         }
         return tuple(role for role in PartnerRole if role in found)
@@ -369,7 +373,7 @@ class Policy:
 
     def check_many(
         self,
-        rows: Iterable[tuple[Partner, str | Category, Market, Question | str]],
+        rows: Iterable[tuple[Partner, str | Category, Market | str, Question | str]],
         *,
         at: dt.datetime | dt.date,
     ) -> Iterator[Decision]:
@@ -391,16 +395,26 @@ class Policy:
                 raise ValidationError.single(
                     "question", f"must be one of {', '.join(q.value for q in Question)}"
                 )
-            yield answer(partner, code_of(category), market, instant)
+            yield answer(_partner(partner), code_of(category), Market.of(market), instant)
 
     def require_registration(
-        self, partner: Partner, category: str | Category, *, market: Market, at: dt.datetime
+        self,
+        partner: Partner,
+        category: str | Category,
+        *,
+        market: Market | str,
+        at: dt.datetime | dt.date,
     ) -> Decision:
         """:meth:`can_register`, raising :class:`~partner_onboarding.errors.PolicyRefusal` on no."""
         return _require(self.can_register(partner, category, market=market, at=at))
 
     def require_seller_authorization(
-        self, partner: Partner, category: str | Category, *, market: Market, at: dt.datetime
+        self,
+        partner: Partner,
+        category: str | Category,
+        *,
+        market: Market | str,
+        at: dt.datetime | dt.date,
     ) -> Decision:
         """:meth:`can_authorize_seller`, raising ``PolicyRefusal`` on no."""
         return _require(self.can_authorize_seller(partner, category, market=market, at=at))
@@ -499,6 +513,12 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def _partner(partner: Partner) -> Partner:
+    if type(partner) is Partner:  # the common case, without a call on the hot path
+        return partner
+    return require_instance("partner", partner, Partner, what="question")
 
 
 def _require(decision: Decision) -> Decision:
