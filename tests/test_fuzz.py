@@ -11,25 +11,38 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from partner_onboarding import (
+    DEFAULT_CATALOG,
     Account,
     Address,
     Application,
+    Category,
     CategoryInfo,
     ContactPerson,
     DocumentRef,
     Entity,
+    Market,
     Partner,
+    PartnerRole,
     ValidationError,
     from_json,
     to_json,
 )
 from partner_onboarding.batch import check_rows
 from partner_onboarding.cli import main
+from partner_onboarding.model import (
+    EntityReview,
+    Event,
+    PasswordHash,
+    ReviewStatus,
+    RoleGrant,
+    SellerAuthorization,
+)
 from partner_onboarding.policy import Policy
 from partner_onboarding.testing import (
     accounts,
@@ -220,3 +233,53 @@ def test_cli_readers_survive_garbage(rows: list[dict[str, Any]], garbage: list[s
             records = json.loads(out.getvalue())
             assert sum(1 for r in records if r["partner_id"] == "GOOD") == 4
             assert "Traceback" not in err.getvalue()
+
+
+# Every public value class, built directly (not from JSON) with arbitrary Python values: what a
+# caller's own code may pass by mistake.
+CLASSES = [
+    *VALUES,
+    Category,
+    Event,
+    EntityReview,
+    Market,
+    PasswordHash,
+    Policy,
+    RoleGrant,
+    SellerAuthorization,
+]
+python_values = (
+    json_values
+    | st.sampled_from(
+        [
+            object(),
+            Market.US,
+            (),
+            (None,),
+            frozenset({1}),
+            dt.datetime(2024, 1, 1),  # noqa: DTZ001  (naive, on purpose)
+            dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+            ReviewStatus.APPROVED,
+            PartnerRole.SELLER_SERVICE_PARTNER,
+        ]
+    )
+    | st.builds(lambda: DEFAULT_CATALOG.category("Paid Media"))
+)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_values_built_from_arbitrary_arguments(cls: type, data: st.DataObject) -> None:
+    # Every required argument (a missing one is Python's own TypeError, which mypy reports) and
+    # any of the optional ones.
+    fields = [field for field in attrs.fields(cls) if field.init]
+    optional = [field.alias for field in fields if field.default is not attrs.NOTHING]
+    names = [field.alias for field in fields if field.default is attrs.NOTHING]
+    names += data.draw(
+        st.lists(st.sampled_from(optional), unique=True) if optional else st.just([])
+    )
+    arguments = {name: data.draw(python_values, label=name) for name in names}
+    try:
+        cls(**arguments)
+    except ValidationError as error:
+        assert_typed(error)

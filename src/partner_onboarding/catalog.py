@@ -97,6 +97,8 @@ def _iso_3166_alpha_2() -> frozenset[str]:
 
 
 def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
+    if not isinstance(code, str):
+        raise ValidationError.single("", "must be a string", what="market")
     if code not in _iso_3166_alpha_2():
         raise ValidationError.single(
             "", f"{code!r} is not an ISO 3166-1 alpha-2 country code", what="market"
@@ -161,7 +163,12 @@ _SEPARATORS: Final = re.compile(r"[-_]+")
 
 
 def _as_frozenset(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    try:
+        if not isinstance(values, str):
+            return frozenset(values)
+    except TypeError:  # not a list of names, or one that cannot be in a set
+        pass
+    return values  # type: ignore[return-value]  # kept so the check can report it
 
 
 @attrs.frozen(kw_only=True)
@@ -184,15 +191,29 @@ class Category:
 
     def __attrs_post_init__(self) -> None:
         problems = []
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.code):
+        if not isinstance(self.code, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", self.code):
             problems.append(Problem("code", "must be lower-case letters, digits and '_'"))
-        if not self.name.strip():
-            problems.append(Problem("name", "must not be empty"))
-        unknown = self.required_fields - CATEGORY_INFO_FIELDS
-        if unknown:
-            problems.append(
-                Problem("required_fields", f"unknown category information fields {sorted(unknown)}")
-            )
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append(Problem("name", "must be a name (text, not empty)"))
+        for field, kind in (("first_category", FirstCategory), ("role", PartnerRole)):
+            if not isinstance(getattr(self, field), kind):
+                allowed = ", ".join(member.value for member in kind)
+                problems.append(Problem(field, f"must be one of {allowed}"))
+        for field in ("aliases", "required_fields"):
+            names = getattr(self, field)
+            if not isinstance(names, frozenset) or not all(isinstance(n, str) for n in names):
+                problems.append(Problem(field, "must be a set of names"))
+        if isinstance(self.required_fields, frozenset):
+            unknown = self.required_fields - CATEGORY_INFO_FIELDS
+            if unknown:
+                problems.append(
+                    Problem(
+                        "required_fields",
+                        f"unknown category information fields {sorted(map(str, unknown))}",
+                    )
+                )
+        if not isinstance(self.legacy, bool):
+            problems.append(Problem("legacy", "must be true or false"))
         if problems:
             raise ValidationError(problems, what="category")
 

@@ -242,8 +242,13 @@ class Account:
 # Entity (step 2)
 
 
+def _is_list(values: object) -> bool:
+    """Whether ``values`` can be read as a list of items (text is one value, not a list)."""
+    return isinstance(values, Iterable) and not isinstance(values, str | bytes)
+
+
 def _as_tuple(values: Iterable[T]) -> tuple[T, ...]:
-    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+    if _is_list(values):
         return tuple(values)
     return values  # type: ignore[return-value]  # not a list: kept so the check can report it
 
@@ -363,7 +368,9 @@ MAX_REFERENCE_LINKS: Final = 5
 
 
 def _as_markets(values: Iterable[Market | str]) -> tuple[Market, ...]:
-    return _as_tuple(_as_market(value) for value in values)
+    if not _is_list(values):
+        return values  # type: ignore[return-value]  # not a list: kept so the check can report it
+    return tuple(_as_market(value) for value in values)
 
 
 def _as_market(value: Market | str) -> Market:
@@ -602,7 +609,21 @@ def _out_of_order(last: Event, position: int) -> HistoryOutOfOrder:
 
 
 def _as_history(events: Iterable[Event]) -> History:
-    return events if isinstance(events, History) else History(events)
+    if isinstance(events, History) or not _is_list(events):
+        return events  # type: ignore[return-value]  # a history, or kept so the check reports it
+    return History(events)
+
+
+def _check_history(problems: Problems, history: object, status: object) -> None:
+    """A review's history: events, the last of which led to the review's ``status``."""
+    if not isinstance(history, History):
+        problems.add("history", "must be a list of events")
+        return
+    last = history.last
+    if last is None:
+        problems.add("history", "must hold at least the submission")
+    elif last.to_status is not status:
+        problems.add("status", f"must match the last event of the history ({last.to_status.label})")
 
 
 @attrs.frozen(kw_only=True)
@@ -651,13 +672,7 @@ class Application:
             problems.instance("pending_revision", self.pending_revision, CategoryInfo)
             if self.status is not ReviewStatus.APPROVED:
                 problems.add("pending_revision", "only an approved application has a revision")
-        last = self.history.last
-        if last is None:
-            problems.add("history", "must hold at least the submission")
-        elif last.to_status is not self.status:
-            problems.add(
-                "status", f"must match the last event of the history ({last.to_status.label})"
-            )
+        _check_history(problems, self.history, self.status)
         if self.supersedes is not None:
             problems.text("supersedes", self.supersedes, max_length=200)
         problems.raise_if_any("application")
@@ -680,13 +695,7 @@ class EntityReview:
         problems = Problems()
         problems.instance("entity", self.entity, Entity)
         problems.instance("status", self.status, ReviewStatus)
-        last = self.history.last
-        if last is None:
-            problems.add("history", "must hold at least the submission")
-        elif last.to_status is not self.status:
-            problems.add(
-                "status", f"must match the last event of the history ({last.to_status.label})"
-            )
+        _check_history(problems, self.history, self.status)
         problems.raise_if_any("entity review")
 
 

@@ -234,8 +234,11 @@ class Policy:
                 "authorization_cutoff",
                 f"must not be before the upgrade date ({upgrade.isoformat()})",
             )
-        discontinued = self._discontinued(problems)
-        overrides = self._overrides(problems)
+        discontinued: tuple[Category, ...] = ()
+        overrides: dict[str, PartnerRole] = {}
+        if problems.instance("catalog", self.catalog, Catalog):  # (it resolves the codes below)
+            discontinued = self._discontinued(problems)
+            overrides = self._overrides(problems)
         for name in ("existing_partners_may_register", "authorization_requires_approval"):
             if not isinstance(getattr(self, name), bool):
                 problems.add(name, "must be true or false")
