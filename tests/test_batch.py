@@ -308,3 +308,18 @@ def test_remembered_values_answer_as_fresh_ones(rows: list[dict[str, Any]], at: 
         for record in check_rows([row], at=at, on_error="record")
     ]
     assert together == alone
+
+
+@pytest.mark.parametrize("rows", [None, 5, "partner_id,category", {"partner_id": "P1"}])
+def test_rows_must_be_an_iterable_of_mappings(rows: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_rows(rows, at=AT)  # type: ignore[arg-type]
+    assert caught.value.fields == ("rows",)
+
+
+@pytest.mark.parametrize("question", [None, "", "sell"])
+def test_decide_row_answers_exactly_one_question(question: object) -> None:
+    row = {"partner_id": "P", "registered_at": "2024-01-01", "category": "Paid Media"}
+    with pytest.raises(ValidationError) as caught:
+        decide_row(row, question, at=AT)  # type: ignore[arg-type]
+    assert caught.value.fields == ("question",)

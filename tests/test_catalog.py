@@ -252,3 +252,13 @@ def test_categories_filter_by_first_category() -> None:
     assert [c.code for c in DEFAULT_CATALOG.categories(first_category=CREATOR)] == [
         "creator_management"
     ]
+
+
+@pytest.mark.parametrize(
+    ("categories", "field"),
+    [(None, "categories"), ("Paid Media", "categories"), ([1, "x"], "categories[0]")],
+)
+def test_a_catalog_is_made_of_categories(categories: object, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Catalog(categories)  # type: ignore[arg-type]
+    assert caught.value.fields[0] == field

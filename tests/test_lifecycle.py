@@ -160,6 +160,39 @@ def test_every_status_and_event_pair(status: ReviewStatus, revision: bool, kind:
         assert set(caught.value.allowed) == expected_allowed
 
 
+@pytest.mark.parametrize(("status", "revision", "kind"), CASES)
+def test_an_event_named_by_its_value_is_that_event(
+    status: ReviewStatus, revision: bool, kind: EventKind
+) -> None:
+    # "edit" must be an edit (it once fell through to the last branch: a revision dropped).
+    application = application_in(status, revision=revision)
+    info = sample_info("shop_management")
+    if kind not in allowed_events(application):
+        with pytest.raises(InvalidTransition):
+            transition(application, kind.value, at=at(9), reasons=["because"], info=info)  # type: ignore[arg-type]
+        return
+    by_value = transition(application, kind.value, at=at(9), reasons=["because"], info=info)  # type: ignore[arg-type]
+    assert by_value == transition(application, kind, at=at(9), reasons=["because"], info=info)
+    assert by_value.history[-1].kind is kind
+
+
+@pytest.mark.parametrize("kind", ["fly", "", None, 3, "APPROVE"])
+def test_an_unknown_event_is_refused(kind: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        transition(application_in(PENDING), kind, at=at(9))  # type: ignore[arg-type]
+    assert caught.value.fields == ("kind",)
+
+
+@pytest.mark.parametrize("subject", ["x", 5, new_partner()])
+def test_the_machine_refuses_what_is_not_under_review(subject: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        allowed_events(subject)  # type: ignore[arg-type]
+    assert caught.value.fields == ("subject",)
+    with pytest.raises(ValidationError) as caught:
+        transition(subject, EventKind.APPROVE, at=at(9))  # type: ignore[arg-type]
+    assert caught.value.fields == ("application",)
+
+
 def test_refusal_message_names_the_status_and_the_allowed_events() -> None:
     with pytest.raises(InvalidTransition) as caught:
         transition(application_in(REJECTED), EventKind.APPROVE, at=at(9))

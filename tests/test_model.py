@@ -20,7 +20,7 @@ from partner_onboarding import (
     PasswordHash,
     ValidationError,
 )
-from partner_onboarding.model import MAX_REFERENCE_LINKS, check_password_strength
+from partner_onboarding.model import MAX_REFERENCE_LINKS, History, check_password_strength
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
@@ -466,3 +466,43 @@ def test_non_text_fields_raise_validation_error_not_type_error(value: object) ->
         contact(name=value)
     with pytest.raises(ValidationError):
         address(city=value)
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: PasswordHash.of(5), "password"),  # type: ignore[arg-type]
+        (lambda: PasswordHash.of("Abc123!x", n="x"), "n"),  # type: ignore[arg-type]
+        (lambda: PasswordHash.of("Abc123!x", n=2**21), "n"),  # more than 256 MiB of memory
+        (lambda: PasswordHash.of("Abc123!x", n=2**2, r=0), "r"),
+        (
+            lambda: Account.register(
+                email="ops@acme.example",
+                password="Abc123!x",
+                at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                scrypt_n=3,
+            ),
+            "n",
+        ),
+    ],
+)
+def test_scrypt_costs_are_checked_before_hashing(make: Any, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make()
+    assert caught.value.fields == (field,)
+    assert "Abc123!x" not in str(caught.value)
+
+
+def test_a_stored_hash_too_costly_to_verify_is_refused_when_read() -> None:
+    costly = "scrypt$2097152$8$1$" + "A" * 24 + "$" + "A" * 44
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse(costly)
+    assert caught.value.problems[0].reason == (
+        "scrypt with this cost needs more than 256 MiB of memory"
+    )
+
+
+@pytest.mark.parametrize("events", [None, 5, "submit"])
+def test_a_history_is_a_list_of_events(events: object) -> None:
+    with pytest.raises(ValidationError):
+        History(events)  # type: ignore[arg-type]

@@ -672,3 +672,12 @@ def test_a_question_about_something_else_than_a_partner_is_refused(
     with pytest.raises(ValidationError) as caught:
         ask(not_a_partner)
     assert str(caught.value) == "invalid question: 1 problem\n  - partner: must be a Partner"
+
+
+@pytest.mark.parametrize("row", [None, 5, ("P", "Paid Media"), ("a", "b", "c", "d", "e")])
+def test_check_many_names_a_row_that_is_not_a_row(row: object) -> None:
+    partner = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
+    good = (partner, "Paid Media", US, "register")
+    with pytest.raises(ValidationError) as caught:
+        list(DEFAULT_POLICY.check_many([good, row], at=UPGRADE))  # type: ignore[list-item]
+    assert caught.value.fields == ("rows[1]",)

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partner_onboarding import (
+    DEFAULT_CATALOG,
+    DEFAULT_POLICY,
     Account,
     Address,
     CategoryInfo,
@@ -237,3 +239,10 @@ def test_partner_json_keeps_histories_in_order(partner: Partner) -> None:
             with pytest.raises(ValidationError) as caught:
                 from_json(json.dumps(document), Partner)
             assert caught.value.fields[0].startswith("applications[0].history")
+
+
+@pytest.mark.parametrize("value", [None, 5, object(), DEFAULT_CATALOG, DEFAULT_POLICY])
+def test_only_the_librarys_values_are_written(value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        to_json(value)
+    assert f"a {type(value).__name__} is not a value this module writes" in str(caught.value)

@@ -83,7 +83,7 @@ def check_rows(
     return list(iter_check_rows(rows, at=at, policy=policy, on_error=on_error))
 
 
-def iter_check_rows(  # noqa: PLR0912  (the per-row fast path is inlined on purpose)
+def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inlined on purpose)
     rows: Iterable[Mapping[str, Any]],
     *,
     at: dt.datetime | dt.date,
@@ -93,6 +93,8 @@ def iter_check_rows(  # noqa: PLR0912  (the per-row fast path is inlined on purp
     """:func:`check_rows`, one record at a time (for inputs larger than memory)."""
     if on_error not in {"raise", "record"}:
         raise ValidationError.single("on_error", "must be 'raise' or 'record'")
+    if not isinstance(rows, Iterable) or isinstance(rows, str | bytes | Mapping):
+        raise ValidationError.single("rows", "must be an iterable of mappings (one per row)")
     facts = _Facts(policy, at)
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
@@ -171,7 +173,10 @@ def decide_row(
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
     market = facts.market(row.get("market"))
-    (asked,) = facts.questions(question)
+    questions = facts.questions(question)
+    if len(questions) != 1:  # (no question at all means both, which a single Decision cannot be)
+        raise facts.bad_question()
+    (asked,) = questions
     return facts.decide(asked, category, market, facts.fact(asked, category, row))
 
 
@@ -290,8 +295,12 @@ class _Facts:
                 return (Question(raw),)
             except ValueError:
                 pass
+        raise self.bad_question()
+
+    @staticmethod
+    def bad_question() -> ValidationError:
         allowed = ", ".join(q.value for q in Question)
-        raise ValidationError.single("question", f"must be one of {allowed}")
+        return ValidationError.single("question", f"must be one of {allowed}")
 
     def new_partner(self, raw: object) -> bool:
         found = self.rules.is_new_partner(self._instant(raw))

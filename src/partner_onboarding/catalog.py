@@ -222,7 +222,9 @@ class Category:
 
 
 def _as_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
-    return tuple(categories)
+    if isinstance(categories, Iterable) and not isinstance(categories, str | bytes):
+        return tuple(categories)
+    return categories  # (not a list: kept so the check can report it)
 
 
 @attrs.frozen
@@ -237,7 +239,14 @@ class Catalog:
     def __attrs_post_init__(self) -> None:
         index: dict[str, Category] = {}
         problems = []
+        if not isinstance(self._categories, tuple):
+            raise ValidationError.single(
+                "categories", "must be a list of categories", what="catalog"
+            )
         for position, category in enumerate(self._categories):
+            if not isinstance(category, Category):
+                problems.append(Problem(f"categories[{position}]", "must be a Category"))
+                continue
             for spelling in (category.code, category.name, *sorted(category.aliases)):
                 key = normalize_name(spelling)
                 holder = index.setdefault(key, category)
@@ -251,7 +260,7 @@ class Catalog:
         if problems:
             raise ValidationError(problems, what="catalog")
         object.__setattr__(self, "_index", index)
-        exact = {
+        exact = {  # (every item is a Category: the loop above raised otherwise)
             spelling: category
             for category in self._categories
             for spelling in (*sorted(category.aliases), category.name, category.code)

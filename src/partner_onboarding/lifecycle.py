@@ -130,11 +130,14 @@ _ALLOWED: Final[dict[ReviewStatus | None, tuple[EventKind, ...]]] = {
 def allowed_events(
     subject: Application | EntityReview | None, *, events: frozenset[EventKind] = APPLICATION_EVENTS
 ) -> tuple[EventKind, ...]:
-    """The events ``subject`` accepts now (``None``: not yet submitted); never raises.
+    """The events ``subject`` accepts now (``None``: not yet submitted); never refuses a step.
 
     Revision events are allowed only while an edit waits for review; ``events`` narrows the machine
-    (the entity's review uses :data:`ENTITY_EVENTS`).
+    (the entity's review uses :data:`ENTITY_EVENTS`). Only a subject that is none of these is a
+    :class:`~partner_onboarding.errors.ValidationError`.
     """
+    if subject is not None and not isinstance(subject, Application | EntityReview):
+        raise ValidationError.single("subject", "must be an Application, an EntityReview or None")
     if isinstance(subject, EntityReview):
         events = events & ENTITY_EVENTS
     status = None if subject is None else subject.status
@@ -193,6 +196,10 @@ def transition(
     :class:`InvalidTransition` when the table does not allow ``kind`` now, and
     :class:`~partner_onboarding.errors.HistoryOutOfOrder` for an instant before the last event.
     """
+    if type(application) is not Application:
+        application = require_instance("application", application, Application)
+    if type(kind) is not EventKind:  # its value ("approve") is as good; anything else is refused
+        kind = _event_kind(kind)
     status = application.status
     move = _MOVES[status][application.pending_revision is not None].get(kind)
     if move is None:
@@ -236,6 +243,16 @@ _MOVES: Final[dict[ReviewStatus | None, tuple[dict[EventKind, Move], dict[EventK
     )
     for status in (None, *ReviewStatus)
 }
+
+
+def _event_kind(kind: object) -> EventKind:
+    if isinstance(kind, str) and kind in _EVENT_VALUES:
+        return EventKind(kind)
+    allowed = ", ".join(event.value for event in EventKind)
+    raise ValidationError.single("kind", f"must be one of {allowed}", what="event")
+
+
+_EVENT_VALUES: Final = frozenset(event.value for event in EventKind)
 
 
 def _instant(at: dt.datetime) -> dt.datetime:

@@ -123,13 +123,7 @@ class PasswordHash:
     digest: bytes = attrs.field(repr=False)
 
     def __attrs_post_init__(self) -> None:
-        problems = Problems()
-        for name in ("n", "r", "p"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                problems.add(name, "must be a positive whole number")
-        if isinstance(self.n, int) and (self.n < 2 or self.n & (self.n - 1)):
-            problems.add("n", "must be a power of two greater than 1")
+        problems = _cost_problems(self.n, self.r, self.p)
         for name in ("salt", "digest"):
             value = getattr(self, name)
             if not isinstance(value, bytes) or len(value) < 16:
@@ -139,6 +133,10 @@ class PasswordHash:
     @classmethod
     def of(cls, password: str, *, n: int = 2**14, r: int = 8, p: int = 1) -> PasswordHash:
         """Hash ``password`` with a fresh random salt."""
+        problems = _cost_problems(n, r, p)
+        if not isinstance(password, str):
+            problems.add("password", "must be a string")
+        problems.raise_if_any("password hash")
         salt = secrets.token_bytes(16)
         return cls(n=n, r=r, p=p, salt=salt, digest=_scrypt(password, salt, n=n, r=r, p=p))
 
@@ -173,10 +171,31 @@ class PasswordHash:
         return f"scrypt${self.n}${self.r}${self.p}${_b64(self.salt)}${_b64(self.digest)}"
 
 
+def _cost_problems(n: object, r: object, p: object) -> Problems:
+    """What is wrong with scrypt's cost parameters (``n`` a power of two, all positive)."""
+    problems = Problems()
+    for name, value in (("n", n), ("r", r), ("p", p)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.add(name, "must be a positive whole number")
+    if isinstance(n, int) and (n < 2 or n & (n - 1)):
+        problems.add("n", "must be a power of two greater than 1")
+    elif not problems.items and 128 * r * n >= _SCRYPT_MAXMEM:  # type: ignore[operator]
+        problems.add("n", "scrypt with this cost needs more than 256 MiB of memory")
+    return problems
+
+
+_SCRYPT_MAXMEM: Final = 256 * 1024 * 1024
+
+
 def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int, length: int = 32) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=length
-    )
+    try:
+        return hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=length
+        )
+    except (ValueError, OverflowError):  # a cost beyond the memory allowed (or beyond C's ints)
+        raise ValidationError.single(
+            "n", "scrypt with this cost needs more than 256 MiB of memory", what="password hash"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -534,6 +553,8 @@ class History(Sequence[Event]):
     _length: int
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
+        if not isinstance(events, Iterable) or isinstance(events, str | bytes):
+            raise ValidationError.single("", "must be a list of events", what="history")
         node = History._node(
             None, None, 0
         )  # a fresh empty base, so that self is never its own past

@@ -392,7 +392,13 @@ class Policy:
             Question.REGISTER: compiled.register,
             Question.AUTHORIZE_SELLER: compiled.authorize,
         }
-        for partner, category, market, question in rows:
+        for index, row in enumerate(rows):
+            try:
+                partner, category, market, question = row
+            except (TypeError, ValueError):  # not a row of four
+                raise ValidationError.single(
+                    f"rows[{index}]", "must be a (partner, category, market, question) row"
+                ) from None
             answer = questions.get(question)  # type: ignore[arg-type]
             if answer is None:
                 raise ValidationError.single(

@@ -34,6 +34,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from partner_onboarding import model
 from partner_onboarding._time import format_instant, parse_instant
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
@@ -52,6 +53,7 @@ from partner_onboarding.model import (
     PasswordHash,
     ReviewStatus,
 )
+from partner_onboarding.policy import Policy
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -111,7 +113,17 @@ def _converter(catalog: Catalog) -> cattrs.Converter:
 
 
 def to_data(value: object) -> Any:
-    """``value`` as plain JSON-ready Python data (dicts, lists, strings, numbers)."""
+    """``value`` as plain JSON-ready Python data (dicts, lists, strings, numbers).
+
+    ``value`` is one of the library's values (what :func:`from_data` reads back); anything else
+    raises :class:`~partner_onboarding.errors.ValidationError`.
+    """
+    kind = type(value)
+    if kind not in _WRITABLE:
+        hint = "; write a policy with Policy.to_json or to_toml" if kind is Policy else ""
+        raise ValidationError.single(
+            "", f"a {kind.__name__} is not a value this module writes{hint}", what="JSON"
+        )
     return _converter(DEFAULT_CATALOG).unstructure(value)
 
 
@@ -157,6 +169,19 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
 
 
 _ENVELOPE: Final = ("version", "type", "data")
+#: What to_json writes and from_json reads: the value classes of the model, markets and categories.
+_WRITABLE: Final = frozenset(
+    {
+        *(
+            kind
+            for kind in vars(model).values()
+            if isinstance(kind, type) and kind.__module__ == model.__name__ and attrs.has(kind)
+        ),
+        History,
+        Market,
+        Category,
+    }
+)
 # What structuring raises for bad data: cattrs' grouped errors, ours, and the built-ins that the
 # generated code lets through (a missing key, a wrong type).
 _STRUCTURE_ERRORS: Final = (
