@@ -323,6 +323,12 @@ def test_entity_is_submitted_once() -> None:
 def test_entity_review_has_no_edit() -> None:
     partner = with_entity(approved=True)
     assert lifecycle.allowed_events(partner.entity, events=lifecycle.ENTITY_EVENTS) == ()
+    # An entity review is narrowed to the entity's events whatever the caller asks for.
+    assert lifecycle.allowed_events(partner.entity) == ()
+    assert lifecycle.allowed_events(with_entity(approved=False).entity) == (
+        EventKind.APPROVE,
+        EventKind.REJECT,
+    )
 
 
 def test_applying_needs_submitted_entity_information() -> None:
@@ -359,6 +365,9 @@ def test_one_open_application_per_category_and_market() -> None:
         partner, "Shop Management", sample_info("shop_management"), market=Market("GB"), at=at(4)
     )
     assert other_market.application("Shop Management", Market("GB")).id == "shop_management/GB/1"
+    with pytest.raises(DuplicateApplication) as caught:
+        lifecycle.apply(other_market, "Shop Management", INFO, market="GB", at=at(5))
+    assert caught.value.open_id == "shop_management/GB/1"
 
 
 def test_approval_needs_an_approved_entity() -> None:

@@ -498,6 +498,11 @@ def test_apply_refuses_what_the_policy_forbids_with_the_decision() -> None:
     assert "new partners cannot register" in str(caught.value)
     allowed = lifecycle.apply(partner, "Shop Management", sample_info("Shop Management"), at=CUTOFF)
     assert allowed.application("Shop Management").status is ReviewStatus.PENDING_REVIEW
+    # The policy answers for the market applied for: the US policy does not cover GB.
+    elsewhere = lifecycle.apply(
+        partner, "Paid Media", sample_info("Paid Media"), market="GB", at=CUTOFF
+    )
+    assert elsewhere.application("Paid Media", "GB").status is ReviewStatus.PENDING_REVIEW
 
 
 def test_authorize_seller_records_refuses_and_keeps_earlier_authorisations() -> None:
