@@ -340,9 +340,7 @@ class Policy:
     ) -> Decision:
         """May ``partner`` register (apply) for ``category`` in ``market`` at ``at``?"""
         compiled = self._compiled
-        return compiled.register(
-            _partner(partner), compiled.code(category), Market.of(market), compiled.instant(at)
-        )
+        return compiled.register(partner, compiled.code(category), market, compiled.instant(at))
 
     def can_authorize_seller(
         self,
@@ -354,9 +352,7 @@ class Policy:
     ) -> Decision:
         """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
         compiled = self._compiled
-        return compiled.authorize(
-            _partner(partner), compiled.code(category), Market.of(market), compiled.instant(at)
-        )
+        return compiled.authorize(partner, compiled.code(category), market, compiled.instant(at))
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
         """The roles the role switch offers at ``at``: the partner's categories approved at that
@@ -404,7 +400,7 @@ class Policy:
                 raise ValidationError.single(
                     "question", f"must be one of {', '.join(q.value for q in Question)}"
                 )
-            yield answer(_partner(partner), code_of(category), Market.of(market), instant)
+            yield answer(partner, code_of(category), market, instant)
 
     def require_registration(
         self,
@@ -525,8 +521,6 @@ def _toml_value(value: object) -> str:
 
 
 def _partner(partner: Partner) -> Partner:
-    if type(partner) is Partner:  # the common case, without a call on the hot path
-        return partner
     return require_instance("partner", partner, Partner, what="question")
 
 
@@ -640,10 +634,25 @@ class _Compiled:
                 return found.code
         return self.catalog.category(category).code
 
-    def register(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+    # The questions on a partner. Arguments are checked here, once for every caller; the checks
+    # are inline type tests because a call costs as much as the answer on this path.
+
+    def register(
+        self, partner: Partner, code: str, market: Market | str, at: dt.datetime
+    ) -> Decision:
+        if type(partner) is not Partner:
+            partner = _partner(partner)
+        if type(market) is not Market:
+            market = Market.of(market)
         return self.register_for(partner.account.registered_at, code, market.code, at)
 
-    def authorize(self, partner: Partner, code: str, market: Market, at: dt.datetime) -> Decision:
+    def authorize(
+        self, partner: Partner, code: str, market: Market | str, at: dt.datetime
+    ) -> Decision:
+        if type(partner) is not Partner:
+            partner = _partner(partner)
+        if type(market) is not Market:
+            market = Market.of(market)
         return self.authorize_for(_has_approved(partner, code, market), code, market.code, at)
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
