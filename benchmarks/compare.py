@@ -45,14 +45,15 @@ class Floor:
     supersedes: Any = None
 
 
-def best_pass(one_pass: Callable[[], int], *, passes: int = 3) -> tuple[int, float]:
-    """(rows answered, seconds) of the fastest of ``passes`` passes over the same rows.
+def best_pass(one_pass: Callable[[], int], *, size: int) -> tuple[int, float]:
+    """(rows answered, seconds) of the fastest of several passes over the same ``size`` rows.
 
     The first pass also pays what a process pays once (caches filled, the heap grown); the best
-    pass is the steady cost, as ``best_us`` gives it for single operations.
+    pass is the steady cost, as ``best_us`` gives it for single operations. Small sizes get more
+    passes (about 2 million rows in all, 3 to 20 passes), so that each figure is as steady.
     """
     timings = []
-    for _ in range(passes):
+    for _ in range(max(3, min(20, 2_000_000 // size))):
         start = timeit.default_timer()
         count = one_pass()
         timings.append(timeit.default_timer() - start)
@@ -313,7 +314,7 @@ def bulk_rows(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
     for size in sizes:
         data = (pattern * (size // len(pattern) + 1))[:size]
         count, elapsed = best_pass(
-            lambda data=data: sum(1 for _ in DEFAULT_POLICY.check_many(data, at=at))
+            lambda data=data: sum(1 for _ in DEFAULT_POLICY.check_many(data, at=at)), size=size
         )
         per_row[size] = elapsed / count * 1e6
         rows.append(
@@ -358,7 +359,7 @@ def rows_end_to_end(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
             variants.append(("register-only", [{**row, "question": "register"} for row in data]))
         for label, rows_in in variants:
             count, elapsed = best_pass(
-                lambda rows_in=rows_in: len(check_rows(rows_in, at=dt.date(2024, 5, 20)))
+                lambda rows_in=rows_in: len(check_rows(rows_in, at=dt.date(2024, 5, 20))), size=size
             )
             rows.append(
                 (
