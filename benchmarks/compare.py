@@ -370,14 +370,14 @@ def rows_end_to_end(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
             )
         if size == max(sizes):
             # The floor of any API that returns a record per row: copying one prebuilt record of
-            # the same eleven keys per row, and setting its row and partner.
+            # the same eleven keys per row, and setting its row and partner id.
             record = dict.fromkeys(RECORD_FIELDS)
 
             def copies(data: list[dict[str, Any]] = data, record: dict[str, Any] = record) -> int:
                 out = []
                 for index, row in enumerate(data):
                     copy = record.copy()
-                    copy["row"], copy["partner_id"] = index, row
+                    copy["row"], copy["partner_id"] = index, row["partner_id"]
                     out.append(copy)
                 return len(out)
 
