@@ -393,10 +393,6 @@ def _partner(partner: Partner) -> Partner:
     return require_instance("partner", partner, Partner)
 
 
-def _market(market: Market | str) -> Market:
-    return Market.of(market)
-
-
 def apply(
     partner: Partner,
     category: str | Category,
@@ -419,7 +415,7 @@ def apply(
     partner = _partner(partner)
     _aware(at)
     chosen = _category(category, catalog)
-    market = _market(market)
+    market = Market.of(market)
     if not isinstance(info, CategoryInfo):
         raise ValidationError.single("info", "must be CategoryInfo")
     if info.category != chosen:
@@ -488,7 +484,7 @@ def _step(
 ) -> Partner:
     partner = _partner(partner)
     _aware(at)
-    current = partner.application(_category(category, catalog), _market(market))
+    current = partner.application(_category(category, catalog), Market.of(market))
     return _replace(partner, current, transition(current, kind, at=at, reasons=reasons, info=info))
 
 
@@ -619,7 +615,7 @@ def authorize_seller(
     at = (policy or DEFAULT_POLICY).instant(at)
     chosen = _category(category, catalog)
     authorization = SellerAuthorization(
-        seller_id=seller_id, category=chosen, market=_market(market), at=at
+        seller_id=seller_id, category=chosen, market=Market.of(market), at=at
     )
     if any(held.key == authorization.key for held in partner.authorizations):
         return partner

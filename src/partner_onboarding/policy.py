@@ -325,7 +325,7 @@ class Policy:
 
     def is_new_partner(self, partner: Partner) -> bool:
         """Whether ``partner``'s account was registered at or after :attr:`new_partners_from_at`."""
-        return self._compiled.is_new_partner(partner.account.registered_at)
+        return self._compiled.is_new_partner(_partner(partner).account.registered_at)
 
     # ----------------------------------------------------------------------------------------------
     # Questions
