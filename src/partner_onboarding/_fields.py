@@ -124,6 +124,7 @@ def normalize_state(text: str) -> str | Rejected:
     return Rejected("not a US state, district or territory code (ISO 3166-2:US, e.g. 'CA')")
 
 
+@functools.lru_cache(maxsize=16384)
 def normalize_url(text: str) -> str | Rejected:
     """An absolute ``http``/``https`` URL whose host has a dot, or why not."""
     text = text.strip()
