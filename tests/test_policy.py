@@ -667,7 +667,7 @@ def test_a_bad_market_is_named(market: object) -> None:
         lambda p: DEFAULT_POLICY.can_register(p, "Paid Media", at=UPGRADE),
         lambda p: DEFAULT_POLICY.can_authorize_seller(p, "Paid Media", at=UPGRADE),
         lambda p: DEFAULT_POLICY.roles(p, at=UPGRADE),
-        lambda p: DEFAULT_POLICY.is_new_partner(p),
+        DEFAULT_POLICY.is_new_partner,
         lambda p: list(DEFAULT_POLICY.check_many([(p, "Paid Media", US, "register")], at=UPGRADE)),
     ],
 )
