@@ -169,9 +169,9 @@ def test_an_event_named_by_its_value_is_that_event(
     info = sample_info("shop_management")
     if kind not in allowed_events(application):
         with pytest.raises(InvalidTransition):
-            transition(application, kind.value, at=at(9), reasons=["because"], info=info)  # type: ignore[arg-type]
+            transition(application, kind.value, at=at(9), reasons=["because"], info=info)
         return
-    by_value = transition(application, kind.value, at=at(9), reasons=["because"], info=info)  # type: ignore[arg-type]
+    by_value = transition(application, kind.value, at=at(9), reasons=["because"], info=info)
     assert by_value == transition(application, kind, at=at(9), reasons=["because"], info=info)
     assert by_value.history[-1].kind is kind
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from partner_onboarding import (
@@ -23,9 +25,9 @@ from partner_onboarding import (
     lifecycle,
 )
 from partner_onboarding.errors import PolicyRefusal
-from partner_onboarding.model import Partner
+from partner_onboarding.model import Application, Partner
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
-from partner_onboarding.testing import approved_partner
+from partner_onboarding.testing import approved_partner, sample_info
 
 LA = ZoneInfo("America/Los_Angeles")
 UPGRADE = "2024-04-30T00:00-07:00"
@@ -563,3 +565,67 @@ def test_roles_read_the_status_at_the_instant_even_with_later_events() -> None:
         PartnerRole.SELLER_SERVICE_PARTNER,
     )
     assert DEFAULT_POLICY.roles(later, at=start - dt.timedelta(days=1)) == ()
+
+
+MISUSE = [
+    (
+        lambda: Policy(catalog=None),  # type: ignore[arg-type]
+        "invalid policy: 1 problem\n  - catalog: must be a Catalog",
+    ),
+    (
+        lambda: list(DEFAULT_POLICY.check_many([(EXISTING, "Paid Media")], at=dt.date(2024, 5, 1))),  # type: ignore[list-item]
+        "invalid value: 1 problem\n  - rows[0]: must be a (partner, category, market, question) row",
+    ),
+    (
+        lambda: lifecycle.allowed_events("pending"),  # type: ignore[arg-type]
+        "invalid value: 1 problem\n  - subject: must be an Application, an EntityReview or None",
+    ),
+    (
+        lambda: lifecycle.transition(
+            EXISTING.applications[0], "accept", at=dt.datetime(2024, 5, 1, tzinfo=LA)
+        ),
+        "invalid event: 1 problem\n  - kind: must be one of submit, approve, reject, modify, edit, "
+        "approve_revision, reject_revision, system_reject, regenerate",
+    ),
+    (
+        lambda: DEFAULT_POLICY.can_register(EXISTING.account, "Paid Media", at=dt.date(2024, 5, 1)),  # type: ignore[arg-type]
+        "invalid question: 1 problem\n  - partner: must be a Partner",
+    ),
+]
+
+
+@pytest.mark.parametrize(("misuse", "message"), MISUSE)
+def test_misuse_word_for_word(misuse: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        misuse()
+    assert str(caught.value) == message
+
+
+def init_arguments(value: Any) -> dict[str, Any]:
+    return {f.alias: getattr(value, f.name) for f in attrs.fields(type(value)) if f.init}
+
+
+def test_subclasses_of_the_values_are_accepted() -> None:
+    # A caller may subclass the library's values (attrs keeps them frozen); the fast paths test the
+    # exact type, and a subclass takes the checked path to the same answer.
+    @attrs.frozen(kw_only=True)
+    class AgencyPartner(Partner):
+        pass
+
+    @attrs.frozen(kw_only=True)
+    class TrackedApplication(Application):
+        pass
+
+    agency = AgencyPartner(**init_arguments(EXISTING))
+    at = dt.date(2024, 5, 1)
+    for ask in (DEFAULT_POLICY.can_register, DEFAULT_POLICY.can_authorize_seller):
+        assert ask(agency, "Paid Media", at=at) == ask(EXISTING, "Paid Media", at=at)
+    pending = lifecycle.apply(
+        EXISTING,
+        "LIVE Management",
+        sample_info("LIVE Management"),
+        at=dt.datetime(2024, 2, 1, tzinfo=LA),
+    ).application("LIVE Management")
+    tracked = TrackedApplication(**init_arguments(pending))
+    moved = lifecycle.transition(tracked, "approve", at=dt.datetime(2024, 2, 2, tzinfo=LA))
+    assert moved.status.value == "approved"

@@ -184,7 +184,7 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 def transition(
     application: Application,
-    kind: EventKind,
+    kind: EventKind | str,
     *,
     at: dt.datetime,
     reasons: Iterable[str] = (),
@@ -192,7 +192,8 @@ def transition(
 ) -> Application:
     """The application after ``kind`` happens at ``at``, with the event in its history.
 
-    ``info`` is the new category information for ``modify`` and ``edit``. Raises
+    ``kind`` is an :class:`EventKind` or its value (``"approve"``). ``info`` is the new category
+    information for ``modify`` and ``edit``. Raises
     :class:`InvalidTransition` when the table does not allow ``kind`` now, and
     :class:`~partner_onboarding.errors.HistoryOutOfOrder` for an instant before the last event.
     """
