@@ -360,7 +360,7 @@ class _Facts:
             except OnboardingError as error:
                 raise ValidationError.single("approved_categories", str(error)) from None
         found = frozenset(codes)
-        if _hashable(raw):
+        if _hashable(raw) and len(self.approved_lists) < 1_000_000:
             self.approved_lists[raw] = found
         return found
 
