@@ -88,7 +88,31 @@ def test_records_have_the_documented_fields_and_values() -> None:
             False,
             "no_approved_application",
         ),
-        ({"registered_at": "2024-01-01", "market": "GB"}, "register", True, "market_not_covered"),
+        # A target market is no way around the rules; another Partner Center is not covered.
+        (
+            {"registered_at": "2024-05-01", "market": "GB"},
+            "register",
+            False,
+            "new_partner_discontinued",
+        ),
+        (
+            {"registered_at": "2024-05-01", "registration_market": "GB"},
+            "register",
+            True,
+            "market_not_covered",
+        ),
+        (
+            {"registered_at": "2024-01-01", "status": "Approved"},
+            "authorize_seller",
+            True,
+            "approved_application",
+        ),
+        (
+            {"registered_at": "2024-01-01", "status": "Pending Review"},
+            "authorize_seller",
+            False,
+            "no_approved_application",
+        ),
     ],
 )
 def test_rows(row: dict[str, Any], question: str, allowed: bool, reason: str) -> None:

@@ -293,7 +293,7 @@ def test_diagram_prints_the_mermaid_state_machine() -> None:
     result = run("diagram")
     assert result.returncode == 0
     assert result.stdout.startswith("stateDiagram-v2\n")
-    assert "rejected --> pending_review: modify (partner)" in result.stdout
+    assert "application_rejected --> application_pending_review: modify (partner)" in result.stdout
 
 
 def test_default_policy_is_shown() -> None:

@@ -22,7 +22,7 @@ from partner_onboarding.errors import (
     InvalidTransition,
     OnboardingError,
 )
-from partner_onboarding.lifecycle import TRANSITIONS, allowed_events, transition
+from partner_onboarding.lifecycle import TRANSITIONS, Guard, Subject, allowed_events, transition
 from partner_onboarding.model import (
     Account,
     Actor,
@@ -33,7 +33,6 @@ from partner_onboarding.model import (
     ReviewStatus,
 )
 from partner_onboarding.testing import (
-    applications,
     approved_partner,
     partners,
     sample_entity,
@@ -59,7 +58,7 @@ def with_entity(approved: bool = True) -> Partner:
     return lifecycle.approve_entity(partner, at=at(2)) if approved else partner
 
 
-def application_in(status: ReviewStatus, *, revision: bool = False) -> Application:
+def partner_in(status: ReviewStatus, *, revision: bool = False) -> Partner:
     partner = lifecycle.apply(
         with_entity(), "Shop Management", sample_info("shop_management"), at=at(3)
     )
@@ -71,50 +70,74 @@ def application_in(status: ReviewStatus, *, revision: bool = False) -> Applicati
             )
     elif status is REJECTED:
         partner = lifecycle.reject(partner, "shop_management", ["no case studies"], at=at(4))
-    return partner.application("shop_management")
+    return partner
+
+
+def application_in(status: ReviewStatus, *, revision: bool = False) -> Application:
+    return partner_in(status, revision=revision).application("shop_management")
 
 
 # ------------------------------------------------------------------------------------------------
 # The table, as a definition
 
+ENT, APP = Subject.ENTITY, Subject.APPLICATION
 EXPECTED = {
-    (None, EventKind.SUBMIT): (PENDING, Actor.PARTNER),
-    (PENDING, EventKind.APPROVE): (APPROVED, Actor.PLATFORM),
-    (PENDING, EventKind.REJECT): (REJECTED, Actor.PLATFORM),
-    (REJECTED, EventKind.MODIFY): (PENDING, Actor.PARTNER),
-    (APPROVED, EventKind.EDIT): (APPROVED, Actor.PARTNER),
-    (APPROVED, EventKind.APPROVE_REVISION): (APPROVED, Actor.PLATFORM),
-    (APPROVED, EventKind.REJECT_REVISION): (APPROVED, Actor.PLATFORM),
-    (PENDING, EventKind.SYSTEM_REJECT): (REJECTED, Actor.SYSTEM),
-    (None, EventKind.REGENERATE): (PENDING, Actor.SYSTEM),
+    (ENT, None, EventKind.SUBMIT): (PENDING, Actor.PARTNER, ()),
+    (ENT, PENDING, EventKind.APPROVE): (APPROVED, Actor.PLATFORM, ()),
+    (ENT, PENDING, EventKind.REJECT): (REJECTED, Actor.PLATFORM, ()),
+    (ENT, REJECTED, EventKind.MODIFY): (PENDING, Actor.PARTNER, ()),
+    (APP, None, EventKind.SUBMIT): (PENDING, Actor.PARTNER, (Guard.ENTITY_SUBMITTED,)),
+    (APP, PENDING, EventKind.APPROVE): (APPROVED, Actor.PLATFORM, (Guard.ENTITY_APPROVED,)),
+    (APP, PENDING, EventKind.REJECT): (REJECTED, Actor.PLATFORM, ()),
+    (APP, REJECTED, EventKind.MODIFY): (PENDING, Actor.PARTNER, ()),
+    (APP, APPROVED, EventKind.EDIT): (APPROVED, Actor.PARTNER, ()),
+    (APP, APPROVED, EventKind.APPROVE_REVISION): (
+        APPROVED,
+        Actor.PLATFORM,
+        (Guard.REVISION_PENDING,),
+    ),
+    (APP, APPROVED, EventKind.REJECT_REVISION): (
+        APPROVED,
+        Actor.PLATFORM,
+        (Guard.REVISION_PENDING,),
+    ),
+    (APP, PENDING, EventKind.SYSTEM_REJECT): (REJECTED, Actor.SYSTEM, ()),
+    (APP, None, EventKind.REGENERATE): (PENDING, Actor.SYSTEM, ()),
 }
 
 
 def test_the_table_is_the_documented_one() -> None:
-    assert {key: (move.to, move.actor) for key, move in TRANSITIONS.items()} == EXPECTED
+    found = {key: (move.to, move.actor, move.guards) for key, move in TRANSITIONS.items()}
+    assert found == EXPECTED
 
 
-def test_every_status_is_reachable_from_the_start() -> None:
+@pytest.mark.parametrize("subject", list(Subject))
+def test_every_status_is_reachable_from_the_start(subject: Subject) -> None:
     reached: set[ReviewStatus | None] = {None}
     frontier: list[ReviewStatus | None] = [None]
     while frontier:
         status = frontier.pop()
-        for (source, _), move in TRANSITIONS.items():
-            if source is status and move.to not in reached:
+        for (origin, source, _), move in TRANSITIONS.items():
+            if origin is subject and source is status and move.to not in reached:
                 reached.add(move.to)
                 frontier.append(move.to)
     assert reached == {None, *ReviewStatus}
 
 
-def test_no_dead_ends() -> None:
-    # Every status lets something happen: pending waits for the platform, rejected can be modified,
-    # approved can be edited. None is final: the source has no withdrawal or closing of a category.
-    for status in ReviewStatus:
-        assert any(source is status for source, _ in TRANSITIONS), status
+def test_only_the_approved_entity_is_a_dead_end() -> None:
+    # Every application status lets something happen: pending waits for the platform, rejected
+    # can be modified, approved can be edited. The approved entity is locked: nothing moves it.
+    dead_ends = {
+        (subject, status)
+        for subject in Subject
+        for status in ReviewStatus
+        if not any(o is subject and s is status for o, s, _ in TRANSITIONS)
+    }
+    assert dead_ends == {(ENT, APPROVED)}
 
 
 def test_only_the_platform_decides_and_the_partner_only_submits_or_changes() -> None:
-    for (_, kind), move in TRANSITIONS.items():
+    for (_, _, kind), move in TRANSITIONS.items():
         if kind in {
             EventKind.APPROVE,
             EventKind.REJECT,
@@ -136,25 +159,31 @@ CASES = [
 
 @pytest.mark.parametrize(("status", "revision", "kind"), CASES)
 def test_every_status_and_event_pair(status: ReviewStatus, revision: bool, kind: EventKind) -> None:
-    application = application_in(status, revision=revision)
-    allowed = allowed_events(application)
+    partner = partner_in(status, revision=revision)
+    application = partner.application("shop_management")
+    allowed = allowed_events(application, partner)
     expected_allowed = {
         k
-        for (source, k) in TRANSITIONS
-        if source is status
+        for (origin, source, k) in TRANSITIONS
+        if origin is APP
+        and source is status
         and (revision or k not in {EventKind.APPROVE_REVISION, EventKind.REJECT_REVISION})
     }
     assert set(allowed) == expected_allowed
     info = sample_info("shop_management")
     if kind in expected_allowed:
-        moved = transition(application, kind, at=at(9), reasons=["because"], info=info)
-        assert moved.status is TRANSITIONS[status, kind].to
+        moved = transition(
+            application, kind, at=at(9), reasons=["because"], info=info, entity_status=APPROVED
+        )
+        assert moved.status is TRANSITIONS[APP, status, kind].to
         assert moved.history[-1].kind is kind
         assert moved.history[-1].from_status is status
         assert len(moved.history) == len(application.history) + 1
     else:
         with pytest.raises(InvalidTransition) as caught:
-            transition(application, kind, at=at(9), reasons=["because"], info=info)
+            transition(
+                application, kind, at=at(9), reasons=["because"], info=info, entity_status=APPROVED
+            )
         assert caught.value.status is status
         assert caught.value.event is kind
         assert set(caught.value.allowed) == expected_allowed
@@ -165,28 +194,42 @@ def test_an_event_named_by_its_value_is_that_event(
     status: ReviewStatus, revision: bool, kind: EventKind
 ) -> None:
     # "edit" must be an edit (it once fell through to the last branch: a revision dropped).
-    application = application_in(status, revision=revision)
+    partner = partner_in(status, revision=revision)
+    application = partner.application("shop_management")
     info = sample_info("shop_management")
-    if kind not in allowed_events(application):
+    step = {"at": at(9), "reasons": ["because"], "info": info, "entity_status": APPROVED}
+    if kind not in allowed_events(application, partner):
         with pytest.raises(InvalidTransition):
-            transition(application, kind.value, at=at(9), reasons=["because"], info=info)
+            transition(application, kind.value, **step)  # type: ignore[arg-type]
         return
-    by_value = transition(application, kind.value, at=at(9), reasons=["because"], info=info)
-    assert by_value == transition(application, kind, at=at(9), reasons=["because"], info=info)
+    by_value = transition(application, kind.value, **step)  # type: ignore[arg-type]
+    assert by_value == transition(application, kind, **step)  # type: ignore[arg-type]
     assert by_value.history[-1].kind is kind
+    # The spellings the library prints are read too: "Approve Revision", "APPROVE".
+    spelled = kind.value.replace("_", " ").title()
+    assert transition(application, spelled, **step) == by_value  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", ["fly", "", None, 3, "APPROVE"])
+@pytest.mark.parametrize("kind", ["fly", "", None, 3, "approve!"])
 def test_an_unknown_event_is_refused(kind: object) -> None:
     with pytest.raises(ValidationError) as caught:
         transition(application_in(PENDING), kind, at=at(9))  # type: ignore[arg-type]
     assert caught.value.fields == ("kind",)
 
 
+def test_an_unknown_event_is_quoted_with_the_closest_one() -> None:
+    with pytest.raises(ValidationError) as caught:
+        transition(application_in(PENDING), "aprove", at=at(9))
+    assert str(caught.value.problems[0]) == (
+        "kind: 'aprove' is not one of submit, approve, reject, modify, edit, approve_revision, "
+        "reject_revision, system_reject, regenerate; did you mean 'approve'?"
+    )
+
+
 @pytest.mark.parametrize("subject", ["x", 5, new_partner()])
 def test_the_machine_refuses_what_is_not_under_review(subject: object) -> None:
     with pytest.raises(ValidationError) as caught:
-        allowed_events(subject)  # type: ignore[arg-type]
+        allowed_events(subject, new_partner())  # type: ignore[arg-type]
     assert caught.value.fields == ("subject",)
     with pytest.raises(ValidationError) as caught:
         transition(subject, EventKind.APPROVE, at=at(9))  # type: ignore[arg-type]
@@ -198,6 +241,15 @@ def test_refusal_message_names_the_status_and_the_allowed_events() -> None:
         transition(application_in(REJECTED), EventKind.APPROVE, at=at(9))
     assert str(caught.value) == "cannot approve an application that is Rejected; allowed: modify"
     assert isinstance(caught.value, OnboardingError)
+
+
+def test_transition_approves_only_under_an_approved_entity() -> None:
+    pending = application_in(PENDING)
+    for entity_status in (None, PENDING, REJECTED):
+        with pytest.raises(EntityNotApproved) as caught:
+            transition(pending, EventKind.APPROVE, at=at(9), entity_status=entity_status)
+        assert caught.value.entity_status is entity_status
+    assert transition(pending, "approve", at=at(9), entity_status=APPROVED).status is APPROVED
 
 
 def test_rejections_need_a_reason() -> None:
@@ -216,32 +268,39 @@ def test_a_single_reason_string_is_one_reason() -> None:
 def test_events_dated_before_the_last_are_refused() -> None:
     application = application_in(PENDING)
     with pytest.raises(HistoryOutOfOrder) as caught:
-        transition(application, EventKind.APPROVE, at=at(2))
+        transition(application, EventKind.REJECT, at=at(2), reasons=["r"])
     assert caught.value.fields == ("[1].at",)
 
 
 def test_an_equal_instant_is_in_order() -> None:
     application = application_in(PENDING)
-    moved = transition(application, EventKind.APPROVE, at=application.history[-1].at)
+    moved = transition(
+        application, EventKind.APPROVE, at=application.history[-1].at, entity_status=APPROVED
+    )
     assert moved.status is APPROVED
 
 
 def test_transition_needs_an_aware_instant() -> None:
     with pytest.raises(ValidationError):
-        transition(application_in(PENDING), EventKind.APPROVE, at=dt.datetime(2024, 5, 1))  # noqa: DTZ001
+        transition(application_in(PENDING), EventKind.REJECT, at=dt.datetime(2024, 5, 1))  # noqa: DTZ001
 
 
-@given(applications())
-def test_allowed_events_never_raises_and_every_allowed_event_succeeds(
-    application: Application,
-) -> None:
-    last = application.history[-1].at
-    for kind in allowed_events(application):
-        moved = transition(
-            application, kind, at=last, reasons=["r"], info=sample_info(application.category)
-        )
-        assert moved.status is TRANSITIONS[application.status, kind].to
-        assert application.history[-1].at == last  # the original is untouched
+@given(partners(max_steps=16))
+def test_allowed_events_never_raises_and_every_allowed_event_succeeds(partner: Partner) -> None:
+    entity_status = None if partner.entity is None else partner.entity.status
+    for application in partner.open_applications():
+        last = application.history[-1].at
+        for kind in allowed_events(application, partner):
+            moved = transition(
+                application,
+                kind,
+                at=last,
+                reasons=["r"],
+                info=sample_info(application.category),
+                entity_status=entity_status,
+            )
+            assert moved.status is TRANSITIONS[APP, application.status, kind].to
+            assert application.history[-1].at == last  # the original is untouched
 
 
 # ------------------------------------------------------------------------------------------------
@@ -295,6 +354,10 @@ def test_an_approved_entity_is_locked() -> None:
     with pytest.raises(EntityLocked) as caught:
         lifecycle.modify_entity(partner, sample_entity(), at=at(3))
     assert caught.value.rule == "entity_locked"
+    assert caught.value.status is APPROVED
+    assert caught.value.event is EventKind.MODIFY
+    assert caught.value.allowed == ()
+    assert isinstance(caught.value, InvalidTransition)
     assert "cannot be modified" in str(caught.value)
 
 
@@ -322,13 +385,14 @@ def test_entity_is_submitted_once() -> None:
 
 def test_entity_review_has_no_edit() -> None:
     partner = with_entity(approved=True)
-    assert lifecycle.allowed_events(partner.entity, events=lifecycle.ENTITY_EVENTS) == ()
-    # An entity review is narrowed to the entity's events whatever the caller asks for.
-    assert lifecycle.allowed_events(partner.entity) == ()
-    assert lifecycle.allowed_events(with_entity(approved=False).entity) == (
+    assert lifecycle.allowed_events(partner.entity, partner) == ()
+    assert lifecycle.allowed_events(Subject.ENTITY, partner) == ()
+    pending = with_entity(approved=False)
+    assert lifecycle.allowed_events(pending.entity, pending) == (
         EventKind.APPROVE,
         EventKind.REJECT,
     )
+    assert lifecycle.allowed_events(Subject.ENTITY, new_partner()) == (EventKind.SUBMIT,)
 
 
 def test_applying_needs_submitted_entity_information() -> None:
@@ -436,7 +500,7 @@ def test_bad_arguments_give_typed_errors() -> None:
     with pytest.raises(ValidationError):
         lifecycle.submit_entity(new_partner(), "Acme", at=at(1))  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
-        lifecycle.choose_role(new_partner().account, "seller", at=T0)  # type: ignore[arg-type]
+        lifecycle.choose_role(new_partner().account, "seller", at=T0)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -515,8 +579,14 @@ def test_drawn_partners_keep_every_invariant(partner: Partner) -> None:
 def test_mermaid_has_every_transition() -> None:
     diagram = lifecycle.to_mermaid()
     assert diagram.startswith("stateDiagram-v2\n")
-    assert "    [*] --> pending_review: submit (partner)" in diagram
-    assert "    rejected --> pending_review: modify (partner)" in diagram
+    assert (
+        "        [*] --> application_pending_review: submit (partner) [entity_submitted]" in diagram
+    )
+    assert "        entity_rejected --> entity_pending_review: modify (partner)" in diagram
+    assert (
+        "        application_pending_review --> application_approved: approve (platform) "
+        "[entity_approved]" in diagram
+    )
     assert diagram.count("-->") == len(TRANSITIONS)
 
 
@@ -599,17 +669,20 @@ NOT_INFO: Any = "info"
 MISUSES: list[tuple[Callable[[], object], str]] = [
     (
         lambda: lifecycle.choose_role(new_partner().account, NOT_A_ROLE, at=T0),
-        "invalid value: 1 problem\n  - role: must be a PartnerRole",
+        (
+            "invalid role: 1 problem\n  - role: 'seller' is not one of creator_service_partner, "
+            "seller_service_partner, seller_service_creator_matchmaking"
+        ),
     ),
     (
         lambda: lifecycle.add_role(new_partner(), PartnerRole.CREATOR_SERVICE_PARTNER, at=NAIVE),
-        "invalid instant: 1 problem\n  - at: is a naive datetime; give a time zone",
+        "invalid instant: 1 problem\n  - at: must be time-zone aware",
     ),
     (
         lambda: lifecycle.add_role(
             new_partner(), PartnerRole.CREATOR_SERVICE_PARTNER, at=NOT_AN_INSTANT
         ),
-        "invalid instant: 1 problem\n  - at: must be a datetime",
+        "invalid instant: 1 problem\n  - at: must be a time-zone aware datetime",
     ),
     (
         lambda: lifecycle.submit_entity(new_partner(), NOT_AN_ENTITY, at=at(1)),
@@ -639,7 +712,10 @@ MISUSES: list[tuple[Callable[[], object], str]] = [
         lambda: lifecycle.apply(
             new_partner(), "Shop Management", sample_info("shop_management"), at=at(3)
         ),
-        "entity information must be submitted before choosing a service category",
+        (
+            "entity information must be submitted before applying for Shop Management "
+            "(a service category)"
+        ),
     ),
     (
         lambda: lifecycle.reject(
@@ -658,7 +734,7 @@ MISUSES: list[tuple[Callable[[], object], str]] = [
     ),
     (
         lambda: lifecycle.reject_entity(with_entity(approved=False), ["x" * 1001], at=at(4)),
-        "invalid event: 1 problem\n  - reasons[0]: must be at most 1000 characters",
+        "invalid reasons: 1 problem\n  - reasons[0]: must be at most 1000 characters",
     ),
     (
         lambda: lifecycle.approve(
@@ -675,7 +751,7 @@ MISUSES: list[tuple[Callable[[], object], str]] = [
     ),
     (
         lambda: lifecycle.approve(new_partner(), "Shop Management", at=at(4)),
-        "a category can be approved only when the entity is approved (entity: not submitted)",
+        "no open application for shop_management in market US",
     ),
 ]
 

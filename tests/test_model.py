@@ -448,10 +448,17 @@ def test_category_info_refuses_repeated_markets_and_non_lists() -> None:
     assert caught.value.fields == ("markets_served", "reference_links")
 
 
-def test_category_info_needs_a_category() -> None:
+def test_category_info_takes_a_category_by_any_name() -> None:
+    # A name is read through the default catalog, as the operations read it; the rest is checked.
     with pytest.raises(ValidationError) as caught:
-        CategoryInfo(category="LIVE Management")  # type: ignore[arg-type]
+        CategoryInfo(category="LIVE Management")
+    assert caught.value.fields == ("service_description", "team_size")
+    info = CategoryInfo(category="live management", service_description="LIVE shows", team_size=3)
+    assert info.category is DEFAULT_CATALOG.category("LIVE Management")
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(category="Live Managment!!")
     assert caught.value.fields == ("category",)
+    assert "did you mean 'LIVE Management'" in str(caught.value)
 
 
 @given(category_infos())

@@ -36,8 +36,13 @@ EXISTING = approved_partner(
     "Paid Media", "Shop Management", at=dt.datetime(2024, 1, 10, tzinfo=LA), policy=None
 )
 NEW = approved_partner(at=dt.datetime(2024, 5, 2, tzinfo=LA), policy=None)
+# A partner of another Partner Center (registered in GB): the US policy does not cover it.
 GB_PARTNER = approved_partner(
-    "Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=LA), market=Market("GB"), policy=None
+    "Paid Media",
+    at=dt.datetime(2024, 1, 10, tzinfo=LA),
+    market=Market("GB"),
+    registration_market=Market("GB"),
+    policy=None,
 )
 
 
@@ -86,14 +91,21 @@ CASES = [
     ),
     (
         "register",
-        NEW,
+        GB_PARTNER,
         "Paid Media",
         "GB",
         dt.date(2024, 5, 3),
         (
             True,
-            "allowed: the policy does not cover this market",
-            [("market_not_covered", "the policy does not cover this market", "market_scope", None)],
+            "allowed: the policy does not cover partners registered in another Partner Center",
+            [
+                (
+                    "market_not_covered",
+                    "the policy does not cover partners registered in another Partner Center",
+                    "market_scope",
+                    None,
+                )
+            ],
             "market_scope",
             None,
         ),
@@ -189,7 +201,8 @@ CASES = [
         dt.date(2024, 7, 1),
         (
             True,
-            "allowed: an approved application; the policy does not cover this market",
+            "allowed: an approved application; the policy does not cover partners registered in "
+            "another Partner Center",
             [
                 (
                     "approved_application",
@@ -199,7 +212,7 @@ CASES = [
                 ),
                 (
                     "market_not_covered",
-                    "the policy does not cover this market",
+                    "the policy does not cover partners registered in another Partner Center",
                     "market_scope",
                     None,
                 ),
@@ -352,12 +365,14 @@ def test_new_partners_from_moves_the_line_between_new_and_existing() -> None:
     assert Policy.from_data(policy.to_data()) == policy
 
 
-def test_authorisation_switch_off_needs_no_approval() -> None:
-    policy = Policy(authorization_requires_approval=False)
-    assert policy.can_authorize_seller(NEW, "Paid Media", at=dt.date(2024, 5, 3)).codes == (
-        "approved_application",
-        "authorization_open",
+def test_a_seller_authorisation_always_needs_an_approved_application() -> None:
+    # (the former switch authorization_requires_approval is gone: the values hold this rule)
+    assert DEFAULT_POLICY.can_authorize_seller(NEW, "Paid Media", at=dt.date(2024, 5, 3)).codes == (
+        "no_approved_application",
     )
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data({"authorization_requires_approval": False})
+    assert caught.value.fields == ("authorization_requires_approval",)
 
 
 @pytest.mark.parametrize(
@@ -373,19 +388,21 @@ def test_authorisation_switch_off_needs_no_approval() -> None:
         ),
         (
             {"upgrade_date": 5},
-            "invalid policy: 1 problem\n  - upgrade_date: must be a date such as 2024-04-30",
+            "invalid policy: 1 problem\n  - upgrade_date: '5' is not a date such as 2024-04-30",
         ),
         (
             {"upgrade_date": "2024-04-30T00:00"},
-            "invalid policy: 1 problem\n  - upgrade_date: must be a date such as 2024-04-30",
+            "invalid policy: 1 problem\n  - upgrade_date: '2024-04-30T00:00' is not a date such as "
+            "2024-04-30",
         ),
         (
             {"new_partners_from": "soon"},
-            "invalid policy: 1 problem\n  - new_partners_from: must be a date such as 2024-04-30",
+            "invalid policy: 1 problem\n  - new_partners_from: 'soon' is not a date such as 2024-04-30",
         ),
         (
             {"authorization_cutoff": 2024},
-            "invalid policy: 1 problem\n  - authorization_cutoff: must be a date such as 2024-04-30",
+            "invalid policy: 1 problem\n  - authorization_cutoff: '2024' is not a date such as "
+            "2024-04-30",
         ),
         (
             {"existing_partners_may_register": 1},
@@ -393,7 +410,7 @@ def test_authorisation_switch_off_needs_no_approval() -> None:
         ),
         (
             {"authorization_requires_approval": "no"},
-            "invalid policy: 1 problem\n  - authorization_requires_approval: must be true or false",
+            "invalid policy: 1 problem\n  - authorization_requires_approval: unknown field",
         ),
         (
             {"discontinued": 7},
@@ -405,7 +422,7 @@ def test_authorisation_switch_off_needs_no_approval() -> None:
         ),
         (
             {"role_overrides": {"paid_media": "boss"}},
-            "invalid policy: 1 problem\n  - role_overrides.paid_media: must be one of "
+            "invalid policy: 1 problem\n  - role_overrides.paid_media: 'boss' is not one of "
             "creator_service_partner, seller_service_partner, seller_service_creator_matchmaking",
         ),
     ],
@@ -507,7 +524,7 @@ def test_lifecycle_uses_the_given_policy_for_dates_and_markets() -> None:
         EXISTING, "Paid Media", "s1", at=dt.date(2024, 6, 4), policy=east
     )
     assert partner.authorizations[0].at.isoformat() == "2024-06-04T00:00:00-04:00"
-    # Another market than the policy's is not covered, even after the cut-off.
+    # A partner of another Partner Center is not covered, even after the cut-off.
     gb = lifecycle.authorize_seller(
         GB_PARTNER, "Paid Media", "s2", market=Market("GB"), at=dt.date(2024, 7, 1)
     )
@@ -577,14 +594,15 @@ MISUSE = [
         "invalid value: 1 problem\n  - rows[0]: must be a (partner, category, market, question) row",
     ),
     (
-        lambda: lifecycle.allowed_events("pending"),  # type: ignore[arg-type]
-        "invalid value: 1 problem\n  - subject: must be an Application, an EntityReview or None",
+        lambda: lifecycle.allowed_events("pending", EXISTING),  # type: ignore[arg-type]
+        "invalid value: 1 problem\n  - subject: must be an Application, an EntityReview, a "
+        "Subject or None",
     ),
     (
         lambda: lifecycle.transition(
             EXISTING.applications[0], "accept", at=dt.datetime(2024, 5, 1, tzinfo=LA)
         ),
-        "invalid event: 1 problem\n  - kind: must be one of submit, approve, reject, modify, edit, "
+        "invalid event: 1 problem\n  - kind: 'accept' is not one of submit, approve, reject, modify, edit, "
         "approve_revision, reject_revision, system_reject, regenerate",
     ),
     (
@@ -627,5 +645,10 @@ def test_subclasses_of_the_values_are_accepted() -> None:
         at=dt.datetime(2024, 2, 1, tzinfo=LA),
     ).application("LIVE Management")
     tracked = TrackedApplication(**init_arguments(pending))
-    moved = lifecycle.transition(tracked, "approve", at=dt.datetime(2024, 2, 2, tzinfo=LA))
+    moved = lifecycle.transition(
+        tracked,
+        "approve",
+        at=dt.datetime(2024, 2, 2, tzinfo=LA),
+        entity_status="approved",  # type: ignore[arg-type]
+    )
     assert moved.status.value == "approved"

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,26 +14,35 @@ from partner_onboarding import (
     DEFAULT_POLICY,
     Account,
     Address,
+    Catalog,
+    Category,
     CategoryInfo,
     ContactPerson,
     DocumentRef,
     Entity,
+    FirstCategory,
+    PartnerRole,
     ValidationError,
     from_json,
+    lifecycle,
     to_json,
 )
 from partner_onboarding.model import Application, Partner
+from partner_onboarding.policy import Decision, Policy, Reason
 from partner_onboarding.serde import SCHEMA_VERSION, from_data, to_data
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
     addresses,
     applications,
+    approved_partner,
     category_infos,
     contact_people,
     documents,
     entities,
+    instants_around,
     partners,
+    policies,
 )
 
 VALUES = {
@@ -64,7 +75,8 @@ def test_account_json_holds_the_hash_never_the_password(account: Account) -> Non
 
 
 def envelope(cls: type[object], data: Any) -> str:
-    return json.dumps({"version": SCHEMA_VERSION, "type": cls.__name__, "data": data})
+    envelope = {"version": SCHEMA_VERSION, "type": cls.__name__, "catalog": None, "data": data}
+    return json.dumps(envelope)
 
 
 def entity_data() -> dict[str, Any]:
@@ -133,7 +145,9 @@ def test_bad_fields_are_named_by_path(change: Any, expected: list[tuple[str, str
         ("not json", ""),
         ("[]", ""),
         ('{"version": 1, "type": "Entity"}', "data"),
-        ('{"version": 2, "type": "Entity", "data": {}}', "version"),
+        ('{"version": 3, "type": "Entity", "catalog": null, "data": {}}', "version"),
+        ('{"version": true, "type": "Entity", "catalog": null, "data": {}}', "version"),
+        ('{"version": 2, "type": "Entity", "data": {}}', "catalog"),
         ('{"version": 1, "type": "Account", "data": {}}', "type"),
         ('{"version": 1, "type": "Entity", "data": {}, "extra": 1}', "extra"),
         ('{"version": 1, "type": "Entity", "data": []}', ""),
@@ -241,8 +255,127 @@ def test_partner_json_keeps_histories_in_order(partner: Partner) -> None:
             assert caught.value.fields[0].startswith("applications[0].history")
 
 
-@pytest.mark.parametrize("value", [None, 5, object(), DEFAULT_CATALOG, DEFAULT_POLICY])
+@pytest.mark.parametrize("value", [None, 5, object(), DEFAULT_CATALOG])
 def test_only_the_librarys_values_are_written(value: object) -> None:
     with pytest.raises(ValidationError) as caught:
         to_json(value)
     assert f"a {type(value).__name__} is not a value this module writes" in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# What a service returns: decisions and policies, through the same envelope
+
+
+@given(
+    policies(),
+    partners(max_steps=8),
+    st.sampled_from(list(DEFAULT_CATALOG)),
+    instants_around(DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at),
+)
+def test_decisions_and_policies_round_trip(
+    policy: Policy, partner: Partner, category: Category, at: dt.datetime
+) -> None:
+    for decision in (
+        policy.can_register(partner, category, at=at),
+        policy.can_authorize_seller(partner, category, at=at),
+    ):
+        assert from_json(to_json(decision), Decision) == decision
+        assert from_data(to_data(decision), Decision) == decision
+        for reason in decision.reasons:
+            assert from_json(to_json(reason), Reason) == reason
+    assert from_json(to_json(policy), Policy) == policy
+    assert json.loads(to_json(policy))["catalog"] == DEFAULT_CATALOG.id
+
+
+def test_a_forged_decision_is_refused_field_by_field() -> None:
+    decision = DEFAULT_POLICY.can_register(
+        approved_partner(at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC)),
+        "Paid Media",
+        at=dt.date(2024, 5, 3),
+    )
+    for field, forged, path in (
+        ("reasons", [], "reasons"),
+        ("allowed", "yes", "allowed"),
+        (
+            "decided_by",
+            {"name": "x", "effective_at": "2024-04-30T00:00"},
+            "decided_by.effective_at",
+        ),
+    ):
+        document = json.loads(to_json(decision))
+        document["data"][field] = forged
+        with pytest.raises(ValidationError) as caught:
+            from_json(json.dumps(document), Decision)
+        assert caught.value.fields == (path,)
+
+
+CUSTOM = Catalog(
+    [attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG]
+    + [
+        Category(
+            code="live_coaching",
+            name="LIVE Coaching",
+            first_category=FirstCategory.SELLER_SERVICE,
+            role=PartnerRole.SELLER_SERVICE_PARTNER,
+        )
+    ],
+    name="acme-internal",
+    version="7",
+)
+
+
+def custom_partner() -> Partner:
+    at = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    partner = approved_partner(at=at)
+    category = CUSTOM.category("LIVE Coaching")
+    info = CategoryInfo(category=category, service_description="coaching", team_size=2)
+    return lifecycle.apply(
+        partner, category, info, at=at, catalog=CUSTOM, policy=Policy(catalog=CUSTOM)
+    )
+
+
+def test_a_value_carries_its_catalog_and_is_never_read_with_another() -> None:
+    partner = custom_partner()
+    assert partner.applications[0].category.catalog == "acme-internal@7"
+    text = to_json(partner)
+    assert json.loads(text)["catalog"] == "acme-internal@7"
+    assert from_json(text, Partner, catalog=CUSTOM) == partner
+    with pytest.raises(ValidationError) as caught:
+        from_json(text, Partner)
+    assert caught.value.fields == ("catalog",)
+    assert "written with catalog 'acme-internal@7', read with 'partner-center-us@2024.04'" in str(
+        caught.value
+    )
+
+
+@given(st.sampled_from(["Shop Management", "Paid Media", "Creator Matchmaking"]))
+def test_reading_with_a_different_catalog_is_refused(name: str) -> None:
+    other = Catalog([attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG], name="copy")
+    partner = approved_partner(name, at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+    with pytest.raises(ValidationError) as caught:
+        from_json(to_json(partner), Partner, catalog=other)
+    assert caught.value.fields == ("catalog",)
+    # A catalog of the same content is still another catalog: its categories differ.
+    assert other.category(name) != DEFAULT_CATALOG.category(name)
+    assert other.id != DEFAULT_CATALOG.id
+
+
+def test_a_document_that_hides_its_catalog_is_refused() -> None:
+    document = json.loads(
+        to_json(approved_partner("Shop Management", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC)))
+    )
+    document["catalog"] = None
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Partner)
+    assert caught.value.fields == ("catalog",)
+
+
+def test_version_1_documents_are_read_with_the_default_catalog() -> None:
+    partner = approved_partner("Shop Management", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+    document = json.loads(to_json(partner))
+    del document["catalog"]
+    document["version"] = 1
+    assert from_json(json.dumps(document), Partner) == partner
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Partner, catalog=CUSTOM)
+    assert caught.value.fields == ("version",)

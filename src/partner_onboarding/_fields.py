@@ -23,6 +23,7 @@ import phonenumbers
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ein as stdnum_ein
 
+from partner_onboarding._time import NAIVE, check_aware
 from partner_onboarding.errors import Problem, ValidationError
 
 __all__ = [
@@ -30,13 +31,11 @@ __all__ = [
     "Rejected",
     "as_ein",
     "as_email",
-    "as_instant",
     "as_optional_phone",
     "as_optional_url",
     "as_phone",
     "as_state",
     "as_zip",
-    "check_aware",
     "lenient",
     "mask_ein",
     "mask_phone",
@@ -229,36 +228,11 @@ class Problems:
 
     def aware(self, path: str, value: object) -> None:
         if self.instance(path, value, dt.datetime) and not check_aware(value):  # type: ignore[arg-type]
-            self.add(path, "must be time-zone aware")
+            self.add(path, NAIVE)
 
     def raise_if_any(self, what: str) -> None:
         if self.items:
             raise ValidationError(self.items, what=what)
-
-
-def as_instant(value: dt.datetime) -> dt.datetime:
-    """An aware datetime with its zone replaced by the fixed UTC offset in force at that instant.
-
-    Same instant, same wall-clock reading, same offset in text; but two instants then always
-    compare and hash as instants. (With a zone such as ``America/Los_Angeles``, Python compares
-    datetimes of the same zone by wall clock and refuses equality across zones inside a DST fold.)
-    Anything else is returned untouched, for the value's own check to report.
-    """
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        if type(value.tzinfo) is dt.timezone:
-            return value
-        offset = value.utcoffset()
-        if offset is not None:
-            zone = _FIXED_ZONES.get(offset)
-            if zone is None:
-                zone = _FIXED_ZONES.setdefault(offset, dt.timezone(offset) if offset else dt.UTC)
-            return value.astimezone(zone)
-    return value
-
-
-# One timezone object per offset, so that instants of the same offset share their tzinfo (and
-# compare field by field, the fast way). Offsets are whole minutes within a day: a bounded set.
-_FIXED_ZONES: Final[dict[dt.timedelta, dt.timezone]] = {dt.timedelta(0): dt.UTC}
 
 
 def require_instance(path: str, value: object, kind: type[T], *, what: str = "value") -> T:
@@ -268,11 +242,6 @@ def require_instance(path: str, value: object, kind: type[T], *, what: str = "va
     raise ValidationError.single(
         path, f"must be {_article(kind.__name__)} {kind.__name__}", what=what
     )
-
-
-def check_aware(value: dt.datetime) -> bool:
-    """Whether a datetime names one instant (has a time zone that gives an offset)."""
-    return value.tzinfo is not None and value.utcoffset() is not None
 
 
 def _article(noun: str) -> str:

@@ -1,22 +1,86 @@
-"""The one place where instants are parsed and formatted (ISO 8601 with an offset)."""
+"""The one place that decides what an instant or a day is.
+
+Every module asks here: to read an instant from text (ISO 8601 with an offset), a day from text
+(``2024-04-30`` or the compact ``20240430``), to refuse a naive datetime, to find the start of a day
+in a zone, and to answer "a date or an instant?" for values that may be either. The same mistake
+therefore gets the same words wherever it is made.
+
+Instants are kept with a *fixed* offset (:func:`as_instant`): the same instant, the same wall-clock
+reading, but two instants always compare and hash as instants (Python compares datetimes of one
+named zone by wall clock, and refuses equality across zones inside a DST fold).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Final
 
 from dateutil import parser as date_parser
 
-from partner_onboarding._fields import as_instant, check_aware
-from partner_onboarding.errors import ValidationError
+from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError
 
-__all__ = ["format_instant", "parse_instant"]
+__all__ = [
+    "NAIVE",
+    "as_instant",
+    "check_aware",
+    "format_instant",
+    "instant_or_day",
+    "is_day_text",
+    "parse_day",
+    "parse_instant",
+    "require_aware",
+    "start_of_day",
+]
+
+#: The words of the one refusal of a datetime without a zone, wherever it is made.
+NAIVE: Final = "must be time-zone aware"
+
+_DAY: Final = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
-def parse_instant(text: str, *, field: str = "") -> dt.datetime:
-    """An aware datetime from ISO 8601 text that carries an offset (``2024-04-30T00:00:00-07:00``).
+def check_aware(value: dt.datetime) -> bool:
+    """Whether a datetime names one instant (has a time zone that gives an offset)."""
+    return value.tzinfo is not None and value.utcoffset() is not None
 
-    The offset is kept as a fixed :class:`datetime.timezone`; text without one is refused, since
-    guessing a zone would silently move the instant.
+
+def as_instant(value: dt.datetime) -> dt.datetime:
+    """An aware datetime with its zone replaced by the fixed UTC offset in force at that instant.
+
+    Anything that is not an aware datetime is returned untouched, for the caller's check to report.
+    """
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        if type(value.tzinfo) is dt.timezone:
+            return value
+        offset = value.utcoffset()
+        if offset is not None:
+            zone = _FIXED_ZONES.get(offset)
+            if zone is None:
+                zone = _FIXED_ZONES.setdefault(offset, dt.timezone(offset) if offset else dt.UTC)
+            return value.astimezone(zone)
+    return value
+
+
+# One timezone object per offset, so that instants of the same offset share their tzinfo (and
+# compare field by field, the fast way). Offsets are less than a day: the set stays small.
+_FIXED_ZONES: Final[dict[dt.timedelta, dt.timezone]] = {dt.timedelta(0): dt.UTC}
+
+
+def require_aware(value: object, *, field: str = "at") -> dt.datetime:
+    """``value`` as a fixed-offset instant; a naive datetime or anything else is refused."""
+    if isinstance(value, dt.datetime):
+        if type(value.tzinfo) is dt.timezone:
+            return value
+        if check_aware(value):
+            return as_instant(value)
+        raise NaiveDatetime([Problem(field, NAIVE)], what="instant")
+    raise ValidationError.single(field, "must be a time-zone aware datetime", what="instant")
+
+
+def parse_instant(text: object, *, field: str = "") -> dt.datetime:
+    """An instant from ISO 8601 text that carries an offset (``2024-04-30T00:00:00-07:00``).
+
+    Text without an offset is refused: guessing a zone would silently move the instant.
     """
     if not isinstance(text, str):
         raise ValidationError.single(field, "must be an ISO 8601 date-time string", what="instant")
@@ -30,15 +94,66 @@ def parse_instant(text: str, *, field: str = "") -> dt.datetime:
             parsed = date_parser.isoparse(text)
         except (ValueError, OverflowError):
             raise ValidationError.single(
-                field, "is not an ISO 8601 date-time", what="instant"
+                field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
             ) from None
     if not check_aware(parsed):
-        raise ValidationError.single(
-            field, "must carry a UTC offset (e.g. '-07:00' or 'Z')", what="instant"
+        raise NaiveDatetime(
+            [Problem(field, "must carry a UTC offset (e.g. '-07:00' or 'Z')")], what="instant"
         )
     return as_instant(parsed)
+
+
+def parse_day(text: object, *, field: str = "") -> dt.date:
+    """A calendar day from ``YYYY-MM-DD`` or the compact ``YYYYMMDD`` (spaces around ignored)."""
+    match = _DAY.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is not None:
+        try:
+            return dt.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ValidationError.single(
+        field, f"{_quote(text)} is not a date such as 2024-04-30", what="date"
+    )
+
+
+def is_day_text(text: str) -> bool:
+    """Whether ``text`` is written as a day (``2024-04-30``, ``20240430``), not as an instant."""
+    return _DAY.fullmatch(text.strip()) is not None
+
+
+def start_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The first instant of ``day`` in ``zone``, with its fixed offset.
+
+    Where a zone skips midnight (a DST change at 00:00), the day starts at the first instant that
+    exists: the gap's wall-clock reading is taken with the offset in force before the change and
+    converted, as ``zoneinfo`` resolves it.
+    """
+    return as_instant(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
+
+
+def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.datetime:
+    """A date or an instant, as an instant: an aware datetime as it is; a ``date`` (or text
+    written as a day) as the start of that day in ``zone``; ISO text with an offset as that
+    instant. A naive datetime, or text without an offset, is refused with the same words as
+    everywhere else."""
+    if isinstance(value, dt.datetime):
+        return require_aware(value, field=field)
+    if isinstance(value, dt.date):
+        return start_of_day(value, zone)
+    if isinstance(value, str):
+        if is_day_text(value):
+            return start_of_day(parse_day(value, field=field), zone)
+        return parse_instant(value.strip(), field=field)
+    raise ValidationError.single(
+        field, "must be an aware datetime, a date or ISO 8601 text", what="instant"
+    )
 
 
 def format_instant(value: dt.datetime) -> str:
     """ISO 8601 with the value's own offset (microseconds only when there are some)."""
     return value.isoformat()
+
+
+def _quote(value: object, limit: int = 40) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")

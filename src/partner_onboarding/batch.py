@@ -10,10 +10,14 @@ A row has these keys (others are ignored):
 - ``registered_at``: required; when the account was registered: an aware datetime, ISO 8601 text
   with an offset, or a date (``2024-04-30``: the start of that day in the policy's zone).
 - ``category``: required; a category code, name or known spelling.
-- ``market``: optional; an ISO code, default ``US``.
+- ``market``: optional; the target market of the application, an ISO code, default ``US``.
+- ``registration_market``: optional; the partner's registration market (its Partner Center), an
+  ISO code, default ``US``. The policy covers the partners of its own Partner Center in every
+  target market.
 - ``question``: optional; ``register`` or ``authorize_seller`` (default: both, a record each).
-- ``status``: optional; the partner's application status in that category and market
-  (``approved`` counts for seller authorisation).
+- ``status``: optional; the partner's application status in that category and market, in any
+  spelling the library prints (``approved``, ``Pending Review``); ``approved`` counts for seller
+  authorisation, ``none`` or empty means no application.
 - ``approved_categories``: optional; the categories approved in that market, as a list or as
   text separated by ``;``.
 
@@ -43,9 +47,9 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
-from partner_onboarding._time import parse_instant
-from partner_onboarding.catalog import Category, Market
+from partner_onboarding.catalog import Category, Market, normalize_name, parse_member
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
+from partner_onboarding.model import ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
 __all__ = ["RECORD_FIELDS", "check_rows", "decide_row", "iter_check_rows"]
@@ -108,7 +112,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             partner_id = get("partner_id")
             if (not partner_id) if type(partner_id) is str else _absent(partner_id):
                 raise ValidationError.single("partner_id", "is required")
-            key = (get("category"), get("market"), get("question"))
+            key = (get("category"), get("market"), get("question"), get("registration_market"))
             try:
                 category, registering, authorizing = plans[key]
             except (KeyError, TypeError):
@@ -172,12 +176,11 @@ def decide_row(
     if not isinstance(row, Mapping):
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
-    market = facts.market(row.get("market"))
-    questions = facts.questions(question)
-    if len(questions) != 1:  # (no question at all means both, which a single Decision cannot be)
+    registration = facts.market(row.get("registration_market"), field="registration_market")
+    if _absent(question):  # (no question means both, which a single Decision cannot be)
         raise facts.bad_question()
-    (asked,) = questions
-    return facts.decide(asked, category, market, facts.fact(asked, category, row))
+    (asked,) = facts.questions(question)
+    return facts.decide(asked, category, registration, facts.fact(asked, category, row))
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:
@@ -219,13 +222,14 @@ class _Facts:
         self.newness: dict[object, bool] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
 
-    def plan(self, key: tuple[object, object, object]) -> _Plan:
-        raw_category, raw_market, raw_question = key
+    def plan(self, key: tuple[object, object, object, object]) -> _Plan:
+        raw_category, raw_market, raw_question, raw_registration = key
         category = self.category(raw_category)
         market = self.market(raw_market)
+        registration = self.market(raw_registration, field="registration_market")
         asked = self.questions(raw_question)
         registering, authorizing = (
-            (self._records(question, category, market) if question in asked else None)
+            (self._records(question, category, market, registration) if question in asked else None)
             for question in (Question.REGISTER, Question.AUTHORIZE_SELLER)
         )
         found = (category, registering, authorizing)
@@ -233,9 +237,11 @@ class _Facts:
             self.plans[key] = found
         return found
 
-    def _records(self, question: Question, category: Category, market: str) -> _Records:
+    def _records(
+        self, question: Question, category: Category, market: str, registration: str
+    ) -> _Records:
         """The record for each value of the row's fact, ``row`` and ``partner_id`` left blank."""
-        decisions = (self.decide(question, category, market, fact) for fact in (False, True))
+        decisions = (self.decide(question, category, registration, fact) for fact in (False, True))
         no, yes = (
             {
                 "row": None,
@@ -260,10 +266,17 @@ class _Facts:
             return self.new_partner(row.get("registered_at"))
         return self.approved(row, category)
 
-    def decide(self, question: Question, category: Category, market: str, fact: bool) -> Decision:  # noqa: FBT001
+    def decide(
+        self,
+        question: Question,
+        category: Category,
+        registration: str,
+        fact: bool,  # noqa: FBT001
+    ) -> Decision:
+        """The answer for a partner registered in ``registration`` and the row's one fact."""
         if question is Question.REGISTER:
-            return self.rules.register_as(fact, category.code, market, self.instant)
-        return self.rules.authorize_for(fact, category.code, market, self.instant)
+            return self.rules.register_as(fact, category.code, registration, self.instant)
+        return self.rules.authorize_for(fact, category.code, registration, self.instant)
 
     def category(self, raw: object) -> Category:
         if _absent(raw):
@@ -275,27 +288,22 @@ class _Facts:
         except OnboardingError as error:
             raise ValidationError.single("category", str(error)) from None
 
-    def market(self, raw: object) -> str:
+    def market(self, raw: object, *, field: str = "market") -> str:
         if _absent(raw):
             return Market.US.code
         if isinstance(raw, Market):
             return raw.code
         if not isinstance(raw, str):
-            raise ValidationError.single("market", "must be an ISO 3166-1 alpha-2 code")
+            raise ValidationError.single(field, "must be an ISO 3166-1 alpha-2 code")
         try:
             return Market.parse(raw).code
         except ValidationError as error:
-            raise error.under("market") from None
+            raise error.under(field) from None
 
     def questions(self, raw: object) -> tuple[Question, ...]:
         if _absent(raw):
             return tuple(Question)
-        if isinstance(raw, str):
-            try:
-                return (Question(raw),)
-            except ValueError:
-                pass
-        raise self.bad_question()
+        return (parse_member(Question, raw, field="question"),)
 
     @staticmethod
     def bad_question() -> ValidationError:
@@ -312,31 +320,18 @@ class _Facts:
         if _absent(raw):
             raise ValidationError.single("registered_at", "is required")
         try:
-            if isinstance(raw, dt.datetime | dt.date):
-                return self.policy.instant(raw)
-            if isinstance(raw, str) and len(raw.strip()) == 10:
-                return self.policy.instant(dt.date.fromisoformat(raw.strip()))
-            if isinstance(raw, str):
-                return parse_instant(raw)
-        except ValueError as error:  # ValidationError (naive, unparsable) or a bad date
-            if isinstance(error, ValidationError):
-                raise ValidationError(
-                    [Problem("registered_at", p.reason) for p in error.problems]
-                ) from None
-            raise ValidationError.single("registered_at", "is not a date (YYYY-MM-DD)") from None
-        raise ValidationError.single(
-            "registered_at", "must be a date-time, a date or ISO 8601 text"
-        )
+            return self.policy.instant(raw)  # type: ignore[arg-type]  # (it checks what it reads)
+        except ValidationError as error:
+            raise ValidationError(
+                [Problem("registered_at", p.reason) for p in error.problems]
+            ) from None
 
     def approved(self, row: Mapping[str, Any], category: Category) -> bool:
         status = row.get("status")
         if not _absent(status):
-            if status == "approved":
-                return True
-            if type(status) is not str or status not in {"pending_review", "rejected", "none"}:
-                raise ValidationError.single(
-                    "status", "must be approved, pending_review, rejected, none or empty"
-                )
+            if isinstance(status, str) and normalize_name(status) == "none":
+                return False
+            return parse_member(ReviewStatus, status, field="status") is ReviewStatus.APPROVED
         raw = row.get("approved_categories")
         if _absent(raw):
             return False

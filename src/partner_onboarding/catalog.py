@@ -21,9 +21,10 @@ from __future__ import annotations
 import difflib
 import enum
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Final
+from typing import ClassVar, Final, TypeVar
 
 import attrs
 
@@ -39,6 +40,8 @@ __all__ = [
     "Market",
     "PartnerRole",
     "normalize_name",
+    "parse_member",
+    "quote",
 ]
 
 
@@ -162,6 +165,53 @@ def normalize_name(name: str) -> str:
 _SEPARATORS: Final = re.compile(r"[-_]+")
 
 
+E = TypeVar("E", bound=enum.Enum)
+
+
+def parse_member(kind: type[E], value: object, *, field: str, what: str = "value") -> E:
+    """The member of ``kind`` that ``value`` names, forgivingly: the member itself, its value
+    (``"pending_review"``) or its label (``"Pending Review"``), in any case and spacing.
+
+    Anything else is a :class:`~partner_onboarding.errors.ValidationError` on ``field`` that
+    quotes the value (shortened) and suggests the closest spelling.
+    """
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        found = _spellings(kind).get(normalize_name(value))
+        if found is not None:
+            return found  # type: ignore[return-value]
+        close = difflib.get_close_matches(
+            normalize_name(value[:100]), list(_spellings(kind)), n=1, cutoff=0.6
+        )
+        hint = f"; did you mean {_spelling(_spellings(kind)[close[0]])!r}?" if close else ""
+        allowed = ", ".join(_spelling(member) for member in kind)
+        raise ValidationError.single(
+            field, f"{quote(value)} is not one of {allowed}{hint}", what=what
+        )
+    allowed = ", ".join(_spelling(member) for member in kind)
+    raise ValidationError.single(field, f"must be one of {allowed}", what=what)
+
+
+def _spelling(member: enum.Enum) -> str:
+    return str(member.value)
+
+
+@functools.cache
+def _spellings(kind: type[enum.Enum]) -> dict[str, enum.Enum]:
+    found: dict[str, enum.Enum] = {}
+    for member in kind:
+        for spelling in (member.value, member.name, getattr(member, "label", member.value)):
+            found.setdefault(normalize_name(str(spelling)), member)
+    return found
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """``value`` quoted for an error message, shortened to ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def _as_frozenset(values: Iterable[str]) -> frozenset[str]:
     try:
         if not isinstance(values, str):
@@ -188,6 +238,9 @@ class Category:
         default=DEFAULT_REQUIRED_FIELDS, converter=_as_frozenset
     )
     legacy: bool = False
+    #: The identity (``name@version``) of the catalog the category belongs to; set by the
+    #: :class:`Catalog` that holds it, ``None`` for a category not yet in any catalog.
+    catalog: str | None = None
 
     def __attrs_post_init__(self) -> None:
         problems = []
@@ -214,6 +267,8 @@ class Category:
                 )
         if not isinstance(self.legacy, bool):
             problems.append(Problem("legacy", "must be true or false"))
+        if self.catalog is not None and not isinstance(self.catalog, str):
+            problems.append(Problem("catalog", "must be a catalog identity (name@version)"))
         if problems:
             raise ValidationError(problems, what="category")
 
@@ -229,9 +284,17 @@ def _as_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
 
 @attrs.frozen
 class Catalog:
-    """An immutable set of categories with forgiving look-up by code, name or alias."""
+    """An immutable set of categories with forgiving look-up by code, name or alias.
+
+    A catalog has an identity, ``name@version`` (:attr:`id`), that every category it holds carries
+    and that JSON records, so that a document is never read with another catalog by mistake.
+    ``version`` defaults to a digest of the categories: two catalogs with different content never
+    share an identity by accident.
+    """
 
     _categories: tuple[Category, ...] = attrs.field(converter=_as_categories)
+    name: str = attrs.field(default="custom", kw_only=True)
+    version: str | None = attrs.field(default=None, kw_only=True)
     _index: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
     # Exact spellings (code, name, aliases as written) first: look-ups in bulk skip normalising.
     _exact: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
@@ -257,8 +320,22 @@ class Catalog:
                             f"{spelling!r} already names category {holder.code!r}",
                         )
                     )
+        for field in ("name", "version"):
+            value = getattr(self, field)
+            if value is not None and not (isinstance(value, str) and _IDENTITY.fullmatch(value)):
+                problems.append(Problem(field, "must be 1 to 64 letters, digits, '.', '-' or '_'"))
         if problems:
             raise ValidationError(problems, what="catalog")
+        if self.version is None:
+            object.__setattr__(self, "version", _digest(self._categories))
+        identity = self.id
+        stamped = tuple(
+            c if c.catalog == identity else attrs.evolve(c, catalog=identity)
+            for c in self._categories
+        )
+        object.__setattr__(self, "_categories", stamped)
+        by_code = {c.code: c for c in stamped}
+        index = {key: by_code[c.code] for key, c in index.items()}
         object.__setattr__(self, "_index", index)
         exact = {  # (every item is a Category: the loop above raised otherwise)
             spelling: category
@@ -266,6 +343,11 @@ class Catalog:
             for spelling in (*sorted(category.aliases), category.name, category.code)
         }
         object.__setattr__(self, "_exact", exact)
+
+    @property
+    def id(self) -> str:
+        """The catalog's identity, ``name@version``."""
+        return f"{self.name}@{self.version}"
 
     def category(self, name: str | Category) -> Category:
         """The category known by ``name`` (code, canonical name or alias, forgivingly spelled).
@@ -278,7 +360,11 @@ class Catalog:
                 return found
         if isinstance(name, Category):
             known = self._exact.get(name.code)
-            if known is not None and (known is name or known == name):
+            if known is not None and (
+                known is name
+                or known == name
+                or (name.catalog is None and attrs.evolve(name, catalog=known.catalog) == known)
+            ):
                 return known
             raise UnknownCategory(name.code, self._suggest(name.code))
         if not isinstance(name, str):
@@ -334,6 +420,15 @@ class Catalog:
         by_key.update({k: c.name for k, c in self._index.items()})
         close = difflib.get_close_matches(key, by_key, n=6, cutoff=0.6)
         return list(dict.fromkeys(by_key[k] for k in close))[:3]
+
+
+_IDENTITY: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _digest(categories: tuple[Category, ...]) -> str:
+    """A short digest of what the categories say (not of the catalog they were stamped by)."""
+    content = repr(sorted(repr(attrs.evolve(c, catalog=None)) for c in categories))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
 
 
 _SELLER = FirstCategory.SELLER_SERVICE
@@ -410,5 +505,7 @@ DEFAULT_CATALOG: Final = Catalog(
             role=PartnerRole.SELLER_SERVICE_PARTNER,
             legacy=True,
         ),
-    ]
+    ],
+    name="partner-center-us",
+    version="2024.04",
 )

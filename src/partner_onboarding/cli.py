@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TextIO
 
 from partner_onboarding import lifecycle
-from partner_onboarding._time import parse_instant
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
@@ -118,9 +117,7 @@ def _instant(text: str | None, policy: Policy, now: Callable[[], dt.datetime]) -
     if text is None:
         return now().astimezone(policy.time_zone)
     try:
-        if len(text.strip()) == 10:
-            return policy.instant(dt.date.fromisoformat(text.strip()))
-        return parse_instant(text, field="--at")
+        return policy.instant(text)
     except ValueError as error:
         raise InputError(f"--at {text!r}: {str(error).splitlines()[-1].strip(' -')}") from None
 
@@ -400,7 +397,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     inputs(check, file_help="a CSV or JSON Lines file ('-' for standard input)")
     check.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    check.add_argument("--question", choices=[q.value for q in Question], help="default: both")
+    check.add_argument(
+        "--question", help="register or authorize_seller, in any spelling (default: both)"
+    )
     check.add_argument(
         "--fail-on-refusal", action="store_true", help="exit 1 when any answer is a refusal"
     )

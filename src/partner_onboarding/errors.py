@@ -22,6 +22,7 @@ Exceptions store their facts as attributes; the message is built from them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApplicationNotFound",
+    "BackdatedStep",
     "CategoryNotInRoles",
     "DuplicateApplication",
     "EntityLocked",
@@ -40,6 +42,7 @@ __all__ = [
     "HistoryOutOfOrder",
     "InvalidTransition",
     "NaiveDatetime",
+    "NoApprovedApplication",
     "OnboardingError",
     "PolicyRefusal",
     "Problem",
@@ -151,22 +154,44 @@ class InvalidTransition(OnboardingError, ValueError):
 
 
 class RuleViolation(OnboardingError, ValueError):
-    """An operation that an onboarding rule forbids; ``rule`` is a stable code for it."""
+    """An operation that an onboarding rule forbids; ``rule`` is a stable code for it.
+
+    Each subclass takes the facts it is about as keyword attributes and builds its message from
+    them, so a service can react to the facts without reading the sentence.
+    """
 
     rule: str = "rule"
 
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    def _message(self) -> str:  # pragma: no cover - every subclass says its own
+        return self.rule
 
     def __str__(self) -> str:
-        return self.message
+        return self._message()
 
 
-class EntityLocked(RuleViolation):
-    """An attempt to change entity information that is approved (it cannot be modified)."""
+def _label(status: object) -> str:
+    """A review status as the Partner Center displays it; ``None`` is "not submitted"."""
+    return "not submitted" if status is None else str(getattr(status, "label", status))
+
+
+class EntityLocked(RuleViolation, InvalidTransition):
+    """An attempt to change entity information that is approved (it cannot be modified).
+
+    It is also an :class:`InvalidTransition`: the approved entity has no move left in the table.
+    """
 
     rule = "entity_locked"
+
+    def __init__(self, *, status: object, event: object, allowed: Iterable[object] = ()) -> None:
+        InvalidTransition.__init__(
+            self, subject="entity", status=status, event=event, allowed=allowed
+        )
+
+    def _message(self) -> str:
+        return (
+            "approved entity information applies to every category and to finance information "
+            "and cannot be modified"
+        )
 
 
 class EntityNotSubmitted(RuleViolation):
@@ -174,11 +199,32 @@ class EntityNotSubmitted(RuleViolation):
 
     rule = "entity_not_submitted"
 
+    def __init__(self, *, category: str) -> None:
+        self.category = category
+        super().__init__(category)
+
+    def _message(self) -> str:
+        return (
+            f"entity information must be submitted before applying for {self.category} "
+            "(a service category)"
+        )
+
 
 class EntityNotApproved(RuleViolation):
-    """A category approval while the entity is not approved."""
+    """A category approval while the entity is not approved; ``entity_status`` is its status."""
 
     rule = "entity_not_approved"
+
+    def __init__(self, *, entity_status: object, category: str | None = None) -> None:
+        self.entity_status = entity_status
+        self.category = category
+        super().__init__(entity_status, category)
+
+    def _message(self) -> str:
+        return (
+            "a category can be approved only when the entity is approved "
+            f"(entity: {_label(self.entity_status)})"
+        )
 
 
 class CategoryNotInRoles(RuleViolation):
@@ -186,15 +232,82 @@ class CategoryNotInRoles(RuleViolation):
 
     rule = "category_not_in_roles"
 
+    def __init__(self, *, category: str, role: object, roles: Iterable[object] = ()) -> None:
+        self.category = category
+        self.role = role
+        self.roles = tuple(roles)
+        super().__init__(category, role, self.roles)
+
+    def _message(self) -> str:
+        label = getattr(self.role, "label", self.role)
+        return (
+            f"{self.category} belongs to the role {label}, which the partner has not chosen; "
+            "add that role first"
+        )
+
 
 class DuplicateApplication(RuleViolation):
     """A second open application for the same (category, market); ``open_id`` names the first."""
 
     rule = "duplicate_application"
 
-    def __init__(self, message: str, *, open_id: str) -> None:
+    def __init__(self, *, category: str, market: str, open_id: str, status: object) -> None:
+        self.category = category
+        self.market = market
         self.open_id = open_id
-        super().__init__(message)
+        self.status = status
+        super().__init__(category, market, open_id, status)
+
+    def _message(self) -> str:
+        return (
+            f"an application for {self.category} in {self.market} is already open "
+            f"({self.open_id}, {_label(self.status)})"
+        )
+
+
+class NoApprovedApplication(RuleViolation):
+    """A seller authorisation without an approved application in that category and market."""
+
+    rule = "no_approved_application"
+
+    def __init__(self, *, category: str, market: str) -> None:
+        self.category = category
+        self.market = market
+        super().__init__(category, market)
+
+    def _message(self) -> str:
+        return (
+            f"a seller authorisation in {self.category} needs an approved application in "
+            f"{self.category} in market {self.market}"
+        )
+
+
+class BackdatedStep(RuleViolation, HistoryOutOfOrder):
+    """A step dated before the partner's clock allows: before its account was registered, or
+    before its latest event (one clock per partner).
+
+    ``at`` is the refused instant, ``not_before`` the earliest one allowed, ``since`` what set it
+    (``"registration"`` or ``"latest_event"``).
+    """
+
+    rule = "backdated_step"
+
+    def __init__(self, *, at: dt.datetime, not_before: dt.datetime, since: str) -> None:
+        self.at = at
+        self.not_before = not_before
+        self.since = since
+        HistoryOutOfOrder.__init__(self, [Problem("at", self._reason())], what="step")
+
+    def _reason(self) -> str:
+        what = (
+            "the account's registration"
+            if self.since == "registration"
+            else ("the partner's latest event")
+        )
+        return f"{self.at.isoformat()} is before {what} ({self.not_before.isoformat()})"
+
+    def _message(self) -> str:
+        return f"back-dated step: {self._reason()}"
 
 
 class ApplicationNotFound(OnboardingError, KeyError):
@@ -218,7 +331,8 @@ class PolicyRefusal(OnboardingError):
 
     def __init__(self, decision: Decision) -> None:
         self.decision = decision
+        self.codes = decision.codes
         super().__init__(decision)
 
     def __str__(self) -> str:
-        return f"refused by the policy: {self.decision}"
+        return f"{self.decision.message} (policy rule: {self.decision.decided_by.name})"

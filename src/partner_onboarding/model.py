@@ -19,7 +19,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from types import ModuleType
 from typing import Final, TypeVar, overload
 
 import attrs
@@ -28,7 +29,6 @@ from partner_onboarding._fields import (
     Problems,
     as_ein,
     as_email,
-    as_instant,
     as_optional_phone,
     as_optional_url,
     as_phone,
@@ -43,11 +43,13 @@ from partner_onboarding._fields import (
     normalize_url,
     normalize_zip,
 )
+from partner_onboarding._time import as_instant
 from partner_onboarding.catalog import DEFAULT_CATALOG, Category, Market, PartnerRole
 from partner_onboarding.errors import (
     ApplicationNotFound,
     HistoryOutOfOrder,
     Problem,
+    UnknownCategory,
     ValidationError,
 )
 
@@ -73,6 +75,7 @@ __all__ = [
     "RoleGrant",
     "SellerAuthorization",
     "check_password_strength",
+    "status_at",
 ]
 
 
@@ -401,6 +404,27 @@ def _as_market(value: Market | str) -> Market:
     return value  # type: ignore[return-value]  # kept as is so the check can report it
 
 
+def _as_category(value: Category | str) -> Category:
+    """A category, or the default catalog's category of a name (``"Shop Management"``)."""
+    if isinstance(value, str):
+        try:
+            return DEFAULT_CATALOG.category(value)
+        except KeyError:
+            pass
+    return value  # type: ignore[return-value]  # kept as is so the check can report it
+
+
+def _category_problem(problems: Problems, value: object) -> None:
+    """Why ``value`` names no category: an unknown name (with suggestions) or not a name."""
+    if isinstance(value, str):
+        try:
+            DEFAULT_CATALOG.category(value)
+        except UnknownCategory as error:
+            problems.add("category", str(error))
+    else:
+        problems.instance("category", value, Category)
+
+
 @attrs.frozen(kw_only=True)
 class CategoryInfo:
     """The information that goes with a category application (step 3).
@@ -409,7 +433,7 @@ class CategoryInfo:
     one is reported by name.
     """
 
-    category: Category
+    category: Category = attrs.field(converter=_as_category)
     service_description: str | None = None
     markets_served: tuple[Market, ...] = attrs.field(default=(Market.US,), converter=_as_markets)
     team_size: int | None = None
@@ -417,7 +441,8 @@ class CategoryInfo:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        if not problems.instance("category", self.category, Category):
+        if not isinstance(self.category, Category):
+            _category_problem(problems, self.category)
             problems.raise_if_any("category information")
         for name in sorted(self.category.required_fields):
             if getattr(self, name) in (None, ()):
@@ -538,6 +563,9 @@ class Event:
         problems.raise_if_any("event")
 
 
+_new: Final = object.__new__
+
+
 class History(Sequence[Event]):
     """An append-only, time-ordered sequence of events, shared between versions of a value.
 
@@ -635,16 +663,37 @@ def _as_history(events: Iterable[Event]) -> History:
     return History(events)
 
 
-def _check_history(problems: Problems, history: object, status: object) -> None:
-    """A review's history: events, the last of which led to the review's ``status``."""
+def _check_history(problems: Problems, history: object, status: object) -> bool:
+    """A review's history: events, the last of which led to the review's ``status``. Whether the
+    history can be replayed (the table then checks every event)."""
     if not isinstance(history, History):
         problems.add("history", "must be a list of events")
-        return
+        return False
     last = history.last
     if last is None:
         problems.add("history", "must hold at least the submission")
-    elif last.to_status is not status:
+        return False
+    if last.to_status is not status:
         problems.add("status", f"must match the last event of the history ({last.to_status.label})")
+    return True
+
+
+def _machine() -> ModuleType:
+    """The review machine (:mod:`partner_onboarding.lifecycle`), whose table every history is
+    replayed against. Imported when first needed: the machine is built on these values."""
+    from partner_onboarding import lifecycle  # noqa: PLC0415  (lifecycle imports this module)
+
+    return lifecycle
+
+
+def status_at(history: Iterable[Event], instant: dt.datetime) -> ReviewStatus | None:
+    """The status a history had at ``instant`` (``None``: not yet submitted then)."""
+    status = None
+    for event in history:
+        if event.at > instant:
+            break
+        status = event.to_status
+    return status
 
 
 @attrs.frozen(kw_only=True)
@@ -666,18 +715,6 @@ class Application:
     supersedes: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        last = self.history.last if isinstance(self.history, History) else None
-        if (
-            type(self.info) is CategoryInfo
-            and type(self.status) is ReviewStatus
-            and last is not None
-            and last.to_status is self.status
-            and self.info.category == self.category
-            and (self.pending_revision is None or self.status is ReviewStatus.APPROVED)
-            and type(self.id) is str
-            and type(self.market) is Market
-        ):
-            return  # the fast path every transition takes
         self._report()
 
     def _report(self) -> None:
@@ -693,9 +730,22 @@ class Application:
             problems.instance("pending_revision", self.pending_revision, CategoryInfo)
             if self.status is not ReviewStatus.APPROVED:
                 problems.add("pending_revision", "only an approved application has a revision")
-        _check_history(problems, self.history, self.status)
+        if _check_history(problems, self.history, self.status):
+            machine = _machine()
+            problems.items += machine.history_problems(
+                machine.Subject.APPLICATION,
+                self.history,
+                revision_pending=self.pending_revision is not None,
+            )
+            regenerated = self.history[0].kind is EventKind.REGENERATE
+            if regenerated and self.supersedes is None:
+                problems.add("supersedes", "a regenerated application names the one it replaces")
+            elif not regenerated and self.supersedes is not None:
+                problems.add("supersedes", "only an application the upgrade generated replaces one")
         if self.supersedes is not None:
             problems.text("supersedes", self.supersedes, max_length=200)
+            if self.supersedes == self.id:
+                problems.add("supersedes", "an application cannot replace itself")
         problems.raise_if_any("application")
 
     @property
@@ -716,7 +766,11 @@ class EntityReview:
         problems = Problems()
         problems.instance("entity", self.entity, Entity)
         problems.instance("status", self.status, ReviewStatus)
-        _check_history(problems, self.history, self.status)
+        if _check_history(problems, self.history, self.status):
+            machine = _machine()
+            problems.items += machine.history_problems(
+                machine.Subject.ENTITY, self.history, revision_pending=False
+            )
         problems.raise_if_any("entity review")
 
 
@@ -793,30 +847,122 @@ class Partner:
     _open: dict[tuple[str, str], Application] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
+    _latest: dt.datetime = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        problems.instance("account", self.account, Account)
+        account_ok = problems.instance("account", self.account, Account)
         problems.instance("registration_market", self.registration_market, Market)
-        if self.entity is not None:
-            problems.instance("entity", self.entity, EntityReview)
-        self._check_roles(problems)
+        entity_ok = self.entity is None or problems.instance("entity", self.entity, EntityReview)
+        roles_ok = self._check_roles(problems)
         open_ = self._index_applications(problems)
         self._check_authorizations(problems)
+        if not problems.items and account_ok and entity_ok and roles_ok:
+            self._check_story(problems)
         problems.raise_if_any("partner")
         object.__setattr__(self, "_open", open_)
+        object.__setattr__(self, "_latest", self._latest_instant())
 
-    def _check_roles(self, problems: Problems) -> None:
+    def _latest_instant(self) -> dt.datetime:
+        instants = [self.account.registered_at]
+        instants += [grant.at for grant in self.roles_granted]
+        if self.entity is not None:
+            instants.append(self.entity.history[-1].at)
+        instants += [application.history[-1].at for application in self.applications]
+        instants += [authorization.at for authorization in self.authorizations]
+        return max(instants)
+
+    def _check_story(self, problems: Problems) -> None:
+        """What the values say together must be a story the review machine could have told: one
+        clock from the registration on, roles before the applications that need them, the entity
+        before any application, approvals under an approved entity (the table's guards),
+        supersession only by the upgrade, authorisations only under an approved application."""
+        registered = self.account.registered_at
+        since: dict[PartnerRole, dt.datetime] = {}
+        previous = registered
+        for index, grant in enumerate(self.roles_granted):
+            if grant.at < previous:
+                what = "the account's registration" if index == 0 else "the previous role"
+                problems.add(f"roles_granted[{index}].at", f"is before {what}")
+            previous = max(previous, grant.at)
+            since[grant.role] = grant.at
+        entity = self.entity
+        if entity is not None and entity.history[0].at < self.roles_granted[0].at:
+            problems.add("entity.history[0].at", "is before the partner chose its first role")
+        machine = _machine()
+        catalogs = {application.category.catalog for application in self.applications}
+        catalogs |= {authorization.category.catalog for authorization in self.authorizations}
+        if len(catalogs) > 1:
+            problems.add("applications", "mixes categories of different catalogs")
+        for index, application in enumerate(self.applications):
+            path = f"applications[{index}]"
+            category = application.category
+            first = application.history[0]
+            chosen = since.get(category.role)
+            if chosen is None:
+                problems.add(
+                    f"{path}.category",
+                    f"{category.name} belongs to the role {category.role.label}, "
+                    "which the partner has not chosen",
+                )
+            elif first.at < chosen:
+                problems.add(f"{path}.history[0].at", f"is before the role {category.role.label}")
+            for problem in machine.guard_problems(application, entity):
+                problems.add(f"{path}.{problem.path}", problem.reason)
+        self._check_supersession(problems)
+        for index, authorization in enumerate(self.authorizations):
+            path = f"authorizations[{index}]"
+            if not self.approved_in(
+                authorization.category, authorization.market, at=authorization.at
+            ):
+                problems.add(
+                    path,
+                    f"needs an application in {authorization.category.name} in "
+                    f"{authorization.market} approved at {authorization.at.isoformat()}",
+                )
+
+    def _check_supersession(self, problems: Problems) -> None:
+        by_id = {application.id: application for application in self.applications}
+        replaced: set[str] = set()
+        for index, application in enumerate(self.applications):
+            target_id = application.supersedes
+            if target_id is None or target_id not in by_id:
+                continue  # (a missing target is reported with the ids)
+            path = f"applications[{index}].supersedes"
+            target = by_id[target_id]
+            last = target.history[-1]
+            if target_id in replaced:
+                problems.add(path, f"{target_id!r} is already replaced by another application")
+            replaced.add(target_id)
+            if target.key != application.key:
+                problems.add(path, "must name an application of the same category and market")
+            if last.kind is not EventKind.SYSTEM_REJECT:
+                problems.add(path, f"{target_id!r} was not rejected by the upgrade")
+            elif application.history[0].at < last.at:
+                problems.add(path, f"is generated before {target_id!r} was rejected")
+        for index, application in enumerate(self.applications):
+            if (
+                application.history[-1].kind is EventKind.SYSTEM_REJECT
+                and application.id not in replaced
+            ):
+                problems.add(
+                    f"applications[{index}]", "rejected by the upgrade but replaced by nothing"
+                )
+
+    def _check_roles(self, problems: Problems) -> bool:
         if not isinstance(self.roles_granted, tuple) or not self.roles_granted:
             problems.add("roles_granted", "must hold at least one role")
-            return
+            return False
         seen: set[PartnerRole] = set()
+        valid = True
         for index, grant in enumerate(self.roles_granted):
             if not problems.instance(f"roles_granted[{index}]", grant, RoleGrant):
+                valid = False
                 continue
             if grant.role in seen:
                 problems.add(f"roles_granted[{index}]", f"repeats {grant.role.label}")
             seen.add(grant.role)
+        return valid
 
     def _check_authorizations(self, problems: Problems) -> None:
         if not isinstance(self.authorizations, tuple):
@@ -890,75 +1036,20 @@ class Partner:
         """Whether an open application exists for (category, market)."""
         return (category.code, market.code) in self._open
 
+    @property
+    def latest(self) -> dt.datetime:
+        """The partner's clock: the instant of its latest event (its registration at first).
+        No step may be dated before it."""
+        return self._latest
+
+    def approved_in(self, category: Category, market: Market, *, at: dt.datetime) -> bool:
+        """Whether an application for ``category`` in ``market`` was Approved at ``at``."""
+        key = (category.code, market.code)
+        return any(
+            application.key == key and status_at(application.history, at) is ReviewStatus.APPROVED
+            for application in self.applications
+        )
+
 
 def _catalog_code(name: str) -> str:
     return DEFAULT_CATALOG.category(name).code
-
-
-# --------------------------------------------------------------------------------------------------
-# The state machine's hot path builds events and applications from parts it has already checked
-# (the table allowed the move, the instant is in order), so it skips the checks of ``__init__`` and
-# sets the slots directly. Nothing else may use these.
-
-_new: Final = object.__new__
-
-
-def _slot(cls: type, name: str) -> Callable[[object, object], None]:
-    setter: Callable[[object, object], None] = getattr(cls, name).__set__
-    return setter
-
-
-_EVENT_ACTOR: Final = _slot(Event, "actor")
-_EVENT_KIND: Final = _slot(Event, "kind")
-_EVENT_FROM: Final = _slot(Event, "from_status")
-_EVENT_TO: Final = _slot(Event, "to_status")
-_EVENT_AT: Final = _slot(Event, "at")
-_EVENT_REASONS: Final = _slot(Event, "reasons")
-_APP_ID: Final = _slot(Application, "id")
-_APP_CATEGORY: Final = _slot(Application, "category")
-_APP_MARKET: Final = _slot(Application, "market")
-_APP_STATUS: Final = _slot(Application, "status")
-_APP_INFO: Final = _slot(Application, "info")
-_APP_HISTORY: Final = _slot(Application, "history")
-_APP_REVISION: Final = _slot(Application, "pending_revision")
-_APP_SUPERSEDES: Final = _slot(Application, "supersedes")
-
-
-def advance(  # noqa: PLR0917  (positional: the hot path)
-    application: Application,
-    actor: Actor,
-    kind: EventKind,
-    to_status: ReviewStatus,
-    at: dt.datetime,
-    reasons: tuple[str, ...],
-    info: CategoryInfo,
-    pending_revision: CategoryInfo | None,
-) -> Application:
-    """``application`` moved to ``to_status`` by a new event, in one step.
-
-    The caller (the state machine) has checked the move, ``at`` (a fixed-offset instant) and
-    ``reasons`` (a tuple of non-blank texts); the instant's order is checked here.
-    """
-    history = application.history
-    last = history._last
-    if last is not None and at < last.at:
-        raise _out_of_order(last, history._length)
-    event = _new(Event)
-    _EVENT_ACTOR(event, actor)
-    _EVENT_KIND(event, kind)
-    _EVENT_FROM(event, application.status)
-    _EVENT_TO(event, to_status)
-    _EVENT_AT(event, at)
-    _EVENT_REASONS(event, reasons)
-    node = _new(History)
-    node._last, node._previous, node._length = event, history, history._length + 1
-    new = _new(Application)
-    _APP_ID(new, application.id)
-    _APP_CATEGORY(new, application.category)
-    _APP_MARKET(new, application.market)
-    _APP_STATUS(new, to_status)
-    _APP_INFO(new, info)
-    _APP_HISTORY(new, node)
-    _APP_REVISION(new, pending_revision)
-    _APP_SUPERSEDES(new, application.supersedes)
-    return new

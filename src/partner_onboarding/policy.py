@@ -30,18 +30,24 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
-from dateutil import parser as date_parser
 
-from partner_onboarding._fields import Problems, as_instant, require_instance
-from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, Category, Market, PartnerRole
+from partner_onboarding._fields import Problems, require_instance
+from partner_onboarding._time import as_instant, instant_or_day, parse_day, start_of_day
+from partner_onboarding.catalog import (
+    DEFAULT_CATALOG,
+    Catalog,
+    Category,
+    Market,
+    PartnerRole,
+    parse_member,
+)
 from partner_onboarding.errors import (
-    NaiveDatetime,
     PolicyRefusal,
     Problem,
     UnknownCategory,
     ValidationError,
 )
-from partner_onboarding.model import Partner, ReviewStatus
+from partner_onboarding.model import Partner, ReviewStatus, status_at
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -76,12 +82,23 @@ class Question(enum.StrEnum):
     AUTHORIZE_SELLER = "authorize_seller"
 
 
+def _as_optional_instant(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else as_instant(value)
+
+
 @attrs.frozen
 class Rule:
     """A rule of the policy, and the instant it takes effect (``None``: always in force)."""
 
     name: str
-    effective_at: dt.datetime | None = None
+    effective_at: dt.datetime | None = attrs.field(default=None, converter=_as_optional_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.text("name", self.name, max_length=100)
+        if self.effective_at is not None:
+            problems.aware("effective_at", self.effective_at)
+        problems.raise_if_any("rule")
 
     def __str__(self) -> str:
         if self.effective_at is None:
@@ -97,6 +114,19 @@ class Reason:
     message: str
     rule: Rule
 
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("code", self.code, ReasonCode)
+        problems.text("message", self.message, max_length=500)
+        problems.instance("rule", self.rule, Rule)
+        problems.raise_if_any("reason")
+
+
+def _as_reasons(values: Iterable[Reason]) -> tuple[Reason, ...]:
+    if isinstance(values, Iterable) and not isinstance(values, str):
+        return tuple(values)
+    return values  # kept so the check can report it
+
 
 @attrs.frozen
 class Decision:
@@ -108,9 +138,22 @@ class Decision:
     """
 
     allowed: bool
-    reasons: tuple[Reason, ...]
+    reasons: tuple[Reason, ...] = attrs.field(converter=_as_reasons)
     decided_by: Rule
-    changes_at: dt.datetime | None = None
+    changes_at: dt.datetime | None = attrs.field(default=None, converter=_as_optional_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        if not isinstance(self.allowed, bool):
+            problems.add("allowed", "must be true or false")
+        if not self.reasons:
+            problems.add("reasons", "must give at least one reason")
+        for index, reason in enumerate(self.reasons):
+            problems.instance(f"reasons[{index}]", reason, Reason)
+        problems.instance("decided_by", self.decided_by, Rule)
+        if self.changes_at is not None:
+            problems.aware("changes_at", self.changes_at)
+        problems.raise_if_any("decision")
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -142,13 +185,11 @@ def _parse_date(value: object, field: str, problems: Problems) -> dt.date | None
         return None
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and len(value.strip()) == 10:  # YYYY-MM-DD, nothing more
-        try:
-            return date_parser.isoparse(value.strip()).date()
-        except ValueError:
-            pass
-    problems.add(field, "must be a date such as 2024-04-30")
-    return None
+    try:
+        return parse_day(value, field=field)
+    except ValidationError as error:
+        problems.items += error.problems
+        return None
 
 
 def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
@@ -181,11 +222,13 @@ def _as_role_pairs(
 
 @attrs.frozen(kw_only=True)
 class Policy:
-    """The effective-dated rules for the discontinued categories of one market.
+    """The effective-dated rules for the discontinued categories of one Partner Center.
 
     Every field is data, and :meth:`from_toml`/:meth:`from_json` build one from data:
 
-    - ``market``, ``zone``: the market the rules apply to and its IANA time zone.
+    - ``market``, ``zone``: the registration market of the Partner Center whose partners the
+      rules cover, and its IANA time zone. The rules hold in *every target market* an
+      application names; only a partner registered in another Partner Center is not covered.
     - ``upgrade_date``: from the start of this day new partners cannot register for the
       discontinued categories (the new category structure takes effect).
     - ``authorization_cutoff``: from the start of this day nobody obtains new seller
@@ -196,8 +239,6 @@ class Policy:
     - ``existing_partners_may_register``: whether an existing partner may still open a *new*
       application in a discontinued category after the upgrade (default: yes, as the source says
       only new partners are barred).
-    - ``authorization_requires_approval``: whether a seller authorisation needs an approved
-      application in that category and market (default: yes).
     - ``role_overrides``: (category code, current role) pairs (or a mapping), overriding the
       catalog's mapping for the role switch.
     """
@@ -211,7 +252,6 @@ class Policy:
         default=("mass_recruiting", "mass_tutoring", "paid_media"), converter=_as_codes
     )
     existing_partners_may_register: bool = True
-    authorization_requires_approval: bool = True
     role_overrides: tuple[tuple[str, PartnerRole], ...] = attrs.field(
         default=(), converter=_as_role_pairs
     )
@@ -239,9 +279,8 @@ class Policy:
         if problems.instance("catalog", self.catalog, Catalog):  # (it resolves the codes below)
             discontinued = self._discontinued(problems)
             overrides = self._overrides(problems)
-        for name in ("existing_partners_may_register", "authorization_requires_approval"):
-            if not isinstance(getattr(self, name), bool):
-                problems.add(name, "must be true or false")
+        if not isinstance(self.existing_partners_may_register, bool):
+            problems.add("existing_partners_may_register", "must be true or false")
         problems.raise_if_any("policy")
         # (raise_if_any above guarantees these; the checks narrow the types)
         assert zone is not None  # noqa: S101
@@ -285,12 +324,13 @@ class Policy:
         for name, role in given.items():
             try:
                 category = self.catalog.category(name)
-                overrides[category.code] = PartnerRole(role)
+                overrides[category.code] = parse_member(
+                    PartnerRole, role, field=f"role_overrides.{name}"
+                )
             except UnknownCategory as error:
                 problems.add(f"role_overrides.{name}", str(error))
-            except ValueError:
-                allowed = ", ".join(r.value for r in PartnerRole)
-                problems.add(f"role_overrides.{name}", f"must be one of {allowed}")
+            except ValidationError as error:
+                problems.items += error.problems
         return overrides
 
     # ----------------------------------------------------------------------------------------------
@@ -316,10 +356,10 @@ class Policy:
         """Accounts registered at or after this instant are new partners."""
         return self._compiled.new_from_at
 
-    def instant(self, at: dt.datetime | dt.date) -> dt.datetime:
-        """``at`` as an instant: an aware datetime as it is, a ``date`` as the start of that day in
-        the market's zone. A naive datetime raises
-        :class:`~partner_onboarding.errors.NaiveDatetime`.
+    def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
+        """``at`` as an instant: an aware datetime as it is, a ``date`` (or text written as a day,
+        ``2024-04-30``) as the start of that day in the zone, ISO 8601 text with an offset as that
+        instant. A naive datetime raises :class:`~partner_onboarding.errors.NaiveDatetime`.
         """
         return self._compiled.instant(at)
 
@@ -361,7 +401,7 @@ class Policy:
         found = {
             self.role_of(application.category)
             for application in _partner(partner).applications
-            if _status_at(application.history, instant) is ReviewStatus.APPROVED
+            if status_at(application.history, instant) is ReviewStatus.APPROVED
         }
         return tuple(role for role in PartnerRole if role in found)
 
@@ -437,7 +477,6 @@ class Policy:
             "new_partners_from": (self.new_partners_from or self.upgrade_date).isoformat(),
             "discontinued": list(self.discontinued),
             "existing_partners_may_register": self.existing_partners_may_register,
-            "authorization_requires_approval": self.authorization_requires_approval,
             "role_overrides": {code: role.value for code, role in self.role_overrides},
         }
 
@@ -530,15 +569,6 @@ def _require(decision: Decision) -> Decision:
     return decision
 
 
-def _status_at(history: Iterable[Any], instant: dt.datetime) -> ReviewStatus | None:
-    status = None
-    for event in history:
-        if event.at > instant:
-            break
-        status = event.to_status
-    return status
-
-
 # --------------------------------------------------------------------------------------------------
 # The compiled form: instants computed and every possible decision built once, so that a question
 # costs a few comparisons and a dictionary look-up.
@@ -557,7 +587,6 @@ class _Compiled:
         "existing_may_register",
         "market_code",
         "new_from_at",
-        "requires_approval",
         "roles",
         "upgrade_at",
         "zone",
@@ -580,7 +609,6 @@ class _Compiled:
         self.market_code = policy.market.code
         self.discontinued = frozenset(c.code for c in discontinued)
         self.existing_may_register = policy.existing_partners_may_register
-        self.requires_approval = policy.authorization_requires_approval
         self.catalog = policy.catalog
         self.roles = roles
         self.decisions = _decisions(self.upgrade_at, self.cutoff_at)
@@ -605,24 +633,17 @@ class _Compiled:
                 self.bounds[zone] = found  # type: ignore[index]
         return found
 
-    def instant(self, at: dt.datetime | dt.date) -> dt.datetime:
-        if isinstance(at, dt.datetime):
-            if type(at.tzinfo) is dt.timezone:
-                return at
-            if at.tzinfo is not None and at.utcoffset() is not None:
-                return at.astimezone(dt.UTC)  # a zone's rules (DST folds) resolved once, in C
-            raise NaiveDatetime(
-                [Problem("at", "is a naive datetime; give a time zone, or a date for a whole day")],
-                what="instant",
-            )
-        if isinstance(at, dt.date):
+    def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
+        if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone:
+            return at  # already a fixed-offset instant: the common case
+        if type(at) is dt.date:
             return self._start_of_day(at)
-        raise ValidationError.single("at", "must be an aware datetime or a date", what="instant")
+        return instant_or_day(at, self.zone)
 
     def _start_of_day(self, day: dt.date) -> dt.datetime:
         found = self.days.get(day)
         if found is None:
-            found = as_instant(dt.datetime.combine(day, dt.time(0), tzinfo=self.zone))
+            found = start_of_day(day, self.zone)
             if len(self.days) < 4096:  # a bounded cache: bulk checks reuse a handful of days
                 self.days[day] = found
         return found
@@ -643,8 +664,10 @@ class _Compiled:
         if type(partner) is not Partner:
             partner = _partner(partner)
         if type(market) is not Market:
-            market = Market.of(market)
-        return self.register_for(partner.account.registered_at, code, market.code, at)
+            market = Market.of(market)  # (checked: the target market is no way around a rule)
+        return self.register_for(
+            partner.account.registered_at, code, partner.registration_market.code, at
+        )
 
     def authorize(
         self, partner: Partner, code: str, market: Market | str, at: dt.datetime
@@ -653,13 +676,15 @@ class _Compiled:
             partner = _partner(partner)
         if type(market) is not Market:
             market = Market.of(market)
-        return self.authorize_for(_has_approved(partner, code, market), code, market.code, at)
+        approved = partner.approved_in(self.catalog.category(code), market, at=at)
+        return self.authorize_for(approved, code, partner.registration_market.code, at)
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
 
     def register_for(
         self, registered_at: dt.datetime, code: str, market: str, at: dt.datetime
     ) -> Decision:
+        """``market`` is the partner's registration market (its Partner Center)."""
         if code not in self.discontinued:
             return self.decisions["register:current"]
         return self.register_as(self.is_new_partner(registered_at), code, market, at)
@@ -686,9 +711,11 @@ class _Compiled:
         return self.decisions[key]
 
     def authorize_for(self, approved: bool, code: str, market: str, at: dt.datetime) -> Decision:  # noqa: FBT001
+        """``approved``: an approved application in the category and the target market at
+        ``at``; ``market``: the partner's registration market (its Partner Center)."""
         covered = code in self.discontinued and market == self.market_code
         closed = covered and at >= self.in_zone_of(at)[1]
-        if self.requires_approval and not approved:
+        if not approved:
             key = "authorize:closed_not_approved" if closed else "authorize:not_approved"
         elif code not in self.discontinued:
             key = "authorize:current"
@@ -697,20 +724,6 @@ class _Compiled:
         else:
             key = "authorize:closed" if closed else "authorize:open"
         return self.decisions[key]
-
-
-_APPROVED: Final = ReviewStatus.APPROVED
-
-
-def _has_approved(partner: Partner, code: str, market: Market) -> bool:
-    for application in partner.applications:
-        if (
-            application.status is _APPROVED
-            and application.category.code == code
-            and (application.market is market or application.market == market)
-        ):
-            return True
-    return False
 
 
 def _decisions(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Decision]:
@@ -732,7 +745,11 @@ def _decisions(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Dec
         return Decision(allowed=False, reasons=reasons, decided_by=rule)
 
     is_current = Reason(code.CURRENT_CATEGORY, "a category of the current structure", current)
-    other_market = Reason(code.MARKET_NOT_COVERED, "the policy does not cover this market", scope)
+    other_market = Reason(
+        code.MARKET_NOT_COVERED,
+        "the policy does not cover partners registered in another Partner Center",
+        scope,
+    )
     approved = Reason(code.APPROVED_APPLICATION, "an approved application", approval)
     not_approved = Reason(
         code.NO_APPROVED_APPLICATION,

@@ -2,8 +2,10 @@
 
 The shape is versioned. A document is an envelope::
 
-    {"version": 1, "type": "Entity", "data": {...}}
+    {"version": 2, "type": "Partner", "catalog": "partner-center-us@2024.04", "data": {...}}
 
+``catalog`` is the identity of the catalog the value's categories belong to (``null`` for a value
+that holds none); reading a document with another catalog is refused, never a silent swap.
 ``data`` holds the value's fields under their Python names; instants are ISO 8601 strings with an
 offset, enums their lower-case values, markets their ISO code, categories their stable code,
 password hashes their ``scrypt$…`` text form. A password is never part of any value, so never of
@@ -53,10 +55,11 @@ from partner_onboarding.model import (
     PasswordHash,
     ReviewStatus,
 )
-from partner_onboarding.policy import Policy
+from partner_onboarding.policy import Decision, Policy, Question, Reason, ReasonCode, Rule
 
 __all__ = [
     "SCHEMA_VERSION",
+    "catalog_of",
     "from_data",
     "from_json",
     "make_converter",
@@ -67,7 +70,8 @@ __all__ = [
 T = TypeVar("T")
 
 #: The version of the JSON shape written by :func:`to_json` and read by :func:`from_json`.
-SCHEMA_VERSION: Final = 1
+#: Version 1 (no ``catalog`` in the envelope) is still read, with the default catalog only.
+SCHEMA_VERSION: Final = 2
 
 
 def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
@@ -78,7 +82,7 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _structure_int)
     # The enums are str subclasses: each gets its own (more specific) hook, by value.
-    for kind in (PartnerRole, FirstCategory, ReviewStatus, Actor, EventKind):
+    for kind in (PartnerRole, FirstCategory, ReviewStatus, Actor, EventKind, ReasonCode, Question):
         converter.register_structure_hook(kind, _enum_hook(kind))
 
     converter.register_unstructure_hook(dt.datetime, format_instant)
@@ -98,6 +102,11 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     )
     converter.register_structure_hook(
         History, lambda value, _: History(converter.structure(value, tuple[Event, ...]))
+    )
+
+    converter.register_unstructure_hook(Policy, Policy.to_data)
+    converter.register_structure_hook(
+        Policy, lambda value, _: Policy.from_data(value, catalog=catalog)
     )
 
     converter.register_structure_hook_factory(
@@ -120,9 +129,8 @@ def to_data(value: object) -> Any:
     """
     kind = type(value)
     if kind not in _WRITABLE:
-        hint = "; write a policy with Policy.to_json or to_toml" if kind is Policy else ""
         raise ValidationError.single(
-            "", f"a {kind.__name__} is not a value this module writes{hint}", what="JSON"
+            "", f"a {kind.__name__} is not a value this module writes", what="JSON"
         )
     return _converter(DEFAULT_CATALOG).unstructure(value)
 
@@ -138,9 +146,42 @@ def from_data(data: object, cls: type[T], *, catalog: Catalog = DEFAULT_CATALOG)
 
 
 def to_json(value: object, *, indent: int | None = None) -> str:
-    """``value`` as a versioned JSON document."""
-    envelope = {"version": SCHEMA_VERSION, "type": type(value).__name__, "data": to_data(value)}
+    """``value`` as a versioned JSON document, naming the catalog its categories belong to."""
+    data = to_data(value)
+    envelope = {
+        "version": SCHEMA_VERSION,
+        "type": type(value).__name__,
+        "catalog": catalog_of(value),
+        "data": data,
+    }
     return json.dumps(envelope, ensure_ascii=False, indent=indent)
+
+
+def catalog_of(value: object) -> str | None:
+    """The identity of the catalog ``value``'s categories belong to (``None``: it holds none).
+
+    A value built on a catalog carries its identity in each category; a value may not mix two.
+    """
+    found = {category.catalog for category in _categories(value)}
+    if len(found) > 1:
+        raise ValidationError.single(
+            "", "holds categories of different catalogs: " + ", ".join(map(str, found)), what="JSON"
+        )
+    return found.pop() if found else None
+
+
+def _categories(value: object) -> list[Category]:
+    if isinstance(value, Category):
+        return [value]
+    if isinstance(value, model.CategoryInfo | model.SellerAuthorization):
+        return [value.category]
+    if isinstance(value, model.Application):
+        return [value.category]
+    if isinstance(value, model.Partner):
+        return [a.category for a in value.applications] + [a.category for a in value.authorizations]
+    if isinstance(value, Policy):
+        return [value.catalog.category(code) for code in value.discontinued]
+    return []
 
 
 def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CATALOG) -> T:
@@ -155,20 +196,44 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
         raise ValidationError.single("", f"not a JSON document ({error})", what=what) from None
     if not isinstance(document, dict):
         raise ValidationError.single("", "must be a JSON object (an envelope)", what=what)
-    problems = [Problem(key, "unknown field") for key in document if key not in _ENVELOPE]
-    problems += [Problem(key, "is required") for key in _ENVELOPE if key not in document]
-    if "version" in document and document["version"] != SCHEMA_VERSION:
+    version = document.get("version")
+    legacy = type(version) is int and version == 1
+    expected = _ENVELOPE_V1 if legacy else _ENVELOPE
+    problems = [Problem(key, "unknown field") for key in document if key not in expected]
+    problems += [Problem(key, "is required") for key in expected if key not in document]
+    if "version" in document and not (type(version) is int and version in {1, SCHEMA_VERSION}):
         problems.append(
-            Problem("version", f"unsupported version; this library reads {SCHEMA_VERSION}")
+            Problem("version", f"unsupported version; this library reads 1 and {SCHEMA_VERSION}")
         )
     if "type" in document and document["type"] != what:
         problems.append(Problem("type", f"must be {what!r}"))
+    written = catalog.id if legacy else document.get("catalog")
+    if legacy and catalog is not DEFAULT_CATALOG:
+        problems.append(
+            Problem(
+                "version", "a version 1 document names no catalog: read it with the default catalog"
+            )
+        )
+    elif written is not None and written != catalog.id:
+        problems.append(
+            Problem(
+                "catalog",
+                f"written with catalog {str(written)[:80]!r}, read with {catalog.id!r}; "
+                "pass the catalog it was written with",
+            )
+        )
     if problems:
         raise ValidationError(problems, what=what)
-    return from_data(document["data"], cls, catalog=catalog)
+    value = from_data(document["data"], cls, catalog=catalog)
+    if not legacy and written is None and catalog_of(value) is not None:
+        raise ValidationError.single(
+            "catalog", "must name the catalog of the value's categories", what=what
+        )
+    return value
 
 
-_ENVELOPE: Final = ("version", "type", "data")
+_ENVELOPE: Final = ("version", "type", "catalog", "data")
+_ENVELOPE_V1: Final = ("version", "type", "data")
 #: What to_json writes and from_json reads: the value classes of the model, markets and categories.
 _WRITABLE: Final = frozenset(
     {
@@ -180,6 +245,10 @@ _WRITABLE: Final = frozenset(
         History,
         Market,
         Category,
+        Decision,
+        Reason,
+        Rule,
+        Policy,
     }
 )
 # What structuring raises for bad data: cattrs' grouped errors, ours, and the built-ins that the

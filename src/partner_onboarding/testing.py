@@ -38,6 +38,7 @@ from partner_onboarding.catalog import (
 )
 from partner_onboarding.model import (
     Account,
+    Actor,
     Address,
     Application,
     CategoryInfo,
@@ -399,11 +400,14 @@ def approved_partner(
     registered_at: dt.datetime | None = None,
     market: Market = Market.US,
     policy: Policy | None = DEFAULT_POLICY,
+    registration_market: Market = Market.US,
 ) -> Partner:
-    """A partner whose entity and applications in ``categories`` are approved, all at ``at``.
+    """A partner whose entity and applications in ``categories`` (target ``market``) are
+    approved, all at ``at``.
 
-    The account is registered at ``registered_at`` (default ``at``); the partner holds the roles its
-    categories need. ``policy=None`` builds it whatever the policy would say.
+    The account is registered at ``registered_at`` (default ``at``) in the Partner Center of
+    ``registration_market``; the partner holds the roles its categories need. ``policy=None``
+    builds it whatever the policy would say.
     """
     chosen = [DEFAULT_CATALOG.category(c) for c in categories]
     roles = list(dict.fromkeys(c.role for c in chosen)) or [PartnerRole.SELLER_SERVICE_PARTNER]
@@ -412,7 +416,9 @@ def approved_partner(
         password_hash=_cheap_hash(),
         registered_at=registered_at if registered_at is not None else at,
     )
-    partner = lifecycle.choose_role(account, roles[0], at=at)
+    partner = lifecycle.choose_role(
+        account, roles[0], at=at, registration_market=registration_market
+    )
     for role in roles[1:]:
         partner = lifecycle.add_role(partner, role, at=at)
     partner = lifecycle.submit_entity(partner, sample_entity(), at=at)
@@ -461,7 +467,8 @@ def _moves(partner: Partner) -> list[Callable[[Partner, st.DrawFn, dt.datetime],
     }
     moves += [
         entity_moves[kind]
-        for kind in lifecycle.allowed_events(review, events=lifecycle.ENTITY_EVENTS)
+        for kind in lifecycle.allowed_events(review, partner, actor=Actor.PARTNER)
+        + lifecycle.allowed_events(review, partner, actor=Actor.PLATFORM)
     ]
     candidates = [
         c
@@ -471,9 +478,7 @@ def _moves(partner: Partner) -> list[Callable[[Partner, st.DrawFn, dt.datetime],
     if candidates:
         moves.append(_apply_move(candidates))
     for application in partner.open_applications():
-        moves += _application_moves(
-            application, entity_approved=review.status is ReviewStatus.APPROVED
-        )
+        moves += _application_moves(application, partner)
     return moves
 
 
@@ -487,7 +492,7 @@ def _apply_move(candidates: list[Category]) -> Callable[[Partner, st.DrawFn, dt.
 
 
 def _application_moves(
-    application: Application, *, entity_approved: bool
+    application: Application, partner: Partner
 ) -> list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]]:
     category, market = application.category, application.market
     info = category_infos(st.just(category))
@@ -505,12 +510,10 @@ def _application_moves(
         EventKind.REJECT_REVISION: lambda p, d, at: lifecycle.reject_revision(
             p, category, ["links broken"], market=market, at=at
         ),
+        EventKind.APPROVE: lambda p, d, at: lifecycle.approve(p, category, market=market, at=at),
     }
-    if entity_approved:
-        by_kind[EventKind.APPROVE] = lambda p, d, at: lifecycle.approve(
-            p, category, market=market, at=at
-        )
-    return [by_kind[kind] for kind in lifecycle.allowed_events(application) if kind in by_kind]
+    offered = lifecycle.allowed_events(application, partner)
+    return [by_kind[kind] for kind in offered if kind in by_kind]
 
 
 def partners(
@@ -564,7 +567,6 @@ def policies() -> st.SearchStrategy[Policy]:
             new_partners_from=new_from,
             discontinued=discontinued,
             existing_partners_may_register=draw(st.booleans()),
-            authorization_requires_approval=draw(st.booleans()),
         )
 
     return st.one_of(st.just(DEFAULT_POLICY), build())
