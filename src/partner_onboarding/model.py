@@ -574,8 +574,9 @@ class History(Sequence[Event]):
     dated before the last one is refused with :class:`~partner_onboarding.errors.HistoryOutOfOrder`.
     """
 
-    __slots__ = ("_last", "_length", "_previous")
+    __slots__ = ("_first", "_last", "_length", "_previous")
 
+    _first: Event | None
     _last: Event | None
     _previous: History | None
     _length: int
@@ -591,11 +592,13 @@ class History(Sequence[Event]):
                 raise ValidationError.single(f"[{index}]", "must be an Event", what="history")
             node = node.append(event, index=index)
         self._last, self._previous, self._length = node._last, node._previous, node._length
+        self._first = node._first
 
     @classmethod
     def _node(cls, last: Event | None, previous: History | None, length: int) -> History:
         node = _new(History)
         node._last, node._previous, node._length = last, previous, length
+        node._first = last if previous is None or previous._first is None else previous._first
         return node
 
     def append(self, event: Event, *, index: int | None = None) -> History:
@@ -605,7 +608,13 @@ class History(Sequence[Event]):
             raise _out_of_order(last, self._length if index is None else index)
         node = _new(History)
         node._last, node._previous, node._length = event, self, self._length + 1
+        node._first = event if self._first is None else self._first
         return node
+
+    @property
+    def first(self) -> Event | None:
+        """The earliest event, or ``None`` for an empty history."""
+        return self._first
 
     @property
     def last(self) -> Event | None:
@@ -634,8 +643,11 @@ class History(Sequence[Event]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[Event]: ...
     def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
-        if isinstance(index, int) and index == -1 and self._last is not None:
-            return self._last
+        if type(index) is int and self._length:
+            if index == -1:
+                return self._last  # type: ignore[return-value]
+            if index == 0:
+                return self._first  # type: ignore[return-value]
         return self._events()[index]
 
     def __eq__(self, other: object) -> bool:

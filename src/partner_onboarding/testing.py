@@ -444,13 +444,20 @@ def _walk(
     partner = lifecycle.choose_role(account, draw(st.sampled_from(list(PartnerRole))), at=at)
     for _ in range(steps):
         at = at + draw(_STEP)
-        moves = _moves(partner)
+        moves = _moves(partner, at)
         partner = draw(st.sampled_from(moves))(partner, draw, at)
     return partner
 
 
-def _moves(partner: Partner) -> list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]]:
-    """The operations that make sense for ``partner`` now, each as a function of a draw."""
+#: The target markets the walks apply in: the home market most, and two others.
+_WALK_MARKETS: Final = (Market.US, Market.US, Market("GB"), Market("CA"))
+
+
+def _moves(
+    partner: Partner, at: dt.datetime
+) -> list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]]:
+    """The operations that the table and the policy accept for ``partner`` at ``at``, each as a
+    function of a draw: every operation, the upgrade and seller authorisations included."""
     moves: list[Callable[[Partner, st.DrawFn, dt.datetime], Partner]] = [
         lambda p, draw, at: lifecycle.add_role(p, draw(st.sampled_from(list(PartnerRole))), at=at)
     ]
@@ -471,22 +478,45 @@ def _moves(partner: Partner) -> list[Callable[[Partner, st.DrawFn, dt.datetime],
         + lifecycle.allowed_events(review, partner, actor=Actor.PLATFORM)
     ]
     candidates = [
-        c
-        for c in DEFAULT_CATALOG.categories()
-        if c.role in partner.roles and not partner.has_open(c, Market.US)
+        (c, market)
+        for c in DEFAULT_CATALOG.categories(include_legacy=True)
+        for market in dict.fromkeys(_WALK_MARKETS)
+        if c.role in partner.roles
+        and not partner.has_open(c, market)
+        and DEFAULT_POLICY.can_register(partner, c, market=market, at=at).allowed
     ]
     if candidates:
         moves.append(_apply_move(candidates))
     for application in partner.open_applications():
         moves += _application_moves(application, partner)
+        if DEFAULT_POLICY.can_authorize_seller(
+            partner, application.category, market=application.market, at=at
+        ).allowed:
+            moves.append(_authorize_move(application))
+    if at >= DEFAULT_POLICY.upgrade_at and lifecycle.upgrade(partner, at=at) != partner:
+        moves.append(lambda p, draw, at: lifecycle.upgrade(p, at=at))
     return moves
 
 
-def _apply_move(candidates: list[Category]) -> Callable[[Partner, st.DrawFn, dt.datetime], Partner]:
+def _apply_move(
+    candidates: list[tuple[Category, Market]],
+) -> Callable[[Partner, st.DrawFn, dt.datetime], Partner]:
     def move(partner: Partner, draw: st.DrawFn, at: dt.datetime) -> Partner:
-        category = draw(st.sampled_from(candidates))
+        category, market = draw(st.sampled_from(candidates))
         info = draw(category_infos(st.just(category)))
-        return lifecycle.apply(partner, category, info, at=at)
+        return lifecycle.apply(partner, category, info, market=market, at=at)
+
+    return move
+
+
+def _authorize_move(
+    application: Application,
+) -> Callable[[Partner, st.DrawFn, dt.datetime], Partner]:
+    def move(partner: Partner, draw: st.DrawFn, at: dt.datetime) -> Partner:
+        seller = draw(st.sampled_from(["seller-1", "seller-2", "seller-3"]))
+        return lifecycle.authorize_seller(
+            partner, application.category, seller, market=application.market, at=at
+        )
 
     return move
 

@@ -1,0 +1,134 @@
+"""The one place that decides what an instant or a day is, and the same words everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_POLICY, Account, ValidationError, lifecycle
+from partner_onboarding._time import (
+    NAIVE,
+    instant_or_day,
+    is_day_text,
+    parse_day,
+    parse_instant,
+    start_of_day,
+)
+from partner_onboarding.batch import check_rows
+from partner_onboarding.errors import NaiveDatetime
+from partner_onboarding.testing import ZONES, approved_partner, aware_datetimes
+
+LA = ZoneInfo("America/Los_Angeles")
+SANTIAGO = ZoneInfo("America/Santiago")  # skips midnight: 2024-09-08 starts at 01:00
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2024-04-30", dt.date(2024, 4, 30)),
+        ("20240430", dt.date(2024, 4, 30)),
+        (" 2024-02-29 ", dt.date(2024, 2, 29)),
+    ],
+)
+def test_days_are_read_in_both_iso_forms(text: str, day: dt.date) -> None:
+    assert parse_day(text) == day
+    assert is_day_text(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["2023-02-29", "2024-4-30", "2024/04/30", "30-04-2024", "", "x" * 500]
+)
+def test_bad_days_are_refused_quoting_the_value_short(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_day(text, field="upgrade_date")
+    assert caught.value.fields == ("upgrade_date",)
+    assert len(str(caught.value)) < 120
+
+
+@given(aware_datetimes())
+def test_an_instant_round_trips_through_text_to_the_microsecond(at: dt.datetime) -> None:
+    parsed = parse_instant(at.isoformat())
+    assert parsed == at
+    assert parsed.utcoffset() == at.utcoffset()
+    assert parsed.microsecond == at.microsecond
+    assert instant_or_day(at.isoformat(), LA) == at
+    assert instant_or_day(at, LA) == at
+
+
+@given(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)), st.sampled_from(ZONES))
+def test_a_day_starts_at_its_first_instant_in_the_zone(day: dt.date, zone: dt.tzinfo) -> None:
+    start = start_of_day(day, zone)
+    assert instant_or_day(day, zone) == start
+    assert instant_or_day(day.isoformat(), zone) == start
+    assert instant_or_day(day.strftime("%Y%m%d"), zone) == start
+    assert start.astimezone(zone).date() == day
+    assert (start - dt.timedelta(microseconds=1)).astimezone(zone).date() < day
+
+
+def test_a_day_whose_midnight_does_not_exist_starts_at_the_first_instant_that_does() -> None:
+    start = start_of_day(dt.date(2024, 9, 8), SANTIAGO)
+    assert start.astimezone(SANTIAGO).isoformat() == "2024-09-08T01:00:00-03:00"
+    assert (start - dt.timedelta(microseconds=1)).astimezone(SANTIAGO).date() == dt.date(2024, 9, 7)
+
+
+def test_the_policy_cut_offs_across_dst_are_exact() -> None:
+    # 2024-11-03 has 25 hours in Los Angeles: the day still starts at 00:00-07:00.
+    start = start_of_day(dt.date(2024, 11, 3), LA)
+    assert start.isoformat() == "2024-11-03T00:00:00-07:00"
+    end = start_of_day(dt.date(2024, 11, 4), LA)
+    assert end - start == dt.timedelta(hours=25)
+
+
+NAIVE_AT = dt.datetime(2024, 5, 1, 9)  # noqa: DTZ001
+
+
+def _account(at: object) -> object:
+    return Account.register(email="a@b.example", password="Abc123!x", at=at, scrypt_n=2)  # type: ignore[arg-type]
+
+
+HOLDER = approved_partner("Shop Management", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+CALLS: list[Callable[[], object]] = [
+    lambda: DEFAULT_POLICY.instant(NAIVE_AT),
+    lambda: DEFAULT_POLICY.can_register(HOLDER, "Paid Media", at=NAIVE_AT),
+    lambda: lifecycle.add_role(HOLDER, "Creator Service Partner", at=NAIVE_AT),
+    lambda: lifecycle.approve(HOLDER, "Shop Management", at=NAIVE_AT),
+    lambda: _account(NAIVE_AT),
+    lambda: instant_or_day(NAIVE_AT, LA),
+]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_naive_datetime_is_refused_in_the_same_words_everywhere(
+    call: Callable[[], object],
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    assert [problem.reason for problem in caught.value.problems] == [NAIVE]
+
+
+def test_the_bulk_reader_uses_the_same_words() -> None:
+    (record,) = check_rows(
+        [
+            {
+                "partner_id": "P",
+                "registered_at": NAIVE_AT,
+                "category": "Paid Media",
+                "question": "register",
+            }
+        ],
+        at=dt.date(2024, 5, 1),
+        on_error="record",
+    )
+    assert record["error"] == f"registered_at: {NAIVE}"
+
+
+@pytest.mark.parametrize("text", ["2024-04-30T00:00", "2024-04-30 00:00:00"])
+def test_text_without_an_offset_is_a_naive_instant(text: str) -> None:
+    with pytest.raises(NaiveDatetime) as caught:
+        instant_or_day(text, LA)
+    assert "UTC offset" in str(caught.value)
