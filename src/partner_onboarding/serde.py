@@ -84,6 +84,7 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     # The enums are str subclasses: each gets its own (more specific) hook, by value.
     for kind in (PartnerRole, FirstCategory, ReviewStatus, Actor, EventKind, ReasonCode, Question):
         converter.register_structure_hook(kind, _enum_hook(kind))
+        converter.register_unstructure_hook(kind, _plain_value)  # plain text in the plain form
 
     converter.register_unstructure_hook(dt.datetime, format_instant)
     converter.register_structure_hook(dt.datetime, lambda value, _: parse_instant(value))
@@ -307,6 +308,10 @@ def _category(catalog: Catalog, value: object) -> Category:
     if not isinstance(value, str):
         raise ValidationError.single("", "must be a category code (a string)")
     return catalog.category(value)
+
+
+def _plain_value(member: enum.Enum) -> Any:
+    return member.value
 
 
 def _enum_hook(kind: type[enum.Enum]) -> Callable[[object, object], enum.Enum]:
