@@ -1,0 +1,164 @@
+"""Eligibility at data scale: the columnar path beside the plain path and the floors, in one run.
+
+    python benchmarks/frames.py                 # 10⁶ rows (add --rows 10000000 for 10⁷)
+    python benchmarks/frames.py --quick         # a smoke run (CI): 10⁴ rows
+
+Rows are realistic: one distinct registration instant per partner (mixed offsets, a quarter of
+them date-only cells), category aliases and odd spellings, approved-category lists, some other
+target markets and registration markets, 0.1 % bad rows. The repetitive rows of compare.py are
+measured too. Every figure is the best of three passes, in rows per second, on one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import random
+import timeit
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from partner_onboarding.batch import check_rows
+from partner_onboarding.frames import check_frame
+
+AT = dt.date(2024, 5, 20)
+SPELLINGS = [
+    "Shop Management",
+    "shop_management",
+    "LIVE Management",
+    "Seller affiliate Management",
+    "Creator mathmaking",
+    "Paid Media",
+    "paid media",
+    "Mass Tutoring",
+    "Mass Recruiting",
+    "Creator Management",
+    "Short Video Management",
+    "Shop Registration",
+]
+OFFSETS = [dt.timedelta(hours=h) for h in (-8, -7, -5, 0, 1, 5.5, 8)]
+
+
+def realistic(n: int, seed: int = 7) -> dict[str, list[Any]]:
+    """Columns of ``n`` realistic rows, registration instants as text and as typed values."""
+    rng = random.Random(seed)
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    span = 600 * 24 * 3600
+    text, typed, categories, markets, homes, statuses, approved = [], [], [], [], [], [], []
+    for index in range(n):
+        instant = start + dt.timedelta(seconds=rng.randrange(span), microseconds=index % 1000)
+        typed.append(instant)
+        zone = dt.timezone(rng.choice(OFFSETS))
+        if rng.random() < 0.25:
+            text.append(instant.astimezone(zone).date().isoformat())
+        else:
+            text.append(instant.astimezone(zone).isoformat())
+        categories.append(rng.choice(SPELLINGS))
+        markets.append(rng.choice(["US", "US", "US", "GB", "CA"]))
+        homes.append("GB" if rng.random() < 0.05 else "US")
+        statuses.append(rng.choice(["approved", "Pending Review", None, "rejected"]))
+        approved.append(rng.choice([None, "Shop Management;Paid Media", "LIVE Management"]))
+        if rng.random() < 0.001:  # a bad row
+            text[-1] = "yesterday"
+            categories[-1] = "Paid Medias"
+    return {
+        "partner_id": [f"P{i}" for i in range(n)],
+        "registered_at": text,
+        "registered_at_typed": typed,
+        "category": categories,
+        "market": markets,
+        "registration_market": homes,
+        "status": statuses,
+        "approved_categories": approved,
+    }
+
+
+def repetitive(n: int) -> dict[str, list[Any]]:
+    return {
+        "partner_id": [f"P{i}" for i in range(n)],
+        "registered_at": ["2024-05-02", "2024-01-10T09:00:00-08:00"] * (n // 2),
+        "category": ["Paid Media", "Shop Management"] * (n // 2),
+        "status": ["approved", None] * (n // 2),
+    }
+
+
+def best(run: Callable[[], object], passes: int = 3) -> float:
+    return min(timeit.repeat(run, number=1, repeat=passes))
+
+
+def peak_bytes(run: Callable[[], object]) -> int:
+    """Peak Python-heap bytes while ``run`` runs (Polars' own buffers are not traced)."""
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args(argv)
+    n = 10_000 if arguments.quick else arguments.rows
+    print(f"Python {platform.python_version()}, Polars {pl.__version__}, {n:,} rows, one process")
+    print()
+    print("| rows | path | seconds | rows/s | ratio |")
+    print("|---|---|---:|---:|---:|")
+    data = realistic(n)
+    text = pl.DataFrame({k: v for k, v in data.items() if k != "registered_at_typed"})
+    typed = text.with_columns(
+        pl.Series("registered_at", data["registered_at_typed"], dtype=pl.Datetime("us", "UTC"))
+    )
+    records = text.to_dicts()
+    results: dict[str, float] = {}
+
+    def row(label: str, seconds: float, versus: str | None = None) -> None:
+        results[label] = seconds
+        ratio = f"{results[versus] / seconds:.1f}× {versus}" if versus else ""
+        print(f"| realistic | {label} | {seconds:.3f} | {n / seconds:,.0f} | {ratio} |")
+
+    plain = "check_rows (plain path, records in hand)"
+    notebook = "notebook path: to_dicts → check_rows → DataFrame"
+    row(plain, best(lambda: check_rows(records, at=AT, on_error="record")))
+    row(notebook, best(lambda: pl.DataFrame(check_rows(text.to_dicts(), at=AT, on_error="record"))))
+    row(
+        "floor: Polars parses the text instants alone",
+        best(
+            lambda: text.select(
+                pl.col("registered_at").str.to_datetime(strict=False, time_zone="UTC")
+            )
+        ),
+    )
+    row("check_frame, typed instants", best(lambda: check_frame(typed, at=AT)), plain)
+    row("check_frame, text instants", best(lambda: check_frame(text, at=AT)), notebook)
+    pandas_frame = text.to_pandas()
+    row(
+        "check_frame, pandas (Arrow), text",
+        best(lambda: check_frame(pandas_frame, at=AT)),
+        notebook,
+    )
+    answered = check_frame(typed, at=AT)
+    added = answered.select(answered.columns[len(typed.columns) :])
+    print()
+    print(f"answer columns: {added.estimated_size() / n:.0f} bytes per row (both questions)")
+    heap = peak_bytes(lambda: check_frame(typed, at=AT)) / n
+    print(f"Python heap peak of check_frame, typed: {heap:.1f} bytes per row")
+    print(f"bad rows answered with an error: {answered['error'].is_not_null().sum():,}")
+    rep = pl.DataFrame(repetitive(n))
+    rep_records = rep.to_dicts()
+    print()
+    plain_s = best(lambda: check_rows(rep_records, at=AT))
+    columnar = best(lambda: check_frame(rep, at=AT))
+    print(f"| repetitive | check_rows | {plain_s:.3f} | {n / plain_s:,.0f} | |")
+    ratio = f"{plain_s / columnar:.1f}× check_rows"
+    print(f"| repetitive | check_frame | {columnar:.3f} | {n / columnar:,.0f} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,348 @@
+"""DataFrames in, DataFrames out: the policy's answers for every row of a pandas or Polars
+frame.
+
+:func:`check_frame` takes a frame with the columns of :mod:`partner_onboarding.batch`
+(``partner_id`` is not needed here: the answer stays on its own row) and returns a frame aligned
+to it: a pandas frame keeps its index, a Polars frame keeps its columns and gets the answer columns
+beside them. A lazy Polars frame gives a lazy frame.
+
+The work is columnar. What has few distinct values (category, markets, question, status, the list
+of approved categories) is understood once per distinct value by the plain path of
+:mod:`partner_onboarding.batch`, which also builds the answer for each; what has one value per
+partner (the registration instant) is compared in native code with the one instant the policy's
+rule reads (:attr:`Policy.new_partners_from_at`). A cell the native parsers cannot read goes the
+plain way too, so every row gets exactly the answer of :func:`partner_onboarding.batch.check_rows`
+(a differential test checks it on generated rows).
+
+Polars (and, for pandas frames, pyarrow) are optional: ``pip install 'partner-onboarding[polars]'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from partner_onboarding.batch import _Facts
+from partner_onboarding.errors import OnboardingError, ValidationError
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+__all__ = ["ANSWER_FIELDS", "check_frame"]
+
+#: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
+ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
+
+#: The columns understood once per distinct combination of values.
+_KEYS: Final = (
+    "category",
+    "market",
+    "registration_market",
+    "question",
+    "status",
+    "approved_categories",
+)
+_REGISTERED: Final = "registered_at"
+#: ISO 8601 forms with an offset that Polars reads natively; anything else goes the plain way.
+_INSTANT_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.fZ")
+_DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
+
+
+def check_frame(
+    frame: pd.DataFrame | pl.DataFrame | pl.LazyFrame,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy = DEFAULT_POLICY,
+    question: Question | str | None = None,
+) -> Any:
+    """The policy's answers for every row of ``frame`` at ``at``, aligned to the input.
+
+    ``question`` answers that question for every row; without it, a ``question`` column says it
+    per row; without that either, both questions are answered, in columns prefixed ``register_``
+    and ``authorize_seller_``. The answer columns are :data:`ANSWER_FIELDS` (``reason_codes`` a
+    list) and ``error``: ``None``, or what is wrong with the row (its answers are then null).
+    """
+    import polars as pl  # noqa: PLC0415  (an optional extra)
+
+    if isinstance(frame, pl.LazyFrame):
+        return frame.map_batches(
+            lambda batch: _check(batch, at=at, policy=policy, question=question),
+            streamable=False,
+            validate_output_schema=False,
+        )
+    if isinstance(frame, pl.DataFrame):
+        return _check(frame, at=at, policy=policy, question=question)
+    if type(frame).__module__.startswith("pandas"):
+        answers = _check(
+            pl.from_pandas(frame, include_index=False), at=at, policy=policy, question=question
+        )
+        added = answers.select(answers.columns[len(frame.columns) :]).to_pandas()
+        added.index = frame.index
+        return frame.join(added) if len(frame.columns) else added
+    raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+
+
+def _check(
+    frame: pl.DataFrame,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy,
+    question: Question | str | None,
+) -> pl.DataFrame:
+    import polars as pl  # noqa: PLC0415
+
+    facts = _Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
+    if question is not None:
+        frame = frame.with_columns(pl.lit(facts.questions(question)[0].value).alias("question"))
+    asked = (
+        (Question.REGISTER, Question.AUTHORIZE_SELLER) if "question" not in frame.columns else None
+    )
+    keys = [name for name in _KEYS if name in frame.columns]
+    index = "__po_row"
+    work = frame.with_row_index(index)
+    # 1. Each distinct combination of the few-valued columns, understood once by the plain path.
+    combos = work.select(keys).unique(maintain_order=True) if keys else pl.DataFrame({"__": [0]})
+    memo = _Memo(facts)
+    plans = [memo.plan(dict(zip(keys, values, strict=True))) for values in combos.iter_rows()]
+    combo = "__po_combo"
+    combos = combos.with_columns(pl.Series(combo, range(len(plans)), dtype=pl.UInt32))
+    if keys:
+        work = work.join(combos, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    else:
+        work = work.with_columns(pl.lit(0, dtype=pl.UInt32).alias(combo))
+    # 2. The one per-partner fact, new partner or not, in native code.
+    new = _new_partner(work, policy)["new", "raw_present"]
+    needs = pl.Series([plan.needs_registration for plan in plans], dtype=pl.Boolean)
+    needs = needs.gather(work[combo])
+    # 3. Cells the native parsers could not read go the plain way (and say what is wrong).
+    slow_rows = (
+        (needs & new["new"].is_null() & new["raw_present"]).arg_true().to_list()
+        if _REGISTERED in work.columns
+        else []
+    )
+    fixed: dict[int, bool] = {}
+    slow_errors: dict[int, str] = {}
+    for row in slow_rows:
+        try:
+            fixed[row] = facts.new_partner(work[_REGISTERED][row])
+        except OnboardingError as error:
+            slow_errors[row] = _error_text(error)
+    is_new = new["new"]
+    if fixed:
+        is_new = is_new.scatter(list(fixed), list(fixed.values()))
+    # 4. The answers: each distinct decision becomes values once, and rows gather them by index.
+    table = _DecisionTable(plans)
+    state = pl.DataFrame(
+        {
+            "combo": work[combo],
+            "new": is_new,
+            "needs": needs,
+            "plan_error": table.errors.gather(work[combo]),
+            "slow_error": _sparse(len(work), slow_errors),
+        }
+    )
+    error_of_row = pl.coalesce(
+        pl.col("plan_error"),
+        pl.col("slow_error"),
+        pl.when(pl.col("needs") & pl.col("new").is_null()).then(
+            pl.lit("registered_at: is required")
+        ),
+    )
+    state = state.with_columns(error_of_row.alias("error"))
+    ok = pl.col("error").is_null()
+    register = (
+        pl.when(ok & pl.col("new"))
+        .then(pl.lit(table.register_true).gather(pl.col("combo")))
+        .when(ok)
+        .then(pl.lit(table.register_false).gather(pl.col("combo")))
+    )
+    authorize = pl.when(ok).then(pl.lit(table.authorize).gather(pl.col("combo")))
+    if asked is None:  # one question per row: the one its plan answers
+        indices = state.select(pl.coalesce(register, authorize).alias("")).to_series()
+        answers = table.columns("", indices)
+    else:
+        answers = []
+        for each, expression in zip(asked, (register, authorize), strict=True):
+            indices = state.select(expression.alias("")).to_series()
+            answers += table.columns(f"{each.value}_", indices)
+    return frame.with_columns([*answers, state["error"]])
+
+
+def _sparse(length: int, values: Mapping[int, str]) -> pl.Series:
+    import polars  # noqa: PLC0415, ICN001  (an optional extra; "pl" names the type here)
+
+    column = polars.Series([None] * length, dtype=polars.String)
+    if values:
+        column = column.scatter(list(values), list(values.values()))
+    return column
+
+
+class _DecisionTable:
+    """Every distinct decision of the plans once, and each plan's index into them."""
+
+    def __init__(self, plans: list[_PlanRow]) -> None:
+        import polars as pl  # noqa: PLC0415
+
+        self.decisions: list[Decision] = []
+        seen: dict[int, int] = {}
+
+        def index(decision: Decision | None) -> int | None:
+            if decision is None:
+                return None
+            if id(decision) not in seen:
+                seen[id(decision)] = len(self.decisions)
+                self.decisions.append(decision)
+            return seen[id(decision)]
+
+        self.register_false = pl.Series(
+            [index(p.register[0]) if p.register else None for p in plans], dtype=pl.UInt32
+        )
+        self.register_true = pl.Series(
+            [index(p.register[1]) if p.register else None for p in plans], dtype=pl.UInt32
+        )
+        self.authorize = pl.Series([index(p.authorize) for p in plans], dtype=pl.UInt32)
+        self.errors = pl.Series([p.error for p in plans], dtype=pl.String)
+
+    def columns(self, prefix: str, indices: pl.Series) -> list[pl.Series]:
+        import polars as pl  # noqa: PLC0415
+
+        found = self.decisions
+        values = (
+            pl.Series([d.allowed for d in found], dtype=pl.Boolean),
+            pl.Series([d.codes[0] for d in found], dtype=pl.String),
+            pl.Series([list(d.codes) for d in found], dtype=pl.List(pl.String)),
+            pl.Series([d.message for d in found], dtype=pl.String),
+            pl.Series([d.changes_at for d in found], dtype=pl.Datetime("us", "UTC")),
+        )
+        return [
+            column.gather(indices).alias(f"{prefix}{name}")
+            for name, column in zip(ANSWER_FIELDS, values, strict=True)
+        ]
+
+
+class _PlanRow:
+    """What one distinct combination of the few-valued columns answers."""
+
+    __slots__ = ("authorize", "error", "needs_registration", "register")
+
+    def __init__(self) -> None:
+        self.register: tuple[Decision, Decision] | None = None  # by new partner? False, True
+        self.authorize: Decision | None = None
+        self.error: str | None = None
+        self.needs_registration = False
+
+
+class _Memo:
+    """The plain path's readings of each distinct cell, remembered across combinations (a bad
+    cell, whose error searches for suggestions, is read once)."""
+
+    def __init__(self, facts: _Facts) -> None:
+        self.facts = facts
+        self.seen: dict[tuple[str, object], Any] = {}
+
+    def read(self, field: str, raw: object, reader: Any) -> Any:
+        key = (field, _hashable(raw))
+        found = self.seen.get(key)
+        if found is None:
+            try:
+                found = (reader(raw), None)
+            except OnboardingError as refusal:
+                found = (None, refusal)
+            self.seen[key] = found
+        value, failure = found
+        if failure is not None:
+            raise failure
+        return value
+
+    def plan(self, row: Mapping[str, Any]) -> _PlanRow:
+        facts, plan = self.facts, _PlanRow()
+        try:
+            category = self.read("category", row.get("category"), facts.category)
+            self.read("market", row.get("market"), facts.market)
+            registration = self.read(
+                "registration_market",
+                row.get("registration_market"),
+                lambda raw: facts.market(raw, field="registration_market"),
+            )
+            asked = self.read("question", row.get("question"), facts.questions)
+            if Question.AUTHORIZE_SELLER in asked:
+                approved = facts.approved(_cells(row), category)
+                plan.authorize = facts.decide(
+                    Question.AUTHORIZE_SELLER, category, registration, approved
+                )
+            if Question.REGISTER in asked:
+                plan.needs_registration = True
+                plan.register = (
+                    facts.decide(Question.REGISTER, category, registration, False),  # noqa: FBT003
+                    facts.decide(Question.REGISTER, category, registration, True),  # noqa: FBT003
+                )
+        except OnboardingError as error:
+            plan.error = _error_text(error)
+        return plan
+
+
+def _hashable(raw: object) -> object:
+    return tuple(raw.to_list()) if hasattr(raw, "to_list") else raw
+
+
+def _cells(row: Mapping[str, Any]) -> dict[str, Any]:
+    cells = dict(row)
+    listed = cells.get("approved_categories")
+    if listed is not None and not isinstance(listed, str) and hasattr(listed, "to_list"):
+        cells["approved_categories"] = listed.to_list()  # a Polars list cell
+    return cells
+
+
+def _error_text(error: OnboardingError) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(str(problem) for problem in error.problems)
+    return str(error)
+
+
+def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Columns ``row``, ``new`` (null where native code could not tell) and ``raw_present``."""
+    import polars as pl  # noqa: PLC0415
+
+    if _REGISTERED not in work.columns:
+        return pl.DataFrame(
+            {
+                "row": range(len(work)),
+                "new": [None] * len(work),
+                "raw_present": [False] * len(work),
+            },
+            schema={"row": pl.UInt32, "new": pl.Boolean, "raw_present": pl.Boolean},
+        )
+    column = pl.col(_REGISTERED)
+    dtype = work.schema[_REGISTERED]
+    threshold = policy.new_partners_from_at
+    first_day = policy.new_partners_from or policy.upgrade_date
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        new = column >= pl.lit(threshold).dt.convert_time_zone(dtype.time_zone)
+    elif isinstance(dtype, pl.Date):
+        new = column >= pl.lit(first_day)
+    elif dtype == pl.String:
+        text = column.str.strip_chars()
+        instant = pl.coalesce(
+            *(
+                text.str.to_datetime(form, strict=False, time_zone="UTC", time_unit="us")
+                for form in _INSTANT_FORMATS
+            )
+        )
+        day = pl.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
+        is_day = text.str.len_chars().is_in([8, 10])
+        new = (
+            pl.when(is_day)
+            .then(day >= pl.lit(first_day))
+            .otherwise(instant >= pl.lit(threshold.astimezone(dt.UTC)))
+        )
+    else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
+        new = pl.lit(None, dtype=pl.Boolean)
+    present = column.is_not_null()
+    if dtype == pl.String:
+        present = present & (column.str.len_chars() > 0)
+    return work.select(
+        pl.col("__po_row").alias("row"), new.alias("new"), present.alias("raw_present")
+    )

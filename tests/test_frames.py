@@ -1,0 +1,195 @@
+"""DataFrames in, DataFrames out: the columnar path gives exactly the answers of the plain path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
+from partner_onboarding.batch import check_rows
+from partner_onboarding.frames import ANSWER_FIELDS, check_frame
+from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
+
+AT_CHOICES = [dt.date(2024, 4, 29), dt.date(2024, 5, 20), dt.date(2024, 6, 5), dt.date(2024, 7, 1)]
+INSTANTS = instants_around(
+    DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at, spread=dt.timedelta(days=2)
+)
+
+
+def offset_text(at: dt.datetime) -> str:
+    """ISO text of ``at`` with a fixed offset: sometimes ``Z``, sometimes without microseconds."""
+    text = at.isoformat()
+    return text.replace("+00:00", "Z") if text.endswith("+00:00") else text
+
+
+REGISTERED_TEXT = st.one_of(
+    INSTANTS.map(offset_text),
+    INSTANTS.map(lambda at: at.astimezone(ZoneInfo("America/Los_Angeles")).date().isoformat()),
+    INSTANTS.map(lambda at: at.date().strftime("%Y%m%d")),
+    st.sampled_from(["garbage", "2024-02-30", "2024-04-30T00:00:00", "", " 2024-05-01 ", None]),
+)
+CATEGORIES = st.sampled_from(list(DEFAULT_CATALOG)).flatmap(category_spellings)
+MARKETS = st.sampled_from([None, "US", "gb", "CA", "XX"])
+STATUSES = st.sampled_from(
+    [None, "approved", "Approved", "Pending Review", "rejected", "none", "?"]
+)
+QUESTIONS = st.sampled_from(["register", "authorize_seller", "Authorize Seller"])
+
+
+@st.composite
+def rows(draw: st.DrawFn, registered: st.SearchStrategy[Any] = REGISTERED_TEXT) -> dict[str, Any]:
+    return {
+        "registered_at": draw(registered),
+        "category": draw(st.one_of(CATEGORIES, st.sampled_from(["Paid Medias", None]))),
+        "market": draw(MARKETS),
+        "registration_market": draw(st.sampled_from([None, "US", "GB"])),
+        "status": draw(STATUSES),
+        "question": draw(QUESTIONS),
+    }
+
+
+def plain(
+    table: list[dict[str, Any]], at: dt.date, policy: Any = DEFAULT_POLICY
+) -> list[dict[str, Any]]:
+    return check_rows(
+        [{"partner_id": "P", **row} for row in table], at=at, policy=policy, on_error="record"
+    )
+
+
+def same_answers(frame: pl.DataFrame, records: list[dict[str, Any]]) -> None:
+    assert len(frame) == len(records)
+    for got, want in zip(frame.iter_rows(named=True), records, strict=True):
+        assert (got["error"] is None) is (want["error"] is None), (got, want)
+        if want["error"] is not None:
+            continue
+        assert got["allowed"] is want["allowed"]
+        assert got["reason"] == want["reason"]
+        assert ";".join(got["reason_codes"]) == want["reason_codes"]
+        assert got["message"] == want["message"]
+        assert got["changes_at"] == want["changes_at"]
+
+
+@given(st.lists(rows(), min_size=1, max_size=30), st.sampled_from(AT_CHOICES), policies())
+def test_the_columnar_path_agrees_with_the_plain_path_on_text(
+    table: list[dict[str, Any]], at: dt.date, policy: Any
+) -> None:
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    same_answers(check_frame(frame, at=at, policy=policy), plain(table, at, policy))
+
+
+@given(
+    st.lists(rows(registered=st.one_of(INSTANTS, st.none())), min_size=1, max_size=30),
+    st.sampled_from(AT_CHOICES),
+    st.sampled_from(ZONES),
+)
+def test_the_columnar_path_agrees_on_typed_instants(
+    table: list[dict[str, Any]], at: dt.date, zone: dt.tzinfo
+) -> None:
+    # A datetime column has one zone: the instants are the same, the column's zone is another.
+    in_utc = [
+        {**row, "registered_at": row["registered_at"] and row["registered_at"].astimezone(dt.UTC)}
+        for row in table
+    ]
+    frame = pl.DataFrame(
+        in_utc, schema_overrides={"registered_at": pl.Datetime("us", "UTC")}
+    ).with_columns(pl.col("registered_at").dt.convert_time_zone(str(zone)))
+    same_answers(check_frame(frame, at=at), plain(table, at))
+
+
+@given(
+    st.lists(
+        rows(registered=st.one_of(st.dates(dt.date(2024, 4, 25), dt.date(2024, 5, 5)), st.none())),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(AT_CHOICES),
+    policies(),
+)
+def test_date_columns_are_days_in_the_policys_zone(
+    table: list[dict[str, Any]], at: dt.date, policy: Any
+) -> None:
+    frame = pl.DataFrame(table, schema_overrides={"registered_at": pl.Date})
+    same_answers(check_frame(frame, at=at, policy=policy), plain(table, at, policy))
+
+
+def test_both_questions_without_a_question_column() -> None:
+    frame = pl.DataFrame(
+        {
+            "registered_at": ["2024-05-02", "2024-01-10T09:00:00-08:00"],
+            "category": ["Paid Media", "Paid Media"],
+            "status": [None, "approved"],
+        }
+    )
+    answered = check_frame(frame, at=dt.date(2024, 5, 20))
+    assert answered.columns[:3] == frame.columns
+    assert answered["register_reason"].to_list() == ["new_partner_discontinued", "existing_partner"]
+    assert answered["authorize_seller_reason"].to_list() == [
+        "no_approved_application",
+        "approved_application",
+    ]
+    assert {f"register_{name}" for name in ANSWER_FIELDS} <= set(answered.columns)
+
+
+def test_pandas_keeps_its_index_so_a_join_after_a_filter_is_right() -> None:
+    frame = pd.DataFrame(
+        {
+            "registered_at": ["2024-05-02", "2024-01-10T09:00:00-08:00", "2024-05-03"],
+            "category": ["Paid Media", "Paid Media", "Shop Management"],
+        },
+        index=["P1", "P2", "P3"],
+    )
+    subset = frame[frame["category"] == "Paid Media"].iloc[::-1]
+    answered = check_frame(subset, at=dt.date(2024, 5, 20), question="register")
+    assert list(answered.index) == ["P2", "P1"]
+    assert answered.loc["P1", "reason"] == "new_partner_discontinued"
+    assert answered.loc["P2", "reason"] == "existing_partner"
+
+
+def test_a_lazy_frame_gives_a_lazy_frame() -> None:
+    lazy = pl.LazyFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
+    answered = check_frame(lazy, at="2024-05-20", question="register")
+    assert isinstance(answered, pl.LazyFrame)
+    assert answered.collect()["reason"].to_list() == ["new_partner_discontinued"]
+
+
+def test_the_utc_trap_of_to_datetime_is_what_it_says() -> None:
+    # "2024-04-30" as a day is midnight in Los Angeles: a new partner. After
+    # pd.to_datetime(..., utc=True) the same cell is midnight UTC, the evening before in
+    # Los Angeles: an existing partner. Keeping days as days keeps the answer.
+    days = pd.DataFrame({"registered_at": ["2024-04-30"], "category": ["Paid Media"]})
+    as_day = check_frame(days, at=dt.date(2024, 5, 20), question="register")
+    as_utc = check_frame(
+        days.assign(registered_at=pd.to_datetime(days["registered_at"], utc=True)),
+        at=dt.date(2024, 5, 20),
+        question="register",
+    )
+    as_date = check_frame(
+        days.assign(registered_at=pd.to_datetime(days["registered_at"]).dt.date),
+        at=dt.date(2024, 5, 20),
+        question="register",
+    )
+    assert as_day["reason"].iloc[0] == "new_partner_discontinued"
+    assert as_utc["reason"].iloc[0] == "existing_partner"
+    assert as_date["reason"].iloc[0] == "new_partner_discontinued"
+
+
+def test_naive_timestamps_are_refused_per_row() -> None:
+    frame = pl.DataFrame(
+        {"registered_at": [dt.datetime(2024, 5, 2)], "category": ["Paid Media"]}  # noqa: DTZ001
+    )
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert answered["error"].to_list() == ["registered_at: must be time-zone aware"]
+    assert answered["allowed"].to_list() == [None]
+
+
+def test_only_frames_are_taken() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_frame([{"category": "Paid Media"}], at=dt.date(2024, 5, 20))
+    assert caught.value.fields == ("frame",)
