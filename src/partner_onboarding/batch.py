@@ -154,6 +154,10 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             yield record
 
 
+#: How many distinct raw values of a column the bulk reader remembers (a bounded memory: realistic
+#: exports have one registration instant per partner, which remembering would not speed up).
+_REMEMBERED: Final = 65_536
+
 _NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
 # A question's two prebuilt records, for its fact False and True; and what a row's (category,
 # market, question) resolve to: the category, then the records of each question asked, or None.
@@ -312,7 +316,7 @@ class _Facts:
 
     def new_partner(self, raw: object) -> bool:
         found = self.rules.is_new_partner(self._instant(raw))
-        if _hashable(raw) and len(self.newness) < 1_000_000:
+        if _hashable(raw) and len(self.newness) < _REMEMBERED:
             self.newness[raw] = found
         return found
 
@@ -355,7 +359,7 @@ class _Facts:
             except OnboardingError as error:
                 raise ValidationError.single("approved_categories", str(error)) from None
         found = frozenset(codes)
-        if _hashable(raw) and len(self.approved_lists) < 1_000_000:
+        if _hashable(raw) and len(self.approved_lists) < _REMEMBERED:
             self.approved_lists[raw] = found
         return found
 

@@ -25,12 +25,15 @@ import datetime as dt
 import importlib.resources
 import io
 import json
+import math
+import os
 import pathlib
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final, TextIO
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, Final, TextIO
 
-from partner_onboarding import lifecycle
+from partner_onboarding import _files, lifecycle
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
@@ -122,137 +125,230 @@ def _instant(text: str | None, policy: Policy, now: Callable[[], dt.datetime]) -
         raise InputError(f"--at {text!r}: {str(error).splitlines()[-1].strip(' -')}") from None
 
 
-def _read_rows(path: str | None, input_format: str | None) -> tuple[list[Any], list[int], str]:
-    """The rows of ``path`` (the shipped sample when ``None``), their line numbers, and a label."""
+def _open_input(path: str | None) -> tuple[IO[bytes], str, int | None]:
+    """The binary stream of ``path`` (the shipped sample when ``None``, standard input for
+    ``-``), a label for messages, and its size in bytes when known (for progress)."""
     if path is None:
-        text = (
-            importlib.resources.files("partner_onboarding")
-            .joinpath("data", SAMPLE)
-            .read_text(encoding="utf-8")
-        )
-        rows, lines = _csv_rows(text)
-        return rows, lines, f"the shipped sample ({SAMPLE})"
+        data = importlib.resources.files("partner_onboarding").joinpath("data", SAMPLE)
+        return io.BytesIO(data.read_bytes()), "the shipped sample", None
+    if path == "-":
+        stdin = sys.stdin
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is None:  # a text stream (tests, embedding): its text, as UTF-8
+            return io.BytesIO(stdin.read().encode("utf-8", "surrogateescape")), "<stdin>", None
+        return buffer, "<stdin>", None
     try:
-        text = sys.stdin.read() if path == "-" else pathlib.Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read {path}: {error}") from None
-    kind = input_format or ("jsonl" if path.endswith((".jsonl", ".ndjson", ".json")) else "csv")
-    rows, lines = _jsonl_rows(text) if kind == "jsonl" else _csv_rows(text)
-    return rows, lines, path
+        stream = pathlib.Path(path).open("rb")  # noqa: SIM115  (closed by the caller)
+        size = pathlib.Path(path).stat().st_size
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+    return stream, path, size or None
 
 
-def _csv_rows(text: str) -> tuple[list[Any], list[int]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows: list[Any] = []
-    lines: list[int] = []
-    first = 2
-    try:
-        for row in reader:
-            rows.append({key: value for key, value in row.items() if key is not None})
-            lines.append(first)
-            first = reader.line_num + 1
-    except csv.Error as error:
-        raise InputError(f"line {reader.line_num}: not CSV ({error})") from None
-    if reader.fieldnames is None:
-        raise InputError("the CSV file is empty (it needs a header line)")
-    return rows, lines
+def _input_kind(path: str | None, given: str | None) -> str | None:
+    if given is not None:
+        return given
+    if path is not None and path.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if path is not None and path.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return None  # standard input or another name: told by the first character
 
 
-def _jsonl_rows(text: str) -> tuple[list[Any], list[int]]:
-    rows: list[Any] = []
-    lines: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def _read_rows(path: str | None, input_format: str | None) -> tuple[list[Any], list[int], str]:
+    """Every good row of ``path`` with its line (for ``explain``, which looks one partner up)."""
+    stream, label, _ = _open_input(path)
+    with stream:
         try:
-            rows.append(json.loads(line))
-        except ValueError as error:
-            rows.append(_NotJson(str(error)))
-        lines.append(number)
-    return rows, lines
-
-
-class _NotJson:
-    """A line that is not JSON: checked as a bad row, so the others go on."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+            found = list(_files.read_rows(stream, kind=_input_kind(path, input_format)))
+        except _files.HeaderError as error:
+            raise InputError(str(error)) from None
+    rows = [row for row in found if row.cells is not None]
+    return [row.cells for row in rows], [row.line for row in rows], label
 
 
 def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = _policy(arguments.policy)
     at = _instant(arguments.at, policy, arguments.now)
-    rows, lines, label = _read_rows(arguments.file, arguments.input_format)
-    for row in rows:
-        if isinstance(row, dict) and arguments.question:
-            row["question"] = arguments.question
-    bad = [
-        (lines[i], f"not JSON ({row.reason})")
-        for i, row in enumerate(rows)
-        if isinstance(row, _NotJson)
-    ]
-    checkable = [(i, row) for i, row in enumerate(rows) if not isinstance(row, _NotJson)]
-    records = []
-    progress = _Progress(err, total=len(checkable)) if len(checkable) > PROGRESS_FROM else None
-    for record in iter_check_rows(
-        (row for _, row in checkable), at=at, policy=policy, on_error="record"
-    ):
-        line = lines[checkable[record["row"]][0]]
-        if record["error"] is not None:
-            bad.append((line, record["error"]))
-            continue
-        records.append({"line": line, **record})
-        if progress is not None:
-            progress.step()
-    if progress is not None:
-        progress.done()
+    stream, label, size = _open_input(arguments.file)
+    with stream:
+        try:
+            rows = _files.read_rows(
+                stream,
+                kind=_input_kind(arguments.file, arguments.input_format),
+                delimiter=arguments.delimiter,
+            )
+        except _files.HeaderError as error:
+            raise InputError(f"{label}: {error}") from None
+        progress = _Progress(err, stream, size)
+        return _check_stream(arguments, rows, at, policy, label, out, err, progress)
+
+
+def _check_stream(  # noqa: PLR0917
+    arguments: argparse.Namespace,
+    rows: Iterator[_files.Row],
+    at: dt.datetime,
+    policy: Policy,
+    label: str,
+    out: TextIO,
+    err: TextIO,
+    progress: _Progress,
+) -> int:
+    """Answer each row as it is read, and write each answer as it is made."""
+    current = [0]
+    counts = {"answers": 0, "refused": 0, "bad": 0}
+
+    def good_rows() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            if row.cells is None:
+                counts["bad"] += 1
+                _bad(err, row.line, "; ".join(row.problems))
+                continue
+            if arguments.question:
+                row.cells["question"] = arguments.question
+            current[0] = row.line
+            yield row.cells
 
     header = f"# {label}, checked at {at.isoformat()} ({policy.zone})"
-    if arguments.format == "table":
-        print(header, file=out)
-        print(_table(records), file=out)
-        refused = sum(1 for r in records if not r["allowed"])
-        print(f"# {len(records)} answers, {refused} refused, {len(bad)} bad rows", file=out)
-    else:
-        print(header, file=err)
-        (_write_json if arguments.format == "json" else _write_csv)(records, out)
-    for line, problem in sorted(bad):
-        print(f"line {line}: {problem}", file=err)
-    if bad:
+    writer = _WRITERS[arguments.format](out)
+    print(header, file=err if arguments.format != "table" else out)
+    writer.start()
+    seen_codes: dict[str, str] = {}
+    for record in iter_check_rows(good_rows(), at=at, policy=policy, on_error="record"):
+        if record["error"] is not None:
+            counts["bad"] += 1
+            _bad(err, current[0], record["error"])
+            continue
+        record["line"] = current[0]
+        counts["answers"] += 1
+        counts["refused"] += not record["allowed"]
+        seen_codes.update(dict.fromkeys(record["reason_codes"].split(";"), ""))
+        writer.write(record)
+        if counts["answers"] == 1:
+            out.flush()  # the first answer out at once, whatever the size of the input
+        progress.step(counts["answers"])
+    progress.done()
+    writer.end(counts, policy, list(seen_codes))
+    if counts["bad"]:
         return BAD_INPUT
-    if arguments.fail_on_refusal and any(not r["allowed"] for r in records):
+    if arguments.fail_on_refusal and counts["refused"]:
         return REFUSED
     return OK
+
+
+def _bad(err: TextIO, line: int, problem: str) -> None:
+    print(f"line {line}: {_files.plain_text(problem)}", file=err)
 
 
 _COLUMNS: Final = ("line", *(f for f in RECORD_FIELDS if f not in {"row", "error"}))
 
 
-def _table(records: Iterable[dict[str, Any]]) -> str:
-    headers = (
+def _short(code: str) -> str:
+    """A reason code's initials (``new_partner_discontinued`` → ``NPD``), for the table."""
+    return "".join(word[0] for word in code.split("_")).upper()
+
+
+class _Writer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def start(self) -> None:
+        """Before the first answer."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+        """After the last answer."""
+
+
+class _TableWriter(_Writer):
+    """A table that fits 100 columns, written row by row, with a legend of the reason codes."""
+
+    WIDTHS: Final = (5, 10, 27, 3, 9, 7, 8, 16)
+    HEADERS: Final = (
         "line",
         "partner",
         "category",
-        "market",
+        "mkt",
         "question",
         "answer",
         "reasons",
-        "changes at",
+        "until",
     )
-    rows = [
-        (
-            r["line"],
-            r["partner_id"],
-            r["category"],
-            r["market"],
-            r["question"],
-            "allowed" if r["allowed"] else "REFUSED",
-            r["reason_codes"].replace(";", ", "),
-            r["changes_at"].isoformat(timespec="minutes") if r["changes_at"] else "-",
+
+    def line(self, cells: Sequence[str]) -> None:
+        parts = [
+            (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
+            for cell, width in zip(cells, self.WIDTHS, strict=True)
+        ]
+        print("  ".join(parts).rstrip(), file=self.out)
+
+    def start(self) -> None:
+        self.line(self.HEADERS)
+        print("  ".join("-" * width for width in self.WIDTHS), file=self.out)
+
+    def write(self, record: dict[str, Any]) -> None:
+        changes_at = record["changes_at"]
+        self.line(
+            (
+                str(record["line"]),
+                _files.plain_text(str(record["partner_id"])),
+                record["category"],
+                record["market"],
+                "authorize" if record["question"] == "authorize_seller" else record["question"],
+                "allowed" if record["allowed"] else "REFUSED",
+                ",".join(_short(code) for code in record["reason_codes"].split(";")),
+                changes_at.strftime("%Y-%m-%d %H:%M") if changes_at else "-",
+            )
         )
-        for r in records
-    ]
-    return render_table(headers, rows)
+
+    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+        print(
+            f"# {counts['answers']} answers, {counts['refused']} refused, {counts['bad']} bad rows",
+            file=self.out,
+        )
+        print(f"# until: when the answer changes, in {policy.zone}; reasons:", file=self.out)
+        for code in codes:
+            print(f"#   {_short(code):<4} {code}", file=self.out)
+
+
+class _CsvWriter(_Writer):
+    """CSV with a header; a cell a spreadsheet would run as a formula is neutralised."""
+
+    def start(self) -> None:
+        self.writer = csv.writer(self.out, lineterminator="\n")
+        self.writer.writerow(_COLUMNS)
+
+    def write(self, record: dict[str, Any]) -> None:
+        # Only the partner id is the input's own text; the other cells are the library's words.
+        plain = _plain(record)
+        plain["partner_id"] = _files.csv_cell(plain["partner_id"])
+        self.writer.writerow(plain.values())
+
+
+class _JsonLinesWriter(_Writer):
+    """JSON Lines: one object per answer, ``reason_codes`` a list; never ``NaN`` or ``Infinity``."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        plain = _plain(record)
+        plain["reason_codes"] = record["reason_codes"].split(";")
+        partner = plain["partner_id"]
+        if isinstance(partner, str):
+            plain["partner_id"] = _files.sanitize(partner)
+        elif isinstance(partner, float) and not math.isfinite(partner):
+            plain["partner_id"] = str(partner)
+        text = json.dumps(plain, ensure_ascii=False, allow_nan=False)
+        # U+2028 and U+2029 are valid in JSON but end a line for many readers: escaped.
+        print(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), file=self.out)
+
+
+_WRITERS: Final = {
+    "table": _TableWriter,
+    "csv": _CsvWriter,
+    "json": _JsonLinesWriter,
+    "jsonl": _JsonLinesWriter,
+}
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
@@ -265,31 +361,24 @@ def _plain(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_json(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    json.dump([_plain(r) for r in records], out, indent=1, ensure_ascii=False)
-    out.write("\n")
-
-
-def _write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> None:
-    writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(_plain(record))
-
-
 class _Progress:
-    """A progress line on standard error, only when it is a terminal."""
+    """A progress line on standard error, only when it is a terminal: answers, rate, and the
+    share of the input read when its size is known."""
 
-    def __init__(self, err: TextIO, *, total: int) -> None:
+    def __init__(self, err: TextIO, stream: IO[bytes], size: int | None) -> None:
         self.err = err
-        self.total = total
-        self.count = 0
+        self.stream = stream
+        self.size = size
         self.live = bool(getattr(err, "isatty", lambda: False)())
+        self.started = time.monotonic()
 
-    def step(self) -> None:
-        self.count += 1
-        if self.live and self.count % 50_000 == 0:
-            self.err.write(f"\rchecked {self.count:,} answers for {self.total:,} rows")
+    def step(self, answers: int) -> None:
+        if self.live and answers % 50_000 == 0:
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            share = ""
+            if self.size:
+                share = f", {100 * self.stream.tell() / self.size:.0f} % read"
+            self.err.write(f"\r{answers:,} answers, {answers / elapsed:,.0f}/s{share}")
             self.err.flush()
 
     def done(self) -> None:
@@ -382,7 +471,9 @@ def _parser() -> argparse.ArgumentParser:
     def inputs(command: argparse.ArgumentParser, *, file_help: str) -> None:
         command.add_argument("file", nargs="?", help=file_help)
         command.add_argument(
-            "--input-format", choices=("csv", "jsonl"), help="default: from the file's suffix"
+            "--input-format",
+            choices=("csv", "jsonl"),
+            help="default: from the file's suffix, else from its first character",
         )
         command.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
         command.add_argument(
@@ -396,7 +487,15 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="check rows of partners against the policy (default: the shipped sample)"
     )
     inputs(check, file_help="a CSV or JSON Lines file ('-' for standard input)")
-    check.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    check.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl", "csv"),
+        default="table",
+        help="table (default), json or jsonl (JSON Lines), csv",
+    )
+    check.add_argument(
+        "--delimiter", metavar="CHAR", help="the CSV delimiter (default: sniffed from the header)"
+    )
     check.add_argument(
         "--question", help="register or authorize_seller, in any spelling (default: both)"
     )
@@ -446,6 +545,26 @@ def main(
     return code
 
 
+#: The exit status of an error the command did not expect (a bug): never 1, which means "refused".
+INTERNAL_ERROR: Final = 70
+
+
 def run() -> None:
-    """The console script: :func:`main` with the process's arguments, as the exit status."""
-    sys.exit(main())
+    """The console script: :func:`main` with the process's arguments, as the exit status.
+
+    A reader that closes the pipe (``| head``) ends the command quietly; an error the command did
+    not expect is reported in one line and exits with :data:`INTERNAL_ERROR`.
+    """
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (Python flushes stdout again at exit)
+        code = OK
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as error:  # (the last line of defence: say it in one line, exit 70)
+        print(f"partner-onboarding: internal error: {type(error).__name__}", file=sys.stderr)
+        code = INTERNAL_ERROR
+    sys.exit(code)

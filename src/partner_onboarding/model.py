@@ -574,8 +574,11 @@ class History(Sequence[Event]):
     dated before the last one is refused with :class:`~partner_onboarding.errors.HistoryOutOfOrder`.
     """
 
-    __slots__ = ("_first", "_last", "_length", "_previous")
+    __slots__ = ("_events_read", "_first", "_last", "_length", "_previous")
 
+    _events_read: (
+        tuple[Event, ...] | None
+    )  # (the events in order, once read: a history never changes)
     _first: Event | None
     _last: Event | None
     _previous: History | None
@@ -592,13 +595,14 @@ class History(Sequence[Event]):
                 raise ValidationError.single(f"[{index}]", "must be an Event", what="history")
             node = node.append(event, index=index)
         self._last, self._previous, self._length = node._last, node._previous, node._length
-        self._first = node._first
+        self._first, self._events_read = node._first, None
 
     @classmethod
     def _node(cls, last: Event | None, previous: History | None, length: int) -> History:
         node = _new(History)
         node._last, node._previous, node._length = last, previous, length
         node._first = last if previous is None or previous._first is None else previous._first
+        node._events_read = None
         return node
 
     def append(self, event: Event, *, index: int | None = None) -> History:
@@ -609,6 +613,7 @@ class History(Sequence[Event]):
         node = _new(History)
         node._last, node._previous, node._length = event, self, self._length + 1
         node._first = event if self._first is None else self._first
+        node._events_read = None
         return node
 
     @property
@@ -633,9 +638,12 @@ class History(Sequence[Event]):
             yield node._last
             node = node._previous
 
-    def _events(self) -> list[Event]:
-        events = list(reversed(self))
-        events.reverse()
+    def _events(self) -> tuple[Event, ...]:
+        events = self._events_read
+        if events is None:
+            backwards = list(reversed(self))
+            backwards.reverse()
+            events = self._events_read = tuple(backwards)
         return events
 
     @overload
@@ -648,6 +656,8 @@ class History(Sequence[Event]):
                 return self._last  # type: ignore[return-value]
             if index == 0:
                 return self._first  # type: ignore[return-value]
+        if isinstance(index, slice):
+            return list(self._events()[index])
         return self._events()[index]
 
     def __eq__(self, other: object) -> bool:
@@ -661,7 +671,7 @@ class History(Sequence[Event]):
         return hash(tuple(self._events()))
 
     def __repr__(self) -> str:
-        return f"History({self._events()!r})"
+        return f"History({list(self._events())!r})"
 
 
 def _out_of_order(last: Event, position: int) -> HistoryOutOfOrder:

@@ -1,0 +1,105 @@
+"""The command line at scale: peak memory and rows per second of ``check`` on a realistic CSV file,
+beside the floor of a plain ``csv`` read-and-write of the same file, in one run.
+
+    python benchmarks/cli_stream.py                  # 10⁶ rows
+    python benchmarks/cli_stream.py --rows 10000000  # 10⁷ rows (about 700 MB of CSV in /tmp)
+    python benchmarks/cli_stream.py --quick          # 10⁴ rows (CI's smoke run)
+
+Peak memory is each child process's own maximum resident set size (``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+FLOOR = """
+import csv, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as source:
+    reader = csv.reader(source)
+    writer = csv.writer(sys.stdout, lineterminator="\\n")
+    for row in reader:
+        writer.writerow(row)
+        writer.writerow(row)  # (check writes two answers per row)
+"""
+
+
+def write_file(path: pathlib.Path, rows: int) -> None:
+    from frames import realistic  # noqa: PLC0415  (only the writing child needs Polars' data)
+
+    columns = ("partner_id", "registered_at", "category", "market", "registration_market", "status")
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(columns)
+        done = 0
+        while done < rows:
+            batch = min(100_000, rows - done)
+            data = realistic(batch, seed=done)
+            data["partner_id"] = [f"P{done + i}" for i in range(batch)]
+            writer.writerows(zip(*(data[name] for name in columns), strict=True))
+            done += batch
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak resident MB) of ``command`` alone, its output thrown away."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--write", metavar="PATH", help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    rows = 10_000 if arguments.quick else arguments.rows
+    if arguments.write:  # (the file is written by a child: this process stays small, and a
+        write_file(pathlib.Path(arguments.write), rows)  # forked child's peak is its own)
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "partners.csv"
+        subprocess.run(
+            [sys.executable, __file__, "--rows", str(rows), "--write", str(path)], check=True
+        )
+        size = path.stat().st_size / 1e6
+        check = [
+            sys.executable,
+            "-m",
+            "partner_onboarding",
+            "check",
+            str(path),
+            "--at",
+            "2024-05-20",
+        ]
+        floor_s, floor_mb = measure([sys.executable, "-c", FLOOR, str(path)])
+        csv_s, csv_mb = measure([*check, "--format", "csv"])
+        table_s, table_mb = measure(check)
+        json_s, json_mb = measure([*check, "--format", "json"])
+    print(f"{rows:,} rows, {size:,.0f} MB of CSV")
+    print()
+    print("| run | seconds | rows/s | peak MB | vs floor |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, peak in (
+        ("floor: csv read + write, two lines per row", floor_s, floor_mb),
+        ("check --format csv", csv_s, csv_mb),
+        ("check (table)", table_s, table_mb),
+        ("check --format json (JSON Lines)", json_s, json_mb),
+    ):
+        ratio = f"{floor_s / seconds:.2f}×"
+        print(f"| {name} | {seconds:.1f} | {rows / seconds:,.0f} | {peak:,.0f} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

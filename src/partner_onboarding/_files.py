@@ -1,0 +1,255 @@
+"""Reading rows from real files, one at a time, and writing answers safely: the command line's edge.
+
+Readers take a binary stream and yield :class:`Row` values lazily, so memory stays flat whatever
+the size of the input. A real file is forgiven what real files do (a UTF-8 byte-order mark, a
+semicolon or tab delimiter, blank lines, CRLF) and each row is checked on its own: a bad byte, an
+over-long line, a cell too long, surplus or missing values cost only that row, reported with its
+true line number and every problem found. A bad header is diagnosed once, before any row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, Final
+
+import attrs
+
+__all__ = [
+    "COLUMNS",
+    "MAX_CELL",
+    "MAX_LINE",
+    "HeaderError",
+    "Row",
+    "csv_cell",
+    "plain_text",
+    "read_rows",
+    "sanitize",
+]
+
+#: The columns a row may have; the first three are required.
+COLUMNS: Final = (
+    "partner_id",
+    "registered_at",
+    "category",
+    "market",
+    "registration_market",
+    "question",
+    "status",
+    "approved_categories",
+)
+REQUIRED: Final = COLUMNS[:3]
+#: A physical line longer than this (bytes) is a bad row, read no further.
+MAX_LINE: Final = 1 << 20
+#: A cell longer than this (characters) is a bad row.
+MAX_CELL: Final = 10_000
+_DELIMITERS: Final = (",", ";", "\t", "|")
+_BAD_BYTE: Final = re.compile("[\udc80-\udcff]")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def sanitize(text: str) -> str:
+    """``text`` with each lone surrogate (from a JSON ``\\ud800``) replaced by U+FFFD, so that it
+    can be written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+class HeaderError(Exception):
+    """A header the command cannot use: every problem, each with the closest known name."""
+
+
+@attrs.frozen
+class Row:
+    """One input row: the line it starts on, its cells, and what is wrong with it already."""
+
+    line: int
+    cells: dict[str, Any] | None
+    problems: tuple[str, ...] = ()
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) for each physical line; ``None`` for a line longer than MAX_LINE.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes, so the row that holds them can say
+    so; a byte-order mark at the start is dropped.
+    """
+    decode = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode
+    number = 0
+    while True:
+        chunk = stream.readline(MAX_LINE + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > MAX_LINE and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line, bounded
+                chunk = stream.readline(MAX_LINE)
+            yield number, None
+            continue
+        text = decode(chunk)
+        if number == 1:
+            text = text.removeprefix("\ufeff")
+        yield number, text
+
+
+def read_rows(
+    stream: IO[bytes], *, kind: str | None = None, delimiter: str | None = None
+) -> Iterator[Row]:
+    """The rows of ``stream``: JSON Lines when ``kind`` says so or the first character is ``{``,
+    CSV otherwise (delimiter sniffed from the header unless given).
+
+    Raises :class:`HeaderError` before the first row when the CSV header cannot be used.
+    """
+    lines = _lines(stream)
+    first = next(lines, None)
+    if first is None:
+        raise HeaderError("the input is empty (a CSV file needs a header line)")
+    text = first[1]
+    if kind is None:
+        kind = "jsonl" if text is not None and text.lstrip().startswith("{") else "csv"
+    if kind == "jsonl":
+        return _json_rows(_chain(first, lines))
+    if text is None:
+        raise HeaderError(f"line 1: the header is longer than {MAX_LINE} bytes")
+    return _csv_rows(text, lines, delimiter)
+
+
+def _chain(first: tuple[int, str | None], rest: Iterator[tuple[int, str | None]]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
+    for number, text in lines:
+        if text is None:
+            yield Row(number, None, (f"a line longer than {MAX_LINE} bytes",))
+            continue
+        if not text.strip():
+            continue
+        if _BAD_BYTE.search(text):
+            yield Row(number, None, ("not UTF-8",))
+            continue
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            yield Row(number, None, ("not JSON (nested too deeply)",))
+            continue
+        except ValueError as error:
+            yield Row(number, None, (f"not JSON ({str(error)[:80]})",))
+            continue
+        if not isinstance(value, dict):
+            yield Row(number, None, ("must be a JSON object of column names to values",))
+            continue
+        yield Row(number, value, _cell_problems(value))
+
+
+def _csv_rows(
+    header_text: str, lines: Iterator[tuple[int, str | None]], delimiter: str | None
+) -> Iterator[Row]:
+    if delimiter is None:
+        delimiter = max(_DELIMITERS, key=header_text.count)
+    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    names = [name.strip() for name in header]
+    _check_header(names)
+    return _csv_body(names, lines, delimiter)
+
+
+def _check_header(names: list[str]) -> None:
+    problems = []
+    known = {name.casefold(): name for name in COLUMNS}
+    seen: set[str] = set()
+    unknown = []
+    for name in names:
+        key = name.casefold()
+        if key in seen and key in known:
+            problems.append(f"column {name!r} appears twice")
+        seen.add(key)
+        if key not in known:
+            unknown.append(name)
+    for name in unknown:
+        close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.75)
+        if close:
+            problems.append(f"unknown column {plain_text(name)[:40]!r}; did you mean {close[0]!r}?")
+    problems += [f"missing column {name!r}" for name in REQUIRED if name not in seen]
+    if problems:
+        raise HeaderError("the header line cannot be used: " + "; ".join(problems))
+
+
+def _csv_body(
+    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str
+) -> Iterator[Row]:
+    oversized: set[int] = set()
+    numbers: list[int] = [1]
+    # The last line that held a byte that is not UTF-8, or a long text: the rows that span it
+    # are checked cell by cell (the common row is not).
+    suspect = [0]
+
+    def texts() -> Iterator[str]:
+        for number, text in lines:
+            numbers[0] = number
+            if text is None:
+                oversized.add(number)
+                yield "\n"
+                continue
+            if len(text) > MAX_CELL or _BAD_BYTE.search(text):
+                suspect[0] = number
+            yield text
+
+    csv.field_size_limit(MAX_LINE)
+    reader = csv.reader(texts(), delimiter=delimiter, strict=False)
+    keys = [name.casefold() if name.casefold() in COLUMNS else name for name in names]
+    start = 2
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Row(start, None, (f"not CSV ({error})",))
+            start = numbers[0] + 1
+            continue
+        end = numbers[0]
+        line, start = start, end + 1
+        if not values or (values == [""] and len(keys) > 1):
+            if line in oversized:
+                yield Row(line, None, (f"a line longer than {MAX_LINE} bytes",))
+            continue  # a blank line
+        cells = dict(zip(keys, values, strict=False))
+        if len(values) == len(keys) and suspect[0] < line:
+            yield Row(line, cells)  # the common row: nothing to look at twice
+            continue
+        problems: list[str] = []
+        if any(_BAD_BYTE.search(value) for value in values):
+            problems.append("not UTF-8 (a byte that is not part of a UTF-8 character)")
+        if len(values) != len(keys):
+            problems.append(f"{len(values)} values for {len(keys)} columns")
+        problems += _cell_problems(cells)
+        yield Row(line, None if problems else cells, tuple(problems))
+
+
+def _cell_problems(cells: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        f"{plain_text(str(name))[:40]}: a value of {len(value)} characters (at most {MAX_CELL})"
+        for name, value in cells.items()
+        if isinstance(value, str) and len(value) > MAX_CELL
+    )
+
+
+def plain_text(text: str) -> str:
+    """``text`` safe to print: control characters and line separators escaped, lone surrogates
+    (from a JSON ``\\ud800``) replaced."""
+    text = sanitize(text)
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell that a spreadsheet will not run as a formula (OWASP: a leading
+    ``= + - @``, tab or carriage return is prefixed with ``'``)."""
+    if not isinstance(value, str):
+        return value
+    value = sanitize(value)
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
