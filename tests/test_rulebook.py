@@ -33,6 +33,7 @@ from partner_onboarding.model import (
     Application,
     EntityReview,
     EventKind,
+    History,
     Partner,
     ReviewStatus,
     status_at,
@@ -530,4 +531,131 @@ def test_a_drawn_entity_goes_through_the_one_step(entity: Any) -> None:
     assert lifecycle.allowed_events(submitted.entity, submitted) == (
         EventKind.APPROVE,
         EventKind.REJECT,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# What a refused document is told, word for word
+
+
+def application_before_entity(data: dict[str, Any]) -> None:
+    data["entity"]["history"][0]["at"] = "2024-01-10T00:00:01+00:00"
+    data["entity"]["history"][1]["at"] = "2024-01-10T00:00:01+00:00"
+
+
+WORDS = [
+    (
+        approving_own_application,
+        "applications[0].history[1].actor: must be platform",
+    ),
+    (
+        approval_without_submission,
+        (
+            "applications[0].history[0].kind: approve is not a move of an application that is "
+            "not yet submitted"
+        ),
+    ),
+    (
+        edit_from_rejected_to_approved,
+        "applications[0].history[2].kind: edit is not a move of an application that is rejected",
+    ),
+    (superseding_itself, "applications[0].supersedes: an application cannot replace itself"),
+    (
+        revision_without_edit,
+        "applications[0].history[2].kind: no revision waits for review",
+    ),
+    (
+        application_before_entity,
+        "applications[0].history[0]: is before the entity information was submitted",
+    ),
+    (
+        approved_under_a_pending_entity,
+        "applications[0].history[1]: approves a category while the entity is pending_review",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), WORDS, ids=[f.__name__ for f, _ in WORDS])
+def test_forged_histories_are_refused_word_for_word(
+    change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    error = refused(forge(change))
+    assert words in [str(problem) for problem in error.problems], error
+
+
+def test_a_chain_that_does_not_follow_is_named() -> None:
+    def broken_chain(data: dict[str, Any]) -> None:
+        data["applications"][0]["history"][1]["from_status"] = "rejected"
+
+    error = refused(forge(broken_chain))
+    assert "applications[0].history[1].from_status: must be pending_review" in [
+        str(problem) for problem in error.problems
+    ]
+
+
+def test_an_unsubmitted_history_is_named_as_such() -> None:
+    def reject_first(data: dict[str, Any]) -> None:
+        history = data["entity"]["history"]
+        history[0].update(kind="reject", actor="platform", reasons=["r"], to_status="rejected")
+        del history[1:]
+        data["entity"]["status"] = "rejected"
+
+    error = refused(forge(reject_first))
+    assert (
+        "entity.history[0].kind: reject is not a move of an entity that is not yet submitted"
+        in [str(problem) for problem in error.problems]
+    )
+
+
+def test_decisions_reasons_and_rules_refuse_bad_fields_by_name() -> None:
+    from partner_onboarding.policy import Decision, Reason, Rule  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        Rule(name=" ", effective_at=dt.datetime(2024, 4, 30))  # noqa: DTZ001
+    assert str(caught.value) == (
+        "invalid rule: 2 problems\n  - name: must not be blank\n"
+        "  - effective_at: must be time-zone aware"
+    )
+    with pytest.raises(ValidationError) as caught:
+        Reason(code="new", message="", rule="r")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "invalid reason: 3 problems\n  - code: must be a ReasonCode\n"
+        "  - message: must not be blank\n  - rule: must be a Rule"
+    )
+    with pytest.raises(ValidationError) as caught:
+        Decision(
+            allowed="yes",  # type: ignore[arg-type]
+            reasons=["r"],  # type: ignore[list-item]
+            decided_by="x",  # type: ignore[arg-type]
+            changes_at=dt.datetime(2024, 6, 5),  # noqa: DTZ001
+        )
+    assert str(caught.value) == (
+        "invalid decision: 4 problems\n  - allowed: must be true or false\n"
+        "  - reasons[0]: must be a Reason\n  - decided_by: must be a Rule\n"
+        "  - changes_at: must be time-zone aware"
+    )
+    with pytest.raises(ValidationError) as caught:
+        Decision(allowed=True, reasons=(), decided_by=Rule("x"))
+    assert caught.value.fields == ("reasons",)
+
+
+def test_category_information_of_no_category_is_named() -> None:
+    from partner_onboarding import CategoryInfo  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        CategoryInfo(category=5)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "invalid category information: 1 problem\n  - category: must be a Category"
+    )
+
+
+def test_an_event_out_of_order_is_refused_word_for_word() -> None:
+    application = HOLDER.applications[0]
+    first = application.history[0]
+    late = attrs.evolve(first, at=first.at + dt.timedelta(hours=1))
+    with pytest.raises(ValidationError) as caught:
+        History([late, first])
+    assert str(caught.value) == (
+        "invalid history: 1 problem\n"
+        f"  - [1].at: is before the previous event ({late.at.isoformat()})"
     )

@@ -1,0 +1,201 @@
+"""Beyond one machine: the policy's answers for a Spark DataFrame, in native Spark expressions.
+
+:func:`check_spark` answers every row of a Spark DataFrame inside the JVM, on any cluster, with no
+Python UDF. As in :mod:`partner_onboarding.frames`, what has few distinct values (category,
+markets, question, status, approved lists) is collected once per distinct combination and
+understood by the plain path of :mod:`partner_onboarding.batch`, which builds each answer once;
+the small table of answers is broadcast and joined back. The registration instant, one per
+partner, is compared in Spark with the one instant the policy's rule reads; the few distinct
+cells Spark cannot parse are read by the plain path too and joined back, so every row gets exactly
+the answer of :func:`partner_onboarding.batch.check_rows` (a differential test checks it).
+
+PySpark is an optional extra: ``pip install 'partner-onboarding[spark]'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Final
+
+from partner_onboarding.errors import OnboardingError
+from partner_onboarding.frames import _KEYS, _REGISTERED, ANSWER_FIELDS, _error_text, _Memo
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+__all__ = ["check_spark"]
+
+#: What Spark reads natively as ISO 8601 with an offset; anything else goes the plain way.
+_INSTANT_PATTERNS: Final = (
+    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ssXXX",
+)
+_DAY: Final = r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}\s*$"
+
+
+def check_spark(
+    frame: DataFrame,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy = DEFAULT_POLICY,
+    question: Question | str | None = None,
+) -> DataFrame:
+    """The policy's answers for every row of the Spark DataFrame ``frame`` at ``at``: the input's
+    columns and the answer columns of :func:`partner_onboarding.frames.check_frame` (prefixed
+    ``register_``/``authorize_seller_`` when both questions are answered), and ``error``."""
+    from pyspark.sql import functions as f  # noqa: PLC0415  (an optional extra)
+
+    from partner_onboarding.batch import _Facts  # noqa: PLC0415
+
+    facts = _Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
+    spark = frame.sparkSession
+    if question is not None:
+        frame = frame.withColumn("question", f.lit(facts.questions(question)[0].value))
+    asked = None if "question" in frame.columns else (Question.REGISTER, Question.AUTHORIZE_SELLER)
+    keys = [name for name in _KEYS if name in frame.columns]
+    # 1. The distinct combinations of the few-valued columns, understood once on the driver.
+    combos = [row.asDict() for row in frame.select(*keys).distinct().collect()] if keys else [{}]
+    memo = _Memo(facts)
+    plans = [memo.plan({key: _python(value) for key, value in combo.items()}) for combo in combos]
+    decisions: list[Decision] = []
+    seen: dict[int, int] = {}
+
+    def index(decision: Decision | None) -> int | None:
+        if decision is None:
+            return None
+        if id(decision) not in seen:
+            seen[id(decision)] = len(decisions)
+            decisions.append(decision)
+        return seen[id(decision)]
+
+    plan_rows = [
+        (
+            *(combo.get(key) for key in keys),
+            index(plan.register[0]) if plan.register else None,
+            index(plan.register[1]) if plan.register else None,
+            index(plan.authorize),
+            plan.error,
+            plan.needs_registration,
+        )
+        for combo, plan in zip(combos, plans, strict=True)
+    ]
+    plan_schema = [frame.schema[key].dataType.simpleString() for key in keys]
+    columns = [*(f"__k{i}" for i in range(len(keys))), "__rf", "__rt", "__au", "__pe", "__nd"]
+    types = [*plan_schema, "int", "int", "int", "string", "boolean"]
+    table = spark.createDataFrame(
+        plan_rows, ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+    )
+    if keys:
+        condition = [frame[key].eqNullSafe(table[f"__k{i}"]) for i, key in enumerate(keys)]
+        work = frame.join(f.broadcast(table), condition, "left").drop(
+            *(f"__k{i}" for i in range(len(keys)))
+        )
+    else:
+        work = frame.crossJoin(f.broadcast(table))
+    # 2. The one per-partner fact in Spark, and the cells Spark cannot read by the plain path.
+    work, new, slow_error = _new_partner(work, policy, facts, spark)
+    error = f.coalesce(
+        f.col("__pe"),
+        slow_error,
+        f.when(f.col("__nd") & new.isNull(), f.lit("registered_at: is required")),
+    )
+    work = work.withColumn("error", error)
+    ok = f.col("error").isNull()
+    register = f.when(ok & new, f.col("__rt")).when(ok, f.col("__rf"))
+    authorize = f.when(ok, f.col("__au"))
+    # 3. The answers: a small broadcast table of every distinct decision, joined by index.
+    answers = spark.createDataFrame(
+        [
+            (
+                i,
+                d.allowed,
+                d.codes[0],
+                list(d.codes),
+                d.message,
+                None if d.changes_at is None else d.changes_at.astimezone(dt.UTC),
+            )
+            for i, d in enumerate(decisions)
+        ],
+        "__i int, allowed boolean, reason string, reason_codes array<string>, message string, "
+        "changes_at timestamp",
+    )
+    if asked is None:
+        work = work.withColumn("__idx", f.coalesce(register, authorize))
+        work = _attach(work, answers, "__idx", "")
+    else:
+        for each, chosen in zip(asked, (register, authorize), strict=True):
+            name = f"__idx_{each.value}"
+            work = _attach(work.withColumn(name, chosen), answers, name, f"{each.value}_")
+    kept = list(frame.columns)
+    added = [c for c in work.columns if c not in kept and not c.startswith("__") and c != "error"]
+    return work.select(*kept, *added, "error")
+
+
+def _attach(work: DataFrame, answers: DataFrame, index: str, prefix: str) -> DataFrame:
+    from pyspark.sql import functions as f  # noqa: PLC0415
+
+    renamed = answers.select(
+        f.col("__i").alias(f"__i{index}"),
+        *(f.col(name).alias(f"{prefix}{name}") for name in ANSWER_FIELDS),
+    )
+    return work.join(f.broadcast(renamed), work[index] == renamed[f"__i{index}"], "left")
+
+
+def _new_partner(
+    work: DataFrame, policy: Policy, facts: Any, spark: Any
+) -> tuple[DataFrame, Column, Column]:
+    """``work`` and two expressions: new partner? (null when not read) and the error of a cell
+    that only the plain path could read."""
+    from pyspark.sql import functions as f  # noqa: PLC0415
+    from pyspark.sql import types as t  # noqa: PLC0415
+
+    if _REGISTERED not in work.columns:
+        return work, f.lit(None).cast("boolean"), f.lit(None).cast("string")
+    column = f.col(_REGISTERED)
+    dtype = work.schema[_REGISTERED].dataType
+    threshold = policy.new_partners_from_at.astimezone(dt.UTC)
+    first_day = policy.new_partners_from or policy.upgrade_date
+    if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
+        return work, column >= f.lit(threshold), f.lit(None).cast("string")
+    if isinstance(dtype, t.DateType):
+        return work, column >= f.lit(first_day), f.lit(None).cast("string")
+    # (naive timestamps, numbers: read as text, and the plain way says what is wrong)
+    is_text = isinstance(dtype, t.StringType)
+    text = column if is_text else column.cast("string")
+    trimmed = f.trim(text)
+    is_day = trimmed.rlike(_DAY)
+    day = f.try_to_date(f.regexp_replace(trimmed, "-", ""), "yyyyMMdd")
+    instant = f.coalesce(*(f.try_to_timestamp(trimmed, f.lit(p)) for p in _INSTANT_PATTERNS))
+    native = f.when(is_day, day >= f.lit(first_day)).otherwise(instant >= f.lit(threshold))
+    if not is_text:
+        native = f.lit(None).cast("boolean")
+    # The distinct cells Spark could not read (bad rows, rare forms): read by the plain path.
+    present = column.isNotNull() & (trimmed != "")
+    unread = [
+        row[0]
+        for row in work.select(column)
+        .where(present & native.isNull() & f.col("__nd"))
+        .distinct()
+        .collect()
+    ]
+    fallback: list[tuple[object, bool | None, str | None]] = []
+    for raw in unread:
+        try:
+            fallback.append((raw, facts.new_partner(raw), None))
+        except OnboardingError as error:
+            fallback.append((raw, None, _error_text(error)))
+    if not fallback:
+        return work, native, f.lit(None).cast("string")
+    schema = (
+        f"__raw {work.schema[_REGISTERED].dataType.simpleString()}, __fnew boolean, __ferr string"
+    )
+    read = spark.createDataFrame(fallback, schema)
+    work = work.join(f.broadcast(read), column.eqNullSafe(read["__raw"]), "left").drop("__raw")
+    return work, f.coalesce(native, f.col("__fnew")), f.col("__ferr")
+
+
+def _python(value: object) -> object:
+    """A Spark cell as the plain path reads it (a Spark array arrives as a list)."""
+    return value

@@ -1,0 +1,109 @@
+"""Spark: the native expressions give exactly the answers of the plain path (run with -m spark)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_frames import AT_CHOICES, INSTANTS, rows
+
+pytestmark = pytest.mark.spark
+pyspark = pytest.importorskip("pyspark")
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+from partner_onboarding import DEFAULT_POLICY  # noqa: E402
+from partner_onboarding.batch import check_rows  # noqa: E402
+from partner_onboarding.frames import ANSWER_FIELDS  # noqa: E402
+from partner_onboarding.spark import check_spark  # noqa: E402
+
+COLUMNS = ("registered_at", "category", "market", "registration_market", "status", "question")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def same_answers(found: list[dict[str, Any]], records: list[dict[str, Any]]) -> None:
+    assert len(found) == len(records)
+    for got, want in zip(found, records, strict=True):
+        assert (got["error"] is None) is (want["error"] is None), (got, want)
+        if want["error"] is not None:
+            continue
+        assert got["allowed"] is want["allowed"]
+        assert got["reason"] == want["reason"]
+        assert ";".join(got["reason_codes"]) == want["reason_codes"]
+        assert got["message"] == want["message"]
+        changes = want["changes_at"]
+        assert got["changes_at"] == (
+            None if changes is None else changes.astimezone(dt.UTC).replace(tzinfo=None)
+        )
+
+
+SPARK = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@SPARK
+@given(st.lists(rows(), min_size=1, max_size=60), st.sampled_from(AT_CHOICES))
+def test_spark_agrees_with_the_plain_path_on_text(
+    spark: SparkSession, table: list[dict[str, Any]], at: dt.date
+) -> None:
+    numbered = [{"n": i, **row} for i, row in enumerate(table)]
+    schema = "n int, " + ", ".join(f"{c} string" for c in COLUMNS)
+    frame = spark.createDataFrame([tuple(r[c] for c in ("n", *COLUMNS)) for r in numbered], schema)
+    found = [row.asDict() for row in check_spark(frame, at=at).orderBy("n").collect()]
+    same_answers(
+        found, check_rows([{"partner_id": "P", **r} for r in table], at=at, on_error="record")
+    )
+
+
+@SPARK
+@given(
+    st.lists(rows(registered=st.one_of(INSTANTS, st.none())), min_size=1, max_size=60),
+    st.sampled_from(AT_CHOICES),
+)
+def test_spark_agrees_on_timestamp_columns(
+    spark: SparkSession, table: list[dict[str, Any]], at: dt.date
+) -> None:
+    schema = "n int, registered_at timestamp, " + ", ".join(f"{c} string" for c in COLUMNS[1:])
+    data = [
+        (
+            i,
+            r["registered_at"] and r["registered_at"].astimezone(dt.UTC),
+            *(r[c] for c in COLUMNS[1:]),
+        )
+        for i, r in enumerate(table)
+    ]
+    frame = spark.createDataFrame(data, schema)
+    found = [row.asDict() for row in check_spark(frame, at=at).orderBy("n").collect()]
+    same_answers(
+        found, check_rows([{"partner_id": "P", **r} for r in table], at=at, on_error="record")
+    )
+
+
+def test_both_questions_get_prefixed_columns(spark: SparkSession) -> None:
+    frame = spark.createDataFrame(
+        [("2024-05-02", "Paid Media"), ("2024-01-10T09:00:00-08:00", "Paid Media")],
+        "registered_at string, category string",
+    )
+    answered = check_spark(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY)
+    names = set(answered.columns)
+    assert {f"register_{name}" for name in ANSWER_FIELDS} <= names
+    assert {f"authorize_seller_{name}" for name in ANSWER_FIELDS} <= names
+    reasons = sorted(row["register_reason"] for row in answered.collect())
+    assert reasons == ["existing_partner", "new_partner_discontinued"]
