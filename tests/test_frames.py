@@ -193,3 +193,15 @@ def test_only_frames_are_taken() -> None:
     with pytest.raises(ValidationError) as caught:
         check_frame([{"category": "Paid Media"}], at=dt.date(2024, 5, 20))
     assert caught.value.fields == ("frame",)
+
+
+def test_records_with_a_late_bad_row_load_into_polars_as_documented() -> None:
+    rows = [{"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}]
+    rows = rows * 150 + [
+        {"partner_id": "B", "registered_at": "2024-05-02", "category": "Paid Medias"}
+    ]
+    records = check_rows(rows, at=dt.date(2024, 5, 20), on_error="record")
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    assert frame["error"].drop_nulls().to_list() == [
+        "category: unknown service category 'Paid Medias'; did you mean 'Paid Media'?"
+    ]

@@ -43,6 +43,7 @@ P2 authorize_seller True approved_application
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypeAlias
@@ -176,7 +177,7 @@ def decide_row(
 
     :func:`check_rows` gives the same answer, summarised as plain values.
     """
-    facts = _Facts(policy, at)
+    facts = _facts(policy, at)
     if not isinstance(row, Mapping):
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
@@ -185,6 +186,13 @@ def decide_row(
         raise facts.bad_question()
     (asked,) = facts.questions(question)
     return facts.decide(asked, category, registration, facts.fact(asked, category, row))
+
+
+@functools.lru_cache(maxsize=4)
+def _facts(policy: Policy, at: dt.datetime | dt.date) -> _Facts:
+    """The reader of one policy at one instant, kept for the next :func:`decide_row` (its memories
+    are bounded, like every reader's)."""
+    return _Facts(policy, at)
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:
@@ -225,8 +233,22 @@ class _Facts:
         self.plans: dict[object, _Plan] = {}
         self.newness: dict[object, bool] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
+        # What a bad (category, markets, question) said, so that a bad row costs no more than a
+        # good one (an unknown category's suggestions are searched once).
+        self.refusals: dict[object, OnboardingError] = {}
 
     def plan(self, key: tuple[object, object, object, object]) -> _Plan:
+        refused = self.refusals.get(key) if _hashable(key) else None
+        if refused is not None:
+            raise refused
+        try:
+            return self._plan(key)
+        except OnboardingError as error:
+            if _hashable(key) and len(self.refusals) < _REMEMBERED:
+                self.refusals[key] = error
+            raise
+
+    def _plan(self, key: tuple[object, object, object, object]) -> _Plan:
         raw_category, raw_market, raw_question, raw_registration = key
         category = self.category(raw_category)
         market = self.market(raw_market)
@@ -315,6 +337,9 @@ class _Facts:
         return ValidationError.single("question", f"must be one of {allowed}")
 
     def new_partner(self, raw: object) -> bool:
+        known = self.newness.get(raw) if _hashable(raw) else None
+        if known is not None:
+            return known
         found = self.rules.is_new_partner(self._instant(raw))
         if _hashable(raw) and len(self.newness) < _REMEMBERED:
             self.newness[raw] = found

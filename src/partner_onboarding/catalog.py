@@ -178,7 +178,8 @@ def parse_member(kind: type[E], value: object, *, field: str, what: str = "value
     if isinstance(value, kind):
         return value
     if isinstance(value, str):
-        found = _spellings(kind).get(normalize_name(value))
+        spellings = _spellings(kind)
+        found = spellings.get(value) or spellings.get(normalize_name(value))
         if found is not None:
             return found  # type: ignore[return-value]
         close = difflib.get_close_matches(
@@ -282,7 +283,7 @@ def _as_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
     return categories  # (not a list: kept so the check can report it)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Catalog:
     """An immutable set of categories with forgiving look-up by code, name or alias.
 

@@ -220,7 +220,7 @@ def _as_role_pairs(
     return pairs  # kept so the check can report it
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Policy:
     """The effective-dated rules for the discontinued categories of one Partner Center.
 
@@ -255,7 +255,8 @@ class Policy:
     role_overrides: tuple[tuple[str, PartnerRole], ...] = attrs.field(
         default=(), converter=_as_role_pairs
     )
-    catalog: Catalog = attrs.field(default=DEFAULT_CATALOG, eq=False, hash=False, repr=False)
+    # (part of the value: the same dates over another catalog are another policy)
+    catalog: Catalog = attrs.field(default=DEFAULT_CATALOG, repr=False)
     _compiled: _Compiled = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
