@@ -659,3 +659,55 @@ def test_an_event_out_of_order_is_refused_word_for_word() -> None:
         "invalid history: 1 problem\n"
         f"  - [1].at: is before the previous event ({late.at.isoformat()})"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Values and refusals cross process boundaries
+
+
+def every_refusal() -> list[OnboardingError]:
+    from partner_onboarding import errors  # noqa: PLC0415
+
+    decision = DEFAULT_POLICY.can_register(
+        registered_on(dt.date(2024, 5, 2)), "Paid Media", at=dt.date(2024, 5, 3)
+    )
+    return [
+        errors.InvalidTransition(subject="application", status=APPROVED, event="x", allowed=()),
+        errors.EntityLocked(status=APPROVED, event=EventKind.MODIFY),
+        errors.EntityNotSubmitted(category="Shop Management"),
+        errors.EntityNotApproved(entity_status=PENDING, category="Shop Management"),
+        errors.CategoryNotInRoles(category="x", role=PartnerRole.CREATOR_SERVICE_PARTNER),
+        errors.DuplicateApplication(category="x", market="US", open_id="x/US/1", status=APPROVED),
+        errors.NoApprovedApplication(category="x", market="US"),
+        errors.BackdatedStep(at=on(1, 1), not_before=on(1, 2), since="latest_event"),
+        errors.ApplicationNotFound("x", "US"),
+        errors.PolicyRefusal(decision),
+        errors.ValidationError.single("a.b", "is wrong", what="thing"),
+        errors.NaiveDatetime([errors.Problem("at", "must be time-zone aware")], what="instant"),
+        errors.UnknownCategory("Paid Medias", ["Paid Media"]),
+    ]
+
+
+@pytest.mark.parametrize("error", every_refusal(), ids=lambda e: type(e).__name__)
+def test_every_refusal_pickles_and_copies_with_its_facts(error: OnboardingError) -> None:
+    import pickle  # noqa: PLC0415
+
+    for twin in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):  # noqa: S301
+        assert type(twin) is type(error)
+        assert str(twin) == str(error)
+        assert twin.__dict__.keys() == error.__dict__.keys()
+
+
+def test_a_long_history_pickles_and_deep_copies_flat() -> None:
+    import pickle  # noqa: PLC0415
+
+    application = HOLDER.applications[0]
+    at = application.history[-1].at
+    for _ in range(3000):
+        application = lifecycle.transition(application, "edit", at=at, info=application.info)
+    for twin in (pickle.loads(pickle.dumps(application)), copy.deepcopy(application)):  # noqa: S301
+        assert twin == application
+        assert len(twin.history) == 3002
+    partner = attrs.evolve(HOLDER)
+    assert pickle.loads(pickle.dumps(partner)) == partner  # noqa: S301
+    assert pickle.loads(pickle.dumps(partner)).latest == partner.latest  # noqa: S301

@@ -53,7 +53,23 @@ __all__ = [
 
 
 class OnboardingError(Exception):
-    """Root of every error the library raises on purpose."""
+    """Root of every error the library raises on purpose.
+
+    Every one pickles and copies (across processes: ``ProcessPoolExecutor``,
+    ``multiprocessing``): an error built from keyword facts is rebuilt from the same facts.
+    """
+
+    #: The keyword facts the error was built from (to rebuild it elsewhere), when it has any.
+    _facts: dict[str, object] | None = None
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        if self._facts is None:
+            return super().__reduce__()
+        return (_rebuild, (type(self), self._facts))
+
+
+def _rebuild(kind: type[OnboardingError], facts: dict[str, object]) -> OnboardingError:
+    return kind(**facts)
 
 
 @attrs.frozen
@@ -84,6 +100,8 @@ class ValidationError(OnboardingError, ValueError):
     def __init__(self, problems: Iterable[Problem], *, what: str = "value") -> None:
         self.problems = tuple(problems)
         self.what = what
+        if self._facts is None:  # (a subclass with facts of its own has kept them already)
+            self._facts = {"problems": self.problems, "what": what}
         super().__init__(self._message())
 
     @classmethod
@@ -115,6 +133,7 @@ class UnknownCategory(OnboardingError, KeyError):
     def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
+        self._facts = {"name": self.name, "suggestions": self.suggestions}
         super().__init__(name)
 
     def __str__(self) -> str:
@@ -143,6 +162,12 @@ class InvalidTransition(OnboardingError, ValueError):
         self.status = status
         self.event = event
         self.allowed = tuple(allowed)
+        self._facts = {
+            "subject": self.subject,
+            "status": self.status,
+            "event": self.event,
+            "allowed": self.allowed,
+        }
         super().__init__(subject, status, event, self.allowed)
 
     def __str__(self) -> str:
@@ -182,10 +207,13 @@ class EntityLocked(RuleViolation, InvalidTransition):
 
     rule = "entity_locked"
 
-    def __init__(self, *, status: object, event: object, allowed: Iterable[object] = ()) -> None:
+    def __init__(
+        self, *, status: object, event: object, allowed: Iterable[object] = (), subject: str = ""
+    ) -> None:
         InvalidTransition.__init__(
             self, subject="entity", status=status, event=event, allowed=allowed
         )
+        self._facts = {"status": status, "event": event, "allowed": self.allowed}
 
     def _message(self) -> str:
         return (
@@ -201,6 +229,7 @@ class EntityNotSubmitted(RuleViolation):
 
     def __init__(self, *, category: str) -> None:
         self.category = category
+        self._facts = {"category": self.category}
         super().__init__(category)
 
     def _message(self) -> str:
@@ -218,6 +247,7 @@ class EntityNotApproved(RuleViolation):
     def __init__(self, *, entity_status: object, category: str | None = None) -> None:
         self.entity_status = entity_status
         self.category = category
+        self._facts = {"entity_status": self.entity_status, "category": self.category}
         super().__init__(entity_status, category)
 
     def _message(self) -> str:
@@ -236,6 +266,7 @@ class CategoryNotInRoles(RuleViolation):
         self.category = category
         self.role = role
         self.roles = tuple(roles)
+        self._facts = {"category": self.category, "role": self.role, "roles": self.roles}
         super().__init__(category, role, self.roles)
 
     def _message(self) -> str:
@@ -256,6 +287,12 @@ class DuplicateApplication(RuleViolation):
         self.market = market
         self.open_id = open_id
         self.status = status
+        self._facts = {
+            "category": self.category,
+            "market": self.market,
+            "open_id": self.open_id,
+            "status": self.status,
+        }
         super().__init__(category, market, open_id, status)
 
     def _message(self) -> str:
@@ -273,6 +310,7 @@ class NoApprovedApplication(RuleViolation):
     def __init__(self, *, category: str, market: str) -> None:
         self.category = category
         self.market = market
+        self._facts = {"category": self.category, "market": self.market}
         super().__init__(category, market)
 
     def _message(self) -> str:
@@ -296,6 +334,7 @@ class BackdatedStep(RuleViolation, HistoryOutOfOrder):
         self.at = at
         self.not_before = not_before
         self.since = since
+        self._facts = {"at": self.at, "not_before": self.not_before, "since": self.since}
         HistoryOutOfOrder.__init__(self, [Problem("at", self._reason())], what="step")
 
     def _reason(self) -> str:

@@ -670,6 +670,11 @@ class History(Sequence[Event]):
     def __hash__(self) -> int:
         return hash(tuple(self._events()))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Flat on the wire: a list of events, whatever the length (the linked nodes would make
+        # pickle and deepcopy recurse once per event).
+        return (History, (list(self._events()),))
+
     def __repr__(self) -> str:
         return f"History({list(self._events())!r})"
 

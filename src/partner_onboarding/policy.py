@@ -24,13 +24,13 @@ import datetime as dt
 import enum
 import json
 import pathlib
-import tomllib
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
 
+from partner_onboarding._documents import load_json, load_toml
 from partner_onboarding._fields import Problems, require_instance
 from partner_onboarding._time import as_instant, instant_or_day, parse_day, start_of_day
 from partner_onboarding.catalog import (
@@ -198,7 +198,7 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
         return None
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # (a folder such as "US")
         problems.add("zone", f"{name!r} is not an IANA time zone")
         return None
 
@@ -294,11 +294,13 @@ class Policy:
         object.__setattr__(self, "new_partners_from", new_from)
         object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
-        object.__setattr__(
-            self,
-            "_compiled",
-            _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides),
-        )
+        try:
+            compiled = _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides)
+        except OverflowError:  # a day at the end of the calendar, in a zone that leaves it
+            raise ValidationError.single(
+                "upgrade_date", "a cut-off at the very end of the calendar", what="policy"
+            ) from None
+        object.__setattr__(self, "_compiled", compiled)
 
     def _discontinued(self, problems: Problems) -> tuple[Category, ...]:
         found: list[Category] = []
@@ -507,11 +509,7 @@ class Policy:
     @classmethod
     def from_json(cls, text: str | bytes, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
         """A policy from a JSON object of its fields."""
-        try:
-            data = json.loads(text)
-        except (ValueError, TypeError) as error:
-            raise ValidationError.single("", f"not JSON ({error})", what="policy") from None
-        return cls.from_data(data, catalog=catalog)
+        return cls.from_data(load_json(text, what="policy"), catalog=catalog)
 
     def to_toml(self) -> str:
         """The policy as a TOML document (what :meth:`from_toml` reads)."""
@@ -528,11 +526,7 @@ class Policy:
     @classmethod
     def from_toml(cls, text: str, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
         """A policy from a TOML document of its fields (dates may be TOML dates or strings)."""
-        try:
-            data = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, TypeError) as error:
-            raise ValidationError.single("", f"not TOML ({error})", what="policy") from None
-        return cls.from_data(data, catalog=catalog)
+        return cls.from_data(load_toml(text, what="policy"), catalog=catalog)
 
     @classmethod
     def load(cls, path: str | pathlib.Path, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:

@@ -37,6 +37,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from partner_onboarding import model
+from partner_onboarding._documents import load_json
 from partner_onboarding._time import format_instant, parse_instant
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
@@ -191,10 +192,7 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
     Anything else raises :class:`~partner_onboarding.errors.ValidationError`, every problem listed.
     """
     what = cls.__name__
-    try:
-        document = json.loads(text)
-    except (ValueError, TypeError) as error:  # JSONDecodeError, bad bytes, huge numbers
-        raise ValidationError.single("", f"not a JSON document ({error})", what=what) from None
+    document = load_json(text, what=what)
     if not isinstance(document, dict):
         raise ValidationError.single("", "must be a JSON object (an envelope)", what=what)
     version = document.get("version")

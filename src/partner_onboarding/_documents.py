@@ -1,0 +1,59 @@
+"""Reading a whole document (JSON, TOML) safely: bounded in size, depth and number size,
+duplicate keys refused, and every failure the library's own
+:class:`~partner_onboarding.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any, Final
+
+from partner_onboarding.errors import ValidationError
+
+__all__ = ["MAX_DOCUMENT", "load_json", "load_toml"]
+
+#: The largest document read, in characters (a partner with a long history is far below it).
+MAX_DOCUMENT: Final = 16 * 1024 * 1024
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        found[key] = value
+    return found
+
+
+def load_json(text: str | bytes, *, what: str) -> Any:
+    """The JSON document ``text``; anything that is not one (too large, too deep, a number too
+    long, a duplicate key, bad bytes) is a ValidationError naming why."""
+    if not isinstance(text, str | bytes | bytearray):
+        raise ValidationError.single("", "must be JSON text", what=what)
+    if len(text) > MAX_DOCUMENT:
+        raise ValidationError.single(
+            "", f"a document of {len(text)} characters (at most {MAX_DOCUMENT})", what=what
+        )
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise ValidationError.single("", "not JSON (nested too deeply)", what=what) from None
+    except (ValueError, TypeError) as error:  # bad JSON, bad bytes, huge numbers, duplicates
+        raise ValidationError.single("", f"not JSON ({str(error)[:120]})", what=what) from None
+
+
+def load_toml(text: str, *, what: str) -> dict[str, Any]:
+    """The TOML document ``text``, with the same bounds as :func:`load_json`."""
+    if not isinstance(text, str):
+        raise ValidationError.single("", "must be TOML text", what=what)
+    if len(text) > MAX_DOCUMENT:
+        raise ValidationError.single(
+            "", f"a document of {len(text)} characters (at most {MAX_DOCUMENT})", what=what
+        )
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ValidationError.single("", "not TOML (nested too deeply)", what=what) from None
+    except (tomllib.TOMLDecodeError, ValueError) as error:  # (a number too long is a ValueError)
+        raise ValidationError.single("", f"not TOML ({str(error)[:120]})", what=what) from None
