@@ -70,3 +70,58 @@ def test_hostile_documents_are_typed_errors(
         attempt()
     assert words in str(caught.value), case
     assert len(str(caught.value)) < 400  # the value is never echoed in full
+
+
+@pytest.mark.parametrize(
+    ("n", "r", "p", "field"),
+    [
+        (2**14, 8, 200_000, "p"),  # about two hours of CPU in verify(): refused when read
+        (2**20, 1, 1, "n"),  # scrypt's own bound n < 2**(16 r): OpenSSL would refuse it
+        (2**18, 8, 1, "n"),  # 256 MiB and more: over the memory bound
+        (2**14, 8, 129, "p"),  # just over the work bound
+    ],
+)
+def test_stored_hash_costs_are_bounded_before_any_work(n: int, r: int, p: int, field: str) -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    text = f"scrypt${n}${r}${p}$" + "A" * 24 + "$" + "A" * 44
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse(text)
+    assert caught.value.fields == (field,)
+
+
+def test_the_largest_allowed_cost_is_accepted() -> None:
+    from partner_onboarding.model import SCRYPT_MAX_WORK, PasswordHash  # noqa: PLC0415
+
+    text = "scrypt$16384$8$128$" + "A" * 24 + "$" + "A" * 44
+    assert PasswordHash.parse(text).p * 16384 * 8 == SCRYPT_MAX_WORK
+
+
+def test_a_candidate_with_a_lone_surrogate_is_simply_wrong() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from partner_onboarding import Account  # noqa: PLC0415
+
+    account = Account.register(
+        email="a@b.example",
+        password="Abc123!x",
+        at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        scrypt_n=2,
+    )
+    assert account.verify("Abc123!x\ud800") is False
+    assert account.verify("Abc123!x") is True
+
+
+def test_huge_values_are_refused_by_length_before_any_parsing() -> None:
+    from partner_onboarding import DEFAULT_CATALOG, ContactPerson  # noqa: PLC0415
+    from partner_onboarding.errors import UnknownCategory  # noqa: PLC0415
+
+    huge = "x" * 10_000_000 + "@example.com"
+    with pytest.raises(ValidationError) as caught:
+        ContactPerson(name="A", email=huge, phone="+12015550123")
+    assert caught.value.fields == ("email",)
+    assert "must be at most 254 characters" in str(caught.value)
+    with pytest.raises(UnknownCategory) as unknown:
+        DEFAULT_CATALOG.category("Paid Media" * 1_000_000)
+    assert len(str(unknown.value)) < 100
+    assert unknown.value.suggestions == ()  # (no search over ten million characters)

@@ -711,3 +711,48 @@ def test_a_long_history_pickles_and_deep_copies_flat() -> None:
     partner = attrs.evolve(HOLDER)
     assert pickle.loads(pickle.dumps(partner)) == partner  # noqa: S301
     assert pickle.loads(pickle.dumps(partner)).latest == partner.latest  # noqa: S301
+
+
+def test_without_a_policy_a_seller_authorisation_still_needs_an_approved_application() -> None:
+    from partner_onboarding.errors import NoApprovedApplication  # noqa: PLC0415
+
+    pending = lifecycle.apply(
+        HOLDER, "LIVE Management", sample_info("LIVE Management"), at=HOLDER.latest
+    )
+    with pytest.raises(NoApprovedApplication) as caught:
+        lifecycle.authorize_seller(pending, "LIVE Management", "s1", at=HOLDER.latest, policy=None)
+    assert (caught.value.category, caught.value.market) == ("LIVE Management", "US")
+    with pytest.raises(NoApprovedApplication):  # approved in the US, not in GB
+        lifecycle.authorize_seller(
+            HOLDER, "Shop Management", "s1", market="GB", at=HOLDER.latest, policy=None
+        )
+    held = lifecycle.authorize_seller(
+        HOLDER, "Shop Management", "s1", at=HOLDER.latest, policy=None
+    )
+    assert [a.seller_id for a in held.authorizations] == ["s1"]
+
+
+def test_a_seller_authorisation_refuses_bad_fields_word_for_word() -> None:
+    from partner_onboarding.model import SellerAuthorization  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        SellerAuthorization(
+            seller_id="x" * 201,
+            category="Shop Management",  # type: ignore[arg-type]
+            market="US",  # type: ignore[arg-type]
+            at=dt.datetime(2024, 1, 1),  # noqa: DTZ001
+        )
+    assert str(caught.value) == (
+        "invalid seller authorisation: 4 problems\n"
+        "  - seller_id: must be at most 200 characters\n"
+        "  - category: must be a Category\n"
+        "  - market: must be a Market\n"
+        "  - at: must be time-zone aware"
+    )
+    ok = SellerAuthorization(
+        seller_id="x" * 200,
+        category=DEFAULT_CATALOG.category("Shop Management"),
+        market=Market.US,
+        at=on(1, 1),
+    )
+    assert ok.key == ("x" * 200, "shop_management", "US")

@@ -137,13 +137,18 @@ def normalize_url(text: str) -> str | Rejected:
     return text
 
 
+#: The longest text a normaliser is asked about: anything longer is refused by length before any
+#: parsing (and never enters a normaliser's cache).
+MAX_NORMALIZED: Final = 4096
+
+
 def lenient(value: S, normalize: Normalizer) -> S:
     """The normalised form of ``value`` when it has one, else ``value`` untouched.
 
     The attrs converters below use it so that construction never stops at the first bad field: the
     class's own check then reports every problem at once.
     """
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= MAX_NORMALIZED:
         result = normalize(value)
         if not isinstance(result, Rejected):
             return result

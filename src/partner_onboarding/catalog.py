@@ -369,7 +369,9 @@ class Catalog:
                 return known
             raise UnknownCategory(name.code, self._suggest(name.code))
         if not isinstance(name, str):
-            raise UnknownCategory(repr(name))
+            raise UnknownCategory(quote(name))
+        if len(name) > _LONGEST_NAME:  # no category is named so: not searched, not echoed
+            raise UnknownCategory(name[:40] + "…")
         found = self._index.get(normalize_name(name))
         if found is None:
             raise UnknownCategory(name, self._suggest(name))
@@ -424,6 +426,8 @@ class Catalog:
 
 
 _IDENTITY: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Longer text names no category: it is refused before any search.
+_LONGEST_NAME: Final = 200
 
 
 def _digest(categories: tuple[Category, ...]) -> str:

@@ -147,6 +147,10 @@ class PasswordHash:
         """Whether ``password`` is the one hashed, compared in constant time."""
         if not isinstance(password, str):
             return False
+        try:
+            password.encode("utf-8")
+        except UnicodeEncodeError:  # (a lone surrogate: no password anyone registered)
+            return False
         candidate = _scrypt(
             password, self.salt, n=self.n, r=self.r, p=self.p, length=len(self.digest)
         )
@@ -175,19 +179,33 @@ class PasswordHash:
 
 
 def _cost_problems(n: object, r: object, p: object) -> Problems:
-    """What is wrong with scrypt's cost parameters (``n`` a power of two, all positive)."""
+    """What is wrong with scrypt's cost parameters, before any work is done: ``n`` a power of two
+    below ``2**(16*r)`` (scrypt's own bound), the memory OpenSSL will ask for (``128*r*(n+p+2)``
+    bytes) within :data:`SCRYPT_MAX_MEMORY`, and the work (``n*r*p``) within
+    :data:`SCRYPT_MAX_WORK`, so that a stored hash can never make ``verify`` run for hours."""
     problems = Problems()
     for name, value in (("n", n), ("r", r), ("p", p)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.add(name, "must be a positive whole number")
-    if isinstance(n, int) and (n < 2 or n & (n - 1)):
-        problems.add("n", "must be a power of two greater than 1")
-    elif not problems.items and 128 * r * n >= _SCRYPT_MAXMEM:  # type: ignore[operator]
+    if problems.items:
+        return problems
+    assert isinstance(n, int)  # noqa: S101  (checked above; narrows the types)
+    assert isinstance(r, int)  # noqa: S101
+    assert isinstance(p, int)  # noqa: S101
+    if n < 2 or n & (n - 1) or n.bit_length() > 16 * r:
+        problems.add("n", f"must be a power of two from 2 to 2**{16 * r - 1} (r = {r})")
+    elif 128 * r * (n + p + 2) > SCRYPT_MAX_MEMORY:
         problems.add("n", "scrypt with this cost needs more than 256 MiB of memory")
+    elif n * r * p > SCRYPT_MAX_WORK:
+        problems.add("p", f"scrypt with this cost is more than {SCRYPT_MAX_WORK} units of work")
     return problems
 
 
-_SCRYPT_MAXMEM: Final = 256 * 1024 * 1024
+#: The most memory a password hash may need to be verified (bytes, OpenSSL's own formula).
+SCRYPT_MAX_MEMORY: Final = 256 * 1024 * 1024
+#: The most work (``n*r*p``) a password hash may ask for: 128 times the default cost.
+SCRYPT_MAX_WORK: Final = 128 * 2**14 * 8
+_SCRYPT_MAXMEM: Final = SCRYPT_MAX_MEMORY + 1024 * 1024  # (OpenSSL's bound, with its overhead)
 
 
 def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int, length: int = 32) -> bytes:
