@@ -903,10 +903,10 @@ class Partner:
         open_ = self._index_applications(problems)
         self._check_authorizations(problems)
         if not problems.items and account_ok and entity_ok and roles_ok:
+            object.__setattr__(self, "_latest", self._latest_instant())
             self._check_story(problems)
         problems.raise_if_any("partner")
         object.__setattr__(self, "_open", open_)
-        object.__setattr__(self, "_latest", self._latest_instant())
 
     def _latest_instant(self) -> dt.datetime:
         instants = [self.account.registered_at]
@@ -1087,11 +1087,22 @@ class Partner:
         No step may be dated before it."""
         return self._latest
 
-    def approved_in(self, category: Category, market: Market, *, at: dt.datetime) -> bool:
-        """Whether an application for ``category`` in ``market`` was Approved at ``at``."""
-        key = (category.code, market.code)
+    def approved_in(self, category: Category | str, market: Market, *, at: dt.datetime) -> bool:
+        """Whether an application for ``category`` (a category or its code) in ``market`` was
+        Approved at ``at``."""
+        code = category if isinstance(category, str) else category.code
+        market_code = market.code
+        if at >= self._latest:  # at or after the latest event: the partner as it is now
+            return any(
+                application.status is ReviewStatus.APPROVED
+                and application.category.code == code
+                and application.market.code == market_code
+                for application in self.applications
+            )
         return any(
-            application.key == key and status_at(application.history, at) is ReviewStatus.APPROVED
+            application.category.code == code
+            and application.market.code == market_code
+            and status_at(application.history, at) is ReviewStatus.APPROVED
             for application in self.applications
         )
 

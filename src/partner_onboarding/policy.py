@@ -671,7 +671,7 @@ class _Compiled:
             partner = _partner(partner)
         if type(market) is not Market:
             market = Market.of(market)
-        approved = partner.approved_in(self.catalog.category(code), market, at=at)
+        approved = partner.approved_in(code, market, at=at)
         return self.authorize_for(approved, code, partner.registration_market.code, at)
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
