@@ -47,7 +47,7 @@ _KEYS: Final = (
 )
 _REGISTERED: Final = "registered_at"
 #: ISO 8601 forms with an offset that Polars reads natively; anything else goes the plain way.
-_INSTANT_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.fZ")
+_INSTANT_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%:z",)  # ("Z" is read as "+00:00")
 _DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
 
 
@@ -212,9 +212,10 @@ class _DecisionTable:
         found = self.decisions
         values = (
             pl.Series([d.allowed for d in found], dtype=pl.Boolean),
-            pl.Series([d.codes[0] for d in found], dtype=pl.String),
-            pl.Series([list(d.codes) for d in found], dtype=pl.List(pl.String)),
-            pl.Series([d.message for d in found], dtype=pl.String),
+            # (categorical: a handful of distinct texts, four bytes a row)
+            pl.Series([d.codes[0] for d in found], dtype=pl.Categorical),
+            pl.Series([list(d.codes) for d in found], dtype=pl.List(pl.Categorical)),
+            pl.Series([d.message for d in found], dtype=pl.Categorical),
             pl.Series([d.changes_at for d in found], dtype=pl.Datetime("us", "UTC")),
         )
         return [
@@ -302,6 +303,31 @@ def _error_text(error: OnboardingError) -> str:
     return str(error)
 
 
+def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
+    """New partner? for a text column: days (``2024-04-30``, ``20240430``) and instants with an
+    offset are each parsed once, on their own rows only; null where native code cannot tell."""
+    import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
+
+    text = raw  # (a cell with spaces around fails both parsers: the plain way reads it)
+    length = text.str.len_bytes()
+    is_day = ((length == 10) | (length == 8)).fill_null(value=False)
+    days = text.filter(is_day)
+    day = polars.coalesce(*(days.str.to_date(form, strict=False) for form in _DAY_FORMATS))
+    instants = text.filter(~is_day).str.replace(r"Z$", "+00:00")
+    instant = instants.str.to_datetime(
+        _INSTANT_FORMATS[0], strict=False, time_zone="UTC", time_unit="us"
+    )
+    first_day = policy.new_partners_from or policy.upgrade_date
+    threshold = policy.new_partners_from_at.astimezone(dt.UTC)
+    new = polars.Series([None] * len(raw), dtype=polars.Boolean)
+    if len(days):
+        on_days = polars.select(day >= polars.lit(first_day)).to_series()
+        new = new.scatter(is_day.arg_true(), on_days)
+    if len(instants):
+        new = new.scatter((~is_day).arg_true(), instant >= threshold)
+    return new
+
+
 def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Columns ``row``, ``new`` (null where native code could not tell) and ``raw_present``."""
     import polars as pl  # noqa: PLC0415
@@ -324,20 +350,7 @@ def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     elif isinstance(dtype, pl.Date):
         new = column >= pl.lit(first_day)
     elif dtype == pl.String:
-        text = column.str.strip_chars()
-        instant = pl.coalesce(
-            *(
-                text.str.to_datetime(form, strict=False, time_zone="UTC", time_unit="us")
-                for form in _INSTANT_FORMATS
-            )
-        )
-        day = pl.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
-        is_day = text.str.len_chars().is_in([8, 10])
-        new = (
-            pl.when(is_day)
-            .then(day >= pl.lit(first_day))
-            .otherwise(instant >= pl.lit(threshold.astimezone(dt.UTC)))
-        )
+        new = pl.lit(_new_from_text(work[_REGISTERED], policy))
     else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
         new = pl.lit(None, dtype=pl.Boolean)
     present = column.is_not_null()
