@@ -233,6 +233,7 @@ class _Facts:
         self.plans: dict[object, _Plan] = {}
         self.newness: dict[object, bool] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
+        self.statuses: dict[str, bool] = {}
         # What a bad (category, markets, question) said, so that a bad row costs no more than a
         # good one (an unknown category's suggestions are searched once).
         self.refusals: dict[object, OnboardingError] = {}
@@ -358,9 +359,10 @@ class _Facts:
     def approved(self, row: Mapping[str, Any], category: Category) -> bool:
         status = row.get("status")
         if not _absent(status):
-            if isinstance(status, str) and normalize_name(status) == "none":
-                return False
-            return parse_member(ReviewStatus, status, field="status") is ReviewStatus.APPROVED
+            known = self.statuses.get(status) if type(status) is str else None
+            if known is None:
+                known = self._approved_status(status)
+            return known
         raw = row.get("approved_categories")
         if _absent(raw):
             return False
@@ -368,6 +370,16 @@ class _Facts:
         if codes is None:
             codes = self._approved_codes(raw)
         return category.code in codes
+
+    def _approved_status(self, status: object) -> bool:
+        """Whether ``status`` (any spelling of a review status, or ``none``) is Approved."""
+        if isinstance(status, str) and normalize_name(status) == "none":
+            found = False
+        else:
+            found = parse_member(ReviewStatus, status, field="status") is ReviewStatus.APPROVED
+        if type(status) is str and len(self.statuses) < _REMEMBERED:
+            self.statuses[status] = found
+        return found
 
     def _approved_codes(self, raw: object) -> frozenset[str]:
         names = raw.split(";") if isinstance(raw, str) else raw
