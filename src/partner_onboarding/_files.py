@@ -19,8 +19,9 @@ from typing import IO, Any, Final
 
 import attrs
 
+from partner_onboarding.batch import COLUMNS
+
 __all__ = [
-    "COLUMNS",
     "MAX_CELL",
     "MAX_LINE",
     "HeaderError",
@@ -31,17 +32,6 @@ __all__ = [
     "sanitize",
 ]
 
-#: The columns a row may have; the first three are required.
-COLUMNS: Final = (
-    "partner_id",
-    "registered_at",
-    "category",
-    "market",
-    "registration_market",
-    "question",
-    "status",
-    "approved_categories",
-)
 REQUIRED: Final = COLUMNS[:3]
 #: A physical line longer than this (bytes) is a bad row, read no further.
 MAX_LINE: Final = 1 << 20

@@ -53,7 +53,19 @@ from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.model import ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
-__all__ = ["RECORD_FIELDS", "check_rows", "decide_row", "iter_check_rows"]
+__all__ = ["COLUMNS", "RECORD_FIELDS", "check_rows", "decide_row", "iter_check_rows"]
+
+#: The columns a row may have, in order; the first three are required.
+COLUMNS: Final = (
+    "partner_id",
+    "registered_at",
+    "category",
+    "market",
+    "registration_market",
+    "question",
+    "status",
+    "approved_categories",
+)
 
 #: The keys of every record, in order (the columns of a DataFrame built from the records).
 RECORD_FIELDS: Final = (

@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from partner_onboarding.batch import _Facts
+from partner_onboarding.batch import COLUMNS, _Facts
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
@@ -36,16 +36,9 @@ __all__ = ["ANSWER_FIELDS", "check_frame"]
 #: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
 ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
 
-#: The columns understood once per distinct combination of values.
-_KEYS: Final = (
-    "category",
-    "market",
-    "registration_market",
-    "question",
-    "status",
-    "approved_categories",
-)
-_REGISTERED: Final = "registered_at"
+#: The columns understood once per distinct combination of values: all but the partner's own.
+_KEYS: Final = COLUMNS[2:]
+_REGISTERED: Final = COLUMNS[1]
 #: ISO 8601 forms with an offset that Polars reads natively; anything else goes the plain way.
 _INSTANT_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%:z",)  # ("Z" is read as "+00:00")
 _DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
