@@ -4,31 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partner_onboarding import DEFAULT_POLICY
+from partner_onboarding.batch import check_rows
+from partner_onboarding.frames import ANSWER_FIELDS
+from partner_onboarding.spark import check_spark  # (imports PySpark only when called)
 from test_frames import AT_CHOICES, INSTANTS, rows
 from test_frames import same_answers as frame_answers
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Deselected by default (-m "not spark" in pyproject.toml); .ci/run's Spark step installs the
+# spark extra and runs them with -m spark. Nothing here imports PySpark until a test runs.
 pytestmark = pytest.mark.spark
-pyspark = pytest.importorskip("pyspark")
-
-from pyspark.sql import SparkSession  # noqa: E402
-
-from partner_onboarding import DEFAULT_POLICY  # noqa: E402
-from partner_onboarding.batch import check_rows  # noqa: E402
-from partner_onboarding.frames import ANSWER_FIELDS  # noqa: E402
-from partner_onboarding.spark import check_spark  # noqa: E402
 
 COLUMNS = ("registered_at", "category", "market", "registration_market", "status", "question")
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
+    from pyspark.sql import SparkSession  # noqa: PLC0415  (the spark extra)
+
     session = (
         SparkSession.builder.master("local[2]")
         .config("spark.sql.session.timeZone", "UTC")
