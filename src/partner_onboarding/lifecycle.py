@@ -598,12 +598,10 @@ _open_slot: Final = _slot(Partner, "_open")
 _latest_slot: Final = _slot(Partner, "_latest")
 
 
-def _clock(
-    partner: Partner, at: dt.datetime | dt.date, policy: Policy | None = None
-) -> dt.datetime:
+def _clock(partner: Partner, at: dt.datetime) -> dt.datetime:
     """``at`` as an instant, refused when it is before the partner's clock (one clock per
     partner: not before its registration, not before its latest event)."""
-    instant = policy.instant(at) if policy is not None else _instant(at)  # type: ignore[arg-type]
+    instant = _instant(at)
     registered = partner.account.registered_at
     if instant < registered:
         raise BackdatedStep(at=instant, not_before=registered, since="registration")
