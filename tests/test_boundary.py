@@ -125,3 +125,37 @@ def test_huge_values_are_refused_by_length_before_any_parsing() -> None:
         DEFAULT_CATALOG.category("Paid Media" * 1_000_000)
     assert len(str(unknown.value)) < 100
     assert unknown.value.suggestions == ()  # (no search over ten million characters)
+
+
+def test_an_event_refuses_every_bad_field_word_for_word() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from partner_onboarding.model import Event  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        Event(
+            actor="boss",  # type: ignore[arg-type]
+            kind="fly",  # type: ignore[arg-type]
+            from_status=5,  # type: ignore[arg-type]
+            to_status="done",  # type: ignore[arg-type]
+            at=dt.datetime(2024, 1, 1),  # noqa: DTZ001
+            reasons=[" ", "x" * 1001],
+        )
+    assert str(caught.value) == (
+        "invalid event: 7 problems\n"
+        "  - actor: must be an Actor\n"
+        "  - kind: must be an EventKind\n"
+        "  - from_status: must be a ReviewStatus\n"
+        "  - to_status: must be a ReviewStatus\n"
+        "  - at: must be time-zone aware\n"
+        "  - reasons[0]: must not be blank\n"
+        "  - reasons[1]: must be at most 1000 characters"
+    )
+
+
+def test_hashing_refuses_a_password_that_is_not_text() -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.of(12345678)  # type: ignore[arg-type]
+    assert str(caught.value) == "invalid password hash: 1 problem\n  - password: must be a string"
