@@ -58,7 +58,7 @@ def check_spark(
     # 1. The distinct combinations of the few-valued columns, understood once on the driver.
     combos = [row.asDict() for row in frame.select(*keys).distinct().collect()] if keys else [{}]
     memo = _Memo(facts)
-    plans = [memo.plan({key: _python(value) for key, value in combo.items()}) for combo in combos]
+    plans = [memo.plan(combo) for combo in combos]  # (a Spark array arrives as a list)
     decisions: list[Decision] = []
     seen: dict[int, int] = {}
 
@@ -193,9 +193,5 @@ def _new_partner(
     )
     read = spark.createDataFrame(fallback, schema)
     work = work.join(f.broadcast(read), column.eqNullSafe(read["__raw"]), "left").drop("__raw")
-    return work, f.coalesce(native, f.col("__fnew")), f.col("__ferr")
-
-
-def _python(value: object) -> object:
-    """A Spark cell as the plain path reads it (a Spark array arrives as a list)."""
-    return value
+    # (only a row whose question reads the registration is bad for an unreadable one)
+    return work, f.coalesce(native, f.col("__fnew")), f.when(f.col("__nd"), f.col("__ferr"))
