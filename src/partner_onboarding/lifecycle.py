@@ -448,7 +448,29 @@ def transition(
             current, revision = revision, None  # type: ignore[assignment]  # (guard: one waits)
         else:  # drop the revision
             revision = None
-    return _advanced(application, move, kind, _instant(at), reasons, current, revision)
+    if type(at) is not dt.datetime or type(at.tzinfo) is not dt.timezone:
+        at = _aware(at)  # (a fixed-offset instant, the common case, needs no call)
+    # The new event, history node and version, built without checking again what the step has
+    # checked (see the private builders below); inline, as this is the hot path.
+    actor_, kind_, from_, to_, at_, reasons_ = _EVENT_SLOTS
+    event = _new(Event)
+    actor_(event, move.actor)
+    kind_(event, kind)
+    from_(event, application.status)
+    to_(event, move.to)
+    at_(event, at)
+    reasons_(event, reasons)
+    new = _new(Application)
+    id_, category_, market_, status_, info_, history_, revision_, supersedes_ = _APP_SLOTS
+    id_(new, application.id)
+    category_(new, application.category)
+    market_(new, application.market)
+    status_(new, move.to)
+    info_(new, current)
+    history_(new, application.history.append(event))
+    revision_(new, revision)
+    supersedes_(new, application.supersedes)
+    return new
 
 
 _KEEP: Final = InfoChange.KEEP
@@ -543,38 +565,6 @@ _APP_SLOTS: Final = tuple(
 )
 _PARTNER_FIELDS: Final = tuple(a.name for a in attrs.fields(Partner))
 _PARTNER_SLOTS: Final = tuple(_slot(Partner, name) for name in _PARTNER_FIELDS)
-
-
-def _advanced(  # noqa: PLR0917  (positional: the hot path)
-    application: Application,
-    move: Move,
-    kind: EventKind,
-    at: dt.datetime,
-    reasons: tuple[str, ...],
-    info: CategoryInfo,
-    pending_revision: CategoryInfo | None,
-) -> Application:
-    """``application`` moved by ``kind`` at ``at``: a new event, history node and version."""
-    history = application.history
-    actor_, kind_, from_, to_, at_, reasons_ = _EVENT_SLOTS
-    event = _new(Event)
-    actor_(event, move.actor)
-    kind_(event, kind)
-    from_(event, application.status)
-    to_(event, move.to)
-    at_(event, at)
-    reasons_(event, reasons)
-    new = _new(Application)
-    id_, category_, market_, status_, info_, history_, revision_, supersedes_ = _APP_SLOTS
-    id_(new, application.id)
-    category_(new, application.category)
-    market_(new, application.market)
-    status_(new, move.to)
-    info_(new, info)
-    history_(new, history.append(event))
-    revision_(new, pending_revision)
-    supersedes_(new, application.supersedes)
-    return new
 
 
 def _rebuilt(partner: Partner, at: dt.datetime, **changes: object) -> Partner:
