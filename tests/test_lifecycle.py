@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pathlib
 from collections.abc import Callable
 from typing import Any, cast
@@ -10,9 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
+from partner_onboarding import (
+    DEFAULT_CATALOG,
+    DEFAULT_POLICY,
+    Market,
+    PartnerRole,
+    ValidationError,
+    from_json,
+    lifecycle,
+    to_json,
+)
 from partner_onboarding.errors import (
     ApplicationNotFound,
+    BackdatedStep,
     CategoryNotInRoles,
     DuplicateApplication,
     EntityLocked,
@@ -21,13 +32,16 @@ from partner_onboarding.errors import (
     HistoryOutOfOrder,
     InvalidTransition,
     OnboardingError,
+    PolicyRefusal,
 )
 from partner_onboarding.lifecycle import TRANSITIONS, Guard, Subject, allowed_events, transition
 from partner_onboarding.model import (
     Account,
     Actor,
+    AgencyType,
     Application,
     EventKind,
+    FinanceIdentity,
     History,
     Partner,
     ReviewStatus,
@@ -815,3 +829,132 @@ def test_operations_take_a_market_or_its_code(market: Market | str) -> None:
     assert partner.application("Shop Management", market) is partner.application("shop_management")
     other = lifecycle.apply(partner, "Shop Management", INFO, market="gb", at=at(5))
     assert other.application("Shop Management", Market("GB")).status is PENDING
+
+
+# ------------------------------------------------------------------------------------------------
+# Agency type, finance identity, why an application would be refused
+
+
+def cross_border(registration_market: str = "US") -> Partner:
+    account = Account.register(email="ops@acme.example", password="Abc123!x", at=T0, scrypt_n=2)
+    partner = lifecycle.choose_role(
+        account,
+        "Seller Service Partner",
+        at=T0,
+        registration_market=registration_market,
+        agency_type="Cross Border",
+    )
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=at(1))
+    return lifecycle.approve_entity(partner, at=at(2))
+
+
+def test_a_local_agency_applies_in_its_registration_market_by_default() -> None:
+    account = Account.register(email="ops@acme.example", password="Abc123!x", at=T0, scrypt_n=2)
+    partner = lifecycle.choose_role(
+        account, "seller_service_partner", at=T0, registration_market="CA"
+    )
+    assert partner.agency_type is AgencyType.LOCAL
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=at(1))
+    info = sample_info("Shop Management")
+    partner = lifecycle.apply(partner, "Shop Management", info, at=at(2), policy=None)
+    assert partner.applications[0].market == Market("CA")
+    assert partner.application("Shop Management").market == Market("CA")
+
+
+def test_a_cross_border_agency_names_every_target_market() -> None:
+    partner = cross_border()
+    info = sample_info("Shop Management")
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply(partner, "Shop Management", info, at=at(3))
+    assert caught.value.fields == ("market",)
+    assert "cross-border agency names the target market" in str(caught.value)
+    partner = lifecycle.apply(partner, "Shop Management", info, market="GB", at=at(3))
+    partner = lifecycle.approve(partner, "Shop Management", market="GB", at=at(4))
+    with pytest.raises(ValidationError):
+        lifecycle.approve(partner, "Shop Management", at=at(5))
+    with pytest.raises(ValidationError):
+        DEFAULT_POLICY.can_authorize_seller(partner, "Shop Management", at=at(5))
+    assert DEFAULT_POLICY.can_authorize_seller(partner, "Shop Management", market="GB", at=at(5))
+
+
+def test_an_agency_type_is_read_in_any_spelling_and_refused_quoted() -> None:
+    assert cross_border().agency_type is AgencyType.CROSS_BORDER
+    account = Account.register(email="ops@acme.example", password="Abc123!x", at=T0, scrypt_n=2)
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.choose_role(account, "seller_service_partner", at=T0, agency_type="remote")
+    assert caught.value.fields == ("agency_type",)
+    assert "'remote'" in str(caught.value)
+    with pytest.raises(ValidationError) as built:
+        attrs.evolve(cross_border(), agency_type="cross_border")
+    assert built.value.fields == ("agency_type",)
+
+
+def test_documents_without_an_agency_type_load_as_local_agencies() -> None:
+    partner = approved_partner("Shop Management", at=T0)
+    document = json.loads(to_json(partner))
+    del document["data"]["agency_type"]
+    read = from_json(json.dumps(document), Partner)
+    assert read.agency_type is AgencyType.LOCAL
+    assert read == partner
+
+
+def test_the_finance_identity_is_the_approved_entity_and_absent_before() -> None:
+    partner = lifecycle.submit_entity(new_partner(), sample_entity(), at=at(1))
+    assert partner.finance_identity is None
+    rejected = lifecycle.reject_entity(partner, ["EIN does not match"], at=at(2))
+    assert rejected.finance_identity is None
+    approved = lifecycle.approve_entity(partner, at=at(2))
+    identity = approved.finance_identity
+    entity = sample_entity()
+    assert identity == FinanceIdentity(
+        legal_name=entity.legal_name, ein=entity.ein, address=entity.address
+    )
+    assert entity.ein not in repr(identity)
+    assert entity.ein[-4:] in repr(identity)
+    with pytest.raises(EntityLocked):
+        lifecycle.modify_entity(approved, sample_entity(), at=at(3))
+    assert from_json(to_json(identity), FinanceIdentity) == identity
+
+
+@pytest.mark.parametrize(
+    ("build", "refusal"),
+    [
+        (new_partner, EntityNotSubmitted),
+        (lambda: new_partner(PartnerRole.CREATOR_SERVICE_PARTNER), EntityNotSubmitted),
+        (with_entity, None),
+        (lambda: partner_in(PENDING), DuplicateApplication),
+        (
+            lambda: lifecycle.submit_entity(
+                new_partner(PartnerRole.CREATOR_SERVICE_PARTNER), sample_entity(), at=at(1)
+            ),
+            CategoryNotInRoles,
+        ),
+    ],
+)
+def test_apply_refusal_is_the_error_apply_raises(
+    build: Callable[[], Partner], refusal: type[Exception] | None
+) -> None:
+    partner = build()
+    when = partner.latest + dt.timedelta(hours=1)
+    found = lifecycle.apply_refusal(partner, "Shop Management", at=when)
+    assert type(found) is refusal if refusal else found is None
+    info = sample_info("Shop Management")
+    if refusal is None:
+        lifecycle.apply(partner, "Shop Management", info, at=when)
+    else:
+        with pytest.raises(refusal):
+            lifecycle.apply(partner, "Shop Management", info, at=when)
+
+
+def test_apply_refusal_names_a_back_dated_step_and_the_policy() -> None:
+    partner = with_entity()
+    early = lifecycle.apply_refusal(partner, "Shop Management", at=T0)
+    assert isinstance(early, BackdatedStep)
+    late = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    account = Account.register(email="ops@acme.example", password="Abc123!x", at=late, scrypt_n=2)
+    new = lifecycle.choose_role(account, "seller_service_partner", at=late)
+    new = lifecycle.submit_entity(new, sample_entity(), at=late)
+    refused = lifecycle.apply_refusal(new, "Paid Media", at=late)
+    assert isinstance(refused, PolicyRefusal)
+    assert refused.decision.codes == ("new_partner_discontinued",)
+    assert lifecycle.apply_refusal(new, "Paid Media", at=late, policy=None) is None

@@ -691,12 +691,20 @@ def test_a_market_code_answers_as_its_market(
         )
 
 
-@pytest.mark.parametrize("market", ["XX", "", 5, None])
+@pytest.mark.parametrize("market", ["XX", "", 5, b"US"])
 def test_a_bad_market_is_named(market: object) -> None:
     partner = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
     with pytest.raises(ValidationError) as caught:
         DEFAULT_POLICY.can_register(partner, "Paid Media", market=market, at=UPGRADE)  # type: ignore[arg-type]
     assert caught.value.fields == ("market",)
+
+
+def test_an_unnamed_market_is_the_local_agency_s_registration_market() -> None:
+    partner = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
+    assert partner.target_market() == Market.US
+    assert DEFAULT_POLICY.can_register(partner, "Paid Media", at=UPGRADE) == (
+        DEFAULT_POLICY.can_register(partner, "Paid Media", market="US", at=UPGRADE)
+    )
 
 
 @pytest.mark.parametrize(

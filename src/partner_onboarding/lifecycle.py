@@ -47,12 +47,15 @@ from partner_onboarding.errors import (
     EntityNotSubmitted,
     InvalidTransition,
     NoApprovedApplication,
+    PolicyRefusal,
     Problem,
+    RuleViolation,
     ValidationError,
 )
 from partner_onboarding.model import (
     Account,
     Actor,
+    AgencyType,
     Application,
     CategoryInfo,
     Entity,
@@ -79,6 +82,7 @@ __all__ = [
     "add_role",
     "allowed_events",
     "apply",
+    "apply_refusal",
     "approve",
     "approve_entity",
     "approve_revision",
@@ -611,10 +615,14 @@ def choose_role(
     *,
     at: dt.datetime,
     registration_market: Market | str = Market.US,
+    agency_type: AgencyType | str = AgencyType.LOCAL,
 ) -> Partner:
     """A new partner: ``account`` choosing its first partner role at ``at``.
 
     ``role`` is a :class:`PartnerRole` or any spelling of it (its code or its label).
+    ``registration_market`` is the Partner Center the partner registers in (a local agency's own
+    country); ``agency_type`` sets the target market its applications default to (a local
+    agency's registration market; a cross-border agency names one every time).
     """
     account = require_instance("account", account, Account)
     role = parse_member(PartnerRole, role, field="role", what="role")
@@ -625,6 +633,7 @@ def choose_role(
         account=account,
         roles_granted=(RoleGrant(role=role, at=instant),),
         registration_market=Market.of(registration_market),
+        agency_type=parse_member(AgencyType, agency_type, field="agency_type"),
     )
 
 
@@ -726,7 +735,7 @@ def apply(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
@@ -743,23 +752,65 @@ def apply(
     partner = _partner(partner)
     policy = _policy(policy)
     chosen = catalog.category(category)
-    market = Market.of(market)
+    market = partner.target_market(market)
     if not isinstance(info, CategoryInfo):
         raise ValidationError.single("info", "must be CategoryInfo")
     if info.category != chosen:
         raise ValidationError.single("info.category", f"must be {chosen.name}")
-    _step(_APP, None, EventKind.SUBMIT, _situation(partner), category=chosen.name)
-    if chosen.role not in partner.roles:
-        raise CategoryNotInRoles(category=chosen.name, role=chosen.role, roles=partner.roles)
-    if partner.has_open(chosen, market):
-        open_one = partner.application(chosen, market)
-        raise DuplicateApplication(
-            category=chosen.name, market=market.code, open_id=open_one.id, status=open_one.status
-        )
-    instant = _clock(partner, at)
-    if policy is not None:
-        policy.require_registration(partner, chosen, market=market, at=instant)
+    instant = _instant(at)
+    refusal = _refusal_to_apply(partner, chosen, market, instant, policy)
+    if refusal is not None:
+        raise refusal
     return _with_new_application(partner, chosen, market, info, kind=EventKind.SUBMIT, at=instant)
+
+
+def apply_refusal(
+    partner: Partner,
+    category: str | Category,
+    *,
+    market: Market | str | None = None,
+    at: dt.datetime,
+    catalog: Catalog = DEFAULT_CATALOG,
+    policy: Policy | None = DEFAULT_POLICY,
+) -> RuleViolation | PolicyRefusal | None:
+    """Why :func:`apply` would refuse a new application for ``category`` in ``market`` at ``at``
+    (given valid category information): the typed error it would raise, or ``None`` when it
+    would accept one. The same checks as :func:`apply`, in the same order: the table's guard
+    (entity information submitted), the category's role, no open application for the pair, the
+    partner's clock, the policy."""
+    partner = _partner(partner)
+    return _refusal_to_apply(
+        partner,
+        catalog.category(category),
+        partner.target_market(market),
+        _instant(at),
+        _policy(policy),
+    )
+
+
+def _refusal_to_apply(
+    partner: Partner, chosen: Category, market: Market, at: dt.datetime, policy: Policy | None
+) -> RuleViolation | PolicyRefusal | None:
+    try:
+        _step(_APP, None, EventKind.SUBMIT, _situation(partner), category=chosen.name)
+        if chosen.role not in partner.roles:
+            return CategoryNotInRoles(category=chosen.name, role=chosen.role, roles=partner.roles)
+        if partner.has_open(chosen, market):
+            open_one = partner.application(chosen, market)
+            return DuplicateApplication(
+                category=chosen.name,
+                market=market.code,
+                open_id=open_one.id,
+                status=open_one.status,
+            )
+        _clock(partner, at)
+    except RuleViolation as refusal:  # (the guard's refusal, or a back-dated step)
+        return refusal
+    if policy is not None:
+        decision = policy.can_register(partner, chosen, market=market, at=at)
+        if not decision.allowed:
+            return PolicyRefusal(decision)
+    return None
 
 
 def _with_new_application(
@@ -796,14 +847,14 @@ def _application_step(
     category: str | Category,
     kind: EventKind,
     *,
-    market: Market | str,
+    market: Market | str | None,
     at: dt.datetime,
     catalog: Catalog,
     reasons: Iterable[str] = (),
     info: CategoryInfo | None = None,
 ) -> Partner:
     partner = _partner(partner)
-    current = partner.application(catalog.category(category), Market.of(market))
+    current = partner.application(catalog.category(category), market)
     entity = partner.entity
     instant = _clock(partner, at)
     moved = transition(
@@ -821,7 +872,7 @@ def approve(
     partner: Partner,
     category: str | Category,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -836,7 +887,7 @@ def reject(
     category: str | Category,
     reasons: Iterable[str],
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -851,7 +902,7 @@ def modify(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -866,7 +917,7 @@ def edit(
     category: str | Category,
     info: CategoryInfo,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -881,7 +932,7 @@ def approve_revision(
     partner: Partner,
     category: str | Category,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -896,7 +947,7 @@ def reject_revision(
     category: str | Category,
     reasons: Iterable[str],
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
 ) -> Partner:
@@ -924,7 +975,7 @@ def authorize_seller(
     category: str | Category,
     seller_id: str,
     *,
-    market: Market | str = Market.US,
+    market: Market | str | None = None,
     at: dt.datetime | dt.date,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
@@ -942,7 +993,7 @@ def authorize_seller(
     instant = (policy or DEFAULT_POLICY).instant(at)
     chosen = catalog.category(category)
     authorization = SellerAuthorization(
-        seller_id=seller_id, category=chosen, market=Market.of(market), at=instant
+        seller_id=seller_id, category=chosen, market=partner.target_market(market), at=instant
     )
     if any(held.key == authorization.key for held in partner.authorizations):
         return partner

@@ -60,6 +60,7 @@ __all__ = [
     "Account",
     "Actor",
     "Address",
+    "AgencyType",
     "Application",
     "CategoryInfo",
     "ContactPerson",
@@ -68,6 +69,7 @@ __all__ = [
     "EntityReview",
     "Event",
     "EventKind",
+    "FinanceIdentity",
     "History",
     "Partner",
     "PasswordHash",
@@ -873,17 +875,62 @@ def _as_authorizations(
     return _as_tuple(values)
 
 
+class AgencyType(enum.StrEnum):
+    """What kind of agency a partner is, which sets the target market an application defaults to.
+
+    The source speaks of "a US local agency" (its registration market is the US) and of "a
+    local-to-local US agency" (its target market is the US by default).
+    """
+
+    #: Serves sellers of its own market: the registration market is its country, and a target
+    #: market left unnamed is the registration market.
+    LOCAL = "local"
+    #: Serves sellers of other markets: every application names its target market.
+    CROSS_BORDER = "cross_border"
+
+    @property
+    def label(self) -> str:
+        """The agency type as people write it ("Cross Border")."""
+        return self.value.replace("_", " ").title()
+
+
+@attrs.frozen(kw_only=True)
+class FinanceIdentity:
+    """The company identity that finance-related information uses: the approved entity's legal
+    name, EIN and registered address. It is derived from the entity, never entered twice, and
+    exists only once the entity is approved (after which the entity cannot change)."""
+
+    legal_name: str
+    ein: str = attrs.field(repr=mask_ein)
+    address: Address
+
+    @classmethod
+    def of(cls, entity: Entity) -> FinanceIdentity:
+        """The finance identity an approved ``entity`` gives."""
+        return cls(legal_name=entity.legal_name, ein=entity.ein, address=entity.address)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.text("legal_name", self.legal_name, max_length=200)
+        problems.text("ein", self.ein, normalize=normalize_ein, max_length=10)
+        problems.instance("address", self.address, Address)
+        problems.raise_if_any("finance identity")
+
+
 @attrs.frozen(kw_only=True)
 class Partner:
-    """A partner: its account, roles, registration market, entity, applications, authorisations.
+    """A partner: its account, roles, registration market, agency type, entity, applications and
+    seller authorisations.
 
     Build one with :func:`partner_onboarding.lifecycle.choose_role` and change it only through the
     operations of :mod:`partner_onboarding.lifecycle`, each of which returns a new partner.
+    Documents written before agency types existed load as local agencies.
     """
 
     account: Account
     roles_granted: tuple[RoleGrant, ...] = attrs.field(converter=_as_grants)
     registration_market: Market = Market.US
+    agency_type: AgencyType = AgencyType.LOCAL
     entity: EntityReview | None = None
     applications: tuple[Application, ...] = attrs.field(default=(), converter=_as_applications)
     authorizations: tuple[SellerAuthorization, ...] = attrs.field(
@@ -898,6 +945,7 @@ class Partner:
         problems = Problems()
         account_ok = problems.instance("account", self.account, Account)
         problems.instance("registration_market", self.registration_market, Market)
+        problems.instance("agency_type", self.agency_type, AgencyType)
         entity_ok = self.entity is None or problems.instance("entity", self.entity, EntityReview)
         roles_ok = self._check_roles(problems)
         open_ = self._index_applications(problems)
@@ -1060,13 +1108,35 @@ class Partner:
         """When the partner's account was registered."""
         return self.account.registered_at
 
+    def target_market(self, market: Market | str | None = None) -> Market:
+        """The target market an operation or a question means: ``market`` when it is named (a
+        :class:`Market` or its ISO code); unnamed, a local agency's registration market. A
+        cross-border agency has no default: leaving the market unnamed raises
+        :class:`~partner_onboarding.errors.ValidationError` on ``market``."""
+        if market is not None:
+            return Market.of(market)
+        if self.agency_type is AgencyType.LOCAL:
+            return self.registration_market
+        raise ValidationError.single(
+            "market", "a cross-border agency names the target market", what="partner"
+        )
+
+    @property
+    def finance_identity(self) -> FinanceIdentity | None:
+        """The company identity of finance-related information: the approved entity's legal
+        name, EIN and address; ``None`` until the entity is approved."""
+        entity = self.entity
+        if entity is None or entity.status is not ReviewStatus.APPROVED:
+            return None
+        return FinanceIdentity.of(entity.entity)
+
     def application(
-        self, category: str | Category, market: Market | str = Market.US
+        self, category: str | Category, market: Market | str | None = None
     ) -> Application:
         """The open application for ``category`` (any name the catalog resolves) in ``market``
-        (a :class:`Market` or its ISO code)."""
+        (a :class:`Market` or its ISO code; unnamed, see :meth:`target_market`)."""
         code = category.code if isinstance(category, Category) else _catalog_code(category)
-        market_code = Market.of(market).code
+        market_code = self.target_market(market).code
         found = self._open.get((code, market_code))
         if found is None:
             raise ApplicationNotFound(code, market_code)

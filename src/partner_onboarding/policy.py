@@ -378,7 +378,7 @@ class Policy:
         partner: Partner,
         category: str | Category,
         *,
-        market: Market | str = Market.US,
+        market: Market | str | None = None,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """May ``partner`` register (apply) for ``category`` in ``market`` at ``at``?"""
@@ -390,7 +390,7 @@ class Policy:
         partner: Partner,
         category: str | Category,
         *,
-        market: Market | str = Market.US,
+        market: Market | str | None = None,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
@@ -654,23 +654,23 @@ class _Compiled:
     # are inline type tests because a call costs as much as the answer on this path.
 
     def register(
-        self, partner: Partner, code: str, market: Market | str, at: dt.datetime
+        self, partner: Partner, code: str, market: Market | str | None, at: dt.datetime
     ) -> Decision:
         if type(partner) is not Partner:
             partner = _partner(partner)
         if type(market) is not Market:
-            market = Market.of(market)  # (checked: the target market is no way around a rule)
+            market = partner.target_market(market)  # (checked: no way around a rule)
         return self.register_for(
             partner.account.registered_at, code, partner.registration_market.code, at
         )
 
     def authorize(
-        self, partner: Partner, code: str, market: Market | str, at: dt.datetime
+        self, partner: Partner, code: str, market: Market | str | None, at: dt.datetime
     ) -> Decision:
         if type(partner) is not Partner:
             partner = _partner(partner)
         if type(market) is not Market:
-            market = Market.of(market)
+            market = partner.target_market(market)
         approved = partner.approved_in(code, market, at=at)
         return self.authorize_for(approved, code, partner.registration_market.code, at)
 

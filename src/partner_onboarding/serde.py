@@ -50,6 +50,7 @@ from partner_onboarding.catalog import (
 from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
 from partner_onboarding.model import (
     Actor,
+    AgencyType,
     Event,
     EventKind,
     History,
@@ -83,7 +84,7 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _structure_int)
     # The enums are str subclasses: each gets its own (more specific) hook, by value.
-    for kind in (PartnerRole, FirstCategory, ReviewStatus, Actor, EventKind, ReasonCode, Question):
+    for kind in _ENUMS:
         converter.register_structure_hook(kind, _enum_hook(kind))
         converter.register_unstructure_hook(kind, _plain_value)  # plain text in the plain form
 
@@ -232,6 +233,17 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
 
 
 _ENVELOPE: Final = ("version", "type", "catalog", "data")
+#: The enums a document holds, each read by its value.
+_ENUMS: Final = (
+    PartnerRole,
+    FirstCategory,
+    ReviewStatus,
+    Actor,
+    EventKind,
+    AgencyType,
+    ReasonCode,
+    Question,
+)
 _ENVELOPE_V1: Final = ("version", "type", "data")
 #: What to_json writes and from_json reads: the value classes of the model, markets and categories.
 _WRITABLE: Final = frozenset(

@@ -40,6 +40,7 @@ from partner_onboarding.model import (
     Account,
     Actor,
     Address,
+    AgencyType,
     Application,
     CategoryInfo,
     ContactPerson,
@@ -398,16 +399,18 @@ def approved_partner(
     *categories: str | Category,
     at: dt.datetime,
     registered_at: dt.datetime | None = None,
-    market: Market = Market.US,
+    market: Market | str | None = None,
     policy: Policy | None = DEFAULT_POLICY,
-    registration_market: Market = Market.US,
+    registration_market: Market | str = Market.US,
+    agency_type: AgencyType | str = AgencyType.LOCAL,
 ) -> Partner:
     """A partner whose entity and applications in ``categories`` (target ``market``) are
     approved, all at ``at``.
 
     The account is registered at ``registered_at`` (default ``at``) in the Partner Center of
-    ``registration_market``; the partner holds the roles its categories need. ``policy=None``
-    builds it whatever the policy would say.
+    ``registration_market``, as an agency of ``agency_type`` (a local agency's target market
+    defaults to its registration market; a cross-border agency needs ``market``); the partner
+    holds the roles its categories need. ``policy=None`` builds it whatever the policy would say.
     """
     chosen = [DEFAULT_CATALOG.category(c) for c in categories]
     roles = list(dict.fromkeys(c.role for c in chosen)) or [PartnerRole.SELLER_SERVICE_PARTNER]
@@ -417,7 +420,11 @@ def approved_partner(
         registered_at=registered_at if registered_at is not None else at,
     )
     partner = lifecycle.choose_role(
-        account, roles[0], at=at, registration_market=registration_market
+        account,
+        roles[0],
+        at=at,
+        registration_market=registration_market,
+        agency_type=agency_type,
     )
     for role in roles[1:]:
         partner = lifecycle.add_role(partner, role, at=at)
