@@ -36,7 +36,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from partner_onboarding import model
+from partner_onboarding import model, standing
 from partner_onboarding._documents import load_json
 from partner_onboarding._time import format_instant, parse_instant
 from partner_onboarding.catalog import (
@@ -48,6 +48,7 @@ from partner_onboarding.catalog import (
     PartnerRole,
 )
 from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
+from partner_onboarding.lifecycle import Subject
 from partner_onboarding.model import (
     Actor,
     AgencyType,
@@ -184,7 +185,22 @@ def _categories(value: object) -> list[Category]:
         return [a.category for a in value.applications] + [a.category for a in value.authorizations]
     if isinstance(value, Policy):
         return [value.catalog.category(code) for code in value.discontinued]
+    if type(value) in _STANDING:
+        return _categories_within(value)
     return []
+
+
+def _categories_within(value: object) -> list[Category]:
+    """The categories a value of the standing page holds, at any depth of its fields."""
+    found: list[Category] = []
+    for field in attrs.fields(type(value)):  # type: ignore[arg-type]
+        inner = getattr(value, field.name)
+        for item in inner if isinstance(inner, tuple) else (inner,):
+            if isinstance(item, Category):
+                found.append(item)
+            elif type(item) in _STANDING:
+                found += _categories_within(item)
+    return found
 
 
 def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CATALOG) -> T:
@@ -243,16 +259,32 @@ _ENUMS: Final = (
     AgencyType,
     ReasonCode,
     Question,
+    Subject,
+    standing.Refusal,
 )
 _ENVELOPE_V1: Final = ("version", "type", "data")
-#: What to_json writes and from_json reads: the value classes of the model, markets and categories.
+
+
+def _values_of(module: object) -> frozenset[type]:
+    """The value classes a module defines (its public attrs classes)."""
+    return frozenset(
+        kind
+        for name, kind in vars(module).items()
+        if isinstance(kind, type)
+        and kind.__module__ == getattr(module, "__name__", None)
+        and attrs.has(kind)
+        and not name.startswith("_")
+    )
+
+
+#: The values of the standing page (:mod:`partner_onboarding.standing`).
+_STANDING: Final = _values_of(standing)
+#: What to_json writes and from_json reads: the value classes of the model and of the standing
+#: page, markets, categories, the policy and its decisions.
 _WRITABLE: Final = frozenset(
     {
-        *(
-            kind
-            for kind in vars(model).values()
-            if isinstance(kind, type) and kind.__module__ == model.__name__ and attrs.has(kind)
-        ),
+        *_values_of(model),
+        *_STANDING,
         History,
         Market,
         Category,
