@@ -177,17 +177,13 @@ def catalog_of(value: object) -> str | None:
 def _categories(value: object) -> list[Category]:
     if isinstance(value, Category):
         return [value]
-    if isinstance(value, model.CategoryInfo | model.SellerAuthorization):
-        return [value.category]
-    if isinstance(value, model.Application):
+    if isinstance(value, model.CategoryInfo | model.SellerAuthorization | model.Application):
         return [value.category]
     if isinstance(value, model.Partner):
         return [a.category for a in value.applications] + [a.category for a in value.authorizations]
     if isinstance(value, Policy):
         return [value.catalog.category(code) for code in value.discontinued]
-    if type(value) in _STANDING:
-        return _categories_within(value)
-    return []
+    return _categories_within(value) if type(value) in _STANDING else []
 
 
 def _categories_within(value: object) -> list[Category]:
