@@ -552,3 +552,106 @@ def test_an_unexpected_error_is_never_exit_1() -> None:
     from partner_onboarding import cli  # noqa: PLC0415
 
     assert cli.INTERNAL_ERROR not in {cli.OK, cli.REFUSED, cli.BAD_INPUT}
+
+
+# ------------------------------------------------------------------------------------------------
+# profile: a stored partner's page
+
+
+def stored_partner(tmp_path: pathlib.Path) -> str:
+    from partner_onboarding import lifecycle, to_json  # noqa: PLC0415
+    from partner_onboarding.testing import approved_partner, sample_info  # noqa: PLC0415
+
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    partner = approved_partner("Paid Media", "Shop Management", at=at)
+    partner = lifecycle.apply(
+        partner, "LIVE Management", sample_info("LIVE Management"), at=at + dt.timedelta(days=1)
+    )
+    partner = lifecycle.reject(
+        partner, "LIVE Management", ["team too small\x1b[2J"], at=at + dt.timedelta(days=2)
+    )
+    path = tmp_path / "partner.json"
+    path.write_text(to_json(partner), encoding="utf-8")
+    return str(path)
+
+
+def test_profile_prints_the_two_sections_then_what_is_due(tmp_path: pathlib.Path) -> None:
+    path = stored_partner(tmp_path)
+    result = run_script("profile", path, "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    sections = ["[Company entity info]", "[Service category info]", "[Add category & market]"]
+    sections += ["[What is due]", "[Role switch]"]
+    assert [text.index(s) for s in sections] == sorted(text.index(s) for s in sections)
+    assert "**-***3594" in text
+    assert "04-2103594" not in text
+    assert "\x1b" not in text  # (a control character of the stored text is escaped)
+    live = next(line for line in text.splitlines() if line.startswith("LIVE Management"))
+    assert live.split()[3:5] == ["Rejected", "modify"]
+    assert "LIVE Management in US (live_management/US/1): modify (rejected: team too small" in text
+    assert (
+        "Paid Media in US (paid_media/US/1): new seller authorisation allowed until "
+        "2024-06-05T00:00-07:00"
+    ) in text
+    assert "next change: 2024-06-05T00:00:00-07:00" in text
+    assert result.stdout == run("profile", path, "--at", "2024-05-20").stdout
+
+
+def test_profile_as_json_reads_back_as_values(tmp_path: pathlib.Path) -> None:
+    from partner_onboarding.serde import from_data  # noqa: PLC0415
+    from partner_onboarding.standing import Profile, Requirements, RoleSwitch  # noqa: PLC0415
+
+    result = run("profile", stored_partner(tmp_path), "--at", "2024-06-05", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    page = from_data(document["profile"], Profile)
+    due = from_data(document["requirements"], Requirements)
+    roles = from_data(document["role_switch"], RoleSwitch)
+    assert [row.status_label for row in page.categories] == ["Approved", "Approved", "Rejected"]
+    assert [item.decision.codes for item in due.blocked if item.decision is not None] == [
+        ("authorization_closed",)
+    ]
+    assert [view.role.value for view in roles.roles] == ["seller_service_partner"]
+
+
+def test_profile_defaults_to_now(tmp_path: pathlib.Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    now = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)
+    code = main(["profile", stored_partner(tmp_path)], out=out, err=err, now=lambda: now)
+    assert code == 0, err.getvalue()
+    assert out.getvalue().startswith("Profile at 2025-01-01T19:04:00-08:00")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ('{"version": 2}', "type: is required"),
+        ("[" * 100_000, "nested too deeply"),
+        ('{"version": 2, "type": "Profile", "catalog": null, "data": {}}', "must be 'Partner'"),
+        ("\udcff", "not JSON"),
+    ],
+)
+def test_profile_of_a_bad_file_exits_2_naming_why(
+    tmp_path: pathlib.Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "partner.json"
+    if content is not None:
+        path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    result = run("profile", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_profile_before_the_partner_s_latest_event_exits_2(tmp_path: pathlib.Path) -> None:
+    result = run("profile", stored_partner(tmp_path), "--at", "2023-12-31")
+    assert result.returncode == 2
+    assert "is before the partner's latest event" in result.stderr
+
+
+def test_profile_reads_standard_input(tmp_path: pathlib.Path) -> None:
+    text = pathlib.Path(stored_partner(tmp_path)).read_text(encoding="utf-8")
+    result = run("profile", "-", "--at", "2024-05-20", stdin=text)
+    assert result.returncode == 0, result.stderr
+    assert "[Company entity info]" in result.stdout

@@ -8,6 +8,8 @@ Sub-commands:
 - ``explain``: one partner, one category, one instant: every reason and the next change.
 - ``diagram``: the review state machine as a Mermaid diagram.
 - ``policy [FILE]``: the effective policy, or a policy file checked and shown.
+- ``profile FILE``: a stored partner's profile page (company entity info, service category info,
+  add category & market), what is due, and the role switch.
 
 Exit codes: 0 done; 1 some row was refused and ``--fail-on-refusal`` was given; 2 bad input (the
 good rows are still checked and printed; the bad ones are named on standard error with their line
@@ -33,10 +35,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, Final, TextIO
 
-from partner_onboarding import _files, lifecycle
+from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
+from partner_onboarding.model import EventKind, Partner
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
 __all__ = ["main", "render_table", "run"]
@@ -455,6 +458,143 @@ def _print_decision(question: Question, decision: Decision, out: TextIO) -> None
 
 
 # --------------------------------------------------------------------------------------------------
+# profile
+
+
+def _run_profile(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
+    policy = _policy(arguments.policy)
+    partner = _stored_partner(arguments.file, policy)
+    at = _instant(arguments.at, policy, arguments.now)
+    if at < partner.latest and arguments.at is None:
+        at = partner.latest  # (a clock behind the partner's own: the page as it stands)
+    try:
+        page = standing.profile(partner, at=at, policy=policy)
+        due = standing.requirements(partner, at=at, policy=policy)
+        roles = standing.role_switch(partner, at=at, policy=policy)
+    except OnboardingError as error:
+        raise InputError(f"--at {arguments.at}: {str(error).splitlines()[0]}") from None
+    if arguments.format == "json":
+        document = {
+            "profile": serde.to_data(page),
+            "requirements": serde.to_data(due),
+            "role_switch": serde.to_data(roles),
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2), file=out)
+        return OK
+    _print_profile(page, due, roles, out)
+    return OK
+
+
+def _stored_partner(path: str, policy: Policy) -> Partner:
+    stream, label, _ = _open_input(path)
+    with stream:
+        data = stream.read(_documents.MAX_DOCUMENT + 1)
+    try:
+        return serde.from_json(data, Partner, catalog=policy.catalog)
+    except ValidationError as error:
+        lines = [_files.plain_text(line.strip(" -")) for line in str(error).splitlines()]
+        raise InputError(f"{label}: {lines[0]}: {'; '.join(lines[1:])}") from None
+
+
+def _text(value: object) -> str:
+    return "-" if value in (None, (), "") else _files.plain_text(str(value))
+
+
+def _events(kinds: Sequence[EventKind]) -> str:
+    return ", ".join(kind.value for kind in kinds) or "-"
+
+
+def _print_profile(
+    page: standing.Profile,
+    due: standing.Requirements,
+    roles: standing.RoleSwitch,
+    out: TextIO,
+) -> None:
+    entity = page.entity
+    agency = f"{page.agency_type.label} agency, registered in {page.registration_market}"
+    print(f"Profile at {page.at.isoformat()} ({agency})", file=out)
+    print("\n[Company entity info]", file=out)
+    for label, value in (
+        ("status", entity.status_label),
+        ("legal name", entity.legal_name),
+        ("EIN", entity.ein),
+        ("address", entity.address),
+        ("contact", entity.contact_name),
+        ("rejection reasons", "; ".join(entity.rejection_reasons)),
+        ("actions", _events(entity.actions)),
+        ("waits on", entity.waits_on),
+    ):
+        print(f"  {label + ':':<19}{_text(value)}", file=out)
+    print("\n[Service category info]", file=out)
+    rows = [
+        (
+            row.category.name,
+            row.market,
+            row.status_label + (" (revision pending)" if row.pending_revision else ""),
+            _events(row.actions),
+            _text(row.waits_on),
+            _text("; ".join(row.rejection_reasons)),
+        )
+        for row in page.categories
+    ]
+    headers = ("category", "market", "status", "actions", "waits on", "rejection reasons")
+    print(render_table(headers, rows) if rows else "  (no application yet)", file=out)
+    print("\n[Add category & market]", file=out)
+    offers = [
+        (
+            offer.category.name,
+            offer.market,
+            "yes" if offer.allowed else "no",
+            _text(offer.refusal),
+            ", ".join(offer.decision.codes),
+        )
+        for offer in page.add_category
+    ]
+    print(render_table(("category", "market", "may apply", "why not", "policy"), offers), file=out)
+    print("\n[What is due]", file=out)
+    for label, items in (
+        ("from the partner", due.currently_due),
+        ("waiting on the platform", due.pending_review),
+        ("blocked by the policy", due.blocked),
+        ("closing", due.closing),
+    ):
+        print(f"  {label}:", file=out)
+        for item in items:
+            print(f"    - {_requirement(item)}", file=out)
+        if not items:
+            print("    (nothing)", file=out)
+    changes = due.next_change_at.isoformat() if due.next_change_at else "never (time alone)"
+    print(f"  next change: {changes}", file=out)
+    print("\n[Role switch]", file=out)
+    for view in roles.roles:
+        shown = ", ".join(f"{e.category.name} ({e.market})" for e in view.entries)
+        print(f"  {view.role.label}: {shown}", file=out)
+    if not roles.roles:
+        print("  (no approved category yet)", file=out)
+
+
+def _requirement(item: standing.Requirement) -> str:
+    if item.role is not None:
+        what = f"choose a category of {item.role.label}"
+    elif item.category is not None:
+        what = f"{item.category.name} in {item.market}"
+        what += f" ({item.application_id})" if item.application_id else ""
+    else:
+        what = "entity information"
+    if item.decision is not None:
+        question = (
+            "new seller authorisation"
+            if item.question is Question.AUTHORIZE_SELLER
+            else ("registration")
+        )
+        return f"{what}: {question} {item.decision.message}"
+    line = f"{what}: {_events(item.events)}"
+    if item.reasons:
+        line += " (rejected: " + _text("; ".join(item.reasons)) + ")"
+    return line
+
+
+# --------------------------------------------------------------------------------------------------
 # The parser
 
 
@@ -515,6 +655,20 @@ def _parser() -> argparse.ArgumentParser:
 
     diagram = commands.add_parser("diagram", help="print the review state machine (Mermaid)")
     diagram.set_defaults(run=_run_diagram)
+
+    shown = commands.add_parser(
+        "profile", help="the profile page of a stored partner, and what is due"
+    )
+    shown.add_argument("file", help="a partner as written by to_json ('-' for standard input)")
+    shown.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
+    shown.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="an ISO date or date-time with an offset; default: now (or the partner's latest "
+        "event, if later)",
+    )
+    shown.add_argument("--format", choices=("table", "json"), default="table")
+    shown.set_defaults(run=_run_profile)
 
     policy = commands.add_parser("policy", help="show the policy, or check a policy file")
     policy.add_argument("file", nargs="?", help="a policy file (.toml or .json) to check")
