@@ -273,13 +273,17 @@ def test_rows_agree_with_the_policy_on_partner_values(
     row = {
         "partner_id": "x",
         "registered_at": partner.registered_at,
+        "registration_market": partner.registration_market.code,
         "category": category.code,
+        "market": "US",
         "approved_categories": approved,
     }
     register, authorize = iter_check_rows([row], at=at, policy=policy)
     assert register["question"] == Question.REGISTER
-    assert register["allowed"] is policy.can_register(partner, category, at=at).allowed
-    expected = policy.can_authorize_seller(partner, category, at=at)
+    asked = policy.can_register(partner, category, market="US", at=at)
+    assert register["allowed"] is asked.allowed
+    assert register["reason_codes"] == ";".join(asked.codes)
+    expected = policy.can_authorize_seller(partner, category, market="US", at=at)
     assert authorize["allowed"] is expected.allowed
     assert authorize["reason_codes"] == ";".join(expected.codes)
     assert authorize["changes_at"] == expected.changes_at

@@ -367,12 +367,12 @@ def test_decisions_depend_only_on_their_inputs(
         one, two, three = policy.check_many(rows, at=at)  # type: ignore[arg-type]
         assert one == two == three
         ask = policy.can_register if question is Question.REGISTER else policy.can_authorize_seller
-        assert ask(partner, category, at=at) == one  # type: ignore[arg-type]
+        assert ask(partner, category, market=US, at=at) == one  # type: ignore[arg-type]
         ask_again = (
             rebuilt.can_register if question is Question.REGISTER else rebuilt.can_authorize_seller
         )
-        assert ask_again(partner, category, at=at) == one  # type: ignore[arg-type]
-        assert ask(partner, category, at=at.astimezone(UTC)) == one  # type: ignore[arg-type]
+        assert ask_again(partner, category, market=US, at=at) == one  # type: ignore[arg-type]
+        assert ask(partner, category, market=US, at=at.astimezone(UTC)) == one  # type: ignore[arg-type]
 
 
 @given(policies())

@@ -276,8 +276,8 @@ def test_decisions_and_policies_round_trip(
     policy: Policy, partner: Partner, category: Category, at: dt.datetime
 ) -> None:
     for decision in (
-        policy.can_register(partner, category, at=at),
-        policy.can_authorize_seller(partner, category, at=at),
+        policy.can_register(partner, category, market="US", at=at),
+        policy.can_authorize_seller(partner, category, market="US", at=at),
     ):
         assert from_json(to_json(decision), Decision) == decision
         assert from_data(to_data(decision), Decision) == decision

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from partner_onboarding import Partner, ReviewStatus
+
 DOWNSTREAM_TEST = """
 from hypothesis import given, settings, strategies as st
 
@@ -63,3 +65,64 @@ def test_the_testing_module_imports_first_in_a_fresh_process() -> None:
         "seller_service_partner",
         "seller_service_creator_matchmaking",
     }
+
+
+def test_partners_reach_the_hard_cases() -> None:
+    """The walks other projects' tests draw reach what breaks code: discontinued categories,
+    seller authorisations, other target markets and Partner Centers, cross-border agencies,
+    histories migrated by the upgrade."""
+    from collections import Counter  # noqa: PLC0415
+
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+
+    from partner_onboarding.model import EventKind  # noqa: PLC0415
+    from partner_onboarding.testing import partners  # noqa: PLC0415
+
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=400,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(partners())
+    def draw(partner: Partner) -> None:
+        seen["legacy application"] += any(a.category.legacy for a in partner.applications)
+        seen["authorisation"] += bool(partner.authorizations)
+        seen["other target market"] += any(a.market.code != "US" for a in partner.applications)
+        seen["other Partner Center"] += partner.registration_market.code != "US"
+        seen["cross-border"] += partner.agency_type.value == "cross_border"
+        seen["regenerated"] += any(
+            a.history[0].kind is EventKind.REGENERATE for a in partner.applications
+        )
+        seen["approved entity"] += partner.entity is not None and (
+            partner.entity.status is ReviewStatus.APPROVED
+        )
+
+    draw()
+    assert min(seen.values()) >= 3, seen
+    assert len(seen) == 7, seen
+
+
+def test_instants_around_a_date_or_an_instant() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from hypothesis import given, settings  # noqa: PLC0415
+
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+    from partner_onboarding.testing import instants_around  # noqa: PLC0415
+
+    spread = dt.timedelta(days=1)
+
+    @settings(max_examples=50, database=None)
+    @given(
+        instants_around(dt.date(2024, 4, 30), DEFAULT_POLICY.authorization_cutoff_at, spread=spread)
+    )
+    def draw(at: dt.datetime) -> None:
+        assert at.tzinfo is not None
+        near = [DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at]
+        assert min(abs(at - cutoff) for cutoff in near) <= spread
+
+    draw()

@@ -143,6 +143,11 @@ class Market:
         except ValidationError as error:
             raise error.under("market") from None
 
+    @staticmethod
+    def codes() -> frozenset[str]:
+        """Every code a market may have: the ISO 3166-1 alpha-2 country codes."""
+        return _iso_3166_alpha_2()
+
     def __str__(self) -> str:
         return self.code
 

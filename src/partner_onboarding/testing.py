@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import lifecycle
 from partner_onboarding._fields import Rejected, _us_states, normalize_ein
+from partner_onboarding._time import start_of_day
 from partner_onboarding.catalog import (
     CATEGORY_INFO_FIELDS,
     DEFAULT_CATALOG,
@@ -115,9 +116,11 @@ def aware_datetimes(
 
 
 def markets() -> st.SearchStrategy[Market]:
-    """Markets, mostly the US."""
+    """Markets: the US most often, then a few others, then every ISO 3166-1 country."""
     return st.one_of(
-        st.just(Market.US), st.sampled_from(["GB", "CA", "MX", "DE", "JP", "SG"]).map(Market)
+        st.just(Market.US),
+        st.sampled_from(["GB", "CA", "MX", "DE", "JP", "SG"]).map(Market),
+        st.sampled_from(sorted(Market.codes())).map(Market),
     )
 
 
@@ -445,19 +448,40 @@ _STEP: Final = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(d
 def _walk(
     draw: st.DrawFn, steps: int, registered: st.SearchStrategy[dt.datetime] | None = None
 ) -> Partner:
-    default = aware_datetimes(max_value=dt.datetime(2028, 1, 1))  # noqa: DTZ001
+    default = st.one_of(
+        aware_datetimes(max_value=dt.datetime(2028, 1, 1)),  # noqa: DTZ001
+        # (often weeks before the upgrade: walks then live through it and the cut-off)
+        instants_around(
+            DEFAULT_POLICY.upgrade_at - dt.timedelta(days=30), spread=dt.timedelta(days=40)
+        ),
+    )
     account = draw(accounts(registered=registered if registered is not None else default))
     at = account.registered_at
-    partner = lifecycle.choose_role(account, draw(st.sampled_from(list(PartnerRole))), at=at)
+    partner = lifecycle.choose_role(
+        account,
+        draw(st.sampled_from(list(PartnerRole))),
+        at=at,
+        registration_market=draw(st.sampled_from(_REGISTRATION_MARKETS)),
+        agency_type=draw(st.sampled_from(list(AgencyType))),
+    )
     for _ in range(steps):
         at = at + draw(_STEP)
         moves = _moves(partner, at)
-        partner = draw(st.sampled_from(moves))(partner, draw, at)
+        upgrade = moves[-1] if moves[-1] is _upgrade_move else None
+        # (the system migrates soon after the upgrade: half the time it is the next step)
+        chosen = upgrade if upgrade is not None and draw(st.booleans()) else None
+        partner = (chosen or draw(st.sampled_from(moves)))(partner, draw, at)
     return partner
+
+
+def _upgrade_move(partner: Partner, draw: st.DrawFn, at: dt.datetime) -> Partner:
+    return lifecycle.upgrade(partner, at=at)
 
 
 #: The target markets the walks apply in: the home market most, and two others.
 _WALK_MARKETS: Final = (Market.US, Market.US, Market("GB"), Market("CA"))
+#: The Partner Centers the walks register in: the US (the policy's) most, and another.
+_REGISTRATION_MARKETS: Final = (Market.US, Market.US, Market.US, Market("GB"))
 
 
 def _moves(
@@ -501,15 +525,21 @@ def _moves(
         ).allowed:
             moves.append(_authorize_move(application))
     if at >= DEFAULT_POLICY.upgrade_at and lifecycle.upgrade(partner, at=at) != partner:
-        moves.append(lambda p, draw, at: lifecycle.upgrade(p, at=at))
+        moves.append(_upgrade_move)  # (last: the walk finds it there)
     return moves
 
 
 def _apply_move(
     candidates: list[tuple[Category, Market]],
 ) -> Callable[[Partner, st.DrawFn, dt.datetime], Partner]:
+    legacy = [pair for pair in candidates if pair[0].legacy]
+
     def move(partner: Partner, draw: st.DrawFn, at: dt.datetime) -> Partner:
-        category, market = draw(st.sampled_from(candidates))
+        # (a discontinued category half the time it may be chosen: the hard cases, often)
+        pool = candidates
+        if draw(st.booleans()) and legacy:
+            pool = legacy
+        category, market = draw(st.sampled_from(pool))
         info = draw(category_infos(st.just(category)))
         return lifecycle.apply(partner, category, info, market=market, at=at)
 
@@ -610,9 +640,22 @@ def policies() -> st.SearchStrategy[Policy]:
 
 
 def instants_around(
-    *cutoffs: dt.datetime, spread: dt.timedelta = dt.timedelta(days=3)
+    *cutoffs: dt.datetime | dt.date,
+    spread: dt.timedelta = dt.timedelta(days=3),
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> st.SearchStrategy[dt.datetime]:
-    """Instants near ``cutoffs``: often exactly on one, or a microsecond off; in several zones."""
+    """Instants near ``cutoffs``: often exactly on one, or a microsecond off; in several zones.
+
+    A cut-off is an aware instant, or a ``date``: the start of that day in ``zone`` (default: the
+    default policy's zone), as a policy reads it.
+    """
+    day_zone = zone if zone is not None else DEFAULT_POLICY.time_zone
+    instants = [
+        cutoff if isinstance(cutoff, dt.datetime) else start_of_day(cutoff, day_zone)
+        for cutoff in cutoffs
+    ]
+    if not instants:
+        raise ValueError("instants_around needs at least one cut-off")
     offsets = st.one_of(
         st.sampled_from(
             [dt.timedelta(0), dt.timedelta(microseconds=-1), dt.timedelta(microseconds=1)]
@@ -621,7 +664,7 @@ def instants_around(
     )
     return st.builds(
         lambda cutoff, offset, zone: (cutoff + offset).astimezone(zone),
-        st.sampled_from(cutoffs),
+        st.sampled_from(instants),
         offsets,
         st.sampled_from(ZONES),
     )
