@@ -134,3 +134,62 @@ def test_text_without_an_offset_is_a_naive_instant(text: str) -> None:
     with pytest.raises(NaiveDatetime) as caught:
         instant_or_day(text, LA)
     assert "UTC offset" in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# A reading the clocks skip is no instant; offsets of any precision round-trip
+
+GAP = dt.datetime(2024, 3, 10, 2, 30, tzinfo=LA)  # 02:00 → 03:00 that night in Los Angeles
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda at: Account.register(email="ops@a.example", password="Abc123!x", at=at, scrypt_n=2),
+        DEFAULT_POLICY.instant,
+        lambda at: instant_or_day(at, LA),
+        lambda at: lifecycle.add_role(
+            approved_partner(at=dt.datetime(2024, 1, 1, tzinfo=LA)),
+            "creator_service_partner",
+            at=at,
+        ),
+        lambda at: check_rows(
+            [{"partner_id": "p", "registered_at": at, "category": "Paid Media"}],
+            at=dt.date(2024, 5, 1),
+            on_error="raise",
+        ),
+    ],
+)
+def test_a_reading_in_a_dst_gap_is_refused_everywhere(use: Callable[[dt.datetime], object]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        use(GAP)
+    assert "daylight-saving gap" in str(caught.value)
+    use(GAP.replace(hour=3))  # (an hour later exists)
+
+
+@given(st.datetimes(timezones=st.sampled_from(ZONES)))
+def test_only_readings_the_clocks_skip_are_refused(at: dt.datetime) -> None:
+    exists = at.astimezone(dt.UTC).astimezone(at.tzinfo).replace(tzinfo=None) == at.replace(
+        tzinfo=None
+    )
+    try:
+        instant = DEFAULT_POLICY.instant(at)
+    except ValidationError:
+        assert not exists
+    else:
+        assert exists
+        assert instant == at
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2999, 12, 30)),  # noqa: DTZ001
+    st.timedeltas(
+        min_value=dt.timedelta(hours=-23, minutes=-59, seconds=-59),
+        max_value=dt.timedelta(hours=23, minutes=59, seconds=59),
+    ),
+)
+def test_an_offset_of_any_precision_round_trips(wall: dt.datetime, offset: dt.timedelta) -> None:
+    at = wall.replace(tzinfo=dt.timezone(offset))
+    read = parse_instant(at.isoformat())
+    assert read == at
+    assert read.utcoffset() == offset

@@ -23,7 +23,7 @@ import phonenumbers
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.us import ein as stdnum_ein
 
-from partner_onboarding._time import NAIVE, check_aware
+from partner_onboarding._time import instant_problem
 from partner_onboarding.errors import Problem, ValidationError
 
 __all__ = [
@@ -232,8 +232,10 @@ class Problems:
         return False
 
     def aware(self, path: str, value: object) -> None:
-        if self.instance(path, value, dt.datetime) and not check_aware(value):  # type: ignore[arg-type]
-            self.add(path, NAIVE)
+        if self.instance(path, value, dt.datetime):
+            problem = instant_problem(value)  # type: ignore[arg-type]
+            if problem is not None:
+                self.add(path, problem)
 
     def raise_if_any(self, what: str) -> None:
         if self.items:

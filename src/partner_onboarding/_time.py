@@ -21,11 +21,13 @@ from dateutil import parser as date_parser
 from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError
 
 __all__ = [
+    "IMAGINARY",
     "NAIVE",
     "as_instant",
     "check_aware",
     "format_instant",
     "instant_or_day",
+    "instant_problem",
     "is_day_text",
     "parse_day",
     "parse_instant",
@@ -39,9 +41,25 @@ NAIVE: Final = "must be time-zone aware"
 _DAY: Final = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
+#: The words of the refusal of a wall-clock reading that its zone skips (a DST gap).
+IMAGINARY: Final = "does not exist in its time zone (the clocks skip it: a daylight-saving gap)"
+
+
 def check_aware(value: dt.datetime) -> bool:
     """Whether a datetime names one instant (has a time zone that gives an offset)."""
     return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def instant_problem(value: dt.datetime) -> str | None:
+    """Why an aware-looking datetime names no instant: no zone, or a wall-clock reading its zone
+    skips (2024-03-10 02:30 in Los Angeles); ``None`` when it names one."""
+    if not check_aware(value):
+        return NAIVE
+    zone = value.tzinfo
+    if type(zone) is dt.timezone:
+        return None
+    there_and_back = value.astimezone(dt.UTC).astimezone(zone)
+    return IMAGINARY if there_and_back.replace(tzinfo=None) != value.replace(tzinfo=None) else None
 
 
 def as_instant(value: dt.datetime) -> dt.datetime:
@@ -52,13 +70,19 @@ def as_instant(value: dt.datetime) -> dt.datetime:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         if type(value.tzinfo) is dt.timezone:
             return value
-        offset = value.utcoffset()
-        if offset is not None:
-            zone = _FIXED_ZONES.get(offset)
-            if zone is None:
-                zone = _FIXED_ZONES.setdefault(offset, dt.timezone(offset) if offset else dt.UTC)
-            return value.astimezone(zone)
+        if instant_problem(value) is None:  # (a reading in a DST gap is left to the check)
+            return _fixed(value)
     return value
+
+
+def _fixed(value: dt.datetime) -> dt.datetime:
+    """``value`` (aware) with the fixed offset zoneinfo gives it."""
+    offset = value.utcoffset()
+    assert offset is not None  # noqa: S101  (aware: checked by the callers)
+    zone = _FIXED_ZONES.get(offset)
+    if zone is None:
+        zone = _FIXED_ZONES.setdefault(offset, dt.timezone(offset) if offset else dt.UTC)
+    return value.astimezone(zone)
 
 
 # One timezone object per offset, so that instants of the same offset share their tzinfo (and
@@ -71,9 +95,12 @@ def require_aware(value: object, *, field: str = "at") -> dt.datetime:
     if isinstance(value, dt.datetime):
         if type(value.tzinfo) is dt.timezone:
             return value
-        if check_aware(value):
+        problem = instant_problem(value)
+        if problem is None:
             return as_instant(value)
-        raise NaiveDatetime([Problem(field, NAIVE)], what="instant")
+        if problem is NAIVE:
+            raise NaiveDatetime([Problem(field, NAIVE)], what="instant")
+        raise ValidationError.single(field, problem, what="instant")
     raise ValidationError.single(field, "must be a time-zone aware datetime", what="instant")
 
 
@@ -84,6 +111,9 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
     """
     if not isinstance(text, str):
         raise ValidationError.single(field, "must be an ISO 8601 date-time string", what="instant")
+    fraction = _FRACTIONAL_OFFSET.search(text)
+    if fraction is not None:  # (the standard library drops a fraction of a second of an offset)
+        return _with_fractional_offset(text, fraction, field)
     try:
         # The standard library reads the common forms in C; dateutil reads the rest of ISO 8601.
         parsed = dt.datetime.fromisoformat(text) if len(text) >= 19 else date_parser.isoparse(text)
@@ -101,6 +131,32 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
             [Problem(field, "must carry a UTC offset (e.g. '-07:00' or 'Z')")], what="instant"
         )
     return as_instant(parsed)
+
+
+#: An offset with a fraction of a second, as ``isoformat`` writes one (``+05:53:28.5``).
+_FRACTIONAL_OFFSET: Final = re.compile(r"([+-])([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{1,6})$")
+
+
+def _with_fractional_offset(text: str, offset: re.Match[str], field: str) -> dt.datetime:
+    sign, hours, minutes, seconds, fraction = offset.groups()
+    delta = dt.timedelta(
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds),
+        microseconds=int(fraction.ljust(6, "0")),
+    )
+    try:
+        wall = dt.datetime.fromisoformat(text[: offset.start()])
+        zone = dt.timezone(-delta if sign == "-" else delta)
+    except ValueError:
+        raise ValidationError.single(
+            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+        ) from None
+    if wall.tzinfo is not None:  # (two offsets)
+        raise ValidationError.single(
+            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+        )
+    return as_instant(wall.replace(tzinfo=zone))
 
 
 def parse_day(text: object, *, field: str = "") -> dt.date:
@@ -128,7 +184,7 @@ def start_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     exists: the gap's wall-clock reading is taken with the offset in force before the change and
     converted, as ``zoneinfo`` resolves it.
     """
-    return as_instant(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
+    return _fixed(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
 
 
 def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.datetime:
