@@ -513,3 +513,20 @@ def test_a_stored_hash_too_costly_to_verify_is_refused_when_read() -> None:
 def test_a_history_is_a_list_of_events(events: object) -> None:
     with pytest.raises(ValidationError):
         History(events)  # type: ignore[arg-type]
+
+
+def test_a_weaker_stored_hash_needs_rehashing() -> None:
+    cheap = PasswordHash.of("Abc123!x", n=2)
+    assert cheap.needs_rehash()
+    assert not cheap.needs_rehash(n=2)
+    assert cheap.needs_rehash(n=2, p=2)
+    strong = PasswordHash.of("Abc123!x")
+    assert not strong.needs_rehash()
+    assert strong.needs_rehash(n=2**15)
+    assert not PasswordHash.of("Abc123!x", n=2**13, p=2).needs_rehash(n=2**13, p=2)
+    assert PasswordHash.of("Abc123!x", n=2**13, p=2).needs_rehash()  # (n itself is lower)
+    short = attrs.evolve(strong, digest=strong.digest[:16])
+    assert short.needs_rehash()
+    account = Account(email="ops@acme.example", password_hash=cheap, registered_at=AT)
+    assert account.needs_rehash()
+    assert not account.needs_rehash(n=2)

@@ -142,7 +142,7 @@ class PasswordHash:
         if not isinstance(password, str):
             problems.add("password", "must be a string")
         problems.raise_if_any("password hash")
-        salt = secrets.token_bytes(16)
+        salt = secrets.token_bytes(_SALT_LENGTH)
         return cls(n=n, r=r, p=p, salt=salt, digest=_scrypt(password, salt, n=n, r=r, p=p))
 
     def verify(self, password: str) -> bool:
@@ -157,6 +157,17 @@ class PasswordHash:
             password, self.salt, n=self.n, r=self.r, p=self.p, length=len(self.digest)
         )
         return hmac.compare_digest(candidate, self.digest)
+
+    def needs_rehash(self, *, n: int = 2**14, r: int = 8, p: int = 1) -> bool:
+        """Whether this hash is weaker than the cost asked for (default: the library's), or has
+        a shorter digest or salt than the library makes: after a successful :meth:`verify`, hash
+        the password again (:meth:`of`) and store the new hash."""
+        return (
+            self.n * self.r * self.p < n * r * p
+            or self.n < n
+            or len(self.digest) < _DIGEST_LENGTH
+            or len(self.salt) < _SALT_LENGTH
+        )
 
     @classmethod
     def parse(cls, text: str) -> PasswordHash:
@@ -210,7 +221,13 @@ SCRYPT_MAX_WORK: Final = 128 * 2**14 * 8
 _SCRYPT_MAXMEM: Final = SCRYPT_MAX_MEMORY + 1024 * 1024  # (OpenSSL's bound, with its overhead)
 
 
-def _scrypt(password: str, salt: bytes, *, n: int, r: int, p: int, length: int = 32) -> bytes:
+_SALT_LENGTH: Final = 16
+_DIGEST_LENGTH: Final = 32
+
+
+def _scrypt(
+    password: str, salt: bytes, *, n: int, r: int, p: int, length: int = _DIGEST_LENGTH
+) -> bytes:
     try:
         return hashlib.scrypt(
             password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=length
@@ -278,6 +295,11 @@ class Account:
     def verify(self, password: str) -> bool:
         """Whether ``password`` is this account's password (constant-time comparison)."""
         return self.password_hash.verify(password)
+
+    def needs_rehash(self, *, n: int = 2**14, r: int = 8, p: int = 1) -> bool:
+        """Whether the stored hash is weaker than the library's (or the given) cost; see
+        :meth:`PasswordHash.needs_rehash`."""
+        return self.password_hash.needs_rehash(n=n, r=r, p=p)
 
 
 # --------------------------------------------------------------------------------------------------
