@@ -185,10 +185,10 @@ def as_optional_url(value: str | None) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str:
-    """A phone number for display in a repr: country code and last two digits only."""
+    """A phone number for display in a repr: its last two digits only (``'+*********47'``)."""
     if phone is None:
         return "None"
-    return repr(phone[:2] + "*" * (len(phone) - 4) + phone[-2:])
+    return repr("+" + "*" * (len(phone) - 3) + phone[-2:])
 
 
 def mask_ein(ein: str) -> str:
