@@ -1,7 +1,6 @@
-"""``python -m partner_onboarding`` runs the command line."""
+"""``python -m partner_onboarding`` runs the command line, exactly as the console script does
+(a closed pipe ends quietly; an unexpected error exits 70, never 1)."""
 
-import sys
+from partner_onboarding.cli import run
 
-from partner_onboarding.cli import main
-
-sys.exit(main())
+run()
