@@ -524,12 +524,12 @@ def test_csv_output_neutralises_formulas(tmp_path: pathlib.Path) -> None:
 def test_a_closed_pipe_ends_quietly(tmp_path: pathlib.Path, entry: str) -> None:
     rows = HEADER + "".join(f"P{i},2024-05-02,Paid Media\n" for i in range(200_000))
     path = write(tmp_path, "big.csv", rows)
-    script = shutil.which("partner-onboarding")
-    if entry == "console script" and script is None:
-        pytest.fail("the console script is not installed (pip install .)")
-    command = (
-        [script] if entry == "console script" else [sys.executable, "-m", "partner_onboarding"]
-    )
+    command = [sys.executable, "-m", "partner_onboarding"]
+    if entry == "console script":
+        script = shutil.which("partner-onboarding")
+        if script is None:
+            pytest.fail("the console script is not installed (pip install .)")
+        command = [script]
     shell = f"{' '.join(command)} check {path} --at 2024-05-20 | head -n 3"
     result = subprocess.run(  # noqa: S603  (our own command and a fixed pipeline)
         ["/bin/bash", "-o", "pipefail", "-c", shell],
