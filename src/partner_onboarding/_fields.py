@@ -5,7 +5,7 @@ keeps or a :class:`Rejected` with the reason. They are pure and cached: the same
 seen again (as in bulk loads) costs a dictionary look-up.
 
 The heavy lifting is done by the libraries made for each job: ``email-validator``, ``phonenumbers``,
-``python-stdnum`` and ``pycountry``. Nothing here re-implements them.
+``python-stdnum`` and ``us``. Nothing here re-implements them.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from collections.abc import Callable
 from typing import Final, TypeVar
 
 import attrs
-import email_validator
-import phonenumbers
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.us import ein as stdnum_ein
 
 from partner_onboarding._time import instant_problem
 from partner_onboarding.errors import Problem, ValidationError
@@ -64,6 +60,8 @@ Normalizer = Callable[[str], "str | Rejected"]
 @functools.lru_cache(maxsize=16384)
 def normalize_email(text: str) -> str | Rejected:
     """An email address in its normalised form (IDNA domain, lower-cased domain), or why not."""
+    import email_validator  # noqa: PLC0415  (loaded when first needed: importing stays light)
+
     try:
         valid = email_validator.validate_email(text, check_deliverability=False)
     except email_validator.EmailNotValidError as error:
@@ -74,6 +72,8 @@ def normalize_email(text: str) -> str | Rejected:
 @functools.lru_cache(maxsize=16384)
 def normalize_phone(text: str) -> str | Rejected:
     """A phone number in E.164 (US unless it carries a country code), or why not."""
+    import phonenumbers  # noqa: PLC0415  (loaded when first needed)
+
     try:
         number = phonenumbers.parse(text, "US")
     except phonenumbers.NumberParseException:
@@ -86,6 +86,9 @@ def normalize_phone(text: str) -> str | Rejected:
 @functools.lru_cache(maxsize=16384)
 def normalize_ein(text: str) -> str | Rejected:
     """A US Employer Identification Number as ``NN-NNNNNNN``, or why not."""
+    from stdnum.exceptions import ValidationError as StdnumError  # noqa: PLC0415  (when needed)
+    from stdnum.us import ein as stdnum_ein  # noqa: PLC0415
+
     try:
         compact = stdnum_ein.validate(text)
     except StdnumError:
@@ -108,11 +111,10 @@ def normalize_zip(text: str) -> str | Rejected:
 
 @functools.cache
 def _us_states() -> frozenset[str]:
-    import pycountry  # noqa: PLC0415  (its data loads only when a state is first checked)
+    import us  # noqa: PLC0415  (its data loads only when a state is first checked)
 
-    return frozenset(
-        sub.code.removeprefix("US-") for sub in pycountry.subdivisions if sub.country_code == "US"
-    )
+    # The states, DC and the inhabited territories: where a company has a registered address.
+    return frozenset(place.abbr for place in us.states.STATES_AND_TERRITORIES)
 
 
 def normalize_state(text: str) -> str | Rejected:

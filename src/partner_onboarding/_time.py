@@ -16,8 +16,6 @@ import datetime as dt
 import re
 from typing import Final
 
-from dateutil import parser as date_parser
-
 from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError
 
 __all__ = [
@@ -114,12 +112,16 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
     fraction = _FRACTIONAL_OFFSET.search(text)
     if fraction is not None:  # (the standard library drops a fraction of a second of an offset)
         return _with_fractional_offset(text, fraction, field)
-    try:
-        # The standard library reads the common forms in C; dateutil reads the rest of ISO 8601.
-        parsed = dt.datetime.fromisoformat(text) if len(text) >= 19 else date_parser.isoparse(text)
-    except ValueError:
-        parsed = None
+    # The standard library reads the common forms in C; dateutil reads the rest of ISO 8601.
+    parsed = None
+    if len(text) >= 19:
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None
     if parsed is None:
+        from dateutil import parser as date_parser  # noqa: PLC0415  (loaded when first needed)
+
         try:
             parsed = date_parser.isoparse(text)
         except (ValueError, OverflowError):

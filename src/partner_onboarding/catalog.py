@@ -94,9 +94,9 @@ DEFAULT_REQUIRED_FIELDS: Final = frozenset({"service_description", "markets_serv
 
 @functools.cache
 def _iso_3166_alpha_2() -> frozenset[str]:
-    import pycountry  # noqa: PLC0415  (its data loads only when a market is first validated)
+    import iso3166  # noqa: PLC0415  (its data loads only when a market is first validated)
 
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+    return frozenset(iso3166.countries_by_alpha2)
 
 
 def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
