@@ -41,7 +41,9 @@ from partner_onboarding.standing import (
     Refusal,
     Requirement,
     Requirements,
+    RoleEntry,
     RoleSwitch,
+    RoleView,
     profile,
     requirements,
     role_switch,
@@ -548,3 +550,237 @@ def test_a_forged_document_is_refused_with_its_path() -> None:
     unmasked = to_json(profile(partner, at=on(3, 2))).replace("**-***3594", "04-2103594")
     with pytest.raises(ValidationError, match="must be masked"):
         from_json(unmasked, Profile)
+
+
+# ------------------------------------------------------------------------------------------------
+# Word for word: what each value of the page refuses, and the edges of the answers
+
+
+def _refusal(build: Callable[[], object]) -> str:
+    with pytest.raises(ValidationError) as caught:
+        build()
+    return str(caught.value)
+
+
+def test_each_value_of_the_page_refuses_in_its_own_words() -> None:
+    partner = approved_partner("Paid Media", at=on(1, 10))
+    page = profile(partner, at=on(5, 2))
+    row, offer = page.categories[0], page.add_category[0]
+    refused = DEFAULT_POLICY.can_register(approved_partner(at=on(5, 2)), "Paid Media", at=on(5, 3))
+    allowed = offer.decision
+    due = requirements(partner, at=on(5, 2))
+    cases: list[tuple[Callable[[], object], str]] = [
+        (
+            lambda: EntityInfo(status=None, legal_name="Acme"),
+            (
+                "invalid entity information: 1 problem\n"
+                "  - status: entity information not yet submitted has no details"
+            ),
+        ),
+        (
+            lambda: EntityInfo(status=None, ein="**-***3594"),
+            (
+                "invalid entity information: 1 problem\n"
+                "  - status: entity information not yet submitted has no details"
+            ),
+        ),
+        (
+            lambda: EntityInfo(status=APPROVED, ein="04-2103594"),
+            (
+                "invalid entity information: 1 problem\n"
+                "  - ein: must be masked: only the last 4 digits shown ('**-***1234')"
+            ),
+        ),
+        (
+            lambda: EntityInfo(status="approved"),  # type: ignore[arg-type]
+            "invalid entity information: 1 problem\n  - status: must be a ReviewStatus",
+        ),
+        (
+            lambda: attrs.evolve(row, status=PENDING, pending_revision=True),
+            (
+                "invalid category row: 1 problem\n"
+                "  - pending_revision: only an approved application has a revision"
+            ),
+        ),
+        (
+            lambda: attrs.evolve(row, pending_revision="yes"),  # type: ignore[arg-type]
+            "invalid category row: 1 problem\n  - pending_revision: must be true or false",
+        ),
+        (
+            lambda: attrs.evolve(offer, refusal=None, decision=refused),
+            (
+                "invalid category offer: 1 problem\n"
+                "  - refusal: the policy refuses it: it cannot be allowed"
+            ),
+        ),
+        (
+            lambda: attrs.evolve(offer, refusal=Refusal.POLICY, decision=allowed),
+            (
+                "invalid category offer: 1 problem\n"
+                "  - refusal: the policy allows it: the refusal is not the policy's"
+            ),
+        ),
+        (
+            lambda: attrs.evolve(page, categories=list(page.categories)),  # type: ignore[arg-type]
+            "invalid profile: 1 problem\n  - categories: must be a list",
+        ),
+        (
+            lambda: Requirement(subject=Subject.APPLICATION, question=Question.REGISTER),
+            (
+                "invalid requirement: 1 problem\n"
+                "  - decision: a policy item has both a question and a decision"
+            ),
+        ),
+        (
+            lambda: attrs.evolve(due, next_change_at=due.at),
+            "invalid requirements: 1 problem\n  - next_change_at: must be after at",
+        ),
+        (
+            lambda: RoleEntry(application_id="x", category=row.category, market="US"),  # type: ignore[arg-type]
+            "invalid role entry: 1 problem\n  - market: must be a Market",
+        ),
+        (
+            lambda: RoleView(role="seller", entries=()),  # type: ignore[arg-type]
+            "invalid role view: 1 problem\n  - role: must be a PartnerRole",
+        ),
+        (
+            lambda: RoleSwitch(at=dt.datetime(2024, 1, 1), roles=()),  # noqa: DTZ001
+            "invalid role switch: 1 problem\n  - at: must be time-zone aware",
+        ),
+        (
+            lambda: profile(partner, at=on(5, 2), markets="US"),
+            "invalid value: 1 problem\n  - markets: must be a list of markets",
+        ),
+    ]
+    for build, expected in cases:
+        assert _refusal(build) == expected
+
+
+def test_a_back_dated_question_names_the_partner_s_clock() -> None:
+    partner = approved_partner("Shop Management", at=on(3, 1))
+    with pytest.raises(BackdatedStep) as caught:
+        requirements(partner, at=on(2, 1))
+    assert (caught.value.since, caught.value.not_before) == ("latest_event", partner.latest)
+
+
+def test_entity_information_not_yet_submitted_waits_on_the_partner() -> None:
+    section = profile(registered(on(3, 1)), at=on(3, 1)).entity
+    assert section.waits_on is Actor.PARTNER
+
+
+def test_only_a_turning_down_gives_rejection_reasons() -> None:
+    partner = approved_partner("Shop Management", at=on(3, 1))
+    application = partner.applications[0]
+    noted = lifecycle.transition(
+        lifecycle.transition(
+            application, EventKind.EDIT, at=on(3, 2), info=sample_info("Shop Management")
+        ),
+        EventKind.APPROVE_REVISION,
+        at=on(3, 3),
+        reasons=["links checked"],  # (a note on an approval: not a rejection)
+    )
+    noted_partner = attrs.evolve(partner, applications=(noted,))
+    assert profile(noted_partner, at=on(3, 4)).categories[0].rejection_reasons == ()
+    turned_down = lifecycle.reject_revision(
+        lifecycle.edit(partner, "Shop Management", sample_info("Shop Management"), at=on(3, 2)),
+        "Shop Management",
+        ["links broken"],
+        at=on(3, 3),
+    )
+    assert profile(turned_down, at=on(3, 4)).categories[0].rejection_reasons == ("links broken",)
+
+
+def test_an_application_not_approved_does_not_hide_the_approved_ones_after_it() -> None:
+    partner = lifecycle.submit_entity(registered(on(1, 10)), sample_entity(), at=on(1, 10))
+    partner = lifecycle.apply(
+        partner, "LIVE Management", sample_info("LIVE Management"), at=on(1, 11)
+    )
+    partner = lifecycle.apply(partner, "Paid Media", sample_info("Paid Media"), at=on(1, 11))
+    partner = lifecycle.approve_entity(partner, at=on(1, 12))
+    partner = lifecycle.approve(partner, "Paid Media", at=on(1, 12))
+    due = requirements(partner, at=on(5, 20))
+    assert [(i.application_id, i.question) for i in due.closing] == [
+        ("paid_media/US/1", Question.AUTHORIZE_SELLER)
+    ]
+
+
+def test_a_cross_border_agency_s_page_names_each_market() -> None:
+    account = Account.register(
+        email="ops@xb.example", password="Abc123!x", at=on(1, 10), scrypt_n=2
+    )
+    partner = lifecycle.choose_role(
+        account, "seller_service_partner", at=on(1, 10), agency_type="cross_border"
+    )
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=on(1, 10))
+    partner = lifecycle.approve_entity(partner, at=on(1, 11))
+    partner = lifecycle.apply(
+        partner, "Paid Media", sample_info("Paid Media"), market="GB", at=on(1, 12)
+    )
+    partner = lifecycle.approve(partner, "Paid Media", market="GB", at=on(1, 12))
+    page = profile(partner, at=on(5, 20))
+    assert {o.market.code for o in page.add_category} == {"GB", "US"}
+    due = requirements(partner, at=on(5, 20))
+    (closing,) = due.closing
+    assert (closing.application_id, closing.market) == ("paid_media/GB/1", Market("GB"))
+    assert due.next_change_at == CUTOFF
+    after = requirements(partner, at=CUTOFF, markets=["GB"])
+    assert [(i.question, i.market) for i in after.blocked] == [
+        (Question.AUTHORIZE_SELLER, Market("GB"))
+    ]
+
+
+def test_requirements_read_the_markets_asked_for() -> None:
+    partner = lifecycle.submit_entity(registered(on(5, 2)), sample_entity(), at=on(5, 2))
+    due = requirements(partner, at=on(5, 3), markets=["CA"])
+    assert {(i.category.code, str(i.market)) for i in due.blocked if i.category} == {
+        ("mass_recruiting", "CA"),
+        ("mass_tutoring", "CA"),
+        ("paid_media", "CA"),
+    }
+    assert all(i.events == (EventKind.SUBMIT,) for i in due.blocked)
+
+
+def test_a_registration_open_only_until_the_upgrade_is_closing() -> None:
+    # New partners from April 1 under this policy: one registered on April 10 may still
+    # register for Paid Media until the upgrade takes effect.
+    early = Policy(new_partners_from=dt.date(2024, 4, 1))
+    partner = lifecycle.submit_entity(registered(on(4, 10)), sample_entity(), at=on(4, 10))
+    due = requirements(partner, at=on(4, 20), policy=early)
+    closing = {i.category.name: i for i in due.closing if i.category}
+    assert set(closing) == {"Mass Recruiting", "Mass Tutoring", "Paid Media"}
+    assert closing["Paid Media"].decision is not None
+    assert closing["Paid Media"].decision.codes == ("before_upgrade",)
+    assert due.next_change_at == UPGRADE
+
+
+def test_at_the_upgrade_instant_the_upgrade_is_no_longer_a_change_to_come() -> None:
+    partner = lifecycle.submit_entity(registered(on(3, 1)), sample_entity(), at=on(3, 1))
+    partner = lifecycle.apply(
+        partner, "Shop Management", sample_info("Shop Management"), at=on(3, 2)
+    )
+    assert (
+        requirements(partner, at=UPGRADE - dt.timedelta(microseconds=1)).next_change_at == UPGRADE
+    )
+    assert requirements(partner, at=UPGRADE).next_change_at is None
+
+
+def test_a_policy_over_another_catalog_offers_that_catalog_s_categories() -> None:
+    from partner_onboarding import Catalog, Category, FirstCategory  # noqa: PLC0415
+
+    custom = Catalog(
+        [attrs.evolve(c, catalog=None) for c in DEFAULT_POLICY.catalog]
+        + [
+            Category(
+                code="live_coaching",
+                name="LIVE Coaching",
+                first_category=FirstCategory.SELLER_SERVICE,
+                role=PartnerRole.SELLER_SERVICE_PARTNER,
+            )
+        ],
+        name="acme-internal",
+        version="7",
+    )
+    partner = lifecycle.submit_entity(registered(on(3, 1)), sample_entity(), at=on(3, 1))
+    offers = profile(partner, at=on(3, 2), policy=Policy(catalog=custom)).add_category
+    assert {o.category.catalog for o in offers} == {"acme-internal@7"}
+    assert "LIVE Coaching" in {o.category.name for o in offers if o.allowed}

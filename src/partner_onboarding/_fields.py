@@ -35,6 +35,7 @@ __all__ = [
     "lenient",
     "mask_ein",
     "mask_phone",
+    "masked_ein",
     "normalize_ein",
     "normalize_email",
     "normalize_phone",
@@ -193,9 +194,14 @@ def mask_phone(phone: str | None) -> str:
     return repr("+" + "*" * (len(phone) - 3) + phone[-2:])
 
 
+def masked_ein(ein: str) -> str:
+    """An EIN with all but its last four digits hidden (``**-***3594``)."""
+    return "**-***" + ein[-4:]
+
+
 def mask_ein(ein: str) -> str:
     """An EIN for display in a repr: the last four digits only."""
-    return repr("**-***" + ein[-4:])
+    return repr(masked_ein(ein))
 
 
 class Problems:

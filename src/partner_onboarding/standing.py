@@ -37,7 +37,7 @@ from typing import Final
 import attrs
 
 from partner_onboarding import lifecycle
-from partner_onboarding._fields import Problems, mask_ein, require_instance
+from partner_onboarding._fields import Problems, masked_ein, require_instance
 from partner_onboarding.catalog import Category, Market, PartnerRole
 from partner_onboarding.errors import (
     BackdatedStep,
@@ -291,16 +291,12 @@ def _checked(
 def _moves(subject: Application | EntityReview | Subject, partner: Partner) -> _Moves:
     """The moves the table offers now on ``subject``: the partner's, and whether another actor
     (the platform) has one."""
-    offered = allowed_events(subject, partner)
-    kind = (
-        Subject.ENTITY
-        if subject is Subject.ENTITY or isinstance(subject, EntityReview)
-        else (Subject.APPLICATION)
-    )
     status = None if isinstance(subject, Subject) else subject.status
-    by_partner = tuple(k for k in offered if TRANSITIONS[kind, status, k].actor is Actor.PARTNER)
-    by_platform = tuple(k for k in offered if TRANSITIONS[kind, status, k].actor is Actor.PLATFORM)
-    return _Moves(by_partner, by_platform, status)
+    return _Moves(
+        allowed_events(subject, partner, actor=Actor.PARTNER),
+        allowed_events(subject, partner, actor=Actor.PLATFORM),
+        status,
+    )
 
 
 @attrs.frozen
@@ -341,7 +337,7 @@ def _entity_info(partner: Partner) -> EntityInfo:
     return EntityInfo(
         status=review.status,
         legal_name=entity.legal_name,
-        ein=mask_ein(entity.ein).strip("'"),
+        ein=masked_ein(entity.ein),
         address=", ".join((*address.lines, address.city, f"{address.state} {address.zip_code}")),
         contact_name=entity.contact.name,
         rejection_reasons=_rejection_reasons(review),
@@ -506,7 +502,7 @@ def requirements(
         if moves.due_from_partner:
             due.append(attrs.evolve(item, events=moves.partner))
         if moves.platform:
-            pending.append(attrs.evolve(item, events=moves.platform, reasons=()))
+            pending.append(attrs.evolve(item, events=moves.platform))
     due += _roles_without_category(partner, page)
     blocked, closing = _policy_items(partner, policy, page)
     return Requirements(
