@@ -660,3 +660,139 @@ def test_profile_reads_standard_input(tmp_path: pathlib.Path) -> None:
     result = run("profile", "-", "--at", "2024-05-20", stdin=text)
     assert result.returncode == 0, result.stderr
     assert "[Company entity info]" in result.stdout
+
+
+# ------------------------------------------------------------------------------------------------
+# Parquet in and out (the polars extra's pyarrow)
+
+
+def parquet_input(tmp_path: pathlib.Path, name: str = "rows.parquet", **columns: Any) -> str:
+    import polars as pl  # noqa: PLC0415
+
+    frame = pl.DataFrame(
+        columns
+        or {
+            "partner_id": ["P1", "P2", None, "P4"],
+            "registered_at": [
+                dt.datetime(2024, 5, 2, 9, tzinfo=dt.UTC),
+                dt.datetime(2024, 1, 2, 9, tzinfo=dt.UTC),
+                dt.datetime(2024, 1, 2, 9, tzinfo=dt.UTC),
+                dt.datetime(2024, 4, 30, 7, tzinfo=dt.UTC),
+            ],
+            "category": ["Paid Media", "paid_media", "Shop Management", "Mass Tutoring"],
+            "approved_categories": [[], ["Paid Media"], None, None],
+        }
+    )
+    path = tmp_path / name
+    frame.write_parquet(path)
+    return str(path)
+
+
+def test_parquet_input_is_answered_row_by_row(tmp_path: pathlib.Path) -> None:
+    result = run("check", parquet_input(tmp_path), "--at", "2024-05-20", "--format", "jsonl")
+    assert result.returncode == 2  # (row 3 has no partner id)
+    assert "line 3: partner_id: is required" in result.stderr
+    answers = jsonl(result.stdout)
+    assert [(a["line"], a["partner_id"], a["question"], a["allowed"]) for a in answers] == [
+        (1, "P1", "register", False),
+        (1, "P1", "authorize_seller", False),
+        (2, "P2", "register", True),
+        (2, "P2", "authorize_seller", True),
+        # (registered at 07:00 UTC on April 30: 00:00 in Los Angeles, a new partner)
+        (4, "P4", "register", False),
+        (4, "P4", "authorize_seller", False),
+    ]
+
+
+def test_parquet_input_matches_the_same_rows_as_csv(tmp_path: pathlib.Path) -> None:
+    path = parquet_input(tmp_path)
+    from_parquet = jsonl(run("check", path, "--at", "2024-05-20", "--format", "jsonl").stdout)
+    csv_text = (
+        "partner_id,registered_at,category,approved_categories\n"
+        "P1,2024-05-02T09:00:00+00:00,Paid Media,\n"
+        "P2,2024-01-02T09:00:00+00:00,paid_media,Paid Media\n"
+        ",2024-01-02T09:00:00+00:00,Shop Management,\n"
+        "P4,2024-04-30T07:00:00+00:00,Mass Tutoring,\n"
+    )
+    from_csv = jsonl(
+        run(
+            "check",
+            write(tmp_path, "rows.csv", csv_text),
+            "--at",
+            "2024-05-20",
+            "--format",
+            "jsonl",
+        ).stdout
+    )
+
+    def strip(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in a.items() if k != "line"} for a in answers]
+
+    assert strip(from_parquet) == strip(from_csv)
+
+
+def test_parquet_output_holds_the_answers_of_json_lines(tmp_path: pathlib.Path) -> None:
+    import polars as pl  # noqa: PLC0415
+
+    out = tmp_path / "answers.parquet"
+    script = shutil.which("partner-onboarding")
+    assert script is not None
+    with out.open("wb") as sink:
+        done = subprocess.run(  # noqa: S603
+            [script, "check", "--at", "2024-05-20", "--format", "parquet"],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=False,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    table = pl.read_parquet(out)
+    lines = jsonl(run("check", "--at", "2024-05-20", "--format", "jsonl").stdout)
+    assert table.height == len(lines) == 2 * SAMPLE_ROWS
+    assert table["reason_codes"].to_list() == [a["reason_codes"] for a in lines]
+    assert table["allowed"].to_list() == [a["allowed"] for a in lines]
+    assert [c and c.isoformat() for c in table["changes_at"].to_list()] == [
+        a["changes_at"]
+        and dt.datetime.fromisoformat(a["changes_at"]).astimezone(dt.UTC).isoformat()
+        for a in lines
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda p: (p / "x.parquet").write_bytes(b"PAR1 not really") and str(p / "x.parquet"),
+            "not a Parquet file",
+        ),
+        (
+            lambda p: parquet_input(p, partner=["P1"], registerd_at=["2024-05-02"], category=["x"]),
+            "did you mean 'registered_at'?",
+        ),
+    ],
+)
+def test_a_bad_parquet_file_exits_2_naming_why(
+    tmp_path: pathlib.Path, make: Any, message: str
+) -> None:
+    result = run("check", make(tmp_path), "--at", "2024-05-20")
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_parquet_is_recognised_by_its_bytes_and_refused_on_standard_input(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = pathlib.Path(parquet_input(tmp_path))
+    bare = path.with_suffix("")
+    path.rename(bare)
+    assert "P4" in run("check", str(bare), "--at", "2024-05-20").stdout
+    refused = run("check", "-", "--input-format", "parquet", "--at", "2024-05-20")
+    assert refused.returncode == 2
+    assert "Parquet is read from a file" in refused.stderr
+
+
+def test_parquet_output_needs_a_binary_standard_output() -> None:
+    result = run("check", "--at", "2024-05-20", "--format", "parquet")  # (in process: text only)
+    assert result.returncode == 2
+    assert "--format parquet writes bytes" in result.stderr

@@ -28,6 +28,7 @@ __all__ = [
     "Row",
     "csv_cell",
     "plain_text",
+    "read_parquet_rows",
     "read_rows",
     "sanitize",
 ]
@@ -219,6 +220,46 @@ def _csv_body(
             problems.append(f"{len(values)} values for {len(keys)} columns")
         problems += _cell_problems(cells)
         yield Row(line, None if problems else cells, tuple(problems))
+
+
+#: How many rows a Parquet file is read in at a time (memory stays flat in the file's size).
+PARQUET_BATCH: Final = 65_536
+
+
+def read_parquet_rows(path: str) -> Iterator[Row]:
+    """The rows of the Parquet file at ``path``, a batch at a time; a row's ``line`` is its
+    number in the file (from 1). Needs pyarrow (the ``polars`` extra).
+
+    Raises :class:`HeaderError` before the first row when the columns cannot be used, or the
+    file is not Parquet.
+    """
+    try:
+        import pyarrow as pa  # noqa: PLC0415  (an optional extra)
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        raise HeaderError(
+            "reading Parquet needs pyarrow: pip install 'partner-onboarding[polars]'"
+        ) from None
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        raise HeaderError(f"not a Parquet file ({str(error)[:120]})") from None
+    _check_header(list(file.schema_arrow.names))
+    return _parquet_body(file, pa.ArrowException)
+
+
+def _parquet_body(file: Any, failure: type[Exception]) -> Iterator[Row]:
+    keys = {name: name.casefold() for name in file.schema_arrow.names}
+    number = 0
+    try:
+        for batch in file.iter_batches(batch_size=PARQUET_BATCH):
+            for values in batch.to_pylist():
+                number += 1
+                cells = {keys[name]: value for name, value in values.items()}
+                problems = _cell_problems(cells)
+                yield Row(number, None if problems else cells, problems)
+    except (failure, OSError) as error:  # a damaged file: what was read stands
+        yield Row(number + 1, None, (f"the rest of the file cannot be read ({str(error)[:120]})",))
 
 
 def _cell_problems(cells: dict[str, Any]) -> tuple[str, ...]:

@@ -151,6 +151,8 @@ def _open_input(path: str | None) -> tuple[IO[bytes], str, int | None]:
 def _input_kind(path: str | None, given: str | None) -> str | None:
     if given is not None:
         return given
+    if path is not None and path.endswith((".parquet", ".pq")):
+        return "parquet"
     if path is not None and path.endswith((".jsonl", ".ndjson", ".json")):
         return "jsonl"
     if path is not None and path.endswith((".csv", ".tsv", ".txt")):
@@ -162,12 +164,32 @@ def _read_rows(path: str | None, input_format: str | None) -> tuple[list[Any], l
     """Every good row of ``path`` with its line (for ``explain``, which looks one partner up)."""
     stream, label, _ = _open_input(path)
     with stream:
-        try:
-            found = list(_files.read_rows(stream, kind=_input_kind(path, input_format)))
-        except _files.HeaderError as error:
-            raise InputError(str(error)) from None
-    rows = [row for row in found if row.cells is not None]
-    return [row.cells for row in rows], [row.line for row in rows], label
+        rows, _ = _rows_of(stream, label, path, input_format, None)
+        found = [row for row in rows if row.cells is not None]
+    return [row.cells for row in found], [row.line for row in found], label
+
+
+def _rows_of(
+    stream: IO[bytes],
+    label: str,
+    path: str | None,
+    input_format: str | None,
+    delimiter: str | None,
+) -> tuple[Iterator[_files.Row], IO[bytes]]:
+    """The rows of an opened input (CSV, JSON Lines or Parquet), and the stream whose position
+    tells the progress."""
+    kind = _input_kind(path, input_format)
+    peek = getattr(stream, "peek", None)
+    if kind is None and peek is not None and path not in {None, "-"}:
+        kind = "parquet" if peek(4)[:4] == b"PAR1" else None
+    try:
+        if kind == "parquet":
+            if path in {None, "-"}:
+                raise InputError("Parquet is read from a file, not from standard input")
+            return _files.read_parquet_rows(str(path)), io.BytesIO()
+        return _files.read_rows(stream, kind=kind, delimiter=delimiter), stream
+    except _files.HeaderError as error:
+        raise InputError(f"{label}: {error}") from None
 
 
 def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -175,15 +197,10 @@ def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _instant(arguments.at, policy, arguments.now)
     stream, label, size = _open_input(arguments.file)
     with stream:
-        try:
-            rows = _files.read_rows(
-                stream,
-                kind=_input_kind(arguments.file, arguments.input_format),
-                delimiter=arguments.delimiter,
-            )
-        except _files.HeaderError as error:
-            raise InputError(f"{label}: {error}") from None
-        progress = _Progress(err, stream, size)
+        rows, position = _rows_of(
+            stream, label, arguments.file, arguments.input_format, arguments.delimiter
+        )
+        progress = _Progress(err, position, size if position is stream else None)
         return _check_stream(arguments, rows, at, policy, label, out, err, progress)
 
 
@@ -213,7 +230,7 @@ def _check_stream(  # noqa: PLR0917
             yield row.cells
 
     header = f"# {label}, checked at {at.isoformat()} ({policy.zone})"
-    writer = _WRITERS[arguments.format](out)
+    writer = _WRITERS[arguments.format](out)  # (before any row: a writer may refuse the output)
     print(header, file=err if arguments.format != "table" else out)
     writer.start()
     seen_codes: dict[str, str] = {}
@@ -346,11 +363,71 @@ class _JsonLinesWriter(_Writer):
         print(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), file=self.out)
 
 
-_WRITERS: Final = {
+class _ParquetWriter(_Writer):
+    """Parquet on standard output (binary), a row group every :data:`PARQUET_GROUP` answers, so
+    memory stays flat; ``reason_codes`` a list, ``changes_at`` a UTC timestamp. Needs pyarrow
+    (the ``polars`` extra)."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        try:
+            import pyarrow as pa  # noqa: PLC0415  (an optional extra)
+            import pyarrow.parquet as pq  # noqa: PLC0415
+        except ImportError:
+            raise InputError(
+                "--format parquet needs pyarrow: pip install 'partner-onboarding[polars]'"
+            ) from None
+        binary = getattr(out, "buffer", None)
+        if binary is None:
+            raise InputError("--format parquet writes bytes: standard output cannot take them")
+        self.pa = pa
+        self.schema = pa.schema(
+            [
+                ("line", pa.int64()),
+                ("partner_id", pa.string()),
+                ("category", pa.string()),
+                ("market", pa.string()),
+                ("question", pa.string()),
+                ("allowed", pa.bool_()),
+                ("reason", pa.string()),
+                ("reason_codes", pa.list_(pa.string())),
+                ("message", pa.string()),
+                ("changes_at", pa.timestamp("us", tz="UTC")),
+            ]
+        )
+        self.columns: dict[str, list[Any]] = {name: [] for name in self.schema.names}
+        out.flush()
+        self.writer = pq.ParquetWriter(pa.PythonFile(binary, mode="w"), self.schema)
+
+    def write(self, record: dict[str, Any]) -> None:
+        columns = self.columns
+        for name in ("line", "category", "market", "question", "allowed", "reason", "message"):
+            columns[name].append(record[name])
+        columns["partner_id"].append(_files.sanitize(str(record["partner_id"])))
+        columns["reason_codes"].append(record["reason_codes"].split(";"))
+        columns["changes_at"].append(record["changes_at"])
+        if len(columns["line"]) >= PARQUET_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.columns["line"]:
+            self.writer.write_table(self.pa.table(self.columns, schema=self.schema))
+            self.columns = {name: [] for name in self.schema.names}
+
+    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+        self.flush()
+        self.writer.close()
+
+
+#: How many answers a row group of Parquet output holds.
+PARQUET_GROUP: Final = 65_536
+
+_WRITERS: Final[dict[str, type[_Writer]]] = {
     "table": _TableWriter,
     "csv": _CsvWriter,
     "json": _JsonLinesWriter,
     "jsonl": _JsonLinesWriter,
+    "parquet": _ParquetWriter,
 }
 
 
@@ -612,8 +689,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("file", nargs="?", help=file_help)
         command.add_argument(
             "--input-format",
-            choices=("csv", "jsonl"),
-            help="default: from the file's suffix, else from its first character",
+            choices=("csv", "jsonl", "parquet"),
+            help="default: from the file's suffix, else from its first bytes",
         )
         command.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
         command.add_argument(
@@ -629,9 +706,10 @@ def _parser() -> argparse.ArgumentParser:
     inputs(check, file_help="a CSV or JSON Lines file ('-' for standard input)")
     check.add_argument(
         "--format",
-        choices=("table", "json", "jsonl", "csv"),
+        choices=("table", "json", "jsonl", "csv", "parquet"),
         default="table",
-        help="table (default), json or jsonl (JSON Lines), csv",
+        help="table (default), json or jsonl (JSON Lines), csv, parquet (binary, on standard "
+        "output; needs the polars extra)",
     )
     check.add_argument(
         "--delimiter", metavar="CHAR", help="the CSV delimiter (default: sniffed from the header)"
