@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
 from partner_onboarding.batch import check_rows
-from partner_onboarding.frames import ANSWER_FIELDS, check_frame
+from partner_onboarding.frames import ANSWER_FIELDS, answers, check_frame
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
 AT_CHOICES = [dt.date(2024, 4, 29), dt.date(2024, 5, 20), dt.date(2024, 6, 5), dt.date(2024, 7, 1)]
@@ -205,3 +205,42 @@ def test_records_with_a_late_bad_row_load_into_polars_as_documented() -> None:
     assert frame["error"].drop_nulls().to_list() == [
         "category: unknown service category 'Paid Medias'; did you mean 'Paid Media'?"
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# The same answers as an expression in the user's own with_columns
+
+
+@given(
+    st.lists(rows(), min_size=1, max_size=30),
+    st.sampled_from(AT_CHOICES),
+    policies(),
+    st.sampled_from(["register", "authorize_seller"]),
+)
+def test_the_expression_gives_the_plain_path_s_answers(
+    table: list[dict[str, Any]], at: dt.date, policy: Any, question: str
+) -> None:
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    got = frame.with_columns(answers(at=at, policy=policy, question=question)).unnest("answer")
+    asked = [{**row, "question": question} for row in table]
+    same_answers(got, plain(asked, at, policy))
+    lazily = frame.lazy().select(answers(at=at, policy=policy, question=question)).collect()
+    assert lazily.unnest("answer").equals(got.select(*ANSWER_FIELDS, "error"))
+
+
+@given(st.lists(rows(), min_size=1, max_size=20), st.sampled_from(AT_CHOICES))
+def test_the_expression_without_a_question_answers_both(
+    table: list[dict[str, Any]], at: dt.date
+) -> None:
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    got = frame.select(answers(at=at)).unnest("answer")
+    want = check_frame(frame.drop("question"), at=at)
+    assert got.equals(want.select(got.columns))
+    assert got.columns[0] == "register_allowed"
+
+
+def test_the_expression_refuses_a_bad_instant_or_question_when_built() -> None:
+    with pytest.raises(ValidationError):
+        answers(at=dt.datetime(2024, 5, 20))  # noqa: DTZ001
+    with pytest.raises(ValidationError):
+        answers(at="2024-05-20", question="apply")

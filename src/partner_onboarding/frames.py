@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["ANSWER_FIELDS", "check_frame"]
+__all__ = ["ANSWER_FIELDS", "answers", "check_frame"]
 
 #: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
 ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
@@ -76,6 +76,71 @@ def check_frame(
         added.index = frame.index
         return frame.join(added) if len(frame.columns) else added
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+
+
+def answers(
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy = DEFAULT_POLICY,
+    question: Question | str | None = None,
+) -> pl.Expr:
+    """The policy's answers as a Polars expression, for a user's own ``with_columns`` or
+    ``select``: a struct column with the fields of :func:`check_frame`'s answer columns.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
+    >>> frame.with_columns(answers(at="2024-05-20", question="register").alias("answer")).unnest(
+    ...     "answer"
+    ... )["reason"].to_list()
+    ['new_partner_discontinued']
+
+    The expression reads the frame's columns by their names (those of
+    :mod:`partner_onboarding.batch`) and answers each row from that row alone, through the same
+    columnar path as :func:`check_frame`, a batch at a time. Without ``question`` it answers both
+    questions, in fields prefixed ``register_`` and ``authorize_seller_`` (a ``question`` column
+    is then not read: :func:`check_frame` reads one per row).
+    """
+    import polars as pl  # noqa: PLC0415  (an optional extra)
+
+    _Facts(policy, at)  # type: ignore[arg-type]  # (checks the instant and the policy now)
+    if question is not None:
+        question = _Facts(policy, at).questions(question)[0]  # type: ignore[arg-type]
+
+    names = _answer_names(question)
+
+    def answer(rows: pl.Series) -> pl.Series:
+        frame = rows.struct.unnest()
+        if question is None and "question" in frame.columns:
+            frame = frame.drop("question")  # (both questions, whatever a row asks)
+        checked = _check(frame, at=at, policy=policy, question=question)
+        return checked.select(names).to_struct(rows.name)
+
+    schema = pl.Struct({name: _answer_type(name) for name in names})
+    expression = pl.struct(pl.all()).map_batches(answer, return_dtype=schema, is_elementwise=True)
+    return expression.alias("answer")
+
+
+def _answer_names(question: Question | None) -> list[str]:
+    """The answer columns for ``question``, or for both questions (prefixed) without one."""
+    if question is not None:
+        return [*ANSWER_FIELDS, "error"]
+    prefixes = (f"{each.value}_" for each in (Question.REGISTER, Question.AUTHORIZE_SELLER))
+    return [prefix + name for prefix in prefixes for name in ANSWER_FIELDS] + ["error"]
+
+
+def _answer_type(name: str) -> Any:
+    """The Polars type of an answer column (``register_reason_codes`` is a ``reason_codes``)."""
+    import polars as pl  # noqa: PLC0415
+
+    types = {
+        "reason_codes": pl.List(pl.Categorical),
+        "changes_at": pl.Datetime("us", "UTC"),
+        "allowed": pl.Boolean,
+        "reason": pl.Categorical,
+        "message": pl.Categorical,
+        "error": pl.String,
+    }
+    return next(kind for field, kind in types.items() if name.endswith(field))
 
 
 def _check(
