@@ -796,3 +796,12 @@ def test_parquet_output_needs_a_binary_standard_output() -> None:
     result = run("check", "--at", "2024-05-20", "--format", "parquet")  # (in process: text only)
     assert result.returncode == 2
     assert "--format parquet writes bytes" in result.stderr
+
+
+def test_a_header_with_a_lone_carriage_return_exits_2(tmp_path: pathlib.Path) -> None:
+    # (found by fuzzing: the csv module's own error escaped as an internal error)
+    data = b"partner_id,registered_at,c\r\rategory\nP1,2024-05-02,Paid Media\n"
+    result = run("check", write_bytes(tmp_path, "cr.csv", data), "--at", "2024-05-20")
+    assert result.returncode == 2
+    assert "line 1: the header is not CSV" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -143,7 +143,10 @@ def _csv_rows(
 ) -> Iterator[Row]:
     if delimiter is None:
         delimiter = max(_DELIMITERS, key=header_text.count)
-    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    try:
+        header = next(csv.reader([header_text], delimiter=delimiter), [])
+    except csv.Error as error:  # (a carriage return alone inside the header, say)
+        raise HeaderError(f"line 1: the header is not CSV ({error})") from None
     names = [name.strip() for name in header]
     _check_header(names)
     return _csv_body(names, lines, delimiter)
