@@ -18,6 +18,7 @@ line's CSV and JSON Lines readers over the bytes and answers every good row. Lim
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import sys
@@ -38,19 +39,15 @@ LIMIT = 64 * 1024
 def fuzz_json(data: bytes) -> None:
     text = data[:LIMIT]
     for kind in (Partner, Requirements):
-        try:
+        with contextlib.suppress(OnboardingError):
             from_json(text, kind)
-        except OnboardingError:
-            pass
 
 
 def fuzz_policy(data: bytes) -> None:
     text = data[:LIMIT].decode("utf-8", "replace")
     for read in (Policy.from_toml, Policy.from_json):
-        try:
+        with contextlib.suppress(OnboardingError):
             read(text)
-        except OnboardingError:
-            pass
 
 
 def fuzz_rows(data: bytes) -> None:
@@ -61,7 +58,8 @@ def fuzz_rows(data: bytes) -> None:
             continue
         good = (row.cells for row in rows if row.cells is not None)
         for record in iter_check_rows(good, at=AT, on_error="record"):
-            assert record["error"] is None or isinstance(record["error"], str)
+            if not (record["error"] is None or isinstance(record["error"], str)):
+                raise TypeError(f"an error that is not text: {record['error']!r}")
 
 
 TARGETS = {"json": fuzz_json, "policy": fuzz_policy, "rows": fuzz_rows}
