@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import attrs
 import pytest
 
-from partner_onboarding import Entity, Partner, Policy, ValidationError, from_json
+from partner_onboarding import Entity, Partner, Policy, ValidationError, from_json, lifecycle
+from partner_onboarding.errors import OnboardingError
+from partner_onboarding.testing import approved_partner, sample_info
 
 HOSTILE: list[tuple[str, Callable[[], object], str]] = [
     ("deep JSON", lambda: from_json("[" * 100_000 + "]" * 100_000, Partner), "nested too deeply"),
@@ -159,3 +162,54 @@ def test_hashing_refuses_a_password_that_is_not_text() -> None:
     with pytest.raises(ValidationError) as caught:
         PasswordHash.of(12345678)  # type: ignore[arg-type]
     assert str(caught.value) == "invalid password hash: 1 problem\n  - password: must be a string"
+
+
+def test_the_bulk_reader_does_not_remember_huge_cells() -> None:
+    # 2 000 rows of distinct 10 kB unknown categories: each refused, none kept in the reader's
+    # memory of refusals (a remembered one costs its size for the rest of the run).
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+    from partner_onboarding.batch import _Facts  # noqa: PLC0415
+
+    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    for index in range(2_000):
+        key = (f"{index}" + "x" * 10_000, None, None, None)
+        with pytest.raises(ValidationError):
+            facts.plan(key)
+    assert facts.refusals == {}
+    with pytest.raises(ValidationError):
+        facts.plan(("Paid Medias", None, None, None))
+    assert len(facts.refusals) == 1  # (a short bad cell is remembered: a bad row stays cheap)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p, at: lifecycle.reject(p, "Shop Management", None, at=at),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.reject(p, "Shop Management", 5, at=at),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.upgrade(p, at=at, policy=None),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.apply(
+            p,
+            "LIVE Management",
+            sample_info("LIVE Management"),
+            at=at,
+            policy="x",  # type: ignore[arg-type]
+        ),
+        lambda p, at: lifecycle.allowed_events(None, p, actor=5),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.allowed_events("entity?", p),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.authorize_seller(p, "Shop Management", None, at=at),  # type: ignore[arg-type]
+        lambda p, at: lifecycle.edit(p, "Shop Management", "info", at=at),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_arguments_to_operations_are_typed_errors(call: Callable[..., object]) -> None:
+    at = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    partner = approved_partner("Shop Management", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+    with pytest.raises(OnboardingError):
+        call(partner, at)
+
+
+def test_a_policy_is_equal_only_to_a_policy_over_the_same_catalog() -> None:
+    from partner_onboarding import DEFAULT_CATALOG, Catalog  # noqa: PLC0415
+
+    copy = Catalog([attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG], name="copy")
+    assert Policy(catalog=copy) != Policy()
+    assert Policy(catalog=DEFAULT_CATALOG) == Policy()

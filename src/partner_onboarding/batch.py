@@ -257,8 +257,8 @@ class _Facts:
         try:
             return self._plan(key)
         except OnboardingError as error:
-            if _hashable(key) and len(self.refusals) < _REMEMBERED:
-                self.refusals[key] = error
+            if _hashable(key) and _short(key) and len(self.refusals) < _REMEMBERED:
+                self.refusals[key] = error  # (a huge cell is not remembered: memory stays small)
             raise
 
     def _plan(self, key: tuple[object, object, object, object]) -> _Plan:
@@ -424,6 +424,14 @@ def _absent(value: object) -> bool:
 
 
 _MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
+
+
+#: The longest cell a bulk reader remembers a refusal for (no name, code or instant is longer).
+_REMEMBERED_CELL: Final = 256
+
+
+def _short(key: tuple[object, ...]) -> bool:
+    return all(not isinstance(cell, str) or len(cell) <= _REMEMBERED_CELL for cell in key)
 
 
 def _hashable(value: object) -> bool:
