@@ -107,15 +107,15 @@ def _type_problems(problems: Problems, path: str, value: object, kind: object) -
         problems.instance(path, value, kind)  # type: ignore[arg-type]
 
 
-def _check(value: object, problems: Problems | None = None) -> Problems:
+def _check(value: object) -> Problems:
     """The problems of ``value``'s fields, against their declared types."""
-    problems = problems or Problems()
+    problems = Problems()
     for field in attrs.fields(type(value)):  # type: ignore[arg-type]
         _type_problems(problems, field.name, getattr(value, field.name), field.type)
     return problems
 
 
-_MASKED_EIN: Final = re.compile(r"\*\*-\*\*\*\d{4}")
+_MASKED_EIN: Final = re.compile(r"\*\*-\*\*\*[0-9]{4}")
 
 
 # --------------------------------------------------------------------------------------------------
