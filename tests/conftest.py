@@ -18,7 +18,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "long",
-    max_examples=100_000,
+    # (PARTNER_ONBOARDING_SOAK_EXAMPLES sets a shorter or longer soak)
+    max_examples=int(os.environ.get("PARTNER_ONBOARDING_SOAK_EXAMPLES", "100000")),
     stateful_step_count=20,
     deadline=None,
     database=None,
