@@ -16,6 +16,11 @@ settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# Mutation testing runs the suite once per mutant: few examples per property (a lower bound on
+# what the full suite detects), the same ones every time.
+settings.register_profile(
+    "mutation", max_examples=12, deadline=None, derandomize=True, database=None
+)
 settings.register_profile(
     "long",
     # (PARTNER_ONBOARDING_SOAK_EXAMPLES sets a shorter or longer soak)
