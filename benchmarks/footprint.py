@@ -29,7 +29,10 @@ def _name(requirement: str) -> str | None:
         marker = requirement.split(";", 1)[1]
         if "extra" in marker:
             return None
-        from packaging.markers import Marker  # noqa: PLC0415  (pip's own, always present here)
+        try:
+            from packaging.markers import Marker  # noqa: PLC0415  (pytest's dependency)
+        except ImportError:  # (a bare environment: pip's own copy)
+            from pip._vendor.packaging.markers import Marker  # noqa: PLC0415
 
         if not Marker(marker).evaluate():
             return None
