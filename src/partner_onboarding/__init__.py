@@ -5,11 +5,12 @@
   applications, partners).
 - :mod:`~partner_onboarding.lifecycle`: the review state machine and the operations on a partner.
 - :mod:`~partner_onboarding.policy`: what is allowed when, around the discontinued categories.
+- :mod:`~partner_onboarding.standing`: the profile page, what is due and by when, the role switch.
 - :mod:`~partner_onboarding.serde`: versioned JSON for every value.
 - :mod:`~partner_onboarding.errors`: the one exception tree.
 """
 
-from partner_onboarding import lifecycle, policy
+from partner_onboarding import lifecycle, policy, standing
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
     Catalog,
@@ -81,6 +82,7 @@ __all__ = [
     "from_json",
     "lifecycle",
     "policy",
+    "standing",
     "to_json",
 ]
 
