@@ -20,7 +20,12 @@ from partner_onboarding import (
     PasswordHash,
     ValidationError,
 )
-from partner_onboarding.model import MAX_REFERENCE_LINKS, History, check_password_strength
+from partner_onboarding.model import (
+    MAX_REFERENCE_LINKS,
+    FinanceIdentity,
+    History,
+    check_password_strength,
+)
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
@@ -544,3 +549,110 @@ def test_a_weaker_stored_hash_needs_rehashing() -> None:
     account = Account(email="ops@acme.example", password_hash=cheap, registered_at=AT)
     assert account.needs_rehash()
     assert not account.needs_rehash(n=2)
+
+
+# ------------------------------------------------------------------------------------------------
+# Password hashes and the finance identity, word for word, at their bounds
+
+SALT, DIGEST = b"s" * 16, b"d" * 32
+
+
+def _refusal(build: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        build()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda: PasswordHash.parse("x"),
+            "invalid password hash: 1 problem\n  - must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>'",
+        ),
+        (
+            lambda: PasswordHash.parse("scrypt$16384$8$1$@@@@$AAAA"),
+            "invalid password hash: 1 problem\n  - has a parameter that is not a number or base64",
+        ),
+        (
+            lambda: PasswordHash.parse(f"scrypt$16384$8$1$c2FsdA==$ZGlnZXN0{'@' * 4}"),
+            "invalid password hash: 1 problem\n  - has a parameter that is not a number or base64",
+        ),
+        (
+            lambda: PasswordHash.of(5),  # type: ignore[arg-type]
+            "invalid password hash: 1 problem\n  - password: must be a string",
+        ),
+        (
+            lambda: PasswordHash.of("Abc123!x", n="x", p=0),  # type: ignore[arg-type]
+            (
+                "invalid password hash: 2 problems\n  - n: must be a positive whole number\n"
+                "  - p: must be a positive whole number"
+            ),
+        ),
+        (
+            lambda: PasswordHash.of("Abc123!x", n=3),
+            (
+                "invalid password hash: 1 problem\n"
+                "  - n: must be a power of two from 2 to 2**127 (r = 8)"
+            ),
+        ),
+        (
+            lambda: PasswordHash.of("Abc123!x", n=2**16, r=1),  # (scrypt's own n < 2**(16 r))
+            (
+                "invalid password hash: 1 problem\n"
+                "  - n: must be a power of two from 2 to 2**15 (r = 1)"
+            ),
+        ),
+        (
+            # memory exactly at the bound (128 r (n + p + 2) = 256 MiB): allowed; the work is not
+            lambda: PasswordHash(n=2**16, r=16, p=65534, salt=SALT, digest=DIGEST),
+            (
+                "invalid password hash: 1 problem\n"
+                "  - p: scrypt with this cost is more than 16777216 units of work"
+            ),
+        ),
+        (
+            lambda: PasswordHash(n=2**16, r=16, p=65535, salt=SALT, digest=DIGEST),  # one over
+            (
+                "invalid password hash: 1 problem\n"
+                "  - n: scrypt with this cost needs more than 256 MiB of memory"
+            ),
+        ),
+        (
+            lambda: PasswordHash(n=2**14, r=8, p=129, salt=SALT, digest=DIGEST),
+            (
+                "invalid password hash: 1 problem\n"
+                "  - p: scrypt with this cost is more than 16777216 units of work"
+            ),
+        ),
+        (
+            lambda: FinanceIdentity(legal_name="", ein="12", address="x"),  # type: ignore[arg-type]
+            (
+                "invalid finance identity: 3 problems\n  - legal_name: must not be blank\n"
+                "  - ein: not a valid EIN (nine digits with a known IRS campus prefix)\n"
+                "  - address: must be an Address"
+            ),
+        ),
+    ],
+)
+def test_hashes_and_the_finance_identity_refuse_in_their_own_words(
+    build: Any, expected: str
+) -> None:
+    assert _refusal(build) == expected
+
+
+def test_costs_at_their_bounds_are_kept_as_given() -> None:
+    assert PasswordHash(n=2**14, r=8, p=128, salt=SALT, digest=DIGEST).p == 128  # work bound
+    widest = PasswordHash.of("Abc123!x", n=2**15, r=1)  # (n just under 2**(16 r))
+    assert (widest.n, widest.r, widest.p) == (2**15, 1, 1)
+    odd = PasswordHash.of("Abc123!x", n=2, r=4, p=2)
+    assert (odd.r, odd.p, len(odd.salt), len(odd.digest)) == (4, 2, 16, 32)
+    assert PasswordHash.parse(str(odd)) == odd
+    assert odd.verify("Abc123!x")
+
+
+def test_the_password_rule_at_its_bounds() -> None:
+    assert check_password_strength(5) == ["must be a string"]
+    assert check_password_strength("Abc123!" + "x" * 13) == []  # 20 characters
+    assert check_password_strength("Abc123!" + "x" * 14) == ["must be 8 to 20 characters long"]
+    assert check_password_strength("Abc12!x") == ["must be 8 to 20 characters long"]  # 7
