@@ -25,7 +25,12 @@ from partner_onboarding import (
     lifecycle,
     to_json,
 )
-from partner_onboarding.errors import BackdatedStep, OnboardingError, PolicyRefusal
+from partner_onboarding.errors import (
+    BackdatedStep,
+    DuplicateApplication,
+    OnboardingError,
+    PolicyRefusal,
+)
 from partner_onboarding.lifecycle import TRANSITIONS, Subject
 from partner_onboarding.model import (
     Account,
@@ -38,6 +43,7 @@ from partner_onboarding.model import (
     ReviewStatus,
     status_at,
 )
+from partner_onboarding.policy import Decision, Reason, ReasonCode, Rule
 from partner_onboarding.serde import from_data, to_data
 from partner_onboarding.testing import (
     approved_partner,
@@ -759,3 +765,55 @@ def test_a_seller_authorisation_refuses_bad_fields_word_for_word() -> None:
         at=on(1, 1),
     )
     assert ok.key == ("x" * 200, "shop_management", "US")
+
+
+# ------------------------------------------------------------------------------------------------
+# Edges mutation testing found unread
+
+
+def test_an_approved_application_without_any_entity_is_refused_as_data() -> None:
+    partner = approved_partner("Shop Management", at=dt.datetime(2024, 3, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(partner, entity=None)
+    assert (
+        "applications[0].history[1]: approves a category while the entity is not yet submitted"
+        in (str(caught.value))
+    )
+
+
+def test_apply_refusal_reads_the_market_asked_about() -> None:
+    at = dt.datetime(2024, 3, 1, tzinfo=UTC)
+    partner = approved_partner("Shop Management", at=at)
+    later = at + dt.timedelta(hours=1)
+    assert isinstance(
+        lifecycle.apply_refusal(partner, "Shop Management", at=later), DuplicateApplication
+    )
+    assert lifecycle.apply_refusal(partner, "Shop Management", market="GB", at=later) is None
+
+
+def test_decisions_keep_their_reasons_as_a_tuple_and_refuse_none_in_words() -> None:
+    rule = Rule("current_structure")
+    reason = Reason(ReasonCode.CURRENT_CATEGORY, "a category of the current structure", rule)
+    assert Decision(allowed=True, reasons=[reason], decided_by=rule).reasons == (reason,)
+    with pytest.raises(ValidationError) as caught:
+        Decision(allowed=True, reasons=(), decided_by=rule)
+    assert (
+        str(caught.value)
+        == "invalid decision: 1 problem\n  - reasons: must give at least one reason"
+    )
+    assert Rule("x" * 100).name == "x" * 100
+    with pytest.raises(ValidationError, match="name: must be at most 100 characters"):
+        Rule("x" * 101)
+    assert Reason(ReasonCode.CURRENT_CATEGORY, "m" * 500, rule).message == "m" * 500
+    with pytest.raises(ValidationError, match="message: must be at most 500 characters"):
+        Reason(ReasonCode.CURRENT_CATEGORY, "m" * 501, rule)
+
+
+def test_every_bad_role_override_is_reported() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(zone="Nowhere/Else", role_overrides={"paid_media": "nope", "mass_tutoring": "nah"})
+    assert caught.value.fields == (
+        "zone",
+        "role_overrides.paid_media",
+        "role_overrides.mass_tutoring",
+    )
