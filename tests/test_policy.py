@@ -733,3 +733,13 @@ def test_check_many_names_a_row_that_is_not_a_row(row: object) -> None:
     with pytest.raises(ValidationError) as caught:
         list(DEFAULT_POLICY.check_many([good, row], at=UPGRADE))  # type: ignore[list-item]
     assert caught.value.fields == ("rows[1]",)
+
+
+def test_require_registration_raises_the_refusal_or_gives_the_decision() -> None:
+    new = partner_registered(dt.datetime(2024, 5, 2, tzinfo=LA))
+    with pytest.raises(PolicyRefusal) as caught:
+        DEFAULT_POLICY.require_registration(new, "Paid Media", market="US", at=UPGRADE)
+    assert caught.value.decision == DEFAULT_POLICY.can_register(new, "Paid Media", at=UPGRADE)
+    existing = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
+    decision = DEFAULT_POLICY.require_registration(existing, "Paid Media", market="GB", at=UPGRADE)
+    assert decision.codes == ("existing_partner",)
