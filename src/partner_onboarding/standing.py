@@ -261,20 +261,30 @@ def profile(
     :class:`~partner_onboarding.errors.BackdatedStep`.
     """
     partner, policy, instant = _checked(partner, policy, at)
-    return _profile(partner, policy, instant, markets)
+    return _profile(partner, policy, instant, markets)[0]
 
 
 def _profile(
     partner: Partner, policy: Policy, instant: dt.datetime, markets: Iterable[Market | str] | None
-) -> Profile:
-    return Profile(
+) -> tuple[Profile, list[_Moves]]:
+    """The page, and the moves of the table on each of its subjects (the entity, then each open
+    application), read once for the page and for what is due."""
+    review = partner.entity
+    applications = partner.open_applications()
+    entity_moves = _moves(Subject.ENTITY if review is None else review, partner)
+    row_moves = [_moves(application, partner) for application in applications]
+    page = Profile(
         at=instant,
         agency_type=partner.agency_type,
         registration_market=partner.registration_market,
-        entity=_entity_info(partner),
-        categories=tuple(_row(partner, a) for a in partner.open_applications()),
+        entity=_entity_info(review, entity_moves),
+        categories=tuple(
+            _row(application, moves)
+            for application, moves in zip(applications, row_moves, strict=True)
+        ),
         add_category=_offers(partner, policy, instant, markets),
     )
+    return page, [entity_moves, *row_moves]
 
 
 def _checked(
@@ -327,9 +337,7 @@ def _rejection_reasons(subject: Application | EntityReview) -> tuple[str, ...]:
     return last.reasons if move.needs_reasons else ()
 
 
-def _entity_info(partner: Partner) -> EntityInfo:
-    review = partner.entity
-    moves = _moves(Subject.ENTITY if review is None else review, partner)
+def _entity_info(review: EntityReview | None, moves: _Moves) -> EntityInfo:
     if review is None:
         return EntityInfo(status=None, actions=moves.partner, waits_on=moves.waits_on)
     entity = review.entity
@@ -346,8 +354,7 @@ def _entity_info(partner: Partner) -> EntityInfo:
     )
 
 
-def _row(partner: Partner, application: Application) -> CategoryRow:
-    moves = _moves(application, partner)
+def _row(application: Application, moves: _Moves) -> CategoryRow:
     return CategoryRow(
         application_id=application.id,
         category=application.category,
@@ -475,30 +482,21 @@ def requirements(
     """What is due from the partner, what waits on the platform, what the policy blocks or closes,
     and the next instant that changes any of it, at ``at`` (as for :func:`profile`)."""
     partner, policy, instant = _checked(partner, policy, at)
-    page = _profile(partner, policy, instant, markets)
+    page, moves_of = _profile(partner, policy, instant, markets)
+    items = [Requirement(subject=Subject.ENTITY, reasons=page.entity.rejection_reasons)]
+    items += [
+        Requirement(
+            subject=Subject.APPLICATION,
+            application_id=row.application_id,
+            category=row.category,
+            market=row.market,
+            reasons=row.rejection_reasons,
+        )
+        for row in page.categories
+    ]
     due: list[Requirement] = []
     pending: list[Requirement] = []
-    subjects: list[tuple[Application | EntityReview | Subject, Requirement]] = [
-        (
-            Subject.ENTITY if partner.entity is None else partner.entity,
-            Requirement(subject=Subject.ENTITY, reasons=page.entity.rejection_reasons),
-        )
-    ]
-    subjects += [
-        (
-            application,
-            Requirement(
-                subject=Subject.APPLICATION,
-                application_id=row.application_id,
-                category=row.category,
-                market=row.market,
-                reasons=row.rejection_reasons,
-            ),
-        )
-        for application, row in zip(partner.open_applications(), page.categories, strict=True)
-    ]
-    for subject, item in subjects:
-        moves = _moves(subject, partner)
+    for item, moves in zip(items, moves_of, strict=True):
         if moves.due_from_partner:
             due.append(attrs.evolve(item, events=moves.partner))
         if moves.platform:
