@@ -317,6 +317,62 @@ def test_invalid_ein_is_refused_by_field(bad: str) -> None:
     assert caught.value.fields == ("ein",)
 
 
+#: The valid EIN prefixes by campus, as the IRS page "How EINs are assigned and valid EIN
+#: prefixes" lists them: a second statement of the rule, written the way the source writes it.
+IRS_PREFIXES_BY_CAMPUS = {
+    "Andover": "10, 12",
+    "Atlanta": "60, 67",
+    "Austin": "50, 53",
+    "Brookhaven": "01-06, 11, 13, 14, 16, 21-23, 25, 34, 51, 52, 54-59, 65",
+    "Cincinnati": "30, 32, 35-38, 61",
+    "Fresno": "15, 24",
+    "Kansas City": "40, 44",
+    "Memphis": "94, 95",
+    "Ogden": "80, 90",
+    "Philadelphia": "33, 39, 41-43, 46, 48, 62-64, 66, 68, 71-77, 85-88, 91-93, 98, 99",
+    "Internet": "20, 26, 27, 45, 46, 47, 81-84",
+    "Small Business Administration (SBA)": "31",
+}
+
+
+def _irs_prefixes() -> set[str]:
+    found = set()
+    for listed in IRS_PREFIXES_BY_CAMPUS.values():
+        for part in listed.split(", "):
+            first, _, last = part.partition("-")
+            found |= {f"{n:02d}" for n in range(int(first), int(last or first) + 1)}
+    return found
+
+
+@pytest.mark.parametrize("prefix", [f"{n:02d}" for n in range(100)])
+def test_an_ein_is_valid_exactly_when_the_irs_lists_its_prefix(prefix: str) -> None:
+    valid = prefix in _irs_prefixes()
+    for written in (f"{prefix}-1234567", f"{prefix}1234567", f"  {prefix}-0000001 "):
+        if valid:
+            assert entity(ein=written).ein == f"{prefix}-{written.strip()[-7:]}"
+        else:
+            with pytest.raises(ValidationError) as caught:
+                entity(ein=written)
+            assert caught.value.fields == ("ein",)
+
+
+@given(st.text(alphabet="0123456789- \u0660\uff10", max_size=12))
+def test_an_ein_is_nine_ascii_digits_dashed_after_two_or_not_at_all(text: str) -> None:
+    stripped = text.strip()
+    digits = stripped.replace("-", "", 1) if stripped[2:3] == "-" else stripped
+    expected_ok = (
+        len(digits) == 9 and digits.isascii() and digits.isdigit() and digits[:2] in _irs_prefixes()
+    )
+    try:
+        kept = entity(ein=text).ein
+    except ValidationError as error:
+        assert not expected_ok
+        assert error.fields == ("ein",)
+    else:
+        assert expected_ok
+        assert kept == f"{digits[:2]}-{digits[2:]}"
+
+
 @given(eins())
 def test_valid_eins_are_masked_in_repr(ein: str) -> None:
     kept = entity(ein=ein).ein

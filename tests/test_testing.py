@@ -126,3 +126,33 @@ def test_instants_around_a_date_or_an_instant() -> None:
         assert min(abs(at - cutoff) for cutoff in near) <= spread
 
     draw()
+
+
+def test_importing_the_library_loads_what_it_uses_when_it_uses_it() -> None:
+    lazy = (
+        "cattrs",
+        "partner_onboarding.serde",
+        "partner_onboarding.standing",
+        "email_validator",
+        "phonenumbers",
+        "dateutil.parser",
+        "tomllib",
+        "difflib",
+        "pathlib",
+    )
+    code = (
+        "import sys, partner_onboarding as p\n"
+        f"print([m for m in {lazy!r} if m in sys.modules])\n"
+        "print(p.to_json(p.Market.US)[:12], p.standing.__name__, 'to_json' in dir(p))\n"
+        "print(p.from_json(p.to_json(p.Market.US), p.Market) == p.Market.US)\n"
+        "try:\n    p.nothing\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.splitlines() == [
+        "[]",
+        '{"version":  partner_onboarding.standing True',
+        "True",
+        "module 'partner_onboarding' has no attribute 'nothing'",
+    ]

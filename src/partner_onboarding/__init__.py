@@ -8,9 +8,15 @@
 - :mod:`~partner_onboarding.standing`: the profile page, what is due and by when, the role switch.
 - :mod:`~partner_onboarding.serde`: versioned JSON for every value.
 - :mod:`~partner_onboarding.errors`: the one exception tree.
+
+:mod:`~partner_onboarding.standing` and :mod:`~partner_onboarding.serde` (with ``from_json`` and
+``to_json``) are loaded when first used, so that importing the library stays light.
 """
 
-from partner_onboarding import lifecycle, policy, standing
+import importlib
+from typing import TYPE_CHECKING
+
+from partner_onboarding import lifecycle, policy
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
     Catalog,
@@ -42,7 +48,10 @@ from partner_onboarding.model import (
     SellerAuthorization,
 )
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Reason
-from partner_onboarding.serde import from_json, to_json
+
+if TYPE_CHECKING:
+    from partner_onboarding import standing
+    from partner_onboarding.serde import from_json, to_json
 
 __all__ = [
     "DEFAULT_CATALOG",
@@ -87,3 +96,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """The parts loaded when first used: ``standing``, ``from_json`` and ``to_json``."""
+    if name == "standing":
+        return importlib.import_module("partner_onboarding.standing")
+    if name in {"from_json", "to_json"}:
+        return getattr(importlib.import_module("partner_onboarding.serde"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -6,7 +6,6 @@ duplicate keys refused, and every failure the library's own
 from __future__ import annotations
 
 import json
-import tomllib
 from typing import Any, Final
 
 from partner_onboarding.errors import ValidationError
@@ -51,6 +50,8 @@ def load_toml(text: str, *, what: str) -> dict[str, Any]:
         raise ValidationError.single(
             "", f"a document of {len(text)} characters (at most {MAX_DOCUMENT})", what=what
         )
+    import tomllib  # noqa: PLC0415  (loaded when first needed: importing stays light)
+
     try:
         return tomllib.loads(text)
     except RecursionError:

@@ -18,7 +18,6 @@ Management", "Creator mathmaking") are registered aliases.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import functools
 import hashlib
@@ -187,6 +186,8 @@ def parse_member(kind: type[E], value: object, *, field: str, what: str = "value
         found = spellings.get(value) or spellings.get(normalize_name(value))
         if found is not None:
             return found  # type: ignore[return-value]
+        import difflib  # noqa: PLC0415  (loaded when first needed: importing stays light)
+
         close = difflib.get_close_matches(
             normalize_name(value[:100]), list(_spellings(kind)), n=1, cutoff=0.6
         )
@@ -426,6 +427,8 @@ class Catalog:
         key = normalize_name(name)
         by_key = {normalize_name(c.name): c.name for c in self._categories}
         by_key.update({k: c.name for k, c in self._index.items()})
+        import difflib  # noqa: PLC0415  (loaded when first needed: importing stays light)
+
         close = difflib.get_close_matches(key, by_key, n=6, cutoff=0.6)
         return list(dict.fromkeys(by_key[k] for k in close))[:3]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import pathlib
+import os
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
@@ -529,8 +529,10 @@ class Policy:
         return cls.from_data(load_toml(text, what="policy"), catalog=catalog)
 
     @classmethod
-    def load(cls, path: str | pathlib.Path, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
+    def load(cls, path: str | os.PathLike[str], *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
         """A policy from a ``.toml`` or ``.json`` file."""
+        import pathlib  # noqa: PLC0415  (loaded when first needed: importing stays light)
+
         file = pathlib.Path(path)
         try:
             text = file.read_text(encoding="utf-8")
