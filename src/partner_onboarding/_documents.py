@@ -17,11 +17,13 @@ MAX_DOCUMENT: Final = 16 * 1024 * 1024
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
-        found[key] = value
+    found = dict(pairs)  # (built in C; the loop below runs only for a document to refuse)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+            seen.add(key)
     return found
 
 

@@ -312,7 +312,9 @@ def _is_list(values: object) -> bool:
 
 
 def _as_tuple(values: Iterable[T]) -> tuple[T, ...]:
-    if _is_list(values):
+    if type(values) is tuple:
+        return values
+    if type(values) is list or _is_list(values):
         return tuple(values)
     return values  # type: ignore[return-value]  # not a list: kept so the check can report it
 

@@ -22,6 +22,7 @@ import datetime as dt
 import enum
 import functools
 import json
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
@@ -115,6 +116,9 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
 
     converter.register_structure_hook_factory(
         _is_variadic_tuple, functools.partial(_tuple_hook, converter)
+    )
+    converter.register_structure_hook_factory(
+        _is_optional, functools.partial(_optional_hook, converter)
     )
     converter.register_structure_hook_factory(attrs.has, functools.partial(_class_hook, converter))
     return converter
@@ -370,10 +374,30 @@ def _is_variadic_tuple(kind: object) -> bool:
     return typing.get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
+def _is_optional(kind: object) -> bool:
+    args = typing.get_args(kind)
+    return (
+        typing.get_origin(kind) in {typing.Union, types.UnionType}
+        and len(args) == 2
+        and type(None) in args
+    )
+
+
+def _optional_hook(converter: cattrs.Converter, kind: object) -> Callable[[object, object], Any]:
+    inner = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+    hook = converter.get_structure_hook(inner)
+
+    def structure(value: object, _: object) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure
+
+
 def _tuple_hook(
     converter: cattrs.Converter, kind: object
 ) -> Callable[[object, object], tuple[Any, ...]]:
     item_type = typing.get_args(kind)[0]
+    hook = converter.get_structure_hook(item_type)
 
     def structure(value: object, _: object) -> tuple[Any, ...]:
         if not isinstance(value, list):
@@ -381,7 +405,7 @@ def _tuple_hook(
         items, problems = [], []
         for index, item in enumerate(value):
             try:
-                items.append(converter.structure(item, item_type))
+                items.append(hook(item, item_type))
             except _STRUCTURE_ERRORS as error:
                 problems += problems_of(error, f"[{index}]")
         if problems:
@@ -395,7 +419,7 @@ def _class_hook(converter: cattrs.Converter, cls: type[T]) -> Callable[[object, 
     build = make_dict_structure_fn(cls, converter)
 
     def structure(value: object, _: object) -> T:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise ValidationError.single("", "must be a JSON object")
         return build(value, cls)
 
