@@ -1,4 +1,5 @@
-"""The partner's JSON shape as pydantic v2 models and msgspec structs (types only, no checks).
+"""The partner's JSON shape as pydantic v2 models and msgspec structs (types only, no checks), and
+pydantic v2 running the library's own checks on the same document.
 
 Built on demand, so that a missing peer is reported rather than failing the whole benchmark. No
 ``from __future__ import annotations`` here: both libraries read these annotations as types.
@@ -79,11 +80,119 @@ def pydantic_partner() -> type:
         account: Account
         roles_granted: list[Grant]
         registration_market: str
+        agency_type: str
         entity: Review | None
         applications: list[Application]
         authorizations: list[dict[str, Any]]
 
     return Partner
+
+
+def pydantic_partner_checked() -> tuple[type, Any]:
+    """The types-only pydantic model of the partner, and a ``TypeAdapter`` of it whose validation
+    then builds the library's values from the typed fields: every field check, every history
+    replayed against the review table, the partner's story checked, as the library's own
+    constructors do them. What a pydantic user wanting the library's guarantees would write."""
+    from typing import Annotated  # noqa: PLC0415
+
+    import pydantic  # noqa: PLC0415
+
+    from partner_onboarding import catalog  # noqa: PLC0415
+    from partner_onboarding import model as lib  # noqa: PLC0415
+
+    types_only = pydantic_partner()
+    categories = catalog.DEFAULT_CATALOG
+    market = catalog.Market.parse
+
+    zones: dict[Any, dt.timezone] = {}
+
+    def instant(value: dt.datetime) -> dt.datetime:
+        # pydantic's own tzinfo, swapped for the standard library's fixed offset (which the
+        # library keeps), so that the peer does not pay for converting a foreign zone.
+        offset = value.utcoffset()
+        zone = zones.get(offset) or zones.setdefault(
+            offset, dt.timezone(offset) if offset else dt.UTC
+        )
+        return value.replace(tzinfo=zone)
+
+    def status(value: str | None) -> lib.ReviewStatus | None:
+        return None if value is None else lib.ReviewStatus(value)
+
+    def event(e: Any) -> lib.Event:
+        return lib.Event(
+            actor=lib.Actor(e.actor),
+            kind=lib.EventKind(e.kind),
+            from_status=status(e.from_status),
+            to_status=lib.ReviewStatus(e.to_status),
+            at=instant(e.at),
+            reasons=tuple(e.reasons),
+        )
+
+    def info(i: Any) -> lib.CategoryInfo:
+        return lib.CategoryInfo(
+            category=categories.category(i.category),
+            service_description=i.service_description,
+            markets_served=tuple(market(m) for m in i.markets_served),
+            team_size=i.team_size,
+            reference_links=tuple(i.reference_links),
+        )
+
+    def application(a: Any) -> lib.Application:
+        return lib.Application(
+            id=a.id,
+            category=categories.category(a.category),
+            market=market(a.market),
+            status=lib.ReviewStatus(a.status),
+            info=info(a.info),
+            history=lib.History(event(e) for e in a.history),
+            pending_revision=None if a.pending_revision is None else info(a.pending_revision),
+            supersedes=a.supersedes,
+        )
+
+    def entity(r: Any) -> lib.EntityReview:
+        e = r.entity
+        return lib.EntityReview(
+            entity=lib.Entity(
+                legal_name=e.legal_name,
+                ein=e.ein,
+                address=lib.Address(
+                    lines=tuple(e.address.lines),
+                    city=e.address.city,
+                    state=e.address.state,
+                    zip_code=e.address.zip_code,
+                ),
+                contact=lib.ContactPerson(
+                    name=e.contact.name, email=e.contact.email, phone=e.contact.phone
+                ),
+                country=market(e.country),
+                website=e.website,
+                documents=tuple(lib.DocumentRef(name=d.name, sha256=d.sha256) for d in e.documents),
+            ),
+            status=lib.ReviewStatus(r.status),
+            history=lib.History(event(h) for h in r.history),
+        )
+
+    def partner(p: Any) -> lib.Partner:
+        return lib.Partner(
+            account=lib.Account(
+                email=p.account.email,
+                password_hash=lib.PasswordHash.parse(p.account.password_hash),
+                registered_at=instant(p.account.registered_at),
+                phone=p.account.phone,
+            ),
+            roles_granted=tuple(
+                lib.RoleGrant(role=catalog.PartnerRole(g.role), at=instant(g.at))
+                for g in p.roles_granted
+            ),
+            registration_market=market(p.registration_market),
+            agency_type=lib.AgencyType(p.agency_type),
+            entity=None if p.entity is None else entity(p.entity),
+            applications=tuple(application(a) for a in p.applications),
+            authorizations=(),  # (the benchmark partner has none; the types-only model's shape)
+        )
+
+    checked = pydantic.TypeAdapter(Annotated[types_only, pydantic.AfterValidator(partner)])
+    return types_only, checked
 
 
 def msgspec_partner() -> type:
@@ -157,6 +266,7 @@ def msgspec_partner() -> type:
         account: Account
         roles_granted: list[Grant]
         registration_market: str
+        agency_type: str
         entity: Review | None
         applications: list[Application]
         authorizations: list[dict[str, Any]]
