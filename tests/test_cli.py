@@ -805,3 +805,117 @@ def test_a_header_with_a_lone_carriage_return_exits_2(tmp_path: pathlib.Path) ->
     assert result.returncode == 2
     assert "line 1: the header is not CSV" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def parquet_answers(*args: str, monkeypatch: pytest.MonkeyPatch, group: int) -> tuple[int, bytes]:
+    """``check --format parquet`` in process, into bytes, ``group`` answers a row group."""
+    from partner_onboarding import cli  # noqa: PLC0415
+
+    monkeypatch.setattr(cli, "PARQUET_GROUP", group)
+    sink = io.BytesIO()
+    out = io.TextIOWrapper(sink, encoding="utf-8", write_through=True)
+    code = main(["check", *args, "--format", "parquet"], out=out, err=io.StringIO())
+    return code, sink.getvalue()
+
+
+@pytest.mark.parametrize("group", [1, 7, 65_536])
+def test_parquet_output_in_row_groups_holds_the_answers_of_json_lines(
+    monkeypatch: pytest.MonkeyPatch, group: int
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    code, data = parquet_answers("--at", "2024-05-20", monkeypatch=monkeypatch, group=group)
+    assert code == 0
+    file = pq.ParquetFile(pa.BufferReader(data))
+    lines = jsonl(run("check", "--at", "2024-05-20", "--format", "jsonl").stdout)
+    assert file.metadata.num_rows == len(lines) == 2 * SAMPLE_ROWS
+    assert file.num_row_groups == -(-len(lines) // group)
+    read = file.schema_arrow
+    assert read.names == [
+        "line", "partner_id", "category", "market", "question", "allowed", "reason",
+        "reason_codes", "message", "changes_at",
+    ]  # fmt: skip
+    assert [read.field(name).type for name in ("line", "allowed", "changes_at")] == [
+        pa.int64(),
+        pa.bool_(),
+        pa.timestamp("us", tz="UTC"),
+    ]
+    assert read.field("reason_codes").type.value_type == pa.string()
+    table = file.read().to_pylist()
+    for row, line in zip(table, lines, strict=True):
+        changes = line["changes_at"] and dt.datetime.fromisoformat(line["changes_at"])
+        assert row == {**line, "reason_codes": line["reason_codes"], "changes_at": changes}
+
+
+def test_parquet_output_refuses_a_stream_that_takes_no_bytes() -> None:
+    err = io.StringIO()
+    code = main(["check", "--format", "parquet"], out=io.StringIO(), err=err)
+    assert code == 2
+    assert err.getvalue() == (
+        "partner-onboarding: --format parquet writes bytes: standard output cannot take them\n"
+    )
+
+
+def test_parquet_output_without_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # (import pyarrow now raises ImportError)
+    err = io.StringIO()
+    code = main(["check", "--format", "parquet"], out=io.StringIO(), err=err)
+    assert code == 2
+    assert err.getvalue() == (
+        "partner-onboarding: --format parquet needs pyarrow: "
+        "pip install 'partner-onboarding[polars]'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [
+        (None, 0, ""),
+        (KeyboardInterrupt(), 130, ""),
+        (RuntimeError("secret detail"), 70, "partner-onboarding: internal error: RuntimeError\n"),
+        (BrokenPipeError(), 0, ""),
+    ],
+)
+def test_the_console_script_turns_what_main_raises_into_its_exit_status(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+    raised: BaseException | None,
+    code: int,
+    said: str,
+) -> None:
+    from partner_onboarding import cli  # noqa: PLC0415
+
+    def fake_main() -> int:
+        if raised is not None:
+            raise raised
+        return 0
+
+    duplicated: list[int] = []
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr("partner_onboarding.cli.os.dup2", lambda fd, onto: duplicated.append(onto))
+    stdout = (tmp_path / "out").open("w")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == code
+    assert stderr.getvalue() == said
+    assert duplicated == ([stdout.fileno()] if isinstance(raised, BrokenPipeError) else [])
+    stdout.close()
+
+
+def test_the_console_script_exits_with_mains_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from partner_onboarding import cli  # noqa: PLC0415
+
+    monkeypatch.setattr(sys, "argv", ["partner-onboarding", "explain", "--category", "nothing"])
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        "partner-onboarding: give --partner (with a file, or the sample), "
+        "or --registered-at and --category\n"
+    )
