@@ -31,3 +31,17 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def _fresh_memories() -> None:
+        """Under mutation testing, each test builds what the library otherwise builds once per
+        process (the JSON converter and its hooks, the bulk reader of one policy), so that every
+        test that relies on them is counted as covering them, and run against their mutants."""
+        from partner_onboarding import batch, serde  # noqa: PLC0415
+
+        serde._converter.cache_clear()
+        batch._facts.cache_clear()

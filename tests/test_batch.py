@@ -354,3 +354,65 @@ def test_decide_row_answers_exactly_one_question(question: object) -> None:
     with pytest.raises(ValidationError) as caught:
         decide_row(row, question, at=AT)  # type: ignore[arg-type]
     assert caught.value.fields == ("question",)
+
+
+# --------------------------------------------------------------------------------------------------
+# Refusals, word for word
+
+
+ON_MAY_20 = dt.datetime(2024, 5, 20, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("row", "question", "what", "problems"),
+    [
+        (
+            ["not", "a", "row"],
+            "register",
+            "value",
+            [("", "must be a mapping of column names to values")],
+        ),
+        (
+            {"category": "Paid Media", "registered_at": "2024-05-02", "registration_market": "ZZ"},
+            "register",
+            "market",
+            [("registration_market", "'ZZ' is not an ISO 3166-1 alpha-2 country code")],
+        ),
+        (
+            {"category": "Paid Media", "registered_at": "2024-05-02"},
+            None,
+            "value",
+            [("question", "must be one of register, authorize_seller")],
+        ),
+    ],
+)  # fmt: skip
+def test_decide_row_refuses_in_its_own_words(
+    row: Any, question: Any, what: str, problems: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        decide_row(row, question, at=ON_MAY_20)
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    assert str(caught.value).startswith(f"invalid {what}: 1 problem\n")
+
+
+def test_a_domain_error_in_a_row_is_raised_as_that_rows_validation_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from partner_onboarding import batch  # noqa: PLC0415
+    from partner_onboarding.errors import UnknownCategory  # noqa: PLC0415
+
+    def unknown(self: object, raw: object) -> object:
+        raise UnknownCategory(str(raw), ["Paid Media"])
+
+    monkeypatch.setattr(batch._Facts, "category", unknown)
+    rows = [{"partner_id": "P1", "category": "Paid Mdia", "registered_at": "2024-05-02"}]
+    with pytest.raises(ValidationError) as caught:
+        check_rows(rows, at=ON_MAY_20)
+    assert [(p.path, p.reason) for p in caught.value.problems] == [
+        ("rows[0]", "unknown service category 'Paid Mdia'; did you mean 'Paid Media'?")
+    ]
+    assert str(caught.value).startswith("invalid rows: 1 problem\n")
+    recorded = check_rows(rows, at=ON_MAY_20, on_error="record")
+    assert (
+        recorded[0]["error"] == "unknown service category 'Paid Mdia'; did you mean 'Paid Media'?"
+    )

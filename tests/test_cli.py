@@ -919,3 +919,192 @@ def test_the_console_script_exits_with_mains_status(
         "partner-onboarding: give --partner (with a file, or the sample), "
         "or --registered-at and --category\n"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# profile pages, whole (tests/golden/profile_*.txt: read and checked against the rules)
+
+
+def golden_partners() -> dict[str, Any]:
+    """A partner in each state a page shows differently."""
+    from partner_onboarding import lifecycle  # noqa: PLC0415
+    from partner_onboarding.testing import (  # noqa: PLC0415
+        approved_partner,
+        sample_entity,
+        sample_info,
+    )
+
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+
+    def day(n: int) -> dt.datetime:
+        return at + dt.timedelta(days=n)
+
+    fresh = lifecycle.choose_role(approved_partner(at=at).account, "Seller Service Partner", at=at)
+    rejected = lifecycle.submit_entity(fresh, sample_entity(), at=day(1))
+    rejected = lifecycle.reject_entity(
+        rejected, ["EIN letter unreadable", "address does not match"], at=day(2)
+    )
+    busy = approved_partner("Paid Media", "Shop Management", at=at)
+    busy = lifecycle.edit(busy, "Shop Management", sample_info("Shop Management"), at=day(1))
+    busy = lifecycle.apply(busy, "LIVE Management", sample_info("LIVE Management"), at=day(1))
+    busy = lifecycle.reject(busy, "LIVE Management", ["team too small", "no case study"], at=day(2))
+    return {"fresh": fresh, "rejected": rejected, "busy": busy}
+
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("state", ["fresh", "rejected", "busy"])
+def test_the_profile_page_as_printed(tmp_path: pathlib.Path, state: str) -> None:
+    from partner_onboarding import to_json  # noqa: PLC0415
+
+    path = write(tmp_path, "partner.json", to_json(golden_partners()[state]))
+    result = run("profile", path, "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (GOLDEN / f"profile_{state}.txt").read_text(encoding="utf-8")
+
+
+def test_the_profile_page_follows_the_policy_given(tmp_path: pathlib.Path) -> None:
+    from partner_onboarding import to_json  # noqa: PLC0415
+
+    path = write(tmp_path, "partner.json", to_json(golden_partners()["busy"]))
+    later = Policy(authorization_cutoff=dt.date(2024, 9, 1))
+    policy = write(tmp_path, "policy.toml", later.to_toml())
+    result = run("profile", path, "--at", "2024-05-20", "--policy", policy)
+    assert result.returncode == 0, result.stderr
+    assert "allowed until 2024-09-01T00:00-07:00" in result.stdout
+    assert "next change: 2024-09-01T00:00:00-07:00" in result.stdout
+    as_json = run("profile", path, "--at", "2024-05-20", "--policy", policy, "--format", "json")
+    assert '"changes_at": "2024-09-01T00:00:00-07:00"' in as_json.stdout
+
+
+def test_the_profile_as_json_is_indented_and_keeps_non_ascii_text(tmp_path: pathlib.Path) -> None:
+    import attrs  # noqa: PLC0415
+
+    from partner_onboarding import lifecycle, to_json  # noqa: PLC0415
+    from partner_onboarding.testing import sample_entity  # noqa: PLC0415
+
+    fresh = golden_partners()["fresh"]
+    entity = attrs.evolve(sample_entity(), legal_name="Café Ñandú LLC")
+    partner = lifecycle.submit_entity(fresh, entity, at=dt.datetime(2024, 2, 1, tzinfo=dt.UTC))
+    path = write(tmp_path, "partner.json", to_json(partner))
+    result = run("profile", path, "--at", "2024-05-20", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert '      "legal_name": "Café Ñandú LLC",\n' in result.stdout
+    assert result.stdout.startswith('{\n  "profile": {\n    "at": "2024-05-20T00:00:00-07:00",\n')
+
+
+def test_a_profile_asked_before_the_clock_shows_the_partner_as_it_stands(
+    tmp_path: pathlib.Path,
+) -> None:
+    from partner_onboarding import to_json  # noqa: PLC0415
+
+    partner = golden_partners()["busy"]
+    path = write(tmp_path, "partner.json", to_json(partner))
+    out, err = io.StringIO(), io.StringIO()
+    behind = partner.latest - dt.timedelta(microseconds=1)
+    assert main(["profile", path], out=out, err=err, now=lambda: behind) == 0, err.getvalue()
+    assert out.getvalue().startswith("Profile at 2024-01-11T16:00:00-08:00 (")
+    out = io.StringIO()
+    assert main(["profile", path], out=out, err=err, now=lambda: partner.latest) == 0
+    assert out.getvalue().startswith("Profile at 2024-01-11T16:00:00-08:00 (")
+
+
+# ------------------------------------------------------------------------------------------------
+# explain, whole (tests/golden/explain_*.txt: read and checked against the rules)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "golden"),
+    [
+        (("--partner", "P006", "--category", "creator-matchmaking", "--at", "2024-06-05"), "P006"),
+        (
+            ("--registered-at", "2024-05-02", "--category", "Paid_Media", "--market", "GB",
+             "--at", "2024-05-20"),
+            "facts_GB",
+        ),
+    ],
+)  # fmt: skip
+def test_explain_as_printed(arguments: tuple[str, ...], golden: str) -> None:
+    result = run("explain", *arguments)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (GOLDEN / f"explain_{golden}.txt").read_text(encoding="utf-8")
+
+
+def test_explain_without_a_market_speaks_of_the_us_and_follows_the_policy_given(
+    tmp_path: pathlib.Path,
+) -> None:
+    facts = ("--registered-at", "2024-05-02", "--category", "Paid Media", "--at", "2024-05-20")
+    result = run("explain", *facts)
+    assert result.stdout.splitlines()[1] == "category Paid Media, market US"
+    assert "register: REFUSED" in result.stdout
+    later = Policy(upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1))
+    policy = write(tmp_path, "policy.toml", later.to_toml())
+    result = run("explain", *facts, "--policy", policy)
+    assert result.returncode == 0, result.stderr
+    assert "register: ALLOWED" in result.stdout
+
+
+def test_explain_names_the_partner_it_did_not_find(tmp_path: pathlib.Path) -> None:
+    assert run("explain", "--partner", "P999").stderr == (
+        "partner-onboarding: no row for partner 'P999' in the shipped sample\n"
+    )
+    path = write(tmp_path, "rows.csv", HEADER + "P1,2024-05-02,Paid Media\n")
+    result = run("explain", path, "--partner", "P1", "--category", "LIVE Management")
+    assert result.returncode == 2
+    assert result.stderr == f"partner-onboarding: no row for partner 'P1' in {path}\n"
+    found = run(
+        "explain", path, "--partner", "P1", "--category", "paid media", "--at", "2024-05-20"
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[:2] == [
+        "partner P1, registered 2024-05-02",
+        "category paid media, market US",
+    ]
+
+
+def test_the_table_cuts_a_cell_wider_than_its_column_with_an_ellipsis(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = "P-01234567,2024-05-02,Seller Affiliate Management\nP-012345678,2024-05-02,Paid Media\n"
+    result = run("check", write(tmp_path, "rows.csv", HEADER + rows), "--at", "2024-05-20")
+    lines = result.stdout.splitlines()
+    assert lines[3] == (
+        "2      P-01234567  Seller Affiliate Management  US   register   allowed  CC        -"
+    )
+    assert lines[5] == (
+        "3      P-0123456…  Paid Media                   US   register   REFUSED  NPD       -"
+    )
+
+
+@pytest.mark.parametrize("how", ["default", "argument", "option"])
+def test_policy_names_the_policy_it_checked(tmp_path: pathlib.Path, how: str) -> None:
+    path = write(tmp_path, "policy.toml", Policy().to_toml())
+    given = {"default": (), "argument": (path,), "option": ("--policy", path)}[how]
+    result = run("policy", *given)
+    assert result.returncode == 0, result.stderr
+    source = path if given else "the default policy (the 2024 US upgrade)"
+    assert result.stdout.splitlines()[0] == f"# {source}: valid"
+
+
+def test_profile_names_every_problem_of_a_bad_file_on_one_line(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "partner.json", '{"version": 2}')
+    assert run("profile", path).stderr == (
+        f"partner-onboarding: {path}: invalid Partner: 3 problems: "
+        "type: is required; catalog: is required; data: is required\n"
+    )
+
+
+def test_profile_reads_no_more_than_the_largest_document(tmp_path: pathlib.Path) -> None:
+    from partner_onboarding import _documents, to_json  # noqa: PLC0415
+
+    largest = _documents.MAX_DOCUMENT
+    text = to_json(golden_partners()["fresh"])
+    exactly = write(tmp_path, "exactly.json", text + " " * (largest - len(text)))
+    result = run("profile", exactly, "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    over = write(tmp_path, "over.json", text + " " * (largest - len(text) + 5))
+    assert run("profile", over, "--at", "2024-05-20").stderr == (
+        f"partner-onboarding: {over}: invalid Partner: 1 problem: "
+        f"a document of {largest + 1} characters (at most {largest})\n"
+    )

@@ -28,7 +28,7 @@ from partner_onboarding import (
     to_json,
 )
 from partner_onboarding.model import Application, Partner
-from partner_onboarding.policy import Decision, Policy, Reason
+from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode
 from partner_onboarding.serde import SCHEMA_VERSION, from_data, to_data
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
@@ -293,20 +293,47 @@ def test_a_forged_decision_is_refused_field_by_field() -> None:
         "Paid Media",
         at=dt.date(2024, 5, 3),
     )
-    for field, forged, path in (
-        ("reasons", [], "reasons"),
-        ("allowed", "yes", "allowed"),
+    for field, forged, path, reason in (
+        ("reasons", [], "reasons", "must give at least one reason"),
+        ("allowed", "yes", "allowed", "must be true or false"),
+        ("allowed", 1, "allowed", "must be true or false"),
         (
             "decided_by",
             {"name": "x", "effective_at": "2024-04-30T00:00"},
             "decided_by.effective_at",
+            "must carry a UTC offset (e.g. '-07:00' or 'Z')",
         ),
+        (
+            "reasons",
+            [{"code": "maybe", "message": "m", "rule": {"name": "r", "effective_at": None}}],
+            "reasons[0].code",
+            "must be one of " + ", ".join(repr(code.value) for code in ReasonCode),
+        ),
+        ("changes_at", 5, "changes_at", "must be an ISO 8601 date-time string"),
     ):
         document = json.loads(to_json(decision))
         document["data"][field] = forged
         with pytest.raises(ValidationError) as caught:
             from_json(json.dumps(document), Decision)
-        assert caught.value.fields == (path,)
+        assert [(p.path, p.reason) for p in caught.value.problems] == [(path, reason)]
+
+
+def test_a_policy_inside_a_document_reads_with_the_catalog_given() -> None:
+    document = json.loads(to_json(DEFAULT_POLICY))
+    assert from_data(document["data"], Policy) == DEFAULT_POLICY
+    document["data"]["discontinued"] = ["paid_media", "live_managment"]
+    with pytest.raises(ValidationError) as caught:
+        from_data(document["data"], Policy)
+    assert [p.path for p in caught.value.problems] == ["discontinued[1]"]
+
+
+def test_the_plain_form_holds_plain_strings() -> None:
+    data = to_data(approved_partner("Paid Media", at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC)))
+    assert type(data["roles_granted"][0]["role"]) is str
+    assert type(data["applications"][0]["status"]) is str
+    assert type(data["applications"][0]["history"][0]["kind"]) is str
+    assert type(data["agency_type"]) is str
+    assert data["applications"][0]["history"][0]["at"] == "2024-03-01T00:00:00+00:00"
 
 
 CUSTOM = Catalog(

@@ -474,7 +474,7 @@ class _Progress:
 def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     policy = _policy(arguments.policy)
     at = _instant(arguments.at, policy, arguments.now)
-    row = _explained_row(arguments)
+    row = _explained_row(arguments, policy.catalog)
     print(f"partner {row['partner_id']}, registered {row['registered_at']}", file=out)
     print(f"category {row['category']}, market {row.get('market') or 'US'}", file=out)
     print(f"at {at.isoformat()} ({policy.zone})", file=out)
@@ -487,7 +487,7 @@ def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     return OK
 
 
-def _explained_row(arguments: argparse.Namespace) -> dict[str, Any]:
+def _explained_row(arguments: argparse.Namespace, catalog: Catalog) -> dict[str, Any]:
     if arguments.partner:
         rows, _, label = _read_rows(arguments.file, arguments.input_format)
         matches = [
@@ -496,7 +496,8 @@ def _explained_row(arguments: argparse.Namespace) -> dict[str, Any]:
             if isinstance(r, dict)
             and str(r.get("partner_id")) == arguments.partner
             and (
-                arguments.category is None or _same_category(r.get("category"), arguments.category)
+                arguments.category is None
+                or _same_category(r.get("category"), arguments.category, catalog)
             )
         ]
         if not matches:
@@ -518,7 +519,7 @@ def _explained_row(arguments: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _same_category(raw: object, wanted: str, catalog: Catalog = DEFAULT_CATALOG) -> bool:
+def _same_category(raw: object, wanted: str, catalog: Catalog) -> bool:
     try:
         return catalog.category(str(raw)) is catalog.category(wanted)
     except OnboardingError:
@@ -543,7 +544,8 @@ def _run_profile(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     partner = _stored_partner(arguments.file, policy)
     at = _instant(arguments.at, policy, arguments.now)
     if at < partner.latest and arguments.at is None:
-        at = partner.latest  # (a clock behind the partner's own: the page as it stands)
+        # (a clock behind the partner's own: the page as it stands, in the policy's zone)
+        at = partner.latest.astimezone(policy.time_zone)
     try:
         page = standing.profile(partner, at=at, policy=policy)
         due = standing.requirements(partner, at=at, policy=policy)
