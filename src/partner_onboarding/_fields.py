@@ -86,7 +86,7 @@ def normalize_phone(text: str) -> str | Rejected:
 
 #: The valid EIN prefixes, as the IRS lists them ("How EINs are assigned and valid EIN prefixes").
 _EIN_PREFIXES: Final = frozenset(f"{prefix:02d}" for prefix in range(1, 100)) - frozenset(
-    "07 08 09 17 18 19 28 29 49 69 70 78 79 89 96 97".split()
+    ["07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97"]
 )
 _EIN: Final = re.compile(r"([0-9]{2})-?([0-9]{7})")
 

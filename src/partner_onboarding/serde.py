@@ -85,10 +85,11 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _structure_int)
-    # The enums are str subclasses: each gets its own (more specific) hook, by value.
+    # The enums are str subclasses: each gets its own (more specific) hook, by value; written as
+    # the plain string of their value (str's own __str__, not the enum's label).
     for kind in _ENUMS:
         converter.register_structure_hook(kind, _enum_hook(kind))
-        converter.register_unstructure_hook(kind, _plain_value)  # plain text in the plain form
+        converter.register_unstructure_hook(kind, str.__str__)
 
     converter.register_unstructure_hook(dt.datetime, format_instant)
     converter.register_structure_hook(dt.datetime, lambda value, _: parse_instant(value))
@@ -102,9 +103,8 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_unstructure_hook(PasswordHash, str)
     converter.register_structure_hook(PasswordHash, lambda value, _: PasswordHash.parse(value))
 
-    converter.register_unstructure_hook(
-        History, lambda history: [converter.unstructure(event) for event in history]
-    )
+    event_hook = converter.get_unstructure_hook(Event)
+    converter.register_unstructure_hook(History, lambda history: list(map(event_hook, history)))
     converter.register_structure_hook(
         History, lambda value, _: History(converter.structure(value, tuple[Event, ...]))
     )
@@ -119,6 +119,9 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     )
     converter.register_structure_hook_factory(
         _is_optional, functools.partial(_optional_hook, converter)
+    )
+    converter.register_unstructure_hook_factory(
+        _is_optional, functools.partial(_optional_unstructure_hook, converter)
     )
     converter.register_structure_hook_factory(attrs.has, functools.partial(_class_hook, converter))
     return converter
@@ -352,10 +355,6 @@ def _category(catalog: Catalog, value: object) -> Category:
     return catalog.category(value)
 
 
-def _plain_value(member: enum.Enum) -> Any:
-    return member.value
-
-
 def _enum_hook(kind: type[enum.Enum]) -> Callable[[object, object], enum.Enum]:
     values = {member.value: member for member in kind}
 
@@ -391,6 +390,18 @@ def _optional_hook(converter: cattrs.Converter, kind: object) -> Callable[[objec
         return None if value is None else hook(value, inner)
 
     return structure
+
+
+def _optional_unstructure_hook(
+    converter: cattrs.Converter, kind: object
+) -> Callable[[object], Any]:
+    inner = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+    hook = converter.get_unstructure_hook(inner)
+
+    def unstructure(value: object) -> Any:
+        return None if value is None else hook(value)
+
+    return unstructure
 
 
 def _tuple_hook(
