@@ -416,3 +416,31 @@ def test_a_domain_error_in_a_row_is_raised_as_that_rows_validation_error(
     assert (
         recorded[0]["error"] == "unknown service category 'Paid Mdia'; did you mean 'Paid Media'?"
     )
+
+
+def test_a_bad_row_is_recorded_with_its_own_cells_and_what_is_wrong() -> None:
+    rows: list[Any] = [
+        {"partner_id": "P1", "category": "Paid Medai", "market": "GB", "registered_at": "x"},
+        ["not", "a", "row"],
+    ]
+    empty = dict.fromkeys(("question", "allowed", "reason", "reason_codes", "message"))
+    assert check_rows(rows, at=ON_MAY_20, on_error="record") == [
+        {
+            "row": 0,
+            "partner_id": "P1",
+            "category": "Paid Medai",
+            "market": "GB",
+            **empty,
+            "changes_at": None,
+            "error": "category: unknown service category 'Paid Medai'; did you mean 'Paid Media'?",
+        },
+        {
+            "row": 1,
+            "partner_id": None,
+            "category": None,
+            "market": None,
+            **empty,
+            "changes_at": None,
+            "error": "must be a mapping of column names to values",
+        },
+    ]

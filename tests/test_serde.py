@@ -43,6 +43,8 @@ from partner_onboarding.testing import (
     instants_around,
     partners,
     policies,
+    sample_entity,
+    sample_info,
 )
 
 VALUES = {
@@ -406,3 +408,92 @@ def test_version_1_documents_are_read_with_the_default_catalog() -> None:
     with pytest.raises(ValidationError) as caught:
         from_json(json.dumps(document), Partner, catalog=CUSTOM)
     assert caught.value.fields == ("version",)
+
+
+def _refusal_text(read: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        read()
+    return str(caught.value)
+
+
+def test_envelope_refusals_word_for_word() -> None:
+    entity = json.loads(to_json(sample_entity()))
+    info = json.loads(to_json(sample_info("Paid Media")))
+    custom = Catalog(
+        [attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG], name="mine", version="1"
+    )
+    cases = [
+        (lambda: to_data(object()), "JSON", ["a object is not a value this module writes"]),
+        (lambda: from_json("[]", Entity), "Entity", ["must be a JSON object (an envelope)"]),
+        (
+            lambda: from_json(json.dumps(entity | {"extra": 1, "version": 9}), Entity),
+            "Entity",
+            ["extra: unknown field", "version: unsupported version; this library reads 1 and 2"],
+        ),
+        (
+            lambda: from_json(json.dumps(info | {"version": 1}), CategoryInfo, catalog=custom),
+            "CategoryInfo",
+            [
+                "catalog: unknown field",
+                "version: a version 1 document names no catalog: read it with the default catalog",
+            ],
+        ),
+        (
+            lambda: from_json(json.dumps(info | {"catalog": "x" * 200}), CategoryInfo),
+            "CategoryInfo",
+            [
+                (
+                    f"catalog: written with catalog {'x' * 80!r}, "
+                    f"read with {DEFAULT_CATALOG.id!r}; pass the catalog it was written with"
+                )
+            ],
+        ),
+        (
+            lambda: from_json(json.dumps(info | {"catalog": None}), CategoryInfo),
+            "CategoryInfo",
+            ["catalog: must name the catalog of the value's categories"],
+        ),
+        (
+            lambda: from_data(info["data"] | {"zz": 1}, CategoryInfo),
+            "CategoryInfo",
+            ["zz: unknown field"],
+        ),
+        (
+            lambda: from_data(info["data"] | {"category": 5}, CategoryInfo),
+            "CategoryInfo",
+            ["category: must be a category code (a string)"],
+        ),
+    ]
+    for read, what, lines in cases:
+        count = f"{len(lines)} problem" + ("s" if len(lines) > 1 else "")
+        assert _refusal_text(read) == f"invalid {what}: {count}\n" + "\n".join(
+            f"  - {line}" for line in lines
+        )
+
+
+def test_a_problem_deep_in_a_partner_is_named_by_its_whole_path() -> None:
+    document = json.loads(
+        to_json(
+            approved_partner(
+                "Paid Media", "Shop Management", at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+            )
+        )
+    )
+    event = document["data"]["applications"][1]["history"][0]
+    for field, forged, reason in (
+        ("actor", "robot", "must be one of 'partner', 'platform', 'system'"),
+        ("reasons", "no", "must be a list"),
+    ):
+        forged_document = json.loads(json.dumps(document))
+        forged_document["data"]["applications"][1]["history"][0] = event | {field: forged}
+        assert _refusal_text(lambda d=forged_document: from_json(json.dumps(d), Partner)) == (
+            f"invalid Partner: 1 problem\n  - applications[1].history[0].{field}: {reason}"
+        )
+
+
+def test_written_json_keeps_text_as_written_and_indents_on_request() -> None:
+    entity = attrs.evolve(sample_entity(), legal_name="Café Ñandú LLC")
+    assert '"legal_name": "Café Ñandú LLC"' in to_json(entity)
+    indented = to_json(entity, indent=2)
+    assert indented.startswith('{\n  "version": 2,\n  "type": "Entity",\n')
+    assert from_json(indented, Entity) == entity
