@@ -1108,3 +1108,93 @@ def test_profile_reads_no_more_than_the_largest_document(tmp_path: pathlib.Path)
         f"partner-onboarding: {over}: invalid Partner: 1 problem: "
         f"a document of {largest + 1} characters (at most {largest})\n"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# check: counts, the first answer at once, JSON Lines' odd values, progress
+
+
+class _Recording(io.StringIO):
+    """An output that notes how many lines it held at each flush."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed_at: list[int] = []
+
+    def flush(self) -> None:
+        self.flushed_at.append(self.getvalue().count("\n"))
+
+
+def test_check_counts_bad_rows_of_both_kinds_and_flushes_the_first_answer(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = (
+        "P1,2024-05-02,Paid Media\nP2,2024-05-02,Paid Media,extra\n"
+        "P3,2024-05-02,Paid Medai\nP4,2024-01-02,Paid Media\n"
+    )
+    out, err = _Recording(), io.StringIO()
+    code = main(["check", write(tmp_path, "rows.csv", HEADER + rows), "--at", "2024-05-20"],
+                out=out, err=err)  # fmt: skip
+    assert code == 2
+    assert "# 4 answers, 3 refused, 2 bad rows\n" in out.getvalue()
+    assert err.getvalue() == (
+        "line 3: 4 values for 3 columns\n"
+        "line 4: category: unknown service category 'Paid Medai'; did you mean 'Paid Media'?\n"
+    )
+    assert out.flushed_at[0] == 4  # header, rule, title line... and the first answer, at once
+    assert out.getvalue().endswith(
+        "# until: when the answer changes, in America/Los_Angeles; reasons:\n"
+        "#   NPD  new_partner_discontinued\n"
+        "#   NAA  no_approved_application\n"
+        "#   EP   existing_partner\n"
+    )
+
+
+def test_fail_on_refusal_counts_only_refusals(tmp_path: pathlib.Path) -> None:
+    allowed = write(tmp_path, "allowed.csv", HEADER + "P1,2024-01-02,Shop Management\n")
+    result = run("check", allowed, "--at", "2024-05-20", "--question", "register",
+                 "--fail-on-refusal")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_json_lines_write_odd_partner_ids_as_text(tmp_path: pathlib.Path) -> None:
+    at = dt.datetime(2024, 1, 2, 9, tzinfo=dt.UTC)
+    path = parquet_input(
+        tmp_path,
+        partner_id=[float("nan"), float("inf"), float("-inf"), 7.5],
+        registered_at=[at, at, at, at],
+        category=["Shop Management"] * 4,
+    )
+    result = run("check", path, "--at", "2024-05-20", "--format", "jsonl", "--question", "register")
+    assert result.stderr.endswith("line 1: partner_id: is required\n")  # (NaN: a missing value)
+    assert [a["partner_id"] for a in jsonl(result.stdout)] == ["inf", "-inf", 7.5]
+    text = write(tmp_path, "rows.csv", HEADER + "Café\u2029Ñ,2024-01-02,Shop Management\n")
+    result = run("check", text, "--at", "2024-05-20", "--format", "jsonl", "--question", "register")
+    assert '"partner_id": "Café\\u2029Ñ"' in result.stdout
+
+
+def test_the_progress_line_word_for_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from partner_onboarding import cli  # noqa: PLC0415
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clock = iter([100.0, 102.0, 104.0, 106.0, 108.0])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    stream = io.BytesIO(b"x" * 1000)
+    stream.seek(250)
+    shown = Terminal()
+    progress = cli._Progress(shown, stream, 1000)
+    progress.step(49_999)  # (only every 50 000 answers)
+    progress.step(50_000)
+    progress.done()
+    assert shown.getvalue() == "\r50,000 answers, 25,000/s, 25 % read" + "\r" + " " * 60 + "\r"
+    unsized = Terminal()
+    cli._Progress(unsized, stream, None).step(100_000)
+    assert unsized.getvalue() == "\r100,000 answers, 50,000/s"
+    hidden = io.StringIO()
+    quiet = cli._Progress(hidden, stream, 1000)
+    quiet.step(50_000)
+    quiet.done()
+    assert hidden.getvalue() == ""
