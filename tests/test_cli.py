@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import pathlib
 import shutil
@@ -1180,8 +1181,8 @@ def test_the_progress_line_word_for_word(monkeypatch: pytest.MonkeyPatch) -> Non
         def isatty(self) -> bool:
             return True
 
-    clock = iter([100.0, 102.0, 104.0, 106.0, 108.0])
-    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    clock = itertools.count(100.0, 2.0)  # (two seconds between readings)
+    monkeypatch.setattr("partner_onboarding.cli.time.monotonic", lambda: next(clock))
     stream = io.BytesIO(b"x" * 1000)
     stream.seek(250)
     shown = Terminal()
