@@ -444,3 +444,38 @@ def test_a_bad_row_is_recorded_with_its_own_cells_and_what_is_wrong() -> None:
             "error": "must be a mapping of column names to values",
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "authorized", "error"),
+    [
+        ({"status": "NONE"}, False, None),
+        ({"status": " Approved "}, True, None),
+        ({"approved_categories": "Paid Media; ;Shop Management"}, True, None),
+        ({"approved_categories": ["Paid Media", "  shop management "]}, True, None),
+        ({"approved_categories": "Paid Media;"}, False, None),
+        (
+            {"approved_categories": 5},
+            None,
+            "approved_categories: must be a list or ';'-separated",
+        ),
+        (
+            {"approved_categories": "Paid Medai"},
+            None,
+            "approved_categories: unknown service category 'Paid Medai'; "
+            "did you mean 'Paid Media'?",
+        ),
+    ],
+)
+def test_what_a_row_says_of_approval_is_read_in_every_spelling(
+    cells: dict[str, Any], authorized: bool | None, error: str | None
+) -> None:
+    row = {
+        "partner_id": "P1",
+        "category": "Shop Management",
+        "registered_at": "2024-01-02",
+        "question": "authorize_seller",
+    }
+    for rows in ([row | cells], [row | cells] * 3):  # (the second time from the reader's memory)
+        found = check_rows(rows, at=ON_MAY_20, on_error="record")
+        assert {(r["allowed"], r["error"]) for r in found} == {(authorized, error)}
