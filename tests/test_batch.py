@@ -462,8 +462,10 @@ def test_a_bad_row_is_recorded_with_its_own_cells_and_what_is_wrong() -> None:
         (
             {"approved_categories": "Paid Medai"},
             None,
-            "approved_categories: unknown service category 'Paid Medai'; "
-            "did you mean 'Paid Media'?",
+            (
+                "approved_categories: unknown service category 'Paid Medai'; "
+                "did you mean 'Paid Media'?"
+            ),
         ),
     ],
 )
