@@ -262,3 +262,13 @@ def test_a_catalog_is_made_of_categories(categories: object, field: str) -> None
     with pytest.raises(ValidationError) as caught:
         Catalog(categories)  # type: ignore[arg-type]
     assert caught.value.fields[0] == field
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(5, "'5'"), (None, "'None'"), ([1] * 100, "'" + repr([1] * 100)[:40] + "…'")],
+)
+def test_a_value_that_is_no_name_is_quoted_once_and_short(value: object, shown: str) -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        DEFAULT_CATALOG.category(value)  # type: ignore[arg-type]
+    assert str(caught.value) == f"unknown service category {shown}"

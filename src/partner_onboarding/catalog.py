@@ -374,8 +374,9 @@ class Catalog:
             ):
                 return known
             raise UnknownCategory(name.code, self._suggest(name.code))
-        if not isinstance(name, str):
-            raise UnknownCategory(quote(name))
+        if not isinstance(name, str):  # (named by its repr, shortened: the message quotes it)
+            shown = repr(name)
+            raise UnknownCategory(shown if len(shown) <= 40 else shown[:40] + "…")
         if len(name) > _LONGEST_NAME:  # no category is named so: not searched, not echoed
             raise UnknownCategory(name[:40] + "…")
         found = self._index.get(normalize_name(name))
