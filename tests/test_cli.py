@@ -1199,3 +1199,96 @@ def test_the_progress_line_word_for_word(monkeypatch: pytest.MonkeyPatch) -> Non
     quiet.step(50_000)
     quiet.done()
     assert hidden.getvalue() == ""
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line's interface: every command, option, choice, default and help text
+# (tests/golden/interface.json, read and reviewed; independent of how a Python version lays out
+# --help)
+
+
+def _interface() -> dict[str, Any]:
+    import argparse  # noqa: PLC0415
+
+    from partner_onboarding.cli import _parser  # noqa: PLC0415
+
+    def described(parser: argparse.ArgumentParser) -> list[dict[str, Any]]:
+        return [
+            {
+                "options": list(action.option_strings) or [action.dest],
+                "metavar": action.metavar,
+                "choices": list(action.choices) if action.choices else None,
+                "default": action.default if action.default is not argparse.SUPPRESS else None,
+                "nargs": action.nargs,
+                "required": action.required,
+                "help": action.help,
+            }
+            for action in parser._actions
+            if not isinstance(action, argparse._SubParsersAction | argparse._HelpAction)
+        ]
+
+    top = _parser()
+    (commands,) = (a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        "prog": top.prog,
+        "description": top.description,
+        "metavar": commands.metavar,
+        "commands": {
+            choice.dest: {
+                "help": choice.help,
+                "arguments": described(commands.choices[choice.dest]),
+            }
+            for choice in commands._choices_actions
+        },
+    }
+
+
+def test_the_command_line_interface_as_documented() -> None:
+    expected = json.loads((GOLDEN / "interface.json").read_text(encoding="utf-8"))
+    assert _interface() == expected
+
+
+@pytest.mark.parametrize(
+    ("suffix", "read_as"),
+    [
+        (".csv", "csv"), (".tsv", "csv"), (".txt", "csv"),
+        (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"),
+        (".rows", None), ("", None),
+    ],
+)  # fmt: skip
+def test_a_file_is_read_as_its_suffix_says_else_as_its_first_bytes_say(
+    tmp_path: pathlib.Path, suffix: str, read_as: str | None
+) -> None:
+    as_jsonl = '{"partner_id": "P1", "registered_at": "2024-05-02", "category": "Paid Media"}\n'
+    as_csv = HEADER + "P1,2024-05-02,Paid Media\n"
+    for content, kind in ((as_jsonl, "jsonl"), (as_csv, "csv")):
+        path = write(tmp_path, f"rows{suffix}", content)
+        result = run("check", path, "--at", "2024-05-20", "--format", "csv")
+        understood = read_as in {None, kind}
+        assert result.returncode == (0 if understood else 2), result.stderr
+        if understood:  # (the line of the answers tells the reader: 1 in JSON Lines, 2 in CSV)
+            line = 1 if kind == "jsonl" else 2
+            assert [a.split(",")[:2] for a in result.stdout.splitlines()[1:]] == [
+                [str(line), "P1"],
+                [str(line), "P1"],
+            ]
+        elif kind == "jsonl":  # JSON Lines in a file named as CSV: read as CSV, refused
+            assert "the header line cannot be used" in result.stderr
+        else:  # CSV in a file named as JSON Lines: read as JSON Lines, each line refused
+            assert "line 1: not JSON" in result.stderr
+
+
+def test_parquet_is_told_by_its_suffix_or_its_first_bytes(tmp_path: pathlib.Path) -> None:
+    source = pathlib.Path(parquet_input(tmp_path))
+    for name in ("rows.pq", "rows.data"):
+        path = tmp_path / name
+        path.write_bytes(source.read_bytes())
+        result = run("check", str(path), "--at", "2024-05-20", "--format", "jsonl")
+        assert len(jsonl(result.stdout)) == 6, result.stderr
+
+
+def test_standard_input_is_labelled_so(tmp_path: pathlib.Path) -> None:
+    result = run("check", "-", "--at", "2024-05-20", "--format", "csv",
+                 stdin=HEADER + "P1,2024-05-02,Paid Media\n")  # fmt: skip
+    assert result.stderr.startswith("# <stdin>, checked at ")
+    assert result.returncode == 0

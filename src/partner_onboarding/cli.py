@@ -705,7 +705,10 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="check rows of partners against the policy (default: the shipped sample)"
     )
-    inputs(check, file_help="a CSV or JSON Lines file ('-' for standard input)")
+    inputs(
+        check,
+        file_help="a CSV, JSON Lines or Parquet file ('-': standard input, CSV or JSON Lines)",
+    )
     check.add_argument(
         "--format",
         choices=("table", "json", "jsonl", "csv", "parquet"),
@@ -727,9 +730,15 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="every reason for one partner and category")
     inputs(explain, file_help="where to find --partner (default: the shipped sample)")
     explain.add_argument("--partner", metavar="ID", help="a partner_id of the file or sample")
-    explain.add_argument("--category", metavar="NAME")
-    explain.add_argument("--registered-at", metavar="WHEN")
-    explain.add_argument("--market", default="US")
+    explain.add_argument(
+        "--category",
+        metavar="NAME",
+        help="the service category, in any spelling (with --partner: which of its rows)",
+    )
+    explain.add_argument(
+        "--registered-at", metavar="WHEN", help="when the partner registered (without --partner)"
+    )
+    explain.add_argument("--market", default="US", help="the target market (default: US)")
     explain.add_argument("--status", default="", help="the application status in the category")
     explain.set_defaults(run=_run_explain)
 
@@ -747,7 +756,9 @@ def _parser() -> argparse.ArgumentParser:
         help="an ISO date or date-time with an offset; default: now (or the partner's latest "
         "event, if later)",
     )
-    shown.add_argument("--format", choices=("table", "json"), default="table")
+    shown.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json"
+    )
     shown.set_defaults(run=_run_profile)
 
     policy = commands.add_parser("policy", help="show the policy, or check a policy file")
