@@ -481,3 +481,49 @@ def test_what_a_row_says_of_approval_is_read_in_every_spelling(
     for rows in ([row | cells], [row | cells] * 3):  # (the second time from the reader's memory)
         found = check_rows(rows, at=ON_MAY_20, on_error="record")
         assert {(r["allowed"], r["error"]) for r in found} == {(authorized, error)}
+
+
+@pytest.mark.parametrize(
+    ("cells", "error"),
+    [
+        ({"category": ["Paid Media"]}, "category: must be a category name or code"),
+        ({"category": 5}, "category: must be a category name or code"),
+        ({"market": ["US"]}, "market: must be an ISO 3166-1 alpha-2 code"),
+        ({"registration_market": 5}, "registration_market: must be an ISO 3166-1 alpha-2 code"),
+        (
+            {"registered_at": ["2024-05-02"]},
+            "registered_at: must be an aware datetime, a date or ISO 8601 text",
+        ),
+    ],
+)
+def test_cells_of_the_wrong_kind_are_refused_every_time_without_a_crash(
+    cells: dict[str, Any], error: str
+) -> None:
+    row = {"partner_id": "P1", "category": "Paid Media", "registered_at": "2024-01-02"}
+    found = check_rows([row | cells] * 3, at=ON_MAY_20, on_error="record")
+    assert [(r["allowed"], r["error"]) for r in found] == [(None, error)] * 3
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ({"rows": 5}, ("rows", "must be an iterable of mappings (one per row)")),
+        ({"rows": "P1,2024-01-02"}, ("rows", "must be an iterable of mappings (one per row)")),
+        ({"rows": [], "on_error": "sometimes"}, ("on_error", "must be 'raise' or 'record'")),
+    ],
+)
+def test_check_rows_refuses_what_is_no_rows(
+    arguments: dict[str, Any], problem: tuple[str, str]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_rows(at=ON_MAY_20, **arguments)
+    assert [(p.path, p.reason) for p in caught.value.problems] == [problem]
+
+
+def test_any_mapping_is_a_row() -> None:
+    import types  # noqa: PLC0415
+
+    row = {"partner_id": "P1", "category": "Shop Management", "registered_at": "2024-01-02"}
+    assert check_rows([types.MappingProxyType(row)], at=ON_MAY_20) == check_rows(
+        [row], at=ON_MAY_20
+    )
