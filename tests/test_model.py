@@ -712,3 +712,66 @@ def test_the_password_rule_at_its_bounds() -> None:
     assert check_password_strength("Abc123!" + "x" * 13) == []  # 20 characters
     assert check_password_strength("Abc123!" + "x" * 14) == ["must be 8 to 20 characters long"]
     assert check_password_strength("Abc12!x") == ["must be 8 to 20 characters long"]  # 7
+
+
+# ------------------------------------------------------------------------------------------------
+# Refusals name only what is wrong, at the exact bounds
+
+
+def _problems(build: Any) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        build()
+    return [(p.path, p.reason) for p in caught.value.problems]
+
+
+def test_an_event_with_one_bad_field_names_that_field_alone() -> None:
+    from partner_onboarding import Actor, Event, EventKind, ReviewStatus  # noqa: PLC0415
+
+    fields: dict[str, Any] = {
+        "actor": Actor.PLATFORM,
+        "kind": EventKind.APPROVE,
+        "from_status": ReviewStatus.PENDING_REVIEW,
+        "to_status": ReviewStatus.APPROVED,
+        "at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    }
+    naive = dt.datetime(2024, 1, 1)  # noqa: DTZ001  (the mistake under test)
+    assert _problems(lambda: Event(**fields | {"at": naive})) == [("at", "must be time-zone aware")]
+    assert _problems(lambda: Event(**fields | {"reasons": 5})) == [
+        ("reasons", "must be a list of texts")
+    ]
+
+
+def test_account_fields_are_bounded_before_they_are_read() -> None:
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    long_email = "a" * 249 + "@x.com"  # 255 characters
+    assert ("email", "must be at most 254 characters") in _problems(
+        lambda: Account.register(email=long_email, password=KNOWN_PASSWORD, at=at, scrypt_n=2)
+    )
+    assert _problems(
+        lambda: Account.register(
+            email="ops@acme.com", phone="1" * 33, password=KNOWN_PASSWORD, at=at, scrypt_n=2
+        )
+    ) == [("phone", "must be at most 32 characters")]
+
+
+def test_the_finance_identity_bounds_its_text() -> None:
+    address = entity().address
+    assert _problems(
+        lambda: FinanceIdentity(legal_name="x" * 201, ein="04-2103594", address=address)
+    ) == [("legal_name", "must be at most 200 characters")]
+    assert _problems(
+        lambda: FinanceIdentity(legal_name="x", ein="04-21035941", address=address)
+    ) == [("ein", "must be at most 10 characters")]
+
+
+def test_an_account_needs_a_rehash_for_any_stronger_cost() -> None:
+    account = Account.register(
+        email="ops@acme.com",
+        password=KNOWN_PASSWORD,
+        at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        scrypt_n=2**4,
+    )
+    assert not account.needs_rehash(n=2**4, r=8, p=1)
+    assert account.needs_rehash(n=2**5, r=8, p=1)
+    assert account.needs_rehash(n=2**4, r=9, p=1)
+    assert account.needs_rehash(n=2**4, r=8, p=2)
