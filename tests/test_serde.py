@@ -21,6 +21,7 @@ from partner_onboarding import (
     DocumentRef,
     Entity,
     FirstCategory,
+    Market,
     PartnerRole,
     ValidationError,
     from_json,
@@ -29,7 +30,7 @@ from partner_onboarding import (
 )
 from partner_onboarding.model import Application, Partner
 from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode
-from partner_onboarding.serde import SCHEMA_VERSION, from_data, to_data
+from partner_onboarding.serde import SCHEMA_VERSION, catalog_of, from_data, to_data
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
@@ -497,3 +498,26 @@ def test_written_json_keeps_text_as_written_and_indents_on_request() -> None:
     indented = to_json(entity, indent=2)
     assert indented.startswith('{\n  "version": 2,\n  "type": "Entity",\n')
     assert from_json(indented, Entity) == entity
+
+
+def test_a_value_holding_categories_of_two_catalogs_is_not_written() -> None:
+    from partner_onboarding.standing import RoleEntry, RoleSwitch, RoleView  # noqa: PLC0415
+
+    entries = tuple(
+        RoleEntry(
+            application_id=f"a{i}", category=catalog.category("Shop Management"), market=Market.US
+        )
+        for i, catalog in enumerate((DEFAULT_CATALOG, CUSTOM))
+    )
+    view = RoleView(role=PartnerRole.SELLER_SERVICE_PARTNER, entries=entries)
+    switch = RoleSwitch(at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC), roles=(view,))
+    with pytest.raises(ValidationError) as caught:
+        to_json(switch)
+    found = {DEFAULT_CATALOG.id, CUSTOM.id}
+    assert str(caught.value) in {
+        f"invalid JSON: 1 problem\n  - holds categories of different catalogs: {a}, {b}"
+        for a, b in (sorted(found), sorted(found, reverse=True))
+    }
+    assert catalog_of(
+        RoleSwitch(at=switch.at, roles=(attrs.evolve(view, entries=entries[:1]),))
+    ) == (DEFAULT_CATALOG.id)
