@@ -521,3 +521,43 @@ def test_a_value_holding_categories_of_two_catalogs_is_not_written() -> None:
     assert catalog_of(
         RoleSwitch(at=switch.at, roles=(attrs.evolve(view, entries=entries[:1]),))
     ) == (DEFAULT_CATALOG.id)
+
+
+def test_plain_data_is_read_strictly_and_every_problem_named_where_it_is() -> None:
+    import types  # noqa: PLC0415
+
+    info = to_data(sample_info("Paid Media"))
+    assert from_data(types.MappingProxyType(info), CategoryInfo) == sample_info("Paid Media")
+    assert _refusal_text(lambda: from_data(info | {"team_size": "5"}, CategoryInfo)) == (
+        "invalid CategoryInfo: 1 problem\n  - team_size: must be a whole number"
+    )
+    assert _refusal_text(lambda: from_data("info", CategoryInfo)) == (
+        "invalid CategoryInfo: 1 problem\n  - must be a JSON object"
+    )
+    entity = to_data(sample_entity())
+    entity["address"]["colour"] = "red"
+    entity["documents"] = [{"name": "a", "sha256": "00"}, 5, {"name": "b", "sha256": "11"}]
+    assert _refusal_text(lambda: from_data(entity, Entity)) == (
+        "invalid Entity: 4 problems\n"
+        "  - address.colour: unknown field\n"
+        "  - documents[0].sha256: must be 64 hexadecimal digits\n"
+        "  - documents[1]: must be a JSON object\n"
+        "  - documents[2].sha256: must be 64 hexadecimal digits"
+    )
+
+
+def test_what_no_hook_expects_is_still_named_where_it_is() -> None:
+    from partner_onboarding.serde import problems_of  # noqa: PLC0415
+
+    assert [(p.path, p.reason) for p in problems_of(KeyError("x"), "a.b")] == [
+        ("a.b", "is required")
+    ]
+    assert [(p.path, p.reason) for p in problems_of(TypeError("x"), "a[2]")] == [
+        ("a[2]", "has a value of the wrong type or shape")
+    ]
+
+
+def test_a_policy_on_its_own_catalog_reads_back_with_it() -> None:
+    policy = Policy(catalog=CUSTOM, discontinued=frozenset({"live_coaching"}))
+    assert from_json(to_json(policy), Policy, catalog=CUSTOM) == policy
+    assert from_data(to_data(policy), Policy, catalog=CUSTOM) == policy
