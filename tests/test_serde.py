@@ -28,7 +28,7 @@ from partner_onboarding import (
     lifecycle,
     to_json,
 )
-from partner_onboarding.model import Application, Partner
+from partner_onboarding.model import Application, History, Partner
 from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode
 from partner_onboarding.serde import SCHEMA_VERSION, catalog_of, from_data, to_data
 from partner_onboarding.testing import (
@@ -561,3 +561,31 @@ def test_a_policy_on_its_own_catalog_reads_back_with_it() -> None:
     policy = Policy(catalog=CUSTOM, discontinued=frozenset({"live_coaching"}))
     assert from_json(to_json(policy), Policy, catalog=CUSTOM) == policy
     assert from_data(to_data(policy), Policy, catalog=CUSTOM) == policy
+
+
+def test_the_values_written_are_the_public_value_classes_a_module_defines() -> None:
+    import types  # noqa: PLC0415
+
+    from partner_onboarding import model, serde, standing  # noqa: PLC0415
+
+    # (called here, not only at import, so that what it decides is seen by mutation testing)
+    assert sorted(kind.__name__ for kind in serde._values_of(model)) == [
+        "Account", "Address", "Application", "CategoryInfo", "ContactPerson", "DocumentRef",
+        "Entity", "EntityReview", "Event", "FinanceIdentity", "Partner", "PasswordHash",
+        "RoleGrant", "SellerAuthorization",
+    ]  # fmt: skip
+    assert sorted(kind.__name__ for kind in serde._values_of(standing)) == [
+        "CategoryOffer", "CategoryRow", "EntityInfo", "Profile", "Requirement", "Requirements",
+        "RoleEntry", "RoleSwitch", "RoleView",
+    ]  # fmt: skip
+    fake = types.ModuleType("fake")
+    fake.Imported = model.Account  # type: ignore[attr-defined]  # defined elsewhere: not its value
+    assert serde._values_of(fake) == frozenset()
+
+
+def test_a_history_and_a_market_are_written_and_read_on_their_own() -> None:
+    partner = approved_partner("Paid Media", at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+    events = partner.applications[0].history
+    assert json.loads(to_json(events))["catalog"] is None
+    assert from_json(to_json(events), History) == events
+    assert from_json(to_json(Market.US), Market) == Market.US
