@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _catalogs import CUSTOM
 from partner_onboarding import (
     DEFAULT_CATALOG,
     DEFAULT_POLICY,
@@ -20,7 +21,6 @@ from partner_onboarding import (
     ContactPerson,
     DocumentRef,
     Entity,
-    FirstCategory,
     Market,
     PartnerRole,
     ValidationError,
@@ -337,21 +337,6 @@ def test_the_plain_form_holds_plain_strings() -> None:
     assert type(data["applications"][0]["history"][0]["kind"]) is str
     assert type(data["agency_type"]) is str
     assert data["applications"][0]["history"][0]["at"] == "2024-03-01T00:00:00+00:00"
-
-
-CUSTOM = Catalog(
-    [attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG]
-    + [
-        Category(
-            code="live_coaching",
-            name="LIVE Coaching",
-            first_category=FirstCategory.SELLER_SERVICE,
-            role=PartnerRole.SELLER_SERVICE_PARTNER,
-        )
-    ],
-    name="acme-internal",
-    version="7",
-)
 
 
 def custom_partner() -> Partner:

@@ -765,21 +765,8 @@ def test_at_the_upgrade_instant_the_upgrade_is_no_longer_a_change_to_come() -> N
 
 
 def test_a_policy_over_another_catalog_offers_that_catalog_s_categories() -> None:
-    from partner_onboarding import Catalog, Category, FirstCategory  # noqa: PLC0415
+    from _catalogs import CUSTOM as custom  # noqa: PLC0415, N811
 
-    custom = Catalog(
-        [attrs.evolve(c, catalog=None) for c in DEFAULT_POLICY.catalog]
-        + [
-            Category(
-                code="live_coaching",
-                name="LIVE Coaching",
-                first_category=FirstCategory.SELLER_SERVICE,
-                role=PartnerRole.SELLER_SERVICE_PARTNER,
-            )
-        ],
-        name="acme-internal",
-        version="7",
-    )
     partner = lifecycle.submit_entity(registered(on(3, 1)), sample_entity(), at=on(3, 1))
     offers = profile(partner, at=on(3, 2), policy=Policy(catalog=custom)).add_category
     assert {o.category.catalog for o in offers} == {"acme-internal@7"}
