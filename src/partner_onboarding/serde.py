@@ -382,8 +382,13 @@ def _is_optional(kind: object) -> bool:
     )
 
 
+def _present(kind: object) -> Any:
+    """The type an optional type ``X | None`` holds when not ``None``: ``X``."""
+    return next(arg for arg in typing.get_args(kind) if arg is not type(None))
+
+
 def _optional_hook(converter: cattrs.Converter, kind: object) -> Callable[[object, object], Any]:
-    inner = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+    inner = _present(kind)
     hook = converter.get_structure_hook(inner)
 
     def structure(value: object, _: object) -> Any:
@@ -395,8 +400,7 @@ def _optional_hook(converter: cattrs.Converter, kind: object) -> Callable[[objec
 def _optional_unstructure_hook(
     converter: cattrs.Converter, kind: object
 ) -> Callable[[object], Any]:
-    inner = next(arg for arg in typing.get_args(kind) if arg is not type(None))
-    hook = converter.get_unstructure_hook(inner)
+    hook = converter.get_unstructure_hook(_present(kind))
 
     def unstructure(value: object) -> Any:
         return None if value is None else hook(value)
