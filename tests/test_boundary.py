@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partner_onboarding import Entity, Partner, Policy, ValidationError, from_json, lifecycle
 from partner_onboarding.errors import OnboardingError
@@ -213,3 +215,20 @@ def test_a_policy_is_equal_only_to_a_policy_over_the_same_catalog() -> None:
     copy = Catalog([attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG], name="copy")
     assert Policy(catalog=copy) != Policy()
     assert Policy(catalog=DEFAULT_CATALOG) == Policy()
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers()), max_size=8))
+def test_duplicate_keys_are_found_as_a_plain_scan_finds_them(pairs: list[tuple[str, int]]) -> None:
+    from partner_onboarding._documents import _no_duplicates  # noqa: PLC0415
+
+    seen: dict[str, int] = {}
+    repeated = None
+    for key, value in pairs:  # the plain way: one key at a time
+        if key in seen and repeated is None:
+            repeated = key
+        seen[key] = value
+    if repeated is None:
+        assert _no_duplicates(pairs) == seen
+    else:
+        with pytest.raises(ValueError, match=f"the key '{repeated}' appears twice in one object"):
+            _no_duplicates(pairs)
