@@ -775,3 +775,99 @@ def test_an_account_needs_a_rehash_for_any_stronger_cost() -> None:
     assert account.needs_rehash(n=2**5, r=8, p=1)
     assert account.needs_rehash(n=2**4, r=9, p=1)
     assert account.needs_rehash(n=2**4, r=8, p=2)
+
+
+def _pending_and_regenerated() -> tuple[Any, Any]:
+    """An application under review, and the one the upgrade generated to replace it."""
+    from partner_onboarding import DEFAULT_POLICY, lifecycle  # noqa: PLC0415
+    from partner_onboarding.testing import sample_entity, sample_info  # noqa: PLC0415
+
+    account = Account.register(email="ops@acme.com", password=KNOWN_PASSWORD, at=AT, scrypt_n=CHEAP)
+    partner = lifecycle.choose_role(account, "seller_service_partner", at=AT)
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=AT + dt.timedelta(hours=1))
+    partner = lifecycle.apply(
+        partner, "Shop Management", sample_info("shop_management"), at=AT + dt.timedelta(hours=2)
+    )
+    upgraded = lifecycle.upgrade(partner, at=DEFAULT_POLICY.upgrade_at)
+    (regenerated,) = [a for a in upgraded.applications if a.supersedes is not None]
+    return partner.application("shop_management"), regenerated
+
+
+APPLICATION_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
+    # (which application, field, value, every problem found) -- one bad field at a time
+    ("pending", "id", "x" * 201, [("id", "must be at most 200 characters")]),
+    ("pending", "id", " ", [("id", "must not be blank")]),
+    ("pending", "id", 7, [("id", "must be a string")]),
+    ("pending", "category", "shop_management", [("category", "must be a Category")]),
+    ("pending", "market", "US", [("market", "must be a Market")]),
+    (
+        "pending",
+        "status",
+        "Pending Review",
+        [
+            ("status", "must be a ReviewStatus"),
+            ("status", "must match the last event of the history (Pending Review)"),
+        ],
+    ),
+    ("pending", "info", "Shop Management", [("info", "must be a CategoryInfo")]),
+    ("pending", "info", "live", [("info.category", "must be Shop Management")]),
+    (
+        "pending",
+        "pending_revision",
+        "shop_management",
+        [
+            ("pending_revision", "only an approved application has a revision"),
+            ("pending_revision", "must be absent: no edit waits for review"),
+        ],
+    ),
+    (
+        "pending",
+        "pending_revision",
+        "x",
+        [
+            ("pending_revision", "must be a CategoryInfo"),
+            ("pending_revision", "only an approved application has a revision"),
+            ("pending_revision", "must be absent: no edit waits for review"),
+        ],
+    ),
+    (
+        "pending",
+        "supersedes",
+        "app-0",
+        [("supersedes", "only an application the upgrade generated replaces one")],
+    ),
+    (
+        "regenerated",
+        "supersedes",
+        None,
+        [("supersedes", "a regenerated application names the one it replaces")],
+    ),
+    ("regenerated", "supersedes", "x" * 201, [("supersedes", "must be at most 200 characters")]),
+    ("regenerated", "supersedes", " ", [("supersedes", "must not be blank")]),
+    ("regenerated", "supersedes", "same", [("supersedes", "an application cannot replace itself")]),
+]
+
+
+@pytest.mark.parametrize(("which", "field", "value", "problems"), APPLICATION_REFUSALS)
+def test_an_application_names_its_own_problems(
+    which: str, field: str, value: object, problems: list[tuple[str, str]]
+) -> None:
+    from partner_onboarding.testing import sample_info  # noqa: PLC0415
+
+    pending, regenerated = _pending_and_regenerated()
+    application = pending if which == "pending" else regenerated
+    if field in {"info", "pending_revision"} and value in {"live", "shop_management"}:
+        value = sample_info("live_management" if value == "live" else "shop_management")
+    changes = {field: value} if value != "same" else {"id": "same", "supersedes": "same"}
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(application, **changes)
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert str(caught.value).startswith(f"invalid application: {count}\n")
+
+
+def test_an_application_keeps_texts_at_their_bounds() -> None:
+    pending, regenerated = _pending_and_regenerated()
+    assert attrs.evolve(pending, id="x" * 200).id == "x" * 200
+    assert attrs.evolve(regenerated, supersedes="y" * 200).supersedes == "y" * 200
+    assert attrs.evolve(regenerated, id="app-9", supersedes="app-8").supersedes == "app-8"
