@@ -12,6 +12,7 @@ library's own requirements (no extras); import times the best and the median of 
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.metadata as metadata
 import pathlib
 import re
@@ -52,6 +53,15 @@ def closure(root: str) -> set[str]:
                 seen.add(needed.lower())
                 todo.append(needed)
     return seen
+
+
+def elsewhere(root: str) -> list[str]:
+    """``root``'s own requirements for other platforms only (e.g. zone data on Windows)."""
+    return [
+        requirement
+        for requirement in metadata.requires(root) or []
+        if ";" in requirement and "extra" not in requirement and _name(requirement) is None
+    ]
 
 
 def sizes(name: str) -> tuple[int, int]:
@@ -99,7 +109,23 @@ def main() -> None:
         f"| **in all** (target ≤ {TARGET_MB:.0f} MB on disk: {verdict}) | **{content:.1f}** "
         f"| **{disk:.1f}** |"
     )
+    for requirement in elsewhere("partner-onboarding"):
+        name = _name(requirement.split(";")[0]) or requirement
+        try:
+            content, disk = sizes(name)
+        except metadata.PackageNotFoundError:
+            print(f"\nNot needed here: `{requirement}`.")
+        else:
+            print(
+                f"\nNot needed here: `{requirement}` "
+                f"({content / 1e6:.1f} MB of files, {disk / 1e6:.1f} MB on disk where installed)."
+            )
 
+    # Byte code first, as pip writes it at install time (an editable install, or a shell with
+    # PYTHONDONTWRITEBYTECODE, would otherwise compile the sources on every import timed).
+    import partner_onboarding  # noqa: PLC0415
+
+    compileall.compile_dir(pathlib.Path(partner_onboarding.__file__).parent, quiet=1)
     ours = import_ms("import partner_onboarding", runs)
     floor = import_ms("import attrs, cattrs, dateutil", runs)
     ratio = ours[0] / floor[0]

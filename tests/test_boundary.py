@@ -232,3 +232,29 @@ def test_duplicate_keys_are_found_as_a_plain_scan_finds_them(pairs: list[tuple[s
     else:
         with pytest.raises(ValueError, match=f"the key '{repeated}' appears twice in one object"):
             _no_duplicates(pairs)
+
+
+def test_a_machine_without_zone_data_is_told_what_to_install() -> None:
+    """Zone data comes from the system (tzdata only on Windows): where there is none at all, the
+    default policy cannot be built, and the error says what to install, not that the zone is
+    unknown."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from partner_onboarding.policy import NO_ZONE_DATA  # noqa: PLC0415
+
+    hide_zone_data = "import sys; sys.modules['tzdata'] = None; import partner_onboarding"
+    result = subprocess.run(  # noqa: S603  (this interpreter, a fixed program)
+        [sys.executable, "-c", hide_zone_data],
+        env=os.environ | {"PYTHONTZPATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-2:]
+    assert last == [
+        "partner_onboarding.errors.ValidationError: invalid policy: 1 problem",
+        f"  - zone: {NO_ZONE_DATA}",
+    ]

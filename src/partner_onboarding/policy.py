@@ -199,8 +199,27 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # (a folder such as "US")
+        pass
+    if _has_zone_data():
         problems.add("zone", f"{name!r} is not an IANA time zone")
-        return None
+    else:
+        problems.add("zone", NO_ZONE_DATA)
+    return None
+
+
+NO_ZONE_DATA: Final = (
+    "no IANA time zone data is installed here: install the system's tzdata package, "
+    "or pip install 'partner-onboarding[tzdata]'"
+)
+
+
+def _has_zone_data() -> bool:
+    """Whether this machine has any zone data at all (UTC is in every copy of it)."""
+    try:
+        zoneinfo.ZoneInfo("UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, OSError):
+        return False
+    return True
 
 
 def _as_codes(values: Iterable[str]) -> tuple[str, ...]:
