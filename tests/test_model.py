@@ -871,3 +871,174 @@ def test_an_application_keeps_texts_at_their_bounds() -> None:
     assert attrs.evolve(pending, id="x" * 200).id == "x" * 200
     assert attrs.evolve(regenerated, supersedes="y" * 200).supersedes == "y" * 200
     assert attrs.evolve(regenerated, id="app-9", supersedes="app-8").supersedes == "app-8"
+
+
+def _values() -> dict[str, Any]:
+    from partner_onboarding.testing import sample_entity, sample_info  # noqa: PLC0415
+
+    company = sample_entity()
+    return {
+        "address": company.address,
+        "contact person": company.contact,
+        "entity": company,
+        "category information": sample_info("shop_management"),
+    }
+
+
+_URL_PROBLEM = "not an absolute http(s) URL with a domain name"
+VALUE_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
+    # (which value, field, value given, every problem found) -- one bad field at a time
+    ("address", "lines", (), [("lines", "must be one to three street lines")]),
+    ("address", "lines", ("1", "2", "3", "4"), [("lines", "must be one to three street lines")]),
+    ("address", "lines", 5, [("lines", "must be one to three street lines")]),
+    ("address", "lines", ("1 Main St", " "), [("lines[1]", "must not be blank")]),
+    ("address", "lines", ("1", "y" * 101), [("lines[1]", "must be at most 100 characters")]),
+    ("address", "city", "", [("city", "must not be blank")]),
+    ("address", "city", "c" * 101, [("city", "must be at most 100 characters")]),
+    ("address", "city", 5, [("city", "must be a string")]),
+    (
+        "address",
+        "state",
+        "ZZ",
+        [("state", "not a US state, district or territory code (ISO 3166-2:US, e.g. 'CA')")],
+    ),
+    ("address", "state", "C" * 6, [("state", "must be at most 5 characters")]),
+    ("address", "zip_code", "1234", [("zip_code", "not a ZIP code (12345) or ZIP+4 (12345-6789)")]),
+    ("address", "zip_code", "1" * 11, [("zip_code", "must be at most 10 characters")]),
+    ("address", "zip_code", None, [("zip_code", "must be a string")]),
+    ("contact person", "name", "", [("name", "must not be blank")]),
+    ("contact person", "name", "n" * 201, [("name", "must be at most 200 characters")]),
+    ("contact person", "email", 5, [("email", "must be a string")]),
+    ("contact person", "phone", "12", [("phone", "not a valid phone number for its region")]),
+    ("contact person", "phone", "1" * 33, [("phone", "must be at most 32 characters")]),
+    ("contact person", "phone", None, [("phone", "must be a string")]),
+    ("entity", "legal_name", " ", [("legal_name", "must not be blank")]),
+    ("entity", "legal_name", "n" * 201, [("legal_name", "must be at most 200 characters")]),
+    (
+        "entity",
+        "ein",
+        "12",
+        [("ein", "not a valid EIN (nine digits with a known IRS campus prefix)")],
+    ),
+    ("entity", "address", "1 Main St", [("address", "must be an Address")]),
+    ("entity", "contact", "ops@acme.com", [("contact", "must be a ContactPerson")]),
+    ("entity", "country", "GB", [("country", "a US local agency registers a company of the US")]),
+    ("entity", "country", "US", [("country", "must be a Market")]),
+    ("entity", "website", "acme", [("website", _URL_PROBLEM)]),
+    (
+        "entity",
+        "website",
+        "https://" + "a" * 1993,
+        [("website", "must be at most 2000 characters")],
+    ),
+    ("entity", "documents", 5, [("documents", "must be a list of document references")]),
+    ("entity", "documents", ("licence.pdf",), [("documents[0]", "must be a DocumentRef")]),
+    ("category information", "category", 5, [("category", "must be a Category")]),
+    (
+        "category information",
+        "service_description",
+        None,
+        [("service_description", "is required for Shop Management")],
+    ),
+    (
+        "category information",
+        "service_description",
+        " ",
+        [("service_description", "must not be blank")],
+    ),
+    (
+        "category information",
+        "service_description",
+        "d" * 2001,
+        [("service_description", "must be at most 2000 characters")],
+    ),
+    (
+        "category information",
+        "markets_served",
+        5,
+        [("markets_served", "must be a list of markets")],
+    ),
+    (
+        "category information",
+        "markets_served",
+        ("US", "us "),
+        [("markets_served", "must not repeat a market")],
+    ),
+    (
+        "category information",
+        "markets_served",
+        ("US", "XX", 7),
+        [
+            ("markets_served[1]", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+            ("markets_served[2]", "must be a Market"),
+        ],
+    ),
+    (
+        "category information",
+        "markets_served",
+        ("X" * 50,),
+        [("markets_served[0]", f"'{'X' * 40}…' is not an ISO 3166-1 alpha-2 country code")],
+    ),
+    (
+        "category information",
+        "markets_served",
+        (),
+        [("markets_served", "is required for Shop Management")],
+    ),
+    *[
+        (
+            "category information",
+            "team_size",
+            size,
+            [("team_size", "must be a whole number from 1 to 1000000")],
+        )
+        for size in (0, 1_000_001, True, "3", 2.0)
+    ],
+    ("category information", "team_size", None, [("team_size", "is required for Shop Management")]),
+    ("category information", "reference_links", 5, [("reference_links", "must be a list of URLs")]),
+    (
+        "category information",
+        "reference_links",
+        ("https://a.example",) * 6,
+        [("reference_links", "must be at most 5 links")],
+    ),
+    ("category information", "reference_links", ("ok",), [("reference_links[0]", _URL_PROBLEM)]),
+]
+
+
+@pytest.mark.parametrize(("which", "field", "value", "problems"), VALUE_REFUSALS)
+def test_a_value_names_the_one_field_that_is_wrong(
+    which: str, field: str, value: object, problems: list[tuple[str, str]]
+) -> None:
+    if which == "entity" and field == "country" and value == "GB":
+        value = Market("GB")
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(_values()[which], **{field: value})
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert str(caught.value).startswith(f"invalid {which}: {count}\n")
+
+
+VALUE_BOUNDS: list[tuple[str, str, object]] = [
+    # (which value, field, a value at the edge of what is accepted)
+    ("address", "lines", ("1", "2", "3")),
+    ("address", "lines", ("y" * 100,)),
+    ("address", "city", "c" * 100),
+    ("contact person", "name", "n" * 200),
+    ("entity", "legal_name", "n" * 200),
+    ("entity", "website", "https://" + "a" * 1988 + ".com"),
+    ("entity", "documents", ()),
+    ("category information", "service_description", "d" * 2000),
+    ("category information", "markets_served", ("US", "GB")),
+    ("category information", "team_size", 1),
+    ("category information", "team_size", 1_000_000),
+    ("category information", "reference_links", ("https://a.example",) * 5),
+    ("category information", "reference_links", ()),
+]
+
+
+@pytest.mark.parametrize(("which", "field", "value"), VALUE_BOUNDS)
+def test_a_value_keeps_a_field_at_its_bound(which: str, field: str, value: object) -> None:
+    built = attrs.evolve(_values()[which], **{field: value})
+    kept = getattr(built, field)
+    assert kept == value or (field == "markets_served" and kept == (Market.US, Market("GB")))

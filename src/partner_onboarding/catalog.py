@@ -103,7 +103,7 @@ def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
         raise ValidationError.single("", "must be a string", what="market")
     if code not in _iso_3166_alpha_2():
         raise ValidationError.single(
-            "", f"{code!r} is not an ISO 3166-1 alpha-2 country code", what="market"
+            "", f"{quote(code)} is not an ISO 3166-1 alpha-2 country code", what="market"
         )
 
 

@@ -458,6 +458,17 @@ def _as_category(value: Category | str) -> Category:
     return value  # type: ignore[return-value]  # kept as is so the check can report it
 
 
+def _market_problem(problems: Problems, path: str, value: object) -> bool:
+    """Whether ``value`` is a market; if not, why (text the converter could not read: why not)."""
+    if isinstance(value, str):
+        try:
+            Market.parse(value)
+        except ValidationError as error:
+            problems.items += error.under(path).problems
+            return False
+    return problems.instance(path, value, Market)
+
+
 def _category_problem(problems: Problems, value: object) -> None:
     """Why ``value`` names no category: an unknown name (with suggestions) or not a name."""
     if isinstance(value, str):
@@ -497,7 +508,7 @@ class CategoryInfo:
             problems.add("markets_served", "must be a list of markets")
         else:
             valid = [
-                problems.instance(f"markets_served[{index}]", market, Market)
+                _market_problem(problems, f"markets_served[{index}]", market)
                 for index, market in enumerate(self.markets_served)
             ]
             if all(valid) and len(set(self.markets_served)) != len(self.markets_served):
