@@ -882,6 +882,7 @@ def _values() -> dict[str, Any]:
         "contact person": company.contact,
         "entity": company,
         "category information": sample_info("shop_management"),
+        "document reference": DocumentRef.of("licence.pdf", b"%PDF-1.7"),
     }
 
 
@@ -934,6 +935,10 @@ VALUE_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
     ("entity", "documents", 5, [("documents", "must be a list of document references")]),
     ("entity", "documents", ("licence.pdf",), [("documents[0]", "must be a DocumentRef")]),
     ("category information", "category", 5, [("category", "must be a Category")]),
+    ("document reference", "name", " ", [("name", "must not be blank")]),
+    ("document reference", "name", "n" * 201, [("name", "must be at most 200 characters")]),
+    ("document reference", "sha256", "0" * 63, [("sha256", "must be 64 hexadecimal digits")]),
+    ("document reference", "sha256", "g" * 64, [("sha256", "must be 64 hexadecimal digits")]),
     (
         "category information",
         "service_description",
@@ -1028,6 +1033,7 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
     ("entity", "legal_name", "n" * 200),
     ("entity", "website", "https://" + "a" * 1988 + ".com"),
     ("entity", "documents", ()),
+    ("document reference", "name", "n" * 200),
     ("category information", "service_description", "d" * 2000),
     ("category information", "markets_served", ("US", "GB")),
     ("category information", "team_size", 1),
@@ -1042,3 +1048,27 @@ def test_a_value_keeps_a_field_at_its_bound(which: str, field: str, value: objec
     built = attrs.evolve(_values()[which], **{field: value})
     kept = getattr(built, field)
     assert kept == value or (field == "markets_served" and kept == (Market.US, Market("GB")))
+
+
+def test_a_cost_beyond_openssls_default_memory_but_within_the_limit_is_hashed() -> None:
+    """OpenSSL refuses more than 32 MiB unless told otherwise: a cost of 64 MiB, within the
+    library's limit, hashes and verifies."""
+    stored = PasswordHash.of(KNOWN_PASSWORD, n=2**16, r=8, p=1)
+    assert stored.verify(KNOWN_PASSWORD)
+
+
+def test_a_cost_openssl_refuses_is_the_librarys_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib  # noqa: PLC0415
+
+    def refuse(*_: object, **__: object) -> bytes:
+        raise ValueError("[digital envelope routines] memory limit exceeded")
+
+    monkeypatch.setattr(hashlib, "scrypt", refuse)
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.of(KNOWN_PASSWORD, n=CHEAP)
+    assert str(caught.value) == (
+        "invalid password hash: 1 problem\n"
+        "  - n: scrypt with this cost needs more than 256 MiB of memory"
+    )
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__

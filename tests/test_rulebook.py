@@ -41,6 +41,7 @@ from partner_onboarding.model import (
     History,
     Partner,
     ReviewStatus,
+    SellerAuthorization,
     status_at,
 )
 from partner_onboarding.policy import Decision, Reason, ReasonCode, Rule
@@ -817,3 +818,114 @@ def test_every_bad_role_override_is_reported() -> None:
         "role_overrides.paid_media",
         "role_overrides.mass_tutoring",
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# A partner's story, built by its constructor: what is wrong, word for word and nothing else
+
+_DAY, _HOUR = dt.timedelta(days=1), dt.timedelta(hours=1)
+_T = dt.datetime(2024, 1, 10, tzinfo=UTC)
+TWO_ROLES = approved_partner(
+    "Shop Management", "Creator Management", at=_T, registered_at=_T - _DAY
+)
+
+
+def _at(value: Any, instant: dt.datetime) -> Any:
+    return attrs.evolve(value, at=instant)
+
+
+def _authorized(category: Any, at: dt.datetime) -> SellerAuthorization:
+    return SellerAuthorization(seller_id="seller-1", category=category, market=Market.US, at=at)
+
+
+def _story_changes() -> list[tuple[str, dict[str, Any], list[tuple[str, str]]]]:
+    from _catalogs import CUSTOM  # noqa: PLC0415
+
+    partner = TWO_ROLES
+    first, second = partner.roles_granted
+    entity = partner.entity
+    assert entity is not None
+    shop, creator = partner.applications
+    custom_shop = CUSTOM.category("shop_management")
+    early = History([_at(event, _T - 2 * _HOUR) for event in entity.history])
+    return [
+        (
+            "a role chosen before the account existed",
+            {"roles_granted": (_at(first, _T - 2 * _DAY), second)},
+            [("roles_granted[0].at", "is before the account's registration")],
+        ),
+        (
+            "a role chosen before the previous one",
+            {"roles_granted": (first, _at(second, _T - _HOUR))},
+            [("roles_granted[1].at", "is before the previous role")],
+        ),
+        (
+            "an entity submitted before any role",
+            {"entity": attrs.evolve(entity, history=early)},
+            [("entity.history[0].at", "is before the partner chose its first role")],
+        ),
+        (
+            "an application in a role never chosen",
+            {"roles_granted": (first,)},
+            [
+                (
+                    "applications[1].category",
+                    (
+                        "Creator Management belongs to the role Creator Service Partner, which "
+                        "the partner has not chosen"
+                    ),
+                )
+            ],
+        ),
+        (
+            "applications of two catalogs",
+            {
+                "applications": (
+                    attrs.evolve(
+                        shop,
+                        category=custom_shop,
+                        info=attrs.evolve(shop.info, category=custom_shop),
+                    ),
+                    creator,
+                )
+            },
+            [("applications", "mixes categories of different catalogs")],
+        ),
+        (
+            "an authorisation of another catalog",
+            {"authorizations": (_authorized(custom_shop, _T + _DAY),)},
+            [("applications", "mixes categories of different catalogs")],
+        ),
+        (
+            "an authorisation before its approval",
+            {"authorizations": (_authorized(shop.category, _T - _HOUR),)},
+            [
+                (
+                    "authorizations[0]",
+                    (
+                        "needs an application in Shop Management in US approved at "
+                        "2024-01-09T23:00:00+00:00"
+                    ),
+                )
+            ],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_a_partner_whose_story_does_not_hold_is_told_what_and_nothing_else(index: int) -> None:
+    _, changes, problems = _story_changes()[index]
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(TWO_ROLES, **changes)
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    assert str(caught.value).startswith("invalid partner: ")
+
+
+def test_the_same_story_told_in_order_is_accepted() -> None:
+    first, second = TWO_ROLES.roles_granted
+    held = attrs.evolve(
+        TWO_ROLES,
+        roles_granted=(_at(first, _T - _DAY), _at(second, _T - _DAY)),  # at the registration
+        authorizations=(_authorized(TWO_ROLES.applications[0].category, _T),),  # at approval
+    )
+    assert held.roles_granted[0].at == held.account.registered_at
