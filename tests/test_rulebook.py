@@ -912,9 +912,17 @@ def _story_changes() -> list[tuple[str, dict[str, Any], list[tuple[str, str]]]]:
     ]
 
 
-@pytest.mark.parametrize("index", range(7))
-def test_a_partner_whose_story_does_not_hold_is_told_what_and_nothing_else(index: int) -> None:
-    _, changes, problems = _story_changes()[index]
+STORY_CHANGES = _story_changes()
+
+
+@pytest.mark.parametrize(
+    ("changes", "problems"),
+    [(changes, problems) for _, changes, problems in STORY_CHANGES],
+    ids=[name for name, _, _ in STORY_CHANGES],
+)
+def test_a_partner_whose_story_does_not_hold_is_told_what_and_nothing_else(
+    changes: dict[str, Any], problems: list[tuple[str, str]]
+) -> None:
     with pytest.raises(ValidationError) as caught:
         attrs.evolve(TWO_ROLES, **changes)
     assert [(p.path, p.reason) for p in caught.value.problems] == problems
@@ -929,3 +937,192 @@ def test_the_same_story_told_in_order_is_accepted() -> None:
         authorizations=(_authorized(TWO_ROLES.applications[0].category, _T),),  # at approval
     )
     assert held.roles_granted[0].at == held.account.registered_at
+
+
+def _upgraded() -> Partner:
+    """Two applications under review when the upgrade ran: both rejected by it, both replaced."""
+    policy = DEFAULT_POLICY
+    partner = lifecycle.choose_role(TWO_ROLES.account, "seller_service_partner", at=_T)
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=_T + _HOUR)
+    for category in ("shop_management", "live_management"):
+        partner = lifecycle.apply(partner, category, sample_info(category), at=_T + 2 * _HOUR)
+    return lifecycle.upgrade(partner, at=policy.upgrade_at)
+
+
+def _partner_changes() -> list[tuple[str, Partner, dict[str, Any], list[tuple[str, str]]]]:
+    partner = TWO_ROLES
+    first, second = partner.roles_granted
+    shop, creator = partner.applications
+    granted = SellerAuthorization(seller_id="s1", category=shop.category, market=Market.US, at=_T)
+    upgraded = _upgraded()
+    old_shop, old_live, new_shop, new_live = upgraded.applications
+    early = History(
+        [
+            _at(event, DEFAULT_POLICY.upgrade_at - dt.timedelta(seconds=1))
+            for event in new_shop.history
+        ]
+    )
+    return [
+        ("account", partner, {"account": "ops"}, [("account", "must be an Account")]),
+        (
+            "market",
+            partner,
+            {"registration_market": "US"},
+            [("registration_market", "must be a Market")],
+        ),
+        ("agency", partner, {"agency_type": 1}, [("agency_type", "must be an AgencyType")]),
+        ("entity", partner, {"entity": "x"}, [("entity", "must be an EntityReview")]),
+        (
+            "no role",
+            partner,
+            {"roles_granted": ()},
+            [("roles_granted", "must hold at least one role")],
+        ),
+        (
+            "roles",
+            partner,
+            {"roles_granted": 5},
+            [("roles_granted", "must hold at least one role")],
+        ),
+        (
+            "a role that is not one",
+            partner,
+            {"roles_granted": (first, "x")},
+            [("roles_granted[1]", "must be a RoleGrant")],
+        ),
+        (
+            "a role twice",
+            partner,
+            {"roles_granted": (first, second, first)},
+            [("roles_granted[2]", "repeats Seller Service Partner")],
+        ),
+        (
+            "applications",
+            partner,
+            {"applications": 5},
+            [("applications", "must be a list of applications")],
+        ),
+        (
+            "an application that is not one",
+            partner,
+            {"applications": (shop, "x")},
+            [("applications[1]", "must be an Application")],
+        ),
+        (
+            "an id twice",
+            partner,
+            {"applications": (shop, attrs.evolve(creator, id=shop.id))},
+            [("applications[1].id", "repeats id 'shop_management/US/1'")],
+        ),
+        (
+            "two open applications of one category and market",
+            partner,
+            {"applications": (shop, attrs.evolve(shop, id="other"))},
+            [("applications[1]", "a second open application beside 'shop_management/US/1'")],
+        ),
+        (
+            "authorisations",
+            partner,
+            {"authorizations": 5},
+            [("authorizations", "must be a list of seller authorisations")],
+        ),
+        (
+            "an authorisation that is not one",
+            partner,
+            {"authorizations": (granted, "x")},
+            [("authorizations[1]", "must be a SellerAuthorization")],
+        ),
+        (
+            "an authorisation twice",
+            partner,
+            {"authorizations": (granted, granted)},
+            [("authorizations[1]", "repeats an authorisation")],
+        ),
+        (
+            "a replacement of nothing",
+            upgraded,
+            {
+                "applications": (
+                    old_shop,
+                    old_live,
+                    new_shop,
+                    attrs.evolve(new_live, supersedes="x"),
+                )
+            },
+            [
+                ("applications[3].supersedes", "names no application"),
+                ("applications[3]", "a second open application beside 'live_management/US/1'"),
+            ],
+        ),
+        (
+            "one application replaced twice",
+            upgraded,
+            {"applications": (old_shop, new_shop, attrs.evolve(new_live, supersedes=old_shop.id))},
+            [
+                (
+                    "applications[2].supersedes",
+                    "'shop_management/US/1' is already replaced by another application",
+                ),
+                (
+                    "applications[2].supersedes",
+                    "must name an application of the same category and market",
+                ),
+            ],
+        ),
+        (
+            "a replacement of what the upgrade did not reject",
+            upgraded,
+            {"applications": (old_live, new_live, attrs.evolve(new_shop, supersedes=new_live.id))},
+            [
+                (
+                    "applications[2].supersedes",
+                    "must name an application of the same category and market",
+                ),
+                (
+                    "applications[2].supersedes",
+                    "'live_management/US/2' was not rejected by the upgrade",
+                ),
+            ],
+        ),
+        (
+            "a replacement before the rejection",
+            upgraded,
+            {
+                "applications": (
+                    old_shop,
+                    old_live,
+                    attrs.evolve(new_shop, history=early),
+                    new_live,
+                )
+            },
+            [
+                (
+                    "applications[2].supersedes",
+                    "is generated before 'shop_management/US/1' was rejected",
+                )
+            ],
+        ),
+        (
+            "a rejection by the upgrade with no replacement",
+            upgraded,
+            {"applications": (old_shop, old_live, new_shop)},
+            [("applications[1]", "rejected by the upgrade but replaced by nothing")],
+        ),
+    ]
+
+
+PARTNER_CHANGES = _partner_changes()
+
+
+@pytest.mark.parametrize(
+    ("partner", "changes", "problems"),
+    [(partner, changes, problems) for _, partner, changes, problems in PARTNER_CHANGES],
+    ids=[name for name, _, _, _ in PARTNER_CHANGES],
+)
+def test_a_partner_names_what_is_wrong_and_nothing_else(
+    partner: Partner, changes: dict[str, Any], problems: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(partner, **changes)
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    assert str(caught.value).startswith("invalid partner: ")
