@@ -20,10 +20,13 @@ from partner_onboarding import (
     PasswordHash,
     ValidationError,
 )
+from partner_onboarding.errors import HistoryOutOfOrder
 from partner_onboarding.model import (
     MAX_REFERENCE_LINKS,
     FinanceIdentity,
     History,
+    ReviewStatus,
+    SellerAuthorization,
     check_password_strength,
 )
 from partner_onboarding.testing import (
@@ -1072,3 +1075,106 @@ def test_a_cost_openssl_refuses_is_the_librarys_own_error(monkeypatch: pytest.Mo
     )
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
+
+
+def _review_values() -> dict[str, Any]:
+    from partner_onboarding.testing import approved_partner  # noqa: PLC0415
+
+    partner = approved_partner("Shop Management", at=AT)
+    assert partner.entity is not None
+    return {
+        "entity review": partner.entity,
+        "role grant": partner.roles_granted[0],
+        "account": partner.account,
+        "event": partner.entity.history[0],
+        "seller authorisation": SellerAuthorization(
+            seller_id="s1", category=partner.applications[0].category, market=Market.US, at=AT
+        ),
+    }
+
+
+_NAIVE = dt.datetime(2024, 1, 1)  # noqa: DTZ001  (the mistake under test)
+REVIEW_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
+    ("entity review", "entity", "Acme", [("entity", "must be an Entity")]),
+    (
+        "entity review",
+        "status",
+        "approved",
+        [
+            ("status", "must be a ReviewStatus"),
+            ("status", "must match the last event of the history (Approved)"),
+        ],
+    ),
+    (
+        "entity review",
+        "status",
+        ReviewStatus.REJECTED,
+        [("status", "must match the last event of the history (Approved)")],
+    ),
+    ("entity review", "history", (), [("history", "must hold at least the submission")]),
+    ("entity review", "history", 5, [("history", "must be a list of events")]),
+    ("role grant", "role", "seller", [("role", "must be a PartnerRole")]),
+    ("role grant", "at", _NAIVE, [("at", "must be time-zone aware")]),
+    ("role grant", "at", "2024-01-01", [("at", "must be a datetime")]),
+    ("account", "email", 5, [("email", "must be a string")]),
+    ("account", "email", "a" * 249 + "@x.com", [("email", "must be at most 254 characters")]),
+    ("account", "phone", "1" * 33, [("phone", "must be at most 32 characters")]),
+    ("account", "password_hash", "scrypt$", [("password_hash", "must be a PasswordHash")]),
+    ("account", "registered_at", _NAIVE, [("registered_at", "must be time-zone aware")]),
+    ("event", "actor", "partner", [("actor", "must be an Actor")]),
+    ("event", "kind", "submit", [("kind", "must be an EventKind")]),
+    ("event", "from_status", "new", [("from_status", "must be a ReviewStatus")]),
+    ("event", "to_status", "done", [("to_status", "must be a ReviewStatus")]),
+    (
+        "event",
+        "reasons",
+        ("ok", " ", "r" * 1001, 5),
+        [
+            ("reasons[1]", "must not be blank"),
+            ("reasons[2]", "must be at most 1000 characters"),
+            ("reasons[3]", "must be a string"),
+        ],
+    ),
+    ("seller authorisation", "seller_id", " ", [("seller_id", "must not be blank")]),
+    (
+        "seller authorisation",
+        "seller_id",
+        "s" * 201,
+        [("seller_id", "must be at most 200 characters")],
+    ),
+    ("seller authorisation", "category", "Shop", [("category", "must be a Category")]),
+    ("seller authorisation", "market", "US", [("market", "must be a Market")]),
+]
+
+
+@pytest.mark.parametrize(("which", "field", "value", "problems"), REVIEW_REFUSALS)
+def test_a_review_value_names_the_one_field_that_is_wrong(
+    which: str, field: str, value: object, problems: list[tuple[str, str]]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(_review_values()[which], **{field: value})
+    assert [(p.path, p.reason) for p in caught.value.problems] == problems
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert str(caught.value).startswith(f"invalid {which}: {count}\n")
+
+
+def test_a_history_given_as_a_list_names_its_events_from_the_value_holding_it() -> None:
+    review = _review_values()["entity review"]
+    submitted, approved = review.history
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(review, history=[submitted, "approved"])
+    assert [(p.path, p.reason) for p in caught.value.problems] == [
+        ("history[1]", "must be an Event")
+    ]
+    early = attrs.evolve(approved, at=submitted.at - dt.timedelta(microseconds=1))
+    with pytest.raises(HistoryOutOfOrder) as out_of_order:
+        attrs.evolve(review, history=[submitted, early])
+    assert [(p.path, p.reason) for p in out_of_order.value.problems] == [
+        ("history[1].at", f"is before the previous event ({submitted.at.isoformat()})")
+    ]
+    for value in (5, "events"):
+        with pytest.raises(ValidationError) as not_a_list:
+            History(value)  # type: ignore[arg-type]
+        assert [(p.path, p.reason) for p in not_a_list.value.problems] == [
+            ("", "must be a list of events")
+        ]

@@ -742,7 +742,10 @@ def _out_of_order(last: Event, position: int) -> HistoryOutOfOrder:
 def _as_history(events: Iterable[Event]) -> History:
     if isinstance(events, History) or not _is_list(events):
         return events  # type: ignore[return-value]  # a history, or kept so the check reports it
-    return History(events)
+    try:
+        return History(events)
+    except ValidationError as error:  # named from the value that holds it: history[0], …
+        raise type(error)([p.under("history") for p in error.problems], what=error.what) from None
 
 
 def _check_history(problems: Problems, history: object, status: object) -> bool:
