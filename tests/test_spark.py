@@ -104,3 +104,36 @@ def test_both_questions_get_prefixed_columns(spark: SparkSession) -> None:
     assert {f"authorize_seller_{name}" for name in ANSWER_FIELDS} <= names
     reasons = sorted(row["register_reason"] for row in answered.collect())
     assert reasons == ["existing_partner", "new_partner_discontinued"]
+
+
+def test_an_array_of_approved_categories_is_read_as_the_plain_path_reads_a_list(
+    spark: SparkSession,
+) -> None:
+    table = [
+        {
+            "registered_at": "2024-01-10T09:00:00-08:00",
+            "category": "Paid Media",
+            "question": "authorize_seller",
+            "approved_categories": approved,
+        }
+        for approved in (["Paid Media"], [], ["Shop Management", "Paid Media"], None)
+    ] + [{"registered_at": "10 Jan 2024", "category": "Paid Media", "question": "register"}]
+    columns = ("registered_at", "category", "question", "approved_categories")
+    frame = spark.createDataFrame(
+        [(i, *(row.get(c) for c in columns)) for i, row in enumerate(table)],
+        "n int, registered_at string, category string, question string, "
+        "approved_categories array<string>",
+    )
+    at = dt.date(2024, 5, 20)
+    found = [row.asDict() for row in check_spark(frame, at=at).orderBy("n").collect()]
+    same_answers(
+        found, check_rows([{"partner_id": "P", **r} for r in table], at=at, on_error="record")
+    )
+    assert [row["reason"] for row in found] == [
+        "approved_application",
+        "no_approved_application",
+        "approved_application",
+        "no_approved_application",
+        None,
+    ]
+    assert found[-1]["error"] == "registered_at: '10 Jan 2024' is not an ISO 8601 date-time"

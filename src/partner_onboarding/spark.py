@@ -55,10 +55,13 @@ def check_spark(
         frame = frame.withColumn("question", f.lit(facts.questions(question)[0].value))
     asked = None if "question" in frame.columns else (Question.REGISTER, Question.AUTHORIZE_SELLER)
     keys = [name for name in _KEYS if name in frame.columns]
-    # 1. The distinct combinations of the few-valued columns, understood once on the driver.
-    combos = [row.asDict() for row in frame.select(*keys).distinct().collect()] if keys else [{}]
-    memo = _Memo(facts)
-    plans = [memo.plan(combo) for combo in combos]  # (a Spark array arrives as a list)
+    new, unread = _registration(frame, policy)
+    # 1. One pass: the distinct combinations of the few-valued columns, each with the
+    #    registration cells Spark cannot read, understood once on the driver.
+    seen_rows = frame.select(*keys, unread.alias("__raw")).distinct().collect()
+    combos = {_hashable(row[:-1]): row[:-1] for row in seen_rows} if keys else {(): ()}
+    memo = _Memo(facts)  # (a Spark array arrives as a list)
+    plans = {key: memo.plan(dict(zip(keys, combo, strict=True))) for key, combo in combos.items()}
     decisions: list[Decision] = []
     seen: dict[int, int] = {}
 
@@ -72,14 +75,14 @@ def check_spark(
 
     plan_rows = [
         (
-            *(combo.get(key) for key in keys),
+            *combos[key],
             index(plan.register[0]) if plan.register else None,
             index(plan.register[1]) if plan.register else None,
             index(plan.authorize),
             plan.error,
             plan.needs_registration,
         )
-        for combo, plan in zip(combos, plans, strict=True)
+        for key, plan in plans.items()
     ]
     plan_schema = [frame.schema[key].dataType.simpleString() for key in keys]
     columns = [*(f"__k{i}" for i in range(len(keys))), "__rf", "__rt", "__au", "__pe", "__nd"]
@@ -94,8 +97,14 @@ def check_spark(
         )
     else:
         work = frame.crossJoin(f.broadcast(table))
-    # 2. The one per-partner fact in Spark, and the cells Spark cannot read by the plain path.
-    work, new, slow_error = _new_partner(work, policy, facts, spark)
+    # 2. The cells Spark could not read, of rows whose question reads the registration: read by
+    #    the plain path and joined back.
+    unread_cells = {
+        row[-1]
+        for row in seen_rows
+        if row[-1] is not None and plans[_hashable(row[:-1]) if keys else ()].needs_registration
+    }
+    work, new, slow_error = _read_the_rest(work, new, sorted(unread_cells, key=repr), facts, spark)
     error = f.coalesce(
         f.col("__pe"),
         slow_error,
@@ -133,6 +142,10 @@ def check_spark(
     return work.select(*kept, *added, "error")
 
 
+def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
 def _attach(work: DataFrame, answers: DataFrame, index: str, prefix: str) -> DataFrame:
     from pyspark.sql import functions as f  # noqa: PLC0415
 
@@ -143,24 +156,23 @@ def _attach(work: DataFrame, answers: DataFrame, index: str, prefix: str) -> Dat
     return work.join(f.broadcast(renamed), work[index] == renamed[f"__i{index}"], "left")
 
 
-def _new_partner(
-    work: DataFrame, policy: Policy, facts: Any, spark: Any
-) -> tuple[DataFrame, Column, Column]:
-    """``work`` and two expressions: new partner? (null when not read) and the error of a cell
-    that only the plain path could read."""
+def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
+    """Two expressions on ``frame``: new partner? (null where Spark cannot read the cell, or
+    there is no column) and the cell itself where Spark cannot read it (else null)."""
     from pyspark.sql import functions as f  # noqa: PLC0415
     from pyspark.sql import types as t  # noqa: PLC0415
 
-    if _REGISTERED not in work.columns:
-        return work, f.lit(None).cast("boolean"), f.lit(None).cast("string")
+    nothing = f.lit(None).cast("string")
+    if _REGISTERED not in frame.columns:
+        return f.lit(None).cast("boolean"), nothing
     column = f.col(_REGISTERED)
-    dtype = work.schema[_REGISTERED].dataType
+    dtype = frame.schema[_REGISTERED].dataType
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
     first_day = policy.new_partners_from or policy.upgrade_date
     if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
-        return work, column >= f.lit(threshold), f.lit(None).cast("string")
+        return column >= f.lit(threshold), nothing
     if isinstance(dtype, t.DateType):
-        return work, column >= f.lit(first_day), f.lit(None).cast("string")
+        return column >= f.lit(first_day), nothing
     # (naive timestamps, numbers: read as text, and the plain way says what is wrong)
     is_text = isinstance(dtype, t.StringType)
     text = column if is_text else column.cast("string")
@@ -171,15 +183,17 @@ def _new_partner(
     native = f.when(is_day, day >= f.lit(first_day)).otherwise(instant >= f.lit(threshold))
     if not is_text:
         native = f.lit(None).cast("boolean")
-    # The distinct cells Spark could not read (bad rows, rare forms): read by the plain path.
     present = column.isNotNull() & (trimmed != "")
-    unread = [
-        row[0]
-        for row in work.select(column)
-        .where(present & native.isNull() & f.col("__nd"))
-        .distinct()
-        .collect()
-    ]
+    return native, f.when(present & native.isNull(), column)
+
+
+def _read_the_rest(
+    work: DataFrame, native: Column, unread: list[Any], facts: Any, spark: Any
+) -> tuple[DataFrame, Column, Column]:
+    """``work`` and two expressions: new partner? (null when not read) and the error of a cell
+    that only the plain path could read."""
+    from pyspark.sql import functions as f  # noqa: PLC0415
+
     fallback: list[tuple[object, bool | None, str | None]] = []
     for raw in unread:
         try:
@@ -192,6 +206,7 @@ def _new_partner(
         f"__raw {work.schema[_REGISTERED].dataType.simpleString()}, __fnew boolean, __ferr string"
     )
     read = spark.createDataFrame(fallback, schema)
+    column = f.col(_REGISTERED)
     work = work.join(f.broadcast(read), column.eqNullSafe(read["__raw"]), "left").drop("__raw")
     # (only a row whose question reads the registration is bad for an unreadable one)
     return work, f.coalesce(native, f.col("__fnew")), f.when(f.col("__nd"), f.col("__ferr"))
