@@ -100,11 +100,12 @@ def check_spark(
     # 2. The cells Spark could not read, of rows whose question reads the registration: read by
     #    the plain path and joined back.
     unread_cells = {
-        row[-1]
+        _hashable(row[-1:]): row[-1]
         for row in seen_rows
-        if row[-1] is not None and plans[_hashable(row[:-1]) if keys else ()].needs_registration
+        if row[-1] is not None and plans[_hashable(row[:-1])].needs_registration
     }
-    work, new, slow_error = _read_the_rest(work, new, sorted(unread_cells, key=repr), facts, spark)
+    cells = sorted(unread_cells.values(), key=repr)
+    work, new, slow_error = _read_the_rest(work, new, cells, facts, spark)
     error = f.coalesce(
         f.col("__pe"),
         slow_error,
