@@ -1161,3 +1161,77 @@ def test_a_history_given_as_a_list_names_its_events_from_the_value_holding_it() 
         assert [(p.path, p.reason) for p in not_a_list.value.problems] == [
             ("", "must be a list of events")
         ]
+
+
+def test_a_stored_hash_of_another_digest_length_verifies_its_password() -> None:
+    """A hash written by another program may keep a longer digest: it is compared at its length."""
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+
+    salt = b"s" * 16
+    digest = hashlib.scrypt(KNOWN_PASSWORD.encode(), salt=salt, n=CHEAP, r=8, p=1, dklen=48)
+    encoded = [base64.b64encode(part).decode() for part in (salt, digest)]
+    stored = PasswordHash.parse(f"scrypt${CHEAP}$8$1${encoded[0]}${encoded[1]}")
+    assert stored.verify(KNOWN_PASSWORD)
+    assert not stored.verify(KNOWN_PASSWORD + "!")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("bcrypt$2$8$1$c2FsdA==$ZGln", "must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>'"),
+        ("scrypt$two$8$1$c2FsdA==$ZGln", "has a parameter that is not a number or base64"),
+        ("scrypt$2$8$1$c2FsdA==$not base64", "has a parameter that is not a number or base64"),
+    ],
+)
+def test_a_malformed_hash_is_refused_as_a_whole(text: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse(text)
+    assert [(p.path, p.reason) for p in caught.value.problems] == [("", reason)]
+    assert caught.value.what == "password hash"
+
+
+def test_a_short_salt_or_digest_is_named() -> None:
+    stored = PasswordHash.of(KNOWN_PASSWORD, n=CHEAP)
+    assert_refused(
+        stored,
+        {"salt": b"s" * 15, "digest": "d" * 32},
+        "password hash",
+        [("salt", "must be at least 16 bytes"), ("digest", "must be at least 16 bytes")],
+    )
+    assert attrs.evolve(stored, salt=b"s" * 16).salt == b"s" * 16
+
+
+@given(st.lists(st.integers(0, 10**6), max_size=6), st.integers(-8, 8))
+def test_a_history_reads_like_the_tuple_of_its_events(offsets: list[int], index: int) -> None:
+    from partner_onboarding import Actor, Event, EventKind  # noqa: PLC0415
+
+    events = [
+        Event(
+            actor=Actor.PARTNER,
+            kind=EventKind.SUBMIT,
+            from_status=None,
+            to_status=ReviewStatus.PENDING_REVIEW,
+            at=AT + dt.timedelta(microseconds=offset),
+        )
+        for offset in sorted(offsets)
+    ]
+    history, plain = History(events), tuple(events)
+    if -len(plain) <= index < len(plain):
+        assert history[index] is plain[index]
+    else:
+        with pytest.raises(IndexError):
+            history[index]
+    assert list(history[index:]) == list(plain[index:])
+    assert list(history[:index]) == list(plain[:index])
+    assert history == History(events)
+    assert hash(history) == hash(History(events))
+    if events:
+        shorter = History(events[:-1])
+        assert history != shorter
+        moved = History([*events[:-1], attrs.evolve(events[-1], at=events[-1].at + AN_HOUR)])
+        assert history != moved
+        assert hash(history) != hash(moved)
+
+
+AN_HOUR = dt.timedelta(hours=1)
