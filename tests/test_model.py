@@ -1021,6 +1021,7 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
     ("entity", "website", "https://" + "a" * 1988 + ".com"),
     ("entity", "documents", ()),
     ("document reference", "name", "n" * 200),
+    ("event", "reasons", ("r" * 1000,)),
     ("category information", "service_description", "d" * 2000),
     ("category information", "markets_served", ("US", "GB")),
     ("category information", "team_size", 1),
@@ -1032,7 +1033,8 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
 
 @pytest.mark.parametrize(("which", "field", "value"), VALUE_BOUNDS)
 def test_a_value_keeps_a_field_at_its_bound(which: str, field: str, value: object) -> None:
-    built = attrs.evolve(_values()[which], **{field: value})
+    values = _values() if which in _values() else _review_values()
+    built = attrs.evolve(values[which], **{field: value})
     kept = getattr(built, field)
     assert kept == value or (field == "markets_served" and kept == (Market.US, Market("GB")))
 
@@ -1119,6 +1121,11 @@ REVIEW_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
             ("reasons[3]", "must be a string"),
         ],
     ),
+    # (one bad reason alone: what the event's quick acceptance must not let through)
+    ("event", "reasons", ("r" * 1001,), [("reasons[0]", "must be at most 1000 characters")]),
+    ("event", "reasons", (" ",), [("reasons[0]", "must not be blank")]),
+    ("event", "reasons", (5,), [("reasons[0]", "must be a string")]),
+    ("event", "at", AT.replace(tzinfo=None), [("at", "must be time-zone aware")]),
     ("seller authorisation", "seller_id", " ", [("seller_id", "must not be blank")]),
     (
         "seller authorisation",
