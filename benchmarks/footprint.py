@@ -55,6 +55,11 @@ def closure(root: str) -> set[str]:
     return seen
 
 
+def requires(name: str) -> list[str]:
+    """The requirements ``name`` declares (none when it declares none)."""
+    return metadata.requires(name) or []
+
+
 def elsewhere(root: str) -> list[str]:
     """``root``'s own requirements for other platforms only (e.g. zone data on Windows)."""
     return [
@@ -111,15 +116,15 @@ def main() -> None:
     )
     for requirement in elsewhere("partner-onboarding"):
         name = _name(requirement.split(";")[0]) or requirement
-        try:
-            content, disk = sizes(name)
-        except metadata.PackageNotFoundError:
-            print(f"\nNot needed here: `{requirement}`.")
+        through = sorted(
+            other
+            for other in found
+            if any(_name(r) and _name(r).lower() == name.lower() for r in requires(other))
+        )
+        if through:
+            print(f"\n`{requirement}` is the library's own; here {', '.join(through)} needs it.")
         else:
-            print(
-                f"\nNot needed here: `{requirement}` "
-                f"({content / 1e6:.1f} MB of files, {disk / 1e6:.1f} MB on disk where installed)."
-            )
+            print(f"\nNot needed here: `{requirement}`.")
 
     # Byte code first, as pip writes it at install time (an editable install, or a shell with
     # PYTHONDONTWRITEBYTECODE, would otherwise compile the sources on every import timed).
