@@ -1156,6 +1156,7 @@ def test_a_history_given_as_a_list_names_its_events_from_the_value_holding_it() 
     assert [(p.path, p.reason) for p in caught.value.problems] == [
         ("history[1]", "must be an Event")
     ]
+    assert str(caught.value).startswith("invalid history: 1 problem\n")
     early = attrs.evolve(approved, at=submitted.at - dt.timedelta(microseconds=1))
     with pytest.raises(HistoryOutOfOrder) as out_of_order:
         attrs.evolve(review, history=[submitted, early])
@@ -1165,9 +1166,34 @@ def test_a_history_given_as_a_list_names_its_events_from_the_value_holding_it() 
     for value in (5, "events"):
         with pytest.raises(ValidationError) as not_a_list:
             History(value)  # type: ignore[arg-type]
-        assert [(p.path, p.reason) for p in not_a_list.value.problems] == [
-            ("", "must be a list of events")
-        ]
+        assert str(not_a_list.value) == "invalid history: 1 problem\n  - must be a list of events"
+
+
+def _events(count: int) -> list[Any]:
+    from partner_onboarding import Actor, Event, EventKind  # noqa: PLC0415
+
+    return [
+        Event(
+            actor=Actor.PARTNER,
+            kind=EventKind.SUBMIT,
+            from_status=None,
+            to_status=ReviewStatus.PENDING_REVIEW,
+            at=AT + dt.timedelta(minutes=minutes),
+        )
+        for minutes in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", range(4))
+@pytest.mark.parametrize("index", range(-5, 5))
+def test_each_index_of_a_short_history_is_its_event(count: int, index: int) -> None:
+    events = _events(count)
+    history = History(events)
+    if -count <= index < count:
+        assert history[index] is events[index]
+    else:
+        with pytest.raises(IndexError):
+            history[index]
 
 
 def test_a_stored_hash_of_another_digest_length_verifies_its_password() -> None:

@@ -866,6 +866,11 @@ def _story_changes() -> list[tuple[str, dict[str, Any], list[tuple[str, str]]]]:
             [("entity.history[0].at", "is before the partner chose its first role")],
         ),
         (
+            "an application submitted before its role was chosen",
+            {"roles_granted": (first, _at(second, _T + _HOUR))},
+            [("applications[1].history[0].at", "is before the role Creator Service Partner")],
+        ),
+        (
             "an application in a role never chosen",
             {"roles_granted": (first,)},
             [
@@ -993,6 +998,15 @@ def _partner_changes() -> list[tuple[str, Partner, dict[str, Any], list[tuple[st
             partner,
             {"roles_granted": (first, second, first)},
             [("roles_granted[2]", "repeats Seller Service Partner")],
+        ),
+        (
+            "a role that is not one, then a role twice",
+            partner,
+            {"roles_granted": ("x", first, first)},
+            [
+                ("roles_granted[0]", "must be a RoleGrant"),
+                ("roles_granted[2]", "repeats Seller Service Partner"),
+            ],
         ),
         (
             "applications",
