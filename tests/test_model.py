@@ -1008,6 +1008,12 @@ VALUE_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
         [("reference_links", "must be at most 5 links")],
     ),
     ("category information", "reference_links", ("ok",), [("reference_links[0]", _URL_PROBLEM)]),
+    (
+        "category information",
+        "reference_links",
+        ("https://" + "a" * 1989 + ".com",),
+        [("reference_links[0]", "must be at most 2000 characters")],
+    ),
 ]
 
 
@@ -1028,6 +1034,7 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
     ("category information", "team_size", 1_000_000),
     ("category information", "reference_links", ("https://a.example",) * 5),
     ("category information", "reference_links", ()),
+    ("category information", "reference_links", ("https://" + "a" * 1988 + ".com",)),
 ]
 
 
