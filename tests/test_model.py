@@ -921,6 +921,7 @@ VALUE_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
         "12",
         [("ein", "not a valid EIN (nine digits with a known IRS campus prefix)")],
     ),
+    ("entity", "ein", "04-21035941", [("ein", "must be at most 10 characters")]),
     ("entity", "address", "1 Main St", [("address", "must be an Address")]),
     ("entity", "contact", "ops@acme.com", [("contact", "must be a ContactPerson")]),
     ("entity", "country", "GB", [("country", "a US local agency registers a company of the US")]),
