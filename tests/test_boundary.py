@@ -258,3 +258,23 @@ def test_a_machine_without_zone_data_is_told_what_to_install() -> None:
         "partner_onboarding.errors.ValidationError: invalid policy: 1 problem",
         f"  - zone: {NO_ZONE_DATA}",
     ]
+
+
+def test_without_zone_data_a_policy_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same refusal in process: where no zone is found and not even UTC exists."""
+    import zoneinfo  # noqa: PLC0415
+
+    from partner_onboarding import policy as policy_module  # noqa: PLC0415
+
+    assert policy_module._has_zone_data()
+
+    def nowhere(key: str) -> zoneinfo.ZoneInfo:
+        raise zoneinfo.ZoneInfoNotFoundError(key)
+
+    monkeypatch.setattr(zoneinfo, "ZoneInfo", nowhere)  # (what the policy module reads)
+    assert not policy_module._has_zone_data()
+    with pytest.raises(ValidationError) as caught:
+        Policy(zone="Europe/Paris")
+    assert str(caught.value) == (
+        f"invalid policy: 1 problem\n  - zone: {policy_module.NO_ZONE_DATA}"
+    )
