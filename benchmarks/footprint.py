@@ -119,7 +119,7 @@ def main() -> None:
         through = sorted(
             other
             for other in found
-            if any(_name(r) and _name(r).lower() == name.lower() for r in requires(other))
+            if name.lower() in {(_name(r) or "").lower() for r in requires(other)}
         )
         if through:
             print(f"\n`{requirement}` is the library's own; here {', '.join(through)} needs it.")
