@@ -29,11 +29,48 @@ def offset_text(at: dt.datetime) -> str:
     return text.replace("+00:00", "Z") if text.endswith("+00:00") else text
 
 
-REGISTERED_TEXT = st.one_of(
+WELL_FORMED = st.one_of(
     INSTANTS.map(offset_text),
     INSTANTS.map(lambda at: at.astimezone(ZoneInfo("America/Los_Angeles")).date().isoformat()),
     INSTANTS.map(lambda at: at.date().strftime("%Y%m%d")),
+)
+#: Edits that make well-formed text almost ISO 8601: what a native parser may read and the plain
+#: path refuses (a leap second, a missing zero, a signed year, another separator, a zone name).
+NEAR_MISSES = [
+    lambda text: text[:17] + "60" + text[19:],
+    lambda text: text[:5] + text[6:],
+    lambda text: text[:11] + text[12:],
+    lambda text: "-" + text[1:],
+    lambda text: "+" + text[1:],
+    lambda text: text.replace("T", "t").replace("Z", "z"),
+    lambda text: text.replace("T", " "),
+    lambda text: text.replace("Z", "UTC").replace("+00:00", "UTC"),
+    lambda text: text[:-1],
+    lambda text: text + "0",
+    lambda text: " " + text,
+]
+#: The ends of Python's calendar, seen from both sides of UTC.
+CALENDAR_ENDS = [
+    "0000-01-01",
+    "00000101",
+    "0000-01-01T00:00:00Z",
+    "0001-01-01",
+    "00010101",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "9999-12-31",
+]
+REGISTERED_TEXT = st.one_of(
+    WELL_FORMED,
+    st.tuples(WELL_FORMED, st.sampled_from(NEAR_MISSES)).map(lambda edit: edit[1](edit[0])),
+    st.text(alphabet="0123456789-+:.TZtz ", min_size=8, max_size=32),
     st.sampled_from(["garbage", "2024-02-30", "2024-04-30T00:00:00", "", " 2024-05-01 ", None]),
+    st.sampled_from(CALENDAR_ENDS),
+)
+#: Days around the cut-offs, and the first day of the calendar (which starts before the calendar
+#: does in a zone east of UTC: refused there).
+DAYS = st.one_of(
+    st.dates(dt.date(2024, 4, 25), dt.date(2024, 5, 5)), st.just(dt.date.min), st.none()
 )
 CATEGORIES = st.sampled_from(list(DEFAULT_CATALOG)).flatmap(category_spellings)
 MARKETS = st.sampled_from([None, "US", "gb", "CA", "XX"])
@@ -105,7 +142,7 @@ def test_the_columnar_path_agrees_on_typed_instants(
 
 @given(
     st.lists(
-        rows(registered=st.one_of(st.dates(dt.date(2024, 4, 25), dt.date(2024, 5, 5)), st.none())),
+        rows(registered=DAYS),
         min_size=1,
         max_size=30,
     ),
@@ -244,3 +281,34 @@ def test_the_expression_refuses_a_bad_instant_or_question_when_built() -> None:
         answers(at=dt.datetime(2024, 5, 20))  # noqa: DTZ001
     with pytest.raises(ValidationError):
         answers(at="2024-05-20", question="apply")
+
+
+def test_a_frame_without_the_few_valued_columns_gets_the_plain_path_s_errors() -> None:
+    frame = pl.DataFrame({"registered_at": ["2024-05-01", "2024-04-01"]})
+    answered = check_frame(frame, at=dt.date(2024, 5, 20))
+    assert answered["error"].to_list() == ["category: is required"] * 2
+    assert [r["error"] for r in plain(frame.to_dicts(), dt.date(2024, 5, 20))] == [
+        "category: is required"
+    ] * 2
+
+
+def test_an_empty_frame_gets_the_answer_columns_and_no_row() -> None:
+    frame = pl.DataFrame({"registered_at": ["2024-05-01"], "category": ["Paid Media"]}).clear()
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert answered.columns == [*frame.columns, "question", *ANSWER_FIELDS, "error"]
+    assert answered.height == 0
+
+
+@given(st.lists(rows(), min_size=1, max_size=30), st.sampled_from(AT_CHOICES))
+def test_rows_grouped_by_a_hash_are_proven_alike_before_they_share_an_answer(
+    table: list[dict[str, Any]], at: dt.date
+) -> None:
+    """Were every row's hash the same (a collision), the grouping's proof fails and rows are
+    grouped exactly: the answers stay the plain path's."""
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            pl.DataFrame, "hash_rows", lambda self, *a, **k: pl.repeat(7, self.height, eager=True)
+        )
+        answered = check_frame(frame, at=at)
+    same_answers(answered, plain(table, at))

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_POLICY
+from partner_onboarding import DEFAULT_POLICY, Policy
 from partner_onboarding.batch import check_rows
 from partner_onboarding.frames import ANSWER_FIELDS
 from partner_onboarding.spark import check_spark  # (imports PySpark only when called)
-from test_frames import AT_CHOICES, INSTANTS, rows
+from partner_onboarding.testing import policies
+from test_frames import AT_CHOICES, DAYS, INSTANTS, rows
 from test_frames import same_answers as frame_answers
 
 if TYPE_CHECKING:
@@ -137,3 +138,24 @@ def test_an_array_of_approved_categories_is_read_as_the_plain_path_reads_a_list(
         None,
     ]
     assert found[-1]["error"] == "registered_at: '10 Jan 2024' is not an ISO 8601 date-time"
+
+
+@SPARK
+@given(
+    st.lists(rows(registered=DAYS), min_size=1, max_size=60),
+    st.sampled_from(AT_CHOICES),
+    policies(),
+)
+def test_spark_agrees_on_date_columns(
+    spark: SparkSession, table: list[dict[str, Any]], at: dt.date, policy: Policy
+) -> None:
+    schema = "n int, registered_at date, " + ", ".join(f"{c} string" for c in COLUMNS[1:])
+    data = [(i, *(r[c] for c in COLUMNS)) for i, r in enumerate(table)]
+    frame = spark.createDataFrame(data, schema)
+    found = [
+        row.asDict() for row in check_spark(frame, at=at, policy=policy).orderBy("n").collect()
+    ]
+    want = check_rows(
+        [{"partner_id": "P", **r} for r in table], at=at, policy=policy, on_error="record"
+    )
+    same_answers(found, want)

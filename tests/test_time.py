@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from partner_onboarding import DEFAULT_POLICY, Account, ValidationError, lifecycle
 from partner_onboarding._time import (
     NAIVE,
+    OUT_OF_CALENDAR,
     instant_or_day,
     is_day_text,
     parse_day,
@@ -165,6 +166,53 @@ def test_a_reading_in_a_dst_gap_is_refused_everywhere(use: Callable[[dt.datetime
         use(GAP)
     assert "daylight-saving gap" in str(caught.value)
     use(GAP.replace(hour=3))  # (an hour later exists)
+
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda: start_of_day(dt.date.min, TOKYO),
+        lambda: instant_or_day("0001-01-01", TOKYO),
+        lambda: instant_or_day("00010101", TOKYO),
+        lambda: DEFAULT_POLICY.instant(dt.datetime(9999, 12, 31, 23, tzinfo=LA)),
+        lambda: DEFAULT_POLICY.instant(dt.datetime.min.replace(tzinfo=TOKYO)),
+    ],
+)
+def test_a_day_or_reading_beyond_an_end_of_the_calendar_is_refused(
+    use: Callable[[], object],
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        use()
+    assert OUT_OF_CALENDAR in str(caught.value)
+
+
+def test_the_bulk_reader_answers_a_cell_beyond_the_calendar_with_an_error() -> None:
+    from partner_onboarding import Policy  # noqa: PLC0415
+
+    rows = [{"partner_id": "p", "registered_at": "0001-01-01", "category": "Paid Media"}]
+    policy = Policy(zone="Asia/Tokyo")
+    (answer,) = check_rows(rows, at=dt.date(2024, 5, 1), policy=policy, on_error="record")
+    assert answer["error"] == f"registered_at: '0001-01-01' {OUT_OF_CALENDAR}"
+
+
+@given(
+    st.one_of(st.dates(), st.sampled_from([dt.date.min, dt.date.max])),
+    st.sampled_from([*ZONES, TOKYO]),
+)
+def test_every_day_in_every_zone_starts_or_is_refused_as_beyond_the_calendar(
+    day: dt.date, zone: dt.tzinfo
+) -> None:
+    try:
+        start = start_of_day(day, zone)
+    except ValidationError as refusal:
+        assert OUT_OF_CALENDAR in str(refusal)
+        assert day == dt.date.min
+    else:
+        assert start.tzinfo is not None
+        assert start.replace(tzinfo=None) >= dt.datetime.combine(day, dt.time(0))
 
 
 @given(st.datetimes(timezones=st.sampled_from(ZONES)))

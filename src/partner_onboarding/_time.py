@@ -39,6 +39,9 @@ NAIVE: Final = "must be time-zone aware"
 _DAY: Final = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")
 
 
+#: The words of the refusal of a day or a reading at an end of the calendar whose instant (in
+#: UTC) lies beyond it: 0001-01-01 00:00 east of UTC, 9999-12-31 23:00 west of it.
+OUT_OF_CALENDAR: Final = "is at an end of the calendar: its instant lies outside it"
 #: The words of the refusal of a wall-clock reading that its zone skips (a DST gap).
 IMAGINARY: Final = "does not exist in its time zone (the clocks skip it: a daylight-saving gap)"
 
@@ -49,14 +52,18 @@ def check_aware(value: dt.datetime) -> bool:
 
 
 def instant_problem(value: dt.datetime) -> str | None:
-    """Why an aware-looking datetime names no instant: no zone, or a wall-clock reading its zone
-    skips (2024-03-10 02:30 in Los Angeles); ``None`` when it names one."""
+    """Why an aware-looking datetime names no instant: no zone, a wall-clock reading its zone
+    skips (2024-03-10 02:30 in Los Angeles), or a reading whose instant lies beyond an end of the
+    calendar (0001-01-01 00:00 in Tokyo); ``None`` when it names one."""
     if not check_aware(value):
         return NAIVE
     zone = value.tzinfo
     if type(zone) is dt.timezone:
         return None
-    there_and_back = value.astimezone(dt.UTC).astimezone(zone)
+    try:
+        there_and_back = value.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError:
+        return OUT_OF_CALENDAR
     return IMAGINARY if there_and_back.replace(tzinfo=None) != value.replace(tzinfo=None) else None
 
 
@@ -179,14 +186,20 @@ def is_day_text(text: str) -> bool:
     return _DAY.fullmatch(text.strip()) is not None
 
 
-def start_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+def start_of_day(day: dt.date, zone: dt.tzinfo, *, field: str = "at") -> dt.datetime:
     """The first instant of ``day`` in ``zone``, with its fixed offset.
 
     Where a zone skips midnight (a DST change at 00:00), the day starts at the first instant that
     exists: the gap's wall-clock reading is taken with the offset in force before the change and
-    converted, as ``zoneinfo`` resolves it.
+    converted, as ``zoneinfo`` resolves it. A day at an end of the calendar whose start in
+    ``zone`` falls outside it (0001-01-01 east of UTC) is refused, naming ``field``.
     """
-    return _fixed(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
+    try:
+        return _fixed(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
+    except OverflowError:
+        raise ValidationError.single(
+            field, f"{_quote(day.isoformat())} {OUT_OF_CALENDAR}", what="date"
+        ) from None
 
 
 def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.datetime:
@@ -197,10 +210,10 @@ def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.d
     if isinstance(value, dt.datetime):
         return require_aware(value, field=field)
     if isinstance(value, dt.date):
-        return start_of_day(value, zone)
+        return start_of_day(value, zone, field=field)
     if isinstance(value, str):
         if is_day_text(value):
-            return start_of_day(parse_day(value, field=field), zone)
+            return start_of_day(parse_day(value, field=field), zone, field=field)
         return parse_instant(value.strip(), field=field)
     raise ValidationError.single(
         field, "must be an aware datetime, a date or ISO 8601 text", what="instant"

@@ -39,9 +39,25 @@ ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes
 #: The columns understood once per distinct combination of values: all but the partner's own.
 _KEYS: Final = COLUMNS[2:]
 _REGISTERED: Final = COLUMNS[1]
-#: ISO 8601 forms with an offset that Polars reads natively; anything else goes the plain way.
-_INSTANT_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%:z",)  # ("Z" is read as "+00:00")
+#: The cells read natively (by Polars here, by Spark in :mod:`partner_onboarding.spark`), by their
+#: exact shape: a day (``2024-04-30``, ``20240430``) and an instant with an offset
+#: (``2024-04-30T09:00:00.5-07:00``, ``…Z``). The native parsers alone are more lenient than the
+#: plain path (a leap second, a missing zero, a signed year, a zone name, the year 0), and a day
+#: of the year 1 may start before the calendar does in the policy's zone: any other cell goes the
+#: plain way, which reads it or says what is wrong.
+_YEAR: Final = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (1 to 9999)
+_DAY_YEAR: Final = "(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (2 to 9999)
+_DAY_SHAPE: Final = rf"^{_DAY_YEAR}-[0-9]{{2}}-[0-9]{{2}}$|^{_DAY_YEAR}[0-9]{{4}}$"
+_INSTANT_SHAPE: Final = (
+    rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-5][0-9]"
+    r"(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+#: The first day of the calendar: it starts before the calendar does in a zone east of UTC, so a
+#: date column's cell of that day goes the plain way too.
+_FIRST_DAY: Final = dt.date.min
 _DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
+#: Within that shape, chrono's RFC 3339 reader: the same instants as an explicit pattern, faster.
+_INSTANT_FORMAT: Final = "%+"
 
 
 def check_frame(
@@ -159,33 +175,25 @@ def _check(
         (Question.REGISTER, Question.AUTHORIZE_SELLER) if "question" not in frame.columns else None
     )
     keys = [name for name in _KEYS if name in frame.columns]
-    index = "__po_row"
-    work = frame.with_row_index(index)
     # 1. Each distinct combination of the few-valued columns, understood once by the plain path.
-    combos = work.select(keys).unique(maintain_order=True) if keys else pl.DataFrame({"__": [0]})
+    combos, combo_of_row = _combinations(frame.select(keys), len(frame))
     memo = _Memo(facts)
-    plans = [memo.plan(dict(zip(keys, values, strict=True))) for values in combos.iter_rows()]
-    combo = "__po_combo"
-    combos = combos.with_columns(pl.Series(combo, range(len(plans)), dtype=pl.UInt32))
-    if keys:
-        work = work.join(combos, on=keys, how="left", nulls_equal=True, maintain_order="left")
-    else:
-        work = work.with_columns(pl.lit(0, dtype=pl.UInt32).alias(combo))
+    plans = [memo.plan(dict(zip(keys, values, strict=True))) for values in combos]
     # 2. The one per-partner fact, new partner or not, in native code.
-    new = _new_partner(work, policy)["new", "raw_present"]
+    new = _new_partner(frame, policy)
     needs = pl.Series([plan.needs_registration for plan in plans], dtype=pl.Boolean)
-    needs = needs.gather(work[combo])
+    needs = needs.gather(combo_of_row)
     # 3. Cells the native parsers could not read go the plain way (and say what is wrong).
     slow_rows = (
         (needs & new["new"].is_null() & new["raw_present"]).arg_true().to_list()
-        if _REGISTERED in work.columns
+        if _REGISTERED in frame.columns
         else []
     )
     fixed: dict[int, bool] = {}
     slow_errors: dict[int, str] = {}
     for row in slow_rows:
         try:
-            fixed[row] = facts.new_partner(work[_REGISTERED][row])
+            fixed[row] = facts.new_partner(frame[_REGISTERED][row])
         except OnboardingError as error:
             slow_errors[row] = _error_text(error)
     is_new = new["new"]
@@ -195,11 +203,11 @@ def _check(
     table = _DecisionTable(plans)
     state = pl.DataFrame(
         {
-            "combo": work[combo],
+            "combo": combo_of_row,
             "new": is_new,
             "needs": needs,
-            "plan_error": table.errors.gather(work[combo]),
-            "slow_error": _sparse(len(work), slow_errors),
+            "plan_error": table.errors.gather(combo_of_row),
+            "slow_error": _sparse(len(frame), slow_errors),
         }
     )
     error_of_row = pl.coalesce(
@@ -229,10 +237,40 @@ def _check(
     return frame.with_columns([*answers, state["error"]])
 
 
+def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
+    """The distinct rows of ``keyed``, and for each row the index of its own among them (with
+    no column, one empty combination for every row).
+
+    Rows are grouped by a hash of their values, and the grouping is then proven by comparing
+    every row with the one that stands for its group: only if two distinct rows share a hash
+    (the proof fails) are they grouped the exact way, by a join on every column.
+    """
+    import polars as pl  # noqa: PLC0415
+
+    if not keyed.width:
+        return [()], pl.repeat(0, length, dtype=pl.UInt32, eager=True)
+    hashes = keyed.hash_rows()
+    firsts = hashes.is_first_distinct().arg_true()
+    combos = keyed.gather(firsts)
+    numbers = pl.int_range(len(firsts), dtype=pl.UInt32, eager=True)
+    of_row = hashes.replace_strict(hashes.gather(firsts), numbers, return_dtype=pl.UInt32)
+    stands_for = combos.gather(of_row)
+    if all(keyed[name].eq_missing(stands_for[name]).all() for name in keyed.columns):
+        return combos.rows(), of_row
+    combos = keyed.unique(maintain_order=True)
+    numbered = combos.with_columns(
+        pl.int_range(len(combos), dtype=pl.UInt32, eager=True).alias("__po_combo")
+    )
+    joined = keyed.join(
+        numbered, on=keyed.columns, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return combos.rows(), joined["__po_combo"]
+
+
 def _sparse(length: int, values: Mapping[int, str]) -> pl.Series:
     import polars  # noqa: PLC0415, ICN001  (an optional extra; "pl" names the type here)
 
-    column = polars.Series([None] * length, dtype=polars.String)
+    column = _nulls(length, polars.String)
     if values:
         column = column.scatter(list(values), list(values.values()))
     return column
@@ -361,43 +399,47 @@ def _error_text(error: OnboardingError) -> str:
     return str(error)
 
 
+def _nulls(length: int, dtype: Any) -> pl.Series:
+    """A column of ``length`` nulls, built in native code (a Python list costs 20 ms a million)."""
+    import polars  # noqa: PLC0415, ICN001  (an optional extra; "pl" names the type here)
+
+    return polars.repeat(None, length, dtype=dtype, eager=True)
+
+
 def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     """New partner? for a text column: days (``2024-04-30``, ``20240430``) and instants with an
     offset are each parsed once, on their own rows only; null where native code cannot tell."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    text = raw  # (a cell with spaces around fails both parsers: the plain way reads it)
-    length = text.str.len_bytes()
-    is_day = ((length == 10) | (length == 8)).fill_null(value=False)
-    days = text.filter(is_day)
+    is_day = raw.str.contains(_DAY_SHAPE).fill_null(value=False)
+    is_instant = raw.str.contains(_INSTANT_SHAPE).fill_null(value=False)
+    days = raw.filter(is_day)
     day = polars.coalesce(*(days.str.to_date(form, strict=False) for form in _DAY_FORMATS))
-    instants = text.filter(~is_day).str.replace(r"Z$", "+00:00")
+    instants = raw.filter(is_instant)
     instant = instants.str.to_datetime(
-        _INSTANT_FORMATS[0], strict=False, time_zone="UTC", time_unit="us"
+        _INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us"
     )
     first_day = policy.new_partners_from or policy.upgrade_date
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
-    new = polars.Series([None] * len(raw), dtype=polars.Boolean)
+    new = _nulls(len(raw), polars.Boolean)
     if len(days):
         on_days = polars.select(day >= polars.lit(first_day)).to_series()
         new = new.scatter(is_day.arg_true(), on_days)
     if len(instants):
-        new = new.scatter((~is_day).arg_true(), instant >= threshold)
+        new = new.scatter(is_instant.arg_true(), instant >= threshold)
     return new
 
 
 def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Columns ``row``, ``new`` (null where native code could not tell) and ``raw_present``."""
+    """Columns ``new`` (null where native code could not tell) and ``raw_present``."""
     import polars as pl  # noqa: PLC0415
 
     if _REGISTERED not in work.columns:
         return pl.DataFrame(
             {
-                "row": range(len(work)),
-                "new": [None] * len(work),
-                "raw_present": [False] * len(work),
-            },
-            schema={"row": pl.UInt32, "new": pl.Boolean, "raw_present": pl.Boolean},
+                "new": _nulls(len(work), pl.Boolean),
+                "raw_present": pl.repeat(False, len(work), dtype=pl.Boolean, eager=True),  # noqa: FBT003
+            }
         )
     column = pl.col(_REGISTERED)
     dtype = work.schema[_REGISTERED]
@@ -405,8 +447,8 @@ def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     first_day = policy.new_partners_from or policy.upgrade_date
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         new = column >= pl.lit(threshold).dt.convert_time_zone(dtype.time_zone)
-    elif isinstance(dtype, pl.Date):
-        new = column >= pl.lit(first_day)
+    elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see _FIRST_DAY)
+        new = pl.when(column > pl.lit(_FIRST_DAY)).then(column >= pl.lit(first_day))
     elif dtype == pl.String:
         new = pl.lit(_new_from_text(work[_REGISTERED], policy))
     else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
@@ -414,6 +456,4 @@ def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     present = column.is_not_null()
     if dtype == pl.String:
         present = present & (column.str.len_chars() > 0)
-    return work.select(
-        pl.col("__po_row").alias("row"), new.alias("new"), present.alias("raw_present")
-    )
+    return work.select(new.alias("new"), present.alias("raw_present"))

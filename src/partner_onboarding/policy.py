@@ -315,7 +315,7 @@ class Policy:
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
         try:
             compiled = _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides)
-        except OverflowError:  # a day at the end of the calendar, in a zone that leaves it
+        except ValidationError:  # a day at the end of the calendar, in a zone that leaves it
             raise ValidationError.single(
                 "upgrade_date", "a cut-off at the very end of the calendar", what="policy"
             ) from None

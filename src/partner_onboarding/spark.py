@@ -18,7 +18,16 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
 from partner_onboarding.errors import OnboardingError
-from partner_onboarding.frames import _KEYS, _REGISTERED, ANSWER_FIELDS, _error_text, _Memo
+from partner_onboarding.frames import (
+    _DAY_SHAPE,
+    _FIRST_DAY,
+    _INSTANT_SHAPE,
+    _KEYS,
+    _REGISTERED,
+    ANSWER_FIELDS,
+    _error_text,
+    _Memo,
+)
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
 if TYPE_CHECKING:
@@ -26,13 +35,13 @@ if TYPE_CHECKING:
 
 __all__ = ["check_spark"]
 
-#: What Spark reads natively as ISO 8601 with an offset; anything else goes the plain way.
+#: Spark's patterns for the cells of the instant shape of :mod:`partner_onboarding.frames` (a
+#: fraction of another number of digits goes the plain way).
 _INSTANT_PATTERNS: Final = (
     "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
     "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
     "yyyy-MM-dd'T'HH:mm:ssXXX",
 )
-_DAY: Final = r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}\s*$"
 
 
 def check_spark(
@@ -172,16 +181,18 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     first_day = policy.new_partners_from or policy.upgrade_date
     if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
         return column >= f.lit(threshold), nothing
-    if isinstance(dtype, t.DateType):
-        return column >= f.lit(first_day), nothing
+    if isinstance(dtype, t.DateType):  # (the first year goes the plain way: see _FIRST_DAY)
+        first = f.year(column) == _FIRST_DAY.year  # (Spark takes no literal of that day)
+        return f.when(~first, column >= f.lit(first_day)), f.when(first, column)
     # (naive timestamps, numbers: read as text, and the plain way says what is wrong)
     is_text = isinstance(dtype, t.StringType)
     text = column if is_text else column.cast("string")
     trimmed = f.trim(text)
-    is_day = trimmed.rlike(_DAY)
     day = f.try_to_date(f.regexp_replace(trimmed, "-", ""), "yyyyMMdd")
     instant = f.coalesce(*(f.try_to_timestamp(trimmed, f.lit(p)) for p in _INSTANT_PATTERNS))
-    native = f.when(is_day, day >= f.lit(first_day)).otherwise(instant >= f.lit(threshold))
+    native = f.when(trimmed.rlike(_DAY_SHAPE), day >= f.lit(first_day)).when(
+        trimmed.rlike(_INSTANT_SHAPE), instant >= f.lit(threshold)
+    )
     if not is_text:
         native = f.lit(None).cast("boolean")
     present = column.isNotNull() & (trimmed != "")
