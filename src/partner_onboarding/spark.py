@@ -35,13 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_spark"]
 
-#: Spark's patterns for the cells of the instant shape of :mod:`partner_onboarding.frames` (a
-#: fraction of another number of digits goes the plain way).
-_INSTANT_PATTERNS: Final = (
-    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
-    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
-    "yyyy-MM-dd'T'HH:mm:ssXXX",
-)
+#: Spark's pattern for the cells of the instant shape of :mod:`partner_onboarding.frames`: a
+#: fraction of one to six digits, or none (a longer one goes the plain way).
+_INSTANT_PATTERN: Final = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX"
 
 
 def check_spark(
@@ -189,7 +185,7 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     text = column if is_text else column.cast("string")
     trimmed = f.trim(text)
     day = f.try_to_date(f.regexp_replace(trimmed, "-", ""), "yyyyMMdd")
-    instant = f.coalesce(*(f.try_to_timestamp(trimmed, f.lit(p)) for p in _INSTANT_PATTERNS))
+    instant = f.try_to_timestamp(trimmed, f.lit(_INSTANT_PATTERN))
     native = f.when(trimmed.rlike(_DAY_SHAPE), day >= f.lit(first_day)).when(
         trimmed.rlike(_INSTANT_SHAPE), instant >= f.lit(threshold)
     )
