@@ -958,3 +958,123 @@ def test_apply_refusal_names_a_back_dated_step_and_the_policy() -> None:
     assert isinstance(refused, PolicyRefusal)
     assert refused.decision.codes == ("new_partner_discontinued",)
     assert lifecycle.apply_refusal(new, "Paid Media", at=late, policy=None) is None
+
+
+# ------------------------------------------------------------------------------------------------
+# The operations' refusals of their own arguments, word for word (field, words and kind of value)
+
+ROLES_LISTED = "creator_service_partner, seller_service_partner, seller_service_creator_matchmaking"
+ARGUMENT_REFUSALS: list[tuple[str, Callable[[Partner], object], str]] = [
+    (
+        "a policy that is not one, where None may be given",
+        lambda p: lifecycle.apply(
+            with_entity(),
+            "LIVE Management",
+            sample_info("live_management"),
+            at=at(3),
+            policy=cast("Any", "x"),
+        ),
+        "invalid value: 1 problem\n  - policy: must be a Policy or None",
+    ),
+    (
+        "a policy that is not one, where one is needed",
+        lambda p: lifecycle.upgrade(p, at=at(9), policy=cast("Any", "x")),
+        "invalid value: 1 problem\n  - policy: must be a Policy",
+    ),
+    (
+        "a role that is not one",
+        lambda p: lifecycle.add_role(p, "bogus", at=at(9)),
+        f"invalid role: 1 problem\n  - role: 'bogus' is not one of {ROLES_LISTED}",
+    ),
+    (
+        "an entity status that is not one",
+        lambda p: transition(
+            p.application("shop_management"), "approve", at=at(9), entity_status=cast("Any", "x")
+        ),
+        (
+            "invalid value: 1 problem\n  - entity_status: 'x' is not one of pending_review,"
+            " approved, rejected"
+        ),
+    ),
+    (
+        "reasons that are not a list",
+        lambda p: transition(
+            p.application("shop_management"), "reject", at=at(9), reasons=cast("Any", 5)
+        ),
+        "invalid value: 1 problem\n  - reasons: must be a list of texts",
+    ),
+    (
+        "an actor that is not one",
+        lambda p: allowed_events(p.application("shop_management"), p, actor=cast("Any", "x")),
+        "invalid value: 1 problem\n  - actor: 'x' is not one of partner, platform, system",
+    ),
+    (
+        "an instant given as text",
+        lambda p: transition(
+            p.application("shop_management"),
+            "reject",
+            at=cast("Any", "2024-03-01T12:00Z"),
+            reasons=["r"],
+        ),
+        "invalid instant: 1 problem\n  - at: must be a time-zone aware datetime",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("use", "words"),
+    [case[1:] for case in ARGUMENT_REFUSALS],
+    ids=[c[0] for c in ARGUMENT_REFUSALS],
+)
+def test_an_operation_refuses_a_bad_argument_in_its_own_words(
+    use: Callable[[Partner], object], words: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        use(partner_in(PENDING))
+    assert str(caught.value) == words
+
+
+def test_a_reason_of_the_longest_length_is_taken_and_one_longer_is_not() -> None:
+    application = application_in(PENDING)
+    longest = "r" * 1000
+    assert transition(application, "reject", at=at(9), reasons=[longest]).history[-1].reasons == (
+        longest,
+    )
+    with pytest.raises(ValidationError) as caught:
+        transition(application, "reject", at=at(9), reasons=["ok", longest + "r"])
+    assert caught.value.fields == ("reasons[1]",)
+
+
+def test_a_refused_approval_names_the_category_and_the_entity_s_status() -> None:
+    with pytest.raises(EntityNotApproved) as caught:
+        transition(application_in(PENDING), "approve", at=at(9), entity_status=PENDING)
+    assert (caught.value.category, caught.value.entity_status) == ("Shop Management", PENDING)
+    assert str(caught.value) == (
+        "a category can be approved only when the entity is approved (entity: Pending Review)"
+    )
+
+
+def test_a_category_of_a_role_not_chosen_is_refused_with_the_roles_the_partner_has() -> None:
+    with pytest.raises(CategoryNotInRoles) as caught:
+        lifecycle.apply(
+            with_entity(), "Creator Management", sample_info("creator_management"), at=at(3)
+        )
+    refusal = caught.value
+    assert (refusal.category, refusal.role, refusal.roles) == (
+        "Creator Management",
+        PartnerRole.CREATOR_SERVICE_PARTNER,
+        (PartnerRole.SELLER_SERVICE_PARTNER,),
+    )
+
+
+@given(st.sampled_from(["America/Los_Angeles", "Asia/Kolkata", "UTC"]), st.integers(0, 48))
+def test_a_step_at_an_instant_of_a_named_zone_is_stored_with_its_fixed_offset(
+    zone: str, hours: int
+) -> None:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    when = (at(9) + dt.timedelta(hours=hours)).astimezone(ZoneInfo(zone))
+    event = transition(application_in(PENDING), "reject", at=when, reasons=["r"]).history[-1]
+    assert type(event.at.tzinfo) is dt.timezone
+    assert event.at == when
+    assert event.at.utcoffset() == when.utcoffset()
