@@ -1009,6 +1009,11 @@ ARGUMENT_REFUSALS: list[tuple[str, Callable[[Partner], object], str]] = [
         "invalid value: 1 problem\n  - actor: 'x' is not one of partner, platform, system",
     ),
     (
+        "an account that is not one",
+        lambda p: lifecycle.choose_role(cast("Any", "x"), "seller_service_partner", at=at(0)),
+        "invalid value: 1 problem\n  - account: must be an Account",
+    ),
+    (
         "an instant given as text",
         lambda p: transition(
             p.application("shop_management"),
@@ -1078,3 +1083,12 @@ def test_a_step_at_an_instant_of_a_named_zone_is_stored_with_its_fixed_offset(
     assert type(event.at.tzinfo) is dt.timezone
     assert event.at == when
     assert event.at.utcoffset() == when.utcoffset()
+
+
+def test_a_revision_event_without_a_revision_is_refused_in_the_table_s_words() -> None:
+    with pytest.raises(InvalidTransition) as caught:
+        transition(application_in(APPROVED), "approve_revision", at=at(9))
+    assert str(caught.value) == (
+        "cannot approve_revision an application that is Approved; allowed: edit"
+    )
+    assert caught.value.subject == "application"

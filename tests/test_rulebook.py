@@ -549,6 +549,20 @@ def test_a_drawn_entity_goes_through_the_one_step(entity: Any) -> None:
 # What a refused document is told, word for word
 
 
+def approval_that_rejects(data: dict[str, Any]) -> None:
+    data["applications"][0]["history"][1]["to_status"] = "rejected"
+
+
+def rejection_without_reason(data: dict[str, Any]) -> None:
+    data["applications"][0]["history"][1].update(kind="reject", to_status="rejected", reasons=[])
+    data["applications"][0]["status"] = "rejected"
+
+
+def edit_without_its_revision(data: dict[str, Any]) -> None:
+    history = data["applications"][0]["history"]
+    history.append(dict(history[1], actor="partner", kind="edit", from_status="approved"))
+
+
 def application_before_entity(data: dict[str, Any]) -> None:
     data["entity"]["history"][0]["at"] = "2024-01-10T00:00:01+00:00"
     data["entity"]["history"][1]["at"] = "2024-01-10T00:00:01+00:00"
@@ -578,6 +592,12 @@ WORDS = [
     (
         application_before_entity,
         "applications[0].history[0]: is before the entity information was submitted",
+    ),
+    (approval_that_rejects, "applications[0].history[1].to_status: must be approved"),
+    (rejection_without_reason, "applications[0].history[1].reasons: reject needs a reason"),
+    (
+        edit_without_its_revision,
+        "applications[0].pending_revision: must be present while an edit waits for review",
     ),
     (
         approved_under_a_pending_entity,
