@@ -278,3 +278,14 @@ def test_without_zone_data_a_policy_names_what_to_install(monkeypatch: pytest.Mo
     assert str(caught.value) == (
         f"invalid policy: 1 problem\n  - zone: {policy_module.NO_ZONE_DATA}"
     )
+
+
+def test_a_cut_off_before_the_calendar_is_refused_in_the_policy_s_words() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(
+            zone="Asia/Tokyo", upgrade_date=dt.date(1, 1, 1), authorization_cutoff=dt.date(1, 1, 2)
+        )
+    assert str(caught.value) == (
+        "invalid policy: 1 problem\n  - upgrade_date: a cut-off at the very end of the calendar"
+    )
+    assert caught.value.__suppress_context__  # (the day's own refusal is not chained)
