@@ -1155,3 +1155,14 @@ def test_a_partner_names_what_is_wrong_and_nothing_else(
     partner: Partner, changes: dict[str, Any], problems: list[tuple[str, str]]
 ) -> None:
     assert_refused(partner, changes, "partner", problems)
+
+
+def test_a_reason_s_message_is_bounded_at_500_characters() -> None:
+    from partner_onboarding.policy import Reason, ReasonCode, Rule  # noqa: PLC0415
+
+    rule = Rule(name="r", effective_at=dt.datetime(2024, 4, 30, tzinfo=UTC))
+    code = next(iter(ReasonCode))
+    assert Reason(code=code, message="m" * 500, rule=rule).message == "m" * 500
+    with pytest.raises(ValidationError) as caught:
+        Reason(code=code, message="m" * 501, rule=rule)
+    assert caught.value.fields == ("message",)
