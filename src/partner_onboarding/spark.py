@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.frames import (
-    _DAY_SHAPE,
     _FIRST_DAY,
-    _INSTANT_SHAPE,
     _KEYS,
     _REGISTERED,
     ANSWER_FIELDS,
@@ -35,9 +33,18 @@ if TYPE_CHECKING:
 
 __all__ = ["check_spark"]
 
-#: Spark's pattern for the cells of the instant shape of :mod:`partner_onboarding.frames`: a
-#: fraction of one to six digits, or none (a longer one goes the plain way).
-_INSTANT_PATTERN: Final = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX"
+#: What Spark reads natively: a day (``2024-04-30``, ``20240430``) and ISO 8601 with an offset or
+#: ``Z``, in these patterns. Spark's parser is strict (fixed-width fields, no leap second, no
+#: sign, no zone name), unlike Polars' (hence the shapes of :mod:`partner_onboarding.frames`);
+#: a differential test on near misses of ISO text checks it. It does read the year 0, which
+#: Python has not: such a cell goes the plain way, as does a day of the year 1 (see
+#: ``frames._FIRST_DAY``).
+_INSTANT_PATTERNS: Final = (
+    "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ssXXX",
+)
+_DAY: Final = r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}\s*$"
 
 
 def check_spark(
@@ -185,9 +192,12 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     text = column if is_text else column.cast("string")
     trimmed = f.trim(text)
     day = f.try_to_date(f.regexp_replace(trimmed, "-", ""), "yyyyMMdd")
-    instant = f.try_to_timestamp(trimmed, f.lit(_INSTANT_PATTERN))
-    native = f.when(trimmed.rlike(_DAY_SHAPE), day >= f.lit(first_day)).when(
-        trimmed.rlike(_INSTANT_SHAPE), instant >= f.lit(threshold)
+    instant = f.coalesce(*(f.try_to_timestamp(trimmed, f.lit(p)) for p in _INSTANT_PATTERNS))
+    year_0, year_1 = trimmed.startswith("0000"), trimmed.startswith("0001")
+    native = (
+        f.when(year_0, f.lit(None).cast("boolean"))
+        .when(trimmed.rlike(_DAY), f.when(~year_1, day >= f.lit(first_day)))
+        .otherwise(instant >= f.lit(threshold))
     )
     if not is_text:
         native = f.lit(None).cast("boolean")
