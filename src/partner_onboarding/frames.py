@@ -39,12 +39,12 @@ ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes
 #: The columns understood once per distinct combination of values: all but the partner's own.
 _KEYS: Final = COLUMNS[2:]
 _REGISTERED: Final = COLUMNS[1]
-#: The cells read natively (by Polars here, by Spark in :mod:`partner_onboarding.spark`), by their
-#: exact shape: a day (``2024-04-30``, ``20240430``) and an instant with an offset
-#: (``2024-04-30T09:00:00.5-07:00``, ``…Z``). The native parsers alone are more lenient than the
-#: plain path (a leap second, a missing zero, a signed year, a zone name, the year 0), and a day
-#: of the year 1 may start before the calendar does in the policy's zone: any other cell goes the
-#: plain way, which reads it or says what is wrong.
+#: The cells Polars reads natively, by their exact shape: a day (``2024-04-30``, ``20240430``)
+#: and an instant with an offset (``2024-04-30T09:00:00.5-07:00``, ``…Z``). Polars' parsers alone
+#: are more lenient than the plain path (a leap second, a missing zero, a signed year, a zone
+#: name, the year 0), and a day of the year 1 may start before the calendar does in the policy's
+#: zone: any other cell goes the plain way, which reads it or says what is wrong. (Spark's own
+#: patterns are strict: :mod:`partner_onboarding.spark` guards only the year 0.)
 _YEAR: Final = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (1 to 9999)
 _DAY_YEAR: Final = "(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (2 to 9999)
 _DAY_SHAPE: Final = rf"^{_DAY_YEAR}-[0-9]{{2}}-[0-9]{{2}}$|^{_DAY_YEAR}[0-9]{{4}}$"
