@@ -107,6 +107,25 @@ def test_both_questions_get_prefixed_columns(spark: SparkSession) -> None:
     assert reasons == ["existing_partner", "new_partner_discontinued"]
 
 
+def test_an_input_column_of_an_answers_name_is_replaced_by_the_answer(
+    spark: SparkSession,
+) -> None:
+    frame = spark.createDataFrame(
+        [("2024-05-02", "Paid Media", "register", 7, "stale")],
+        "registered_at string, category string, question string, allowed int, error string",
+    )
+    answered = check_spark(frame, at=dt.date(2024, 5, 20))
+    assert sorted(answered.columns) == sorted(
+        ["registered_at", "category", "question", *ANSWER_FIELDS, "error"]
+    )
+    (row,) = answered.collect()
+    assert (row["allowed"], row["reason"], row["error"]) == (
+        False,
+        "new_partner_discontinued",
+        None,
+    )
+
+
 def test_an_array_of_approved_categories_is_read_as_the_plain_path_reads_a_list(
     spark: SparkSession,
 ) -> None:

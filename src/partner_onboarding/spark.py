@@ -4,10 +4,12 @@
 Python UDF. As in :mod:`partner_onboarding.frames`, what has few distinct values (category,
 markets, question, status, approved lists) is collected once per distinct combination and
 understood by the plain path of :mod:`partner_onboarding.batch`, which builds each answer once;
-the small table of answers is broadcast and joined back. The registration instant, one per
-partner, is compared in Spark with the one instant the policy's rule reads; the few distinct
+the small table of each combination's answers (for a new partner and for an existing one) is
+broadcast and joined back in one join. The registration instant, one per partner, is compared in
+Spark with the one instant the policy's rule reads, which picks the row's answer; the few distinct
 cells Spark cannot parse are read by the plain path too and joined back, so every row gets exactly
-the answer of :func:`partner_onboarding.batch.check_rows` (a differential test checks it).
+the answer of :func:`partner_onboarding.batch.check_rows` (a differential test checks it). An
+input column named as an answer column is replaced by it, as in ``check_frame``.
 
 PySpark is an optional extra: ``pip install 'partner-onboarding[spark]'``.
 """
@@ -74,31 +76,33 @@ def check_spark(
     combos = {_hashable(row[:-1]): row[:-1] for row in seen_rows} if keys else {(): ()}
     memo = _Memo(facts)  # (a Spark array arrives as a list)
     plans = {key: memo.plan(dict(zip(keys, combo, strict=True))) for key, combo in combos.items()}
-    decisions: list[Decision] = []
-    seen: dict[int, int] = {}
-
-    def index(decision: Decision | None) -> int | None:
-        if decision is None:
-            return None
-        if id(decision) not in seen:
-            seen[id(decision)] = len(decisions)
-            decisions.append(decision)
-        return seen[id(decision)]
-
+    # Each combination's candidate answers, by question and new partner or not: a row whose
+    # question is asked in the frame takes ``__t``/``__f`` (the answer when the partner is new /
+    # is not); with both questions answered, ``__rt``/``__rf`` and ``__au``.
+    if asked is None:
+        candidates = {
+            key: (plan.register or (plan.authorize, plan.authorize)) for key, plan in plans.items()
+        }
+        prefixes: tuple[str, ...] = ("__f", "__t")
+    else:
+        candidates = {
+            key: (*(plan.register or (None, None)), plan.authorize) for key, plan in plans.items()
+        }
+        prefixes = ("__rf", "__rt", "__au")
+    answer_types = ("boolean", "string", "array<string>", "string", "timestamp")
     plan_rows = [
         (
             *combos[key],
-            index(plan.register[0]) if plan.register else None,
-            index(plan.register[1]) if plan.register else None,
-            index(plan.authorize),
+            *(field for decision in candidates[key] for field in _fields(decision)),
             plan.error,
             plan.needs_registration,
         )
         for key, plan in plans.items()
     ]
     plan_schema = [frame.schema[key].dataType.simpleString() for key in keys]
-    columns = [*(f"__k{i}" for i in range(len(keys))), "__rf", "__rt", "__au", "__pe", "__nd"]
-    types = [*plan_schema, "int", "int", "int", "string", "boolean"]
+    answer_columns = [f"{p}_{name}" for p in prefixes for name in ANSWER_FIELDS]
+    columns = [*(f"__k{i}" for i in range(len(keys))), *answer_columns, "__pe", "__nd"]
+    types = [*plan_schema, *(answer_types * len(prefixes)), "string", "boolean"]
     table = spark.createDataFrame(
         plan_rows, ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
     )
@@ -125,48 +129,41 @@ def check_spark(
     )
     work = work.withColumn("error", error)
     ok = f.col("error").isNull()
-    register = f.when(ok & new, f.col("__rt")).when(ok, f.col("__rf"))
-    authorize = f.when(ok, f.col("__au"))
-    # 3. The answers: a small broadcast table of every distinct decision, joined by index.
-    answers = spark.createDataFrame(
-        [
-            (
-                i,
-                d.allowed,
-                d.codes[0],
-                list(d.codes),
-                d.message,
-                None if d.changes_at is None else d.changes_at.astimezone(dt.UTC),
-            )
-            for i, d in enumerate(decisions)
-        ],
-        "__i int, allowed boolean, reason string, reason_codes array<string>, message string, "
-        "changes_at timestamp",
-    )
+    # 3. The answers: each field picked from the row's candidates.
     if asked is None:
-        work = work.withColumn("__idx", f.coalesce(register, authorize))
-        work = _attach(work, answers, "__idx", "")
+        picked = {
+            n: f.when(ok & new, f.col(f"__t_{n}")).when(ok, f.col(f"__f_{n}"))
+            for n in ANSWER_FIELDS
+        }
     else:
-        for each, chosen in zip(asked, (register, authorize), strict=True):
-            name = f"__idx_{each.value}"
-            work = _attach(work.withColumn(name, chosen), answers, name, f"{each.value}_")
-    kept = list(frame.columns)
-    added = [c for c in work.columns if c not in kept and not c.startswith("__") and c != "error"]
-    return work.select(*kept, *added, "error")
+        picked = {
+            **{
+                f"register_{n}": f.when(ok & new, f.col(f"__rt_{n}")).when(ok, f.col(f"__rf_{n}"))
+                for n in ANSWER_FIELDS
+            },
+            **{f"authorize_seller_{n}": f.when(ok, f.col(f"__au_{n}")) for n in ANSWER_FIELDS},
+        }
+    # (an input column of an answer's name is replaced, as check_frame does)
+    kept = [name for name in frame.columns if name not in picked and name != "error"]
+    return work.select(*kept, *(column.alias(n) for n, column in picked.items()), "error")
+
+
+def _fields(decision: Decision | None) -> tuple[Any, ...]:
+    """A decision's answer fields as Spark takes them (all null for no decision)."""
+    if decision is None:
+        return (None,) * len(ANSWER_FIELDS)
+    changes_at = decision.changes_at
+    return (
+        decision.allowed,
+        decision.codes[0],
+        list(decision.codes),
+        decision.message,
+        None if changes_at is None else changes_at.astimezone(dt.UTC),
+    )
 
 
 def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(tuple(v) if isinstance(v, list) else v for v in values)
-
-
-def _attach(work: DataFrame, answers: DataFrame, index: str, prefix: str) -> DataFrame:
-    from pyspark.sql import functions as f  # noqa: PLC0415
-
-    renamed = answers.select(
-        f.col("__i").alias(f"__i{index}"),
-        *(f.col(name).alias(f"{prefix}{name}") for name in ANSWER_FIELDS),
-    )
-    return work.join(f.broadcast(renamed), work[index] == renamed[f"__i{index}"], "left")
 
 
 def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
