@@ -280,12 +280,27 @@ def test_without_zone_data_a_policy_names_what_to_install(monkeypatch: pytest.Mo
     )
 
 
-def test_a_cut_off_before_the_calendar_is_refused_in_the_policy_s_words() -> None:
+@pytest.mark.parametrize(
+    ("days", "named"),
+    [
+        (
+            {"upgrade_date": dt.date(1, 1, 1), "authorization_cutoff": dt.date(1, 1, 2)},
+            ["upgrade_date"],
+        ),
+        (
+            {"upgrade_date": dt.date(1, 1, 1), "authorization_cutoff": dt.date(1, 1, 1)},
+            ["upgrade_date", "authorization_cutoff"],
+        ),
+        ({"new_partners_from": dt.date(1, 1, 1)}, ["new_partners_from"]),
+    ],
+)
+def test_a_cut_off_before_the_calendar_is_refused_naming_its_own_field(
+    days: dict[str, dt.date], named: list[str]
+) -> None:
     with pytest.raises(ValidationError) as caught:
-        Policy(
-            zone="Asia/Tokyo", upgrade_date=dt.date(1, 1, 1), authorization_cutoff=dt.date(1, 1, 2)
-        )
-    assert str(caught.value) == (
-        "invalid policy: 1 problem\n  - upgrade_date: a cut-off at the very end of the calendar"
-    )
-    assert caught.value.__suppress_context__  # (the day's own refusal is not chained)
+        Policy(zone="Asia/Tokyo", **days)  # type: ignore[arg-type]
+    assert [problem.path for problem in caught.value.problems] == named
+    assert {problem.reason for problem in caught.value.problems} == {
+        "a cut-off at the very end of the calendar"
+    }
+    assert caught.value.__context__ is None  # (the day's own refusal is not chained)

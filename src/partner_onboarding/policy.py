@@ -294,6 +294,14 @@ class Policy:
                 "authorization_cutoff",
                 f"must not be before the upgrade date ({upgrade.isoformat()})",
             )
+        given_days = (
+            ("upgrade_date", upgrade),
+            ("authorization_cutoff", cutoff),
+            ("new_partners_from", None if self.new_partners_from is None else new_from),
+        )
+        for name, day in given_days:  # (0001-01-01 starts before the calendar east of UTC)
+            if zone is not None and day is not None and _starts_off_calendar(day, zone):
+                problems.add(name, "a cut-off at the very end of the calendar")
         discontinued: tuple[Category, ...] = ()
         overrides: dict[str, PartnerRole] = {}
         if problems.instance("catalog", self.catalog, Catalog):  # (it resolves the codes below)
@@ -313,12 +321,7 @@ class Policy:
         object.__setattr__(self, "new_partners_from", new_from)
         object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
-        try:
-            compiled = _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides)
-        except ValidationError:  # a day at the end of the calendar, in a zone that leaves it
-            raise ValidationError.single(
-                "upgrade_date", "a cut-off at the very end of the calendar", what="policy"
-            ) from None
+        compiled = _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides)
         object.__setattr__(self, "_compiled", compiled)
 
     def _discontinued(self, problems: Problems) -> tuple[Category, ...]:
@@ -588,6 +591,14 @@ def _require(decision: Decision) -> Decision:
 # --------------------------------------------------------------------------------------------------
 # The compiled form: instants computed and every possible decision built once, so that a question
 # costs a few comparisons and a dictionary look-up.
+
+
+def _starts_off_calendar(day: dt.date, zone: zoneinfo.ZoneInfo) -> bool:
+    try:
+        start_of_day(day, zone)
+    except ValidationError:
+        return True
+    return False
 
 
 class _Compiled:
