@@ -189,6 +189,26 @@ def test_pandas_keeps_its_index_so_a_join_after_a_filter_is_right() -> None:
     assert answered.loc["P2", "reason"] == "existing_partner"
 
 
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+def test_a_stale_answer_column_in_the_input_is_replaced_by_the_answer(kind: str) -> None:
+    # (a frame answered before and read back: its old answers must not survive beside new ones)
+    stale = {
+        "registered_at": ["2024-05-02", "2024-01-10T09:00:00-08:00"],
+        "category": ["Paid Media", "Paid Media"],
+        "allowed": [True, False],
+        "reason": ["old", "old"],
+        "error": ["old", None],
+    }
+    frame = pd.DataFrame(stale) if kind == "pandas" else pl.DataFrame(stale)
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert sorted(answered.columns) == sorted(
+        ["registered_at", "category", "question", *ANSWER_FIELDS, "error"]
+    )
+    assert list(answered["allowed"]) == [False, True]
+    assert list(answered["reason"]) == ["new_partner_discontinued", "existing_partner"]
+    assert [None if pd.isna(e) else e for e in answered["error"]] == [None, None]
+
+
 def test_a_lazy_frame_gives_a_lazy_frame() -> None:
     lazy = pl.LazyFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
     answered = check_frame(lazy, at="2024-05-20", question="register")

@@ -88,9 +88,15 @@ def check_frame(
         answers = _check(
             pl.from_pandas(frame, include_index=False), at=at, policy=policy, question=question
         )
-        added = answers.select(answers.columns[len(frame.columns) :]).to_pandas()
+        # (an input column of an answer's name is replaced, as Polars' with_columns does)
+        produced = {*_answer_names(None), *_answer_names(Question.REGISTER)}
+        if question is not None:
+            produced.add("question")
+        fresh = [c for c in answers.columns if c not in frame.columns or c in produced]
+        added = answers.select(fresh).to_pandas()
         added.index = frame.index
-        return frame.join(added) if len(frame.columns) else added
+        kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
+        return kept.join(added) if len(kept.columns) else added
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
 
 
