@@ -209,6 +209,26 @@ def test_a_stale_answer_column_in_the_input_is_replaced_by_the_answer(kind: str)
     assert [None if pd.isna(e) else e for e in answered["error"]] == [None, None]
 
 
+def test_a_pandas_index_that_repeats_a_label_keeps_one_answer_per_row() -> None:
+    # (pd.concat without ignore_index gives such an index; a join on it multiplied the rows)
+    frame = pd.DataFrame(
+        {
+            "registered_at": ["2024-05-02", "2024-01-10T09:00:00-08:00", "2024-05-03"],
+            "category": ["Paid Media", "Paid Media", "Shop Management"],
+        },
+        index=[0, 0, 1],
+    )
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert list(answered.index) == [0, 0, 1]
+    assert list(answered["registered_at"]) == list(frame["registered_at"])
+    assert list(answered["reason"]) == [
+        "new_partner_discontinued",
+        "existing_partner",
+        "current_category",
+    ]
+    assert list(frame.columns) == ["registered_at", "category"]  # (the input is left as it was)
+
+
 def test_a_lazy_frame_gives_a_lazy_frame() -> None:
     lazy = pl.LazyFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
     answered = check_frame(lazy, at="2024-05-20", question="register")

@@ -94,9 +94,11 @@ def check_frame(
             produced.add("question")
         fresh = [c for c in answers.columns if c not in frame.columns or c in produced]
         added = answers.select(fresh).to_pandas()
-        added.index = frame.index
+        added.index = frame.index  # (by position: never joined on an index, which may repeat)
         kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
-        return kept.join(added) if len(kept.columns) else added
+        import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
+
+        return pandas.concat([kept, added], axis=1)
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
 
 
