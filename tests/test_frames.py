@@ -140,6 +140,48 @@ def test_the_columnar_path_agrees_on_typed_instants(
     same_answers(check_frame(frame, at=at), plain(table, at))
 
 
+#: What a column of Python objects may hold besides text (numbers, flags, NaN, days, lists, …).
+ODD = st.one_of(
+    st.integers(-2, 20240503),
+    st.booleans(),
+    st.floats(allow_infinity=False),
+    st.just(float("nan")),
+    st.none(),
+    DAYS,
+    INSTANTS,
+    st.lists(st.sampled_from(["Shop Management", "Paid Media", 7]), max_size=2),
+    st.dictionaries(st.just("a"), st.integers(), max_size=1),
+)
+
+
+@st.composite
+def object_rows(draw: st.DrawFn) -> dict[str, Any]:
+    row = draw(rows())
+    for name in row:
+        if name != "question" and draw(st.booleans()):
+            row[name] = draw(ODD)
+    return row
+
+
+@given(st.lists(object_rows(), min_size=1, max_size=20), st.sampled_from(AT_CHOICES), st.booleans())
+def test_columns_of_python_objects_get_the_plain_path_s_answers_and_errors(
+    table: list[dict[str, Any]], at: dt.date, as_pandas: bool
+) -> None:
+    # (a pandas object column mixing texts, numbers and timestamps, which Arrow cannot convert,
+    # and a Polars column of Python objects, which Polars can neither hash nor compare)
+    if as_pandas:
+        answered = check_frame(pd.DataFrame(table, dtype=object), at=at)
+        found = pl.from_pandas(answered[[*ANSWER_FIELDS, "error"]])
+    else:
+        columns = [
+            pl.Series(name, [row[name] for row in table], dtype=pl.Object) for name in table[0]
+        ]
+        found = check_frame(pl.DataFrame(columns), at=at)
+    records = plain(table, at)
+    assert found["error"].to_list() == [record["error"] for record in records]
+    same_answers(found, records)
+
+
 @given(
     st.lists(
         rows(registered=DAYS),

@@ -85,9 +85,7 @@ def check_frame(
     if isinstance(frame, pl.DataFrame):
         return _check(frame, at=at, policy=policy, question=question)
     if type(frame).__module__.startswith("pandas"):
-        answers = _check(
-            pl.from_pandas(frame, include_index=False), at=at, policy=policy, question=question
-        )
+        answers = _check(_from_pandas(frame), at=at, policy=policy, question=question)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
         produced = {*_answer_names(None), *_answer_names(Question.REGISTER)}
         if question is not None:
@@ -100,6 +98,25 @@ def check_frame(
 
         return pandas.concat([kept, added], axis=1)
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+
+
+def _from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
+    """``frame`` as a Polars frame; a column that Arrow cannot convert (an object column mixing
+    texts and timestamps or numbers) is kept as Python objects, which the plain path reads cell
+    by cell."""
+    import polars as pl  # noqa: PLC0415
+
+    unconvertible = (TypeError, ValueError, NotImplementedError, pl.exceptions.PolarsError)
+    try:
+        return pl.from_pandas(frame, include_index=False)
+    except unconvertible:  # (Arrow's errors subclass these)
+        columns: list[pl.Series] = []
+        for name in frame.columns:
+            try:
+                columns.append(pl.Series(str(name), frame[name]))
+            except unconvertible:
+                columns.append(pl.Series(str(name), frame[name].tolist(), dtype=pl.Object))
+        return pl.DataFrame(columns)
 
 
 def answers(
@@ -257,6 +274,8 @@ def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...
 
     if not keyed.width:
         return [()], pl.repeat(0, length, dtype=pl.UInt32, eager=True)
+    if pl.Object in keyed.schema.dtypes():  # (Python objects: Polars can neither hash nor compare)
+        return _combinations_of_objects(keyed)
     hashes = keyed.hash_rows()
     firsts = hashes.is_first_distinct().arg_true()
     combos = keyed.gather(firsts)
@@ -273,6 +292,33 @@ def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...
         numbered, on=keyed.columns, how="left", nulls_equal=True, maintain_order="left"
     )
     return combos.rows(), joined["__po_combo"]
+
+
+def _combinations_of_objects(keyed: pl.DataFrame) -> tuple[list[tuple[Any, ...]], pl.Series]:
+    """:func:`_combinations` in Python, for columns of Python objects: rows are alike when their
+    values are equal and of the same types (``1`` and ``True`` are told apart, as the plain path's
+    errors quote them); a row holding an unhashable value is a combination of its own."""
+    import polars as pl  # noqa: PLC0415
+
+    combos: list[tuple[Any, ...]] = []
+    numbers: dict[object, int] = {}
+    of_row = []
+    for row in keyed.iter_rows():
+        try:
+            key: object = tuple(_typed(value) for value in row)
+            number = numbers.setdefault(key, len(combos))
+        except TypeError:  # (unhashable)
+            number = len(combos)
+        if number == len(combos):
+            combos.append(row)
+        of_row.append(number)
+    return combos, pl.Series(of_row, dtype=pl.UInt32)
+
+
+def _typed(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_typed(item) for item in value))
+    return (type(value), value)
 
 
 def _sparse(length: int, values: Mapping[int, str]) -> pl.Series:
@@ -349,14 +395,18 @@ class _Memo:
         self.seen: dict[tuple[str, object], Any] = {}
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
-        key = (field, _hashable(raw))
-        found = self.seen.get(key)
+        try:
+            key: tuple[str, object] | None = (field, _typed(_hashable(raw)))
+            found = self.seen.get(key)  # type: ignore[arg-type]
+        except TypeError:  # (an unhashable Python object: read each time)
+            key, found = None, None
         if found is None:
             try:
                 found = (reader(raw), None)
             except OnboardingError as refusal:
                 found = (None, refusal)
-            self.seen[key] = found
+            if key is not None:
+                self.seen[key] = found
         value, failure = found
         if failure is not None:
             raise failure
