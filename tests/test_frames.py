@@ -314,6 +314,18 @@ def test_only_frames_are_taken() -> None:
     assert caught.value.fields == ("frame",)
 
 
+def test_a_pandas_frame_with_a_repeated_column_is_refused_naming_it() -> None:
+    frame = pd.DataFrame(
+        [["2024-05-02", "Paid Media", "Shop Management"]],
+        columns=["registered_at", "category", "category"],
+    )
+    with pytest.raises(ValidationError) as caught:
+        check_frame(frame, at=dt.date(2024, 5, 20))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "frame: the column 'category' appears twice"
+    ]
+
+
 def test_records_with_a_late_bad_row_load_into_polars_as_documented() -> None:
     rows = [{"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}]
     rows = rows * 150 + [

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from partner_onboarding.batch import COLUMNS, _Facts
+from partner_onboarding.catalog import quote
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
@@ -106,6 +107,10 @@ def _from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
     by cell."""
     import polars as pl  # noqa: PLC0415
 
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):  # (a Polars frame has one column of a name)
+        name = quote(str(repeated[0]))
+        raise ValidationError.single("frame", f"the column {name} appears twice")
     unconvertible = (TypeError, ValueError, NotImplementedError, pl.exceptions.PolarsError)
     try:
         return pl.from_pandas(frame, include_index=False)
