@@ -314,6 +314,20 @@ def test_only_frames_are_taken() -> None:
     assert caught.value.fields == ("frame",)
 
 
+def test_a_pandas_column_named_by_a_number_is_kept_once_and_as_it_was() -> None:
+    frame = pd.DataFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"], 0: ["x"]})
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert list(answered.columns) == [
+        "registered_at",
+        "category",
+        0,
+        "question",
+        *ANSWER_FIELDS,
+        "error",
+    ]
+    assert answered[0].tolist() == ["x"]
+
+
 def test_a_pandas_frame_with_a_repeated_column_is_refused_naming_it() -> None:
     frame = pd.DataFrame(
         [["2024-05-02", "Paid Media", "Shop Management"]],

@@ -88,10 +88,11 @@ def check_frame(
     if type(frame).__module__.startswith("pandas"):
         answers = _check(_from_pandas(frame), at=at, policy=policy, question=question)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
-        produced = {*_answer_names(None), *_answer_names(Question.REGISTER)}
+        one_question = question is not None or "question" in frame.columns
+        produced = set(_answer_names(Question.REGISTER if one_question else None))
         if question is not None:
             produced.add("question")
-        fresh = [c for c in answers.columns if c not in frame.columns or c in produced]
+        fresh = [c for c in answers.columns if c in produced]  # (the input's own are kept as is)
         added = answers.select(fresh).to_pandas()
         added.index = frame.index  # (by position: never joined on an index, which may repeat)
         kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
