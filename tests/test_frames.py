@@ -143,6 +143,7 @@ def test_the_columnar_path_agrees_on_typed_instants(
 #: What a column of Python objects may hold besides text (numbers, flags, NaN, days, lists, …).
 ODD = st.one_of(
     st.integers(-2, 20240503),
+    st.integers(),  # (beyond 64 bits too)
     st.booleans(),
     st.floats(allow_infinity=False),
     st.just(float("nan")),

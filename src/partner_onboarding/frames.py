@@ -19,6 +19,7 @@ Polars (and, for pandas frames, pyarrow) are optional: ``pip install 'partner-on
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -103,26 +104,45 @@ def check_frame(
 
 
 def _from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
-    """``frame`` as a Polars frame; a column that Arrow cannot convert (an object column mixing
-    texts and timestamps or numbers) is kept as Python objects, which the plain path reads cell
-    by cell."""
+    """``frame`` as a Polars frame, column by column. An object column holding anything but text
+    (texts mixed with numbers or timestamps, flags, lists) is kept as Python objects, which the
+    plain path reads cell by cell: Arrow would coerce such a column to one type (an integer to a
+    float, a float to a timestamp) or fail."""
+    import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
     import polars as pl  # noqa: PLC0415
 
     repeated = frame.columns[frame.columns.duplicated()]
     if len(repeated):  # (a Polars frame has one column of a name)
         name = quote(str(repeated[0]))
         raise ValidationError.single("frame", f"the column {name} appears twice")
-    unconvertible = (TypeError, ValueError, NotImplementedError, pl.exceptions.PolarsError)
-    try:
-        return pl.from_pandas(frame, include_index=False)
-    except unconvertible:  # (Arrow's errors subclass these)
-        columns: list[pl.Series] = []
-        for name in frame.columns:
-            try:
-                columns.append(pl.Series(str(name), frame[name]))
-            except unconvertible:
-                columns.append(pl.Series(str(name), frame[name].tolist(), dtype=pl.Object))
-        return pl.DataFrame(columns)
+    unconvertible = (
+        TypeError,
+        ValueError,
+        OverflowError,  # (an integer beyond 64 bits)
+        NotImplementedError,
+        pl.exceptions.PolarsError,
+    )  # (Arrow's own errors subclass these)
+    infer = pandas.api.types.infer_dtype
+    typed = [
+        name
+        for name in frame.columns
+        if frame[name].dtype != object or infer(frame[name], skipna=True) in {"string", "empty"}
+    ]
+    converted: dict[Any, pl.Series] = {}
+    try:  # (in one call: the common case)
+        part = pl.from_pandas(frame[typed], include_index=False)
+        converted = dict(zip(typed, part.get_columns(), strict=True))
+    except unconvertible:
+        for name in typed:
+            with contextlib.suppress(*unconvertible):  # (else kept as Python objects)
+                converted[name] = pl.Series(str(name), frame[name])
+    columns = [
+        converted[name]
+        if name in converted
+        else pl.Series(str(name), frame[name].tolist(), dtype=pl.Object)
+        for name in frame.columns
+    ]
+    return pl.DataFrame(columns) if columns else pl.DataFrame(height=len(frame))
 
 
 def answers(
