@@ -87,6 +87,8 @@ def check_frame(
     if isinstance(frame, pl.DataFrame):
         return _check(frame, at=at, policy=policy, question=question)
     if type(frame).__module__.startswith("pandas"):
+        import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
+
         answers = _check(_from_pandas(frame), at=at, policy=policy, question=question)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
         one_question = question is not None or "question" in frame.columns
@@ -97,8 +99,6 @@ def check_frame(
         added = answers.select(fresh).to_pandas()
         added.index = frame.index  # (by position: never joined on an index, which may repeat)
         kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
-        import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
-
         return pandas.concat([kept, added], axis=1)
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
 
