@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import string
 from typing import Any
 
 import attrs
@@ -21,6 +22,7 @@ from partner_onboarding import (
     PasswordHash,
     ValidationError,
 )
+from partner_onboarding._fields import normalize_state
 from partner_onboarding.errors import HistoryOutOfOrder
 from partner_onboarding.model import (
     MAX_REFERENCE_LINKS,
@@ -417,13 +419,25 @@ def test_any_invalid_zip_code_is_refused(zip_code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "kept"), [("CA", "CA"), ("ny", "NY"), ("US-DC", "DC"), ("PR", "PR")]
+    ("state", "kept"),
+    [("CA", "CA"), ("ny", "NY"), ("US-DC", "DC"), ("PR", "PR"), (" wy ", "WY")]
+    + [(code, code) for code in ("AS", "GU", "MP", "VI")],  # the other inhabited territories
 )
 def test_state_codes(state: str, kept: str) -> None:
     assert address(state=state).state == kept
 
 
-@pytest.mark.parametrize("state", ["XX", "California", "", "ON"])
+def test_the_state_codes_are_the_fifty_states_dc_and_five_territories() -> None:
+    accepted = [
+        f"{first}{second}"
+        for first in string.ascii_uppercase
+        for second in string.ascii_uppercase
+        if normalize_state(f"{first}{second}") == f"{first}{second}"
+    ]
+    assert len(accepted) == 50 + 1 + 5
+
+
+@pytest.mark.parametrize("state", ["XX", "California", "", "ON", "UM", "US", "CZ", "PI"])
 def test_unknown_state_is_refused(state: str) -> None:
     with pytest.raises(ValidationError) as caught:
         address(state=state)

@@ -27,7 +27,7 @@ from typing import Final
 from hypothesis import strategies as st
 
 from partner_onboarding import lifecycle
-from partner_onboarding._fields import Rejected, _us_states, normalize_ein
+from partner_onboarding._fields import _US_STATES, Rejected, normalize_ein
 from partner_onboarding._time import start_of_day
 from partner_onboarding.catalog import (
     CATEGORY_INFO_FIELDS,
@@ -247,7 +247,7 @@ def invalid_zip_codes() -> st.SearchStrategy[str]:
 
 def states() -> st.SearchStrategy[str]:
     """US state, district and territory codes."""
-    return st.sampled_from(sorted(_us_states()))
+    return st.sampled_from(sorted(_US_STATES))
 
 
 def passwords() -> st.SearchStrategy[str]:
