@@ -341,6 +341,20 @@ def test_a_pandas_frame_with_a_repeated_column_is_refused_naming_it() -> None:
     ]
 
 
+def test_a_pandas_frame_with_columns_of_several_levels_is_refused() -> None:
+    frame = pd.DataFrame(
+        [["2024-05-02", "Paid Media"]],
+        columns=pd.MultiIndex.from_tuples([("partner", "registered_at"), ("partner", "category")]),
+    )
+    with pytest.raises(ValidationError) as caught:
+        check_frame(frame, at=dt.date(2024, 5, 20))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "frame: its columns have 2 levels of names; flatten them to one first"
+    ]
+    flat = frame.droplevel(0, axis=1)
+    assert check_frame(flat, at=dt.date(2024, 5, 20))["register_allowed"].tolist() == [False]
+
+
 def test_records_with_a_late_bad_row_load_into_polars_as_documented() -> None:
     rows = [{"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}]
     rows = rows * 150 + [

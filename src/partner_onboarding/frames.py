@@ -111,6 +111,11 @@ def _from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
     import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
     import polars as pl  # noqa: PLC0415
 
+    if frame.columns.nlevels > 1:  # (a name would be a tuple: no column would be found)
+        levels = frame.columns.nlevels
+        raise ValidationError.single(
+            "frame", f"its columns have {levels} levels of names; flatten them to one first"
+        )
     repeated = frame.columns[frame.columns.duplicated()]
     if len(repeated):  # (a Polars frame has one column of a name)
         name = quote(str(repeated[0]))
