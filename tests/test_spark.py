@@ -107,6 +107,28 @@ def test_both_questions_get_prefixed_columns(spark: SparkSession) -> None:
     assert reasons == ["existing_partner", "new_partner_discontinued"]
 
 
+def test_spark_finds_a_row_s_problems_in_the_plain_path_s_order(spark: SparkSession) -> None:
+    at = dt.date(2024, 5, 20)
+    # Bad twice over, answering both questions: the registration is read before the status.
+    both = spark.createDataFrame(
+        [("garbage", "Paid Media", "?")], "registered_at string, category string, status string"
+    )
+    (row,) = check_spark(both, at=at).collect()
+    assert row["error"] == "registered_at: 'garbage' is not an ISO 8601 date-time"
+    assert (
+        row["error"]
+        == check_rows([{"partner_id": "P", **row.asDict()}], at=at, on_error="record")[0]["error"]
+    )
+    # A row of a frame with a question column that leaves its question empty: refused.
+    asked = spark.createDataFrame(
+        [(0, "2024-05-02", "Paid Media", None), (1, "2024-05-02", "Paid Media", "register")],
+        "n int, registered_at string, category string, question string",
+    )
+    found = check_spark(asked, at=at).orderBy("n").collect()
+    assert [row["error"] for row in found] == ["question: is required", None]
+    assert [row["reason"] for row in found] == [None, "new_partner_discontinued"]
+
+
 def test_an_input_column_of_an_answers_name_is_replaced_by_the_answer(
     spark: SparkSession,
 ) -> None:

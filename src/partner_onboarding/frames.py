@@ -233,7 +233,7 @@ def _check(
     keys = [name for name in _KEYS if name in frame.columns]
     # 1. Each distinct combination of the few-valued columns, understood once by the plain path.
     combos, combo_of_row = _combinations(frame.select(keys), len(frame))
-    memo = _Memo(facts)
+    memo = _Memo(facts, one_question=asked is None)
     plans = [memo.plan(dict(zip(keys, values, strict=True))) for values in combos]
     # 2. The one per-partner fact, new partner or not, in native code.
     new = _new_partner(frame, policy)
@@ -264,14 +264,16 @@ def _check(
             "needs": needs,
             "plan_error": table.errors.gather(combo_of_row),
             "slow_error": _sparse(len(frame), slow_errors),
+            "approval_error": table.approval_errors.gather(combo_of_row),
         }
     )
-    error_of_row = pl.coalesce(
+    error_of_row = pl.coalesce(  # (in the order the plain path reads a row)
         pl.col("plan_error"),
         pl.col("slow_error"),
         pl.when(pl.col("needs") & pl.col("new").is_null()).then(
             pl.lit("registered_at: is required")
         ),
+        pl.col("approval_error"),
     )
     state = state.with_columns(error_of_row.alias("error"))
     ok = pl.col("error").is_null()
@@ -386,6 +388,7 @@ class _DecisionTable:
         )
         self.authorize = pl.Series([index(p.authorize) for p in plans], dtype=pl.UInt32)
         self.errors = pl.Series([p.error for p in plans], dtype=pl.String)
+        self.approval_errors = pl.Series([p.approval_error for p in plans], dtype=pl.String)
 
     def columns(self, prefix: str, indices: pl.Series) -> list[pl.Series]:
         import polars as pl  # noqa: PLC0415
@@ -408,21 +411,28 @@ class _DecisionTable:
 class _PlanRow:
     """What one distinct combination of the few-valued columns answers."""
 
-    __slots__ = ("authorize", "error", "needs_registration", "register")
+    __slots__ = ("approval_error", "authorize", "error", "needs_registration", "register")
 
     def __init__(self) -> None:
         self.register: tuple[Decision, Decision] | None = None  # by new partner? False, True
         self.authorize: Decision | None = None
-        self.error: str | None = None
+        self.error: str | None = None  # (category, markets, question: read before anything)
+        # (the approval facts: read after the registration, as the plain path reads a row)
+        self.approval_error: str | None = None
         self.needs_registration = False
 
 
 class _Memo:
     """The plain path's readings of each distinct cell, remembered across combinations (a bad
-    cell, whose error searches for suggestions, is read once)."""
+    cell, whose error searches for suggestions, is read once).
 
-    def __init__(self, facts: _Facts) -> None:
+    ``one_question``: the frame has a ``question`` column, which says each row's one question;
+    a row that leaves it empty is refused (a row of a frame holds one answer, not two).
+    """
+
+    def __init__(self, facts: _Facts, *, one_question: bool) -> None:
         self.facts = facts
+        self.one_question = one_question
         self.seen: dict[tuple[str, object], Any] = {}
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
@@ -444,6 +454,9 @@ class _Memo:
         return value
 
     def plan(self, row: Mapping[str, Any]) -> _PlanRow:
+        """The plan of one combination; its problems in the order the plain path finds them:
+        the category, the markets and the question first, then (per row, in
+        :func:`~partner_onboarding.frames._check`) the registration, then the approval facts."""
         facts, plan = self.facts, _PlanRow()
         try:
             category = self.read("category", row.get("category"), facts.category)
@@ -454,19 +467,27 @@ class _Memo:
                 lambda raw: facts.market(raw, field="registration_market"),
             )
             asked = self.read("question", row.get("question"), facts.questions)
-            if Question.AUTHORIZE_SELLER in asked:
-                approved = facts.approved(_cells(row), category)
-                plan.authorize = facts.decide(
-                    Question.AUTHORIZE_SELLER, category, registration, approved
-                )
+            if self.one_question and len(asked) > 1:
+                raise ValidationError.single("question", "is required")
+            authorizing = [  # (by approved? False, True)
+                facts.decide(Question.AUTHORIZE_SELLER, category, registration, approved)
+                for approved in (False, True)
+                if Question.AUTHORIZE_SELLER in asked
+            ]
             if Question.REGISTER in asked:
-                plan.needs_registration = True
                 plan.register = (
                     facts.decide(Question.REGISTER, category, registration, False),  # noqa: FBT003
                     facts.decide(Question.REGISTER, category, registration, True),  # noqa: FBT003
                 )
         except OnboardingError as error:
             plan.error = _error_text(error)
+            return plan
+        plan.needs_registration = plan.register is not None
+        if authorizing:
+            try:
+                plan.authorize = authorizing[facts.approved(_cells(row), category)]
+            except OnboardingError as error:
+                plan.approval_error = _error_text(error)
         return plan
 
 

@@ -74,7 +74,7 @@ def check_spark(
     #    registration cells Spark cannot read, understood once on the driver.
     seen_rows = frame.select(*keys, unread.alias("__raw")).distinct().collect()
     combos = {_hashable(row[:-1]): row[:-1] for row in seen_rows} if keys else {(): ()}
-    memo = _Memo(facts)  # (a Spark array arrives as a list)
+    memo = _Memo(facts, one_question=asked is None)  # (a Spark array arrives as a list)
     plans = {key: memo.plan(dict(zip(keys, combo, strict=True))) for key, combo in combos.items()}
     # Each combination's candidate answers, by question and new partner or not: a row whose
     # question is asked in the frame takes ``__t``/``__f`` (the answer when the partner is new /
@@ -95,14 +95,15 @@ def check_spark(
             *combos[key],
             *(field for decision in candidates[key] for field in _fields(decision)),
             plan.error,
+            plan.approval_error,
             plan.needs_registration,
         )
         for key, plan in plans.items()
     ]
     plan_schema = [frame.schema[key].dataType.simpleString() for key in keys]
     answer_columns = [f"{p}_{name}" for p in prefixes for name in ANSWER_FIELDS]
-    columns = [*(f"__k{i}" for i in range(len(keys))), *answer_columns, "__pe", "__nd"]
-    types = [*plan_schema, *(answer_types * len(prefixes)), "string", "boolean"]
+    columns = [*(f"__k{i}" for i in range(len(keys))), *answer_columns, "__pe", "__ae", "__nd"]
+    types = [*plan_schema, *(answer_types * len(prefixes)), "string", "string", "boolean"]
     table = spark.createDataFrame(
         plan_rows, ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
     )
@@ -122,10 +123,11 @@ def check_spark(
     }
     cells = sorted(unread_cells.values(), key=repr)
     work, new, slow_error = _read_the_rest(work, new, cells, facts, spark)
-    error = f.coalesce(
+    error = f.coalesce(  # (in the order the plain path reads a row)
         f.col("__pe"),
         slow_error,
         f.when(f.col("__nd") & new.isNull(), f.lit("registered_at: is required")),
+        f.col("__ae"),
     )
     work = work.withColumn("error", error)
     ok = f.col("error").isNull()
