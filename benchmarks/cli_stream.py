@@ -5,7 +5,9 @@ beside the floor of a plain ``csv`` read-and-write of the same file, in one run.
     python benchmarks/cli_stream.py --rows 10000000  # 10⁷ rows (about 700 MB of CSV in /tmp)
     python benchmarks/cli_stream.py --quick          # 10⁴ rows (CI's smoke run)
 
-Peak memory is each child process's own maximum resident set size (``os.wait4``).
+Peak memory is each child process's own maximum resident set size (``os.wait4``). ``check``
+runs twice: through Polars' columnar path (the default when Polars is installed) and row by row
+(``--row-by-row``).
 """
 
 from __future__ import annotations
@@ -82,20 +84,24 @@ def main(argv: list[str] | None = None) -> int:
             "--at",
             "2024-05-20",
         ]
-        floor_s, floor_mb = measure([sys.executable, "-c", FLOOR, str(path)])
-        csv_s, csv_mb = measure([*check, "--format", "csv"])
-        table_s, table_mb = measure(check)
-        json_s, json_mb = measure([*check, "--format", "json"])
+        floor = [sys.executable, "-c", FLOOR, str(path)]
+        runs = [("floor: csv read + write, two lines per row", floor)]
+        for engine, flags in (("columnar", []), ("row by row", ["--row-by-row"])):
+            runs += [
+                (f"check --format csv ({engine})", [*check, "--format", "csv", *flags]),
+                (f"check, a table ({engine})", [*check, *flags]),
+                (
+                    f"check --format json, JSON Lines ({engine})",
+                    [*check, "--format", "json", *flags],
+                ),
+            ]
+        measured = [(name, *measure(command)) for name, command in runs]
     print(f"{rows:,} rows, {size:,.0f} MB of CSV")
     print()
     print("| run | seconds | rows/s | peak MB | vs floor |")
     print("|---|---:|---:|---:|---:|")
-    for name, seconds, peak in (
-        ("floor: csv read + write, two lines per row", floor_s, floor_mb),
-        ("check --format csv", csv_s, csv_mb),
-        ("check (table)", table_s, table_mb),
-        ("check --format json (JSON Lines)", json_s, json_mb),
-    ):
+    floor_s = measured[0][1]
+    for name, seconds, peak in measured:
         ratio = f"{floor_s / seconds:.2f}×"
         print(f"| {name} | {seconds:.1f} | {rows / seconds:,.0f} | {peak:,.0f} | {ratio} |")
     return 0

@@ -8,14 +8,18 @@ import io
 import itertools
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG
+from partner_onboarding import DEFAULT_CATALOG, _columnar_check
 from partner_onboarding.cli import main, render_table
 from partner_onboarding.policy import Policy
 
@@ -340,8 +344,8 @@ def test_progress_is_shown_only_on_a_terminal(tmp_path: pathlib.Path) -> None:
         main(["check", path, "--at", "2024-05-20", "--format", "csv"], out=io.StringIO(), err=err)
         == 0
     )
-    assert "200,000 answers, " in err.getvalue()
-    assert "% read" in err.getvalue()
+    # (every 50 000 answers, or after each chunk the columnar path answers)
+    assert re.search(r"\r200,00[02] answers, [0-9,]+/s, 100 % read\r", err.getvalue())
     quiet = io.StringIO()
     assert (
         main(["check", path, "--at", "2024-05-20", "--format", "csv"], out=io.StringIO(), err=quiet)
@@ -1292,3 +1296,134 @@ def test_standard_input_is_labelled_so(tmp_path: pathlib.Path) -> None:
                  stdin=HEADER + "P1,2024-05-02,Paid Media\n")  # fmt: skip
     assert result.stderr.startswith("# <stdin>, checked at ")
     assert result.returncode == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# The columnar path of check (Polars): the plain path's output, byte for byte
+
+
+PARTNER_IDS = st.one_of(
+    st.from_regex(r"P[0-9]{1,6}", fullmatch=True),
+    st.text(
+        st.characters(codec="utf-8", exclude_characters="\n\r\x00", exclude_categories=["Cs"]),
+        max_size=14,
+    ),
+    st.sampled_from(["", " ", "=SUM(A1)", "+1", "-2", "@x", "a,b", 'say "hi"', "a\\b", "P\u2028"]),
+    st.sampled_from(["αβγ", "\t=x", "x\x1f", "abcdefghijklmnop", "\x85", "\uff50\uff11"]),
+)
+CELLS = {
+    "registered_at": st.one_of(
+        st.sampled_from(
+            [
+                "2024-04-29T23:59:59.999999-07:00",
+                "2024-04-30T00:00:00-07:00",
+                "2024-04-30",
+                "20240501",
+                "2023-12-01T08:00:00Z",
+                "2024-05-02",
+                "garbage",
+                "",
+                "2024-04-30T00:00:00",
+            ]
+        ),
+        st.datetimes(
+            dt.datetime(2024, 4, 25),  # noqa: DTZ001  (Hypothesis' bounds are naive)
+            dt.datetime(2024, 6, 10),  # noqa: DTZ001
+            timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-7))]),
+        ).map(dt.datetime.isoformat),
+    ),
+    "category": st.sampled_from(
+        ["Paid Media", "paid media", "Shop Management", "Mass Recruiting", "Paid Medias", ""]
+    ),
+    "market": st.sampled_from(["US", "gb", "", "XX"]),
+    "registration_market": st.sampled_from(["US", "GB", ""]),
+    "status": st.sampled_from(["approved", "Pending Review", "", "rejected", "?"]),
+    "question": st.sampled_from(["register", "Authorize Seller", "authorize_seller", "", "ask"]),
+    "approved_categories": st.sampled_from(["", "Paid Media", "Paid Media;Shop Management"]),
+    "note": st.sampled_from(["", "x", "a b"]),
+}
+OPTIONAL = ["market", "registration_market", "status", "question", "approved_categories", "note"]
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """A CSV file as exports write them, mostly clean, sometimes not (a quote, a blank line, a
+    bad byte, a short row), and the command's options."""
+    names = ["partner_id", "registered_at", "category"]
+    names += draw(st.lists(st.sampled_from(OPTIONAL), unique=True, max_size=4))
+    names = draw(st.permutations(names))
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    header = [draw(st.sampled_from([name, name.upper(), f" {name} "])) for name in names]
+    rows = []
+    for _ in range(draw(st.integers(0, 40))):
+        cells = [
+            draw(PARTNER_IDS if name == "partner_id" else CELLS[name]).replace(delimiter, " ")
+            for name in names
+        ]
+        rows.append(delimiter.join(cells))
+    text = ending.join([delimiter.join(header), *rows]) + draw(st.sampled_from([ending, ""]))
+    data = text.encode("utf-8")
+    flaw = draw(st.sampled_from([None] * 6 + ["quote", "blank", "byte", "short", "cr", "bom"]))
+    if flaw and rows:
+        lines = data.split(b"\n")
+        at = draw(st.integers(1, len(lines) - 1))
+        edit: Callable[[bytes], bytes] = {
+            "quote": lambda line: b'"' + line + b'"',
+            "blank": lambda line: b"\n" + line,
+            "byte": lambda line: line + b"\xff",
+            "short": lambda line: line.split(delimiter.encode())[0],
+            "cr": lambda line: line.replace(b" ", b"\r", 1),
+            "bom": lambda line: line,
+        }[flaw]
+        lines[at] = edit(lines[at])
+        data = (b"\xef\xbb\xbf" if flaw == "bom" else b"") + b"\n".join(lines)
+    options = ["--format", draw(st.sampled_from(["csv", "table", "json"]))]
+    options += ["--at", draw(st.sampled_from(["2024-05-20", "2024-04-29", "2024-06-10T12:00Z"]))]
+    if draw(st.booleans()):
+        options += ["--question", draw(st.sampled_from(["register", "Authorize Seller", "ask"]))]
+    return data, options
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files(), st.sampled_from([(64, 128), (1 << 16, 1 << 22), (300, 700)]))
+def test_the_columnar_path_writes_what_the_plain_path_writes(
+    tmp_path_factory: pytest.TempPathFactory, file: tuple[bytes, list[str]], chunks: tuple[int, int]
+) -> None:
+    data, options = file
+    path = tmp_path_factory.mktemp("columnar") / "rows.csv"
+    path.write_bytes(data)
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_columnar_check, "FIRST_CHUNK", chunks[0])
+            patch.setattr(_columnar_check, "CHUNK", chunks[1])
+            code = main(["check", str(path), *options, *flags], out=out, err=err)
+        return code, out.getvalue(), err.getvalue()
+
+    assert check() == check("--row-by-row")
+
+
+def test_the_columnar_path_answers_a_clean_file_and_hands_a_dirty_rest_to_the_plain_path(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (that the columnar path is taken at all: the plain path is made to fail on clean chunks)
+    clean = "".join(f"C{i},2024-05-02,Paid Media\n" for i in range(50))
+    path = write(tmp_path, "rows.csv", HEADER + clean + '"Q1",2024-05-02,Paid Media\n' + GOOD)
+    monkeypatch.setattr(_columnar_check, "FIRST_CHUNK", 256)
+    monkeypatch.setattr(_columnar_check, "CHUNK", 256)
+    taken: list[int] = []
+    answer_chunk = _columnar_check._Answerer.chunk
+
+    def counting(self: _columnar_check._Answerer, chunk: bytes, first_line: int) -> bool:
+        taken.append(chunk.count(b"\n"))
+        return answer_chunk(self, chunk, first_line)
+
+    monkeypatch.setattr(_columnar_check._Answerer, "chunk", counting)
+    result = run("check", path, "--format", "csv", "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    assert 0 < sum(taken) <= 50  # (clean chunks: the quoted line's and the rest go plainly)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + 2 * 52
+    assert [line.split(",")[0] for line in lines[1::2]] == [str(n) for n in range(2, 54)]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Protocol
 
 import attrs
 
@@ -24,6 +25,7 @@ from partner_onboarding.batch import COLUMNS
 __all__ = [
     "MAX_CELL",
     "MAX_LINE",
+    "CsvRows",
     "HeaderError",
     "Row",
     "csv_cell",
@@ -63,14 +65,19 @@ class Row:
     problems: tuple[str, ...] = ()
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+class _Readable(Protocol):
+    def readline(self, limit: int = -1, /) -> bytes: ...
+
+
+def _lines(stream: _Readable, *, start: int = 0) -> Iterator[tuple[int, str | None]]:
     """(line number, text) for each physical line; ``None`` for a line longer than MAX_LINE.
 
     Bytes that are not UTF-8 are kept as surrogate escapes, so the row that holds them can say
-    so; a byte-order mark at the start is dropped.
+    so; a byte-order mark at the start is dropped. ``start``: the lines before the stream's
+    position (its first line is ``start + 1``).
     """
     decode = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode
-    number = 0
+    number = start
     while True:
         chunk = stream.readline(MAX_LINE + 1)
         if not chunk:
@@ -89,7 +96,7 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str | None]]:
 
 def read_rows(
     stream: IO[bytes], *, kind: str | None = None, delimiter: str | None = None
-) -> Iterator[Row]:
+) -> Iterable[Row]:
     """The rows of ``stream``: JSON Lines when ``kind`` says so or the first character is ``{``,
     CSV otherwise (delimiter sniffed from the header unless given).
 
@@ -106,7 +113,7 @@ def read_rows(
         return _json_rows(_chain(first, lines))
     if text is None:
         raise HeaderError(f"line 1: the header is longer than {MAX_LINE} bytes")
-    return _csv_rows(text, lines, delimiter)
+    return _csv_rows(text, lines, delimiter, stream)
 
 
 def _chain(first: tuple[int, str | None], rest: Iterator[tuple[int, str | None]]) -> Iterator[Any]:
@@ -139,8 +146,11 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
 
 
 def _csv_rows(
-    header_text: str, lines: Iterator[tuple[int, str | None]], delimiter: str | None
-) -> Iterator[Row]:
+    header_text: str,
+    lines: Iterator[tuple[int, str | None]],
+    delimiter: str | None,
+    stream: IO[bytes],
+) -> CsvRows:
     if delimiter is None:
         delimiter = max(_DELIMITERS, key=header_text.count)
     try:
@@ -149,7 +159,44 @@ def _csv_rows(
         raise HeaderError(f"line 1: the header is not CSV ({error})") from None
     names = [name.strip() for name in header]
     _check_header(names)
-    return _csv_body(names, lines, delimiter)
+    return CsvRows(names, delimiter, lines, stream)
+
+
+@attrs.frozen
+class CsvRows:
+    """The rows of a CSV input after its header: iterated, the rows from line 2. The command
+    line's columnar path reads :attr:`stream` itself, in chunks, and hands the rest back with
+    :meth:`resumed` when a chunk needs this reader's care."""
+
+    names: list[str]
+    delimiter: str
+    lines: Iterator[tuple[int, str | None]]
+    stream: IO[bytes]
+
+    def __iter__(self) -> Iterator[Row]:
+        return _csv_body(self.names, self.lines, self.delimiter)
+
+    def resumed(self, head: bytes, line: int) -> Iterator[Row]:
+        """The rows from ``head`` (bytes already read, whole lines, starting at line
+        ``line + 1``) and then from the rest of the stream."""
+        lines = _lines(_Resumed(head, self.stream), start=line)
+        return _csv_body(self.names, lines, self.delimiter, start=line + 1)
+
+
+class _Resumed:
+    """``head``, then ``rest``, read by lines (``head`` ends at the end of a line)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = io.BytesIO(head)
+        self.rest = rest
+
+    def readline(self, limit: int = -1, /) -> bytes:
+        line = self.head.readline(limit)
+        if not line:
+            return self.rest.readline(limit)
+        if not line.endswith(b"\n") and (limit < 0 or len(line) < limit):  # (``head`` ended)
+            line += self.rest.readline(limit - len(line) if limit >= 0 else -1)
+        return line
 
 
 def _check_header(names: list[str]) -> None:
@@ -174,10 +221,10 @@ def _check_header(names: list[str]) -> None:
 
 
 def _csv_body(
-    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str
+    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str, *, start: int = 2
 ) -> Iterator[Row]:
     oversized: set[int] = set()
-    numbers: list[int] = [1]
+    numbers: list[int] = [start - 1]
     # The last line that held a byte that is not UTF-8, or a long text: the rows that span it
     # are checked cell by cell (the common row is not).
     suspect = [0]
@@ -196,7 +243,6 @@ def _csv_body(
     csv.field_size_limit(MAX_LINE)
     reader = csv.reader(texts(), delimiter=delimiter, strict=False)
     keys = [name.casefold() if name.casefold() in COLUMNS else name for name in names]
-    start = 2
     while True:
         try:
             values = next(reader)

@@ -32,8 +32,8 @@ import os
 import pathlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, Final, TextIO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Final, TextIO
 
 from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
@@ -41,6 +41,9 @@ from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["main", "render_table", "run"]
 
@@ -175,7 +178,7 @@ def _rows_of(
     path: str | None,
     input_format: str | None,
     delimiter: str | None,
-) -> tuple[Iterator[_files.Row], IO[bytes]]:
+) -> tuple[Iterable[_files.Row], IO[bytes]]:
     """The rows of an opened input (CSV, JSON Lines or Parquet), and the stream whose position
     tells the progress."""
     kind = _input_kind(path, input_format)
@@ -206,7 +209,7 @@ def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check_stream(  # noqa: PLR0917
     arguments: argparse.Namespace,
-    rows: Iterator[_files.Row],
+    rows: Iterable[_files.Row],
     at: dt.datetime,
     policy: Policy,
     label: str,
@@ -234,6 +237,17 @@ def _check_stream(  # noqa: PLR0917
     print(header, file=err if arguments.format != "table" else out)
     writer.start()
     seen_codes: dict[str, str] = {}
+    columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row
+    if columnar and isinstance(rows, _files.CsvRows):
+        from partner_onboarding import _columnar_check  # noqa: PLC0415  (Polars, if installed)
+
+        # The chunks it can read in native code are answered there; the rest comes back.
+        rows = _columnar_check.answer(
+            rows,
+            _columnar_check.Answering(at, policy, arguments.question, writer, err, progress),
+            counts,
+            seen_codes,
+        )
     for record in iter_check_rows(good_rows(), at=at, policy=policy, on_error="record"):
         if record["error"] is not None:
             counts["bad"] += 1
@@ -269,6 +283,17 @@ def _short(code: str) -> str:
 
 
 class _Writer:
+    """Writes answers. A writer of text says how a record becomes its cells (:meth:`cells`),
+    and how those cells are written: the whole line (:meth:`write`), or in three parts joined by
+    :attr:`SEPARATOR` (:meth:`parts`) — the row's own (line, partner), the combination's
+    (category, market, question) and the decision's (the answer's fields) — for the columnar
+    path, which writes each combination's and decision's part once and rows gather them.
+    :attr:`ORDINARY` matches the partner ids whose row part :meth:`row_expression` writes in
+    native code; any other id's part is written by :meth:`parts`."""
+
+    SEPARATOR: ClassVar[str] = ""
+    ORDINARY: ClassVar[str] = ""
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
@@ -278,8 +303,21 @@ class _Writer:
     def write(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+    @staticmethod
+    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr:
+        """The row part of an ordinary partner id, in native code."""
+        raise NotImplementedError
+
     def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
         """After the last answer."""
+
+
+def _fit(cell: str, width: int) -> str:
+    """``cell`` in exactly ``width`` characters: padded, or cut with an ellipsis."""
+    return (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
 
 
 class _TableWriter(_Writer):
@@ -296,32 +334,50 @@ class _TableWriter(_Writer):
         "reasons",
         "until",
     )
+    SEPARATOR = "  "
+    ORDINARY = r"^[\x20-\x7e]*$"  # (printable ASCII: nothing to escape, a character a column)
 
     def line(self, cells: Sequence[str]) -> None:
-        parts = [
-            (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
-            for cell, width in zip(cells, self.WIDTHS, strict=True)
-        ]
+        parts = [_fit(cell, width) for cell, width in zip(cells, self.WIDTHS, strict=True)]
         print("  ".join(parts).rstrip(), file=self.out)
 
     def start(self) -> None:
         self.line(self.HEADERS)
         print("  ".join("-" * width for width in self.WIDTHS), file=self.out)
 
-    def write(self, record: dict[str, Any]) -> None:
+    @staticmethod
+    def cells(record: dict[str, Any]) -> list[str]:
         changes_at = record["changes_at"]
-        self.line(
-            (
-                str(record["line"]),
-                _files.plain_text(str(record["partner_id"])),
-                record["category"],
-                record["market"],
-                "authorize" if record["question"] == "authorize_seller" else record["question"],
-                "allowed" if record["allowed"] else "REFUSED",
-                ",".join(_short(code) for code in record["reason_codes"].split(";")),
-                changes_at.strftime("%Y-%m-%d %H:%M") if changes_at else "-",
+        return [
+            str(record["line"]),
+            _files.plain_text(str(record["partner_id"])),
+            record["category"],
+            record["market"],
+            "authorize" if record["question"] == "authorize_seller" else record["question"],
+            "allowed" if record["allowed"] else "REFUSED",
+            ",".join(_short(code) for code in record["reason_codes"].split(";")),
+            changes_at.strftime("%Y-%m-%d %H:%M") if changes_at else "-",
+        ]
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.line(self.cells(record))
+
+    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]:
+        cells = [_fit(c, w) for c, w in zip(self.cells(record), self.WIDTHS, strict=True)]
+        # (the last cell is never blank: the line's trailing padding is the decision part's)
+        return "  ".join(cells[:2]), "  ".join(cells[2:5]), "  ".join(cells[5:]).rstrip()
+
+    @staticmethod
+    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr:
+        import polars as pl  # noqa: PLC0415  (the columnar path has it)
+
+        def fit(cell: pl.Expr, width: int) -> pl.Expr:
+            cut = pl.concat_str([cell.str.slice(0, width - 1), pl.lit("…")])
+            return (
+                pl.when(cell.str.len_chars() > width).then(cut).otherwise(cell.str.pad_end(width))
             )
-        )
+
+        return pl.concat_str([fit(lines.cast(pl.String), 5), fit(partners, 10)], separator="  ")
 
     def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
         print(
@@ -333,34 +389,91 @@ class _TableWriter(_Writer):
             print(f"#   {_short(code):<4} {code}", file=self.out)
 
 
+def _csv_line(cells: Sequence[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
 class _CsvWriter(_Writer):
     """CSV with a header; a cell a spreadsheet would run as a formula is neutralised."""
+
+    SEPARATOR = ","
+    # (printable ASCII but the two characters CSV quotes, `,` and `"`; not starting as a formula)
+    ORDINARY = r"^(?:[\x20\x21\x23-\x2a\x2e-\x3c\x3e\x3f\x41-\x7e][\x20\x21\x23-\x2b\x2d-\x7e]*)?$"
 
     def start(self) -> None:
         self.writer = csv.writer(self.out, lineterminator="\n")
         self.writer.writerow(_COLUMNS)
 
-    def write(self, record: dict[str, Any]) -> None:
+    @staticmethod
+    def cells(record: dict[str, Any]) -> list[Any]:
         # Only the partner id is the input's own text; the other cells are the library's words.
-        plain = _plain(record)
-        plain["partner_id"] = _files.csv_cell(plain["partner_id"])
-        self.writer.writerow(plain.values())
+        cells = _plain(record)
+        cells[1] = _files.csv_cell(cells[1])
+        return cells
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.writer.writerow(self.cells(record))
+
+    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]:
+        cells = self.cells(record)
+        return _csv_line(cells[:2]), _csv_line(cells[2:5]), _csv_line(cells[5:])
+
+    @staticmethod
+    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr:
+        import polars as pl  # noqa: PLC0415  (the columnar path has it)
+
+        return pl.concat_str([lines.cast(pl.String), partners], separator=",")
+
+
+def _json_text(value: dict[str, Any]) -> str:
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    # U+2028 and U+2029 are valid in JSON but end a line for many readers: escaped.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 class _JsonLinesWriter(_Writer):
     """JSON Lines: one object per answer, ``reason_codes`` a list; never ``NaN`` or ``Infinity``."""
 
-    def write(self, record: dict[str, Any]) -> None:
-        plain = _plain(record)
+    SEPARATOR = ", "
+    ORDINARY = r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$"  # (printable ASCII JSON writes as it is)
+
+    @staticmethod
+    def cells(record: dict[str, Any]) -> dict[str, Any]:
+        plain = dict(zip(_COLUMNS, _plain(record), strict=True))
         plain["reason_codes"] = record["reason_codes"].split(";")
         partner = plain["partner_id"]
         if isinstance(partner, str):
             plain["partner_id"] = _files.sanitize(partner)
         elif isinstance(partner, float) and not math.isfinite(partner):
             plain["partner_id"] = str(partner)
-        text = json.dumps(plain, ensure_ascii=False, allow_nan=False)
-        # U+2028 and U+2029 are valid in JSON but end a line for many readers: escaped.
-        print(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), file=self.out)
+        return plain
+
+    def write(self, record: dict[str, Any]) -> None:
+        print(_json_text(self.cells(record)), file=self.out)
+
+    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]:
+        items = list(self.cells(record).items())
+        return (
+            _json_text(dict(items[:2]))[:-1],
+            _json_text(dict(items[2:5]))[1:-1],
+            _json_text(dict(items[5:]))[1:],
+        )
+
+    @staticmethod
+    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr:
+        import polars as pl  # noqa: PLC0415  (the columnar path has it)
+
+        return pl.concat_str(
+            [
+                pl.lit('{"line": '),
+                lines.cast(pl.String),
+                pl.lit(', "partner_id": "'),
+                partners,
+                pl.lit('"'),
+            ]
+        )
 
 
 class _ParquetWriter(_Writer):
@@ -422,6 +535,9 @@ class _ParquetWriter(_Writer):
 #: How many answers a row group of Parquet output holds.
 PARQUET_GROUP: Final = 65_536
 
+#: The writers whose answers the columnar path writes (Parquet's are columns already).
+_COLUMNAR_WRITERS: Final = (_TableWriter, _CsvWriter, _JsonLinesWriter)
+
 _WRITERS: Final[dict[str, type[_Writer]]] = {
     "table": _TableWriter,
     "csv": _CsvWriter,
@@ -431,14 +547,13 @@ _WRITERS: Final[dict[str, type[_Writer]]] = {
 }
 
 
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
+def _plain(record: dict[str, Any]) -> list[Any]:
+    """The cells of an answer, in the order of :data:`_COLUMNS` (``changes_at`` as ISO text)."""
     changes_at = record["changes_at"]
-    return {
-        key: (changes_at.isoformat() if changes_at else None)
-        if key == "changes_at"
-        else record[key]
+    return [
+        (changes_at.isoformat() if changes_at else None) if key == "changes_at" else record[key]
         for key in _COLUMNS
-    }
+    ]
 
 
 class _Progress:
@@ -453,7 +568,13 @@ class _Progress:
         self.started = time.monotonic()
 
     def step(self, answers: int) -> None:
+        """After each answer."""
         if self.live and answers % 50_000 == 0:
+            self.show(answers)
+
+    def show(self, answers: int) -> None:
+        """After a batch of answers, or every 50 000."""
+        if self.live:
             elapsed = max(time.monotonic() - self.started, 1e-9)
             share = ""
             if self.size:
@@ -724,6 +845,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on-refusal", action="store_true", help="exit 1 when any answer is a refusal"
+    )
+    check.add_argument(
+        "--row-by-row",
+        action="store_true",
+        help="answer each row in Python, never through Polars' columnar path (the least memory;"
+        " the default takes that path for a CSV file when Polars is installed)",
     )
     check.set_defaults(run=_run_check)
 

@@ -24,7 +24,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from partner_onboarding.batch import COLUMNS, _Facts
+import attrs
+
+from partner_onboarding.batch import COLUMNS, _Facts, _short
 from partner_onboarding.catalog import quote
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
@@ -37,6 +39,10 @@ __all__ = ["ANSWER_FIELDS", "answers", "check_frame"]
 
 #: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
 ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
+
+#: How many combinations' plans, and how many cells' readings, a memo keeps (a bounded memory,
+#: whatever the input).
+_REMEMBERED_PLANS: Final = 65_536
 
 #: The columns understood once per distinct combination of values: all but the partner's own.
 _KEYS: Final = COLUMNS[2:]
@@ -222,9 +228,42 @@ def _check(
     policy: Policy,
     question: Question | str | None,
 ) -> pl.DataFrame:
+    decided = _decide(frame, at=at, policy=policy, question=question)
+    answers = []
+    for prefix, indices in decided.indices.items():
+        answers += decided.table.columns(prefix, indices)
+    return decided.frame.with_columns([*answers, decided.error])
+
+
+@attrs.frozen
+class _Decided:
+    """Every row's answers, as indices: what :func:`_check` makes columns of, and the command
+    line makes text of."""
+
+    frame: pl.DataFrame  # (the input, with a ``question`` column when one was given)
+    table: _DecisionTable
+    plans: list[_PlanRow]
+    combo: pl.Series  # each row's index into ``plans``
+    #: Each answer column's prefix ("" for one question a row; ``register_`` and
+    #: ``authorize_seller_`` for both) and each row's index into ``table.decisions`` (null for a
+    #: row with an error).
+    indices: dict[str, pl.Series]
+    error: pl.Series
+
+
+def _decide(
+    frame: pl.DataFrame,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy,
+    question: Question | str | None,
+    memo: _Memo | None = None,
+) -> _Decided:
+    """Every row's answers as indices. ``memo``: the readings and plans of earlier frames of
+    the same policy, instant and shape (the command line's chunks); a new one by default."""
     import polars as pl  # noqa: PLC0415
 
-    facts = _Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
+    facts = _Facts(policy, at) if memo is None else memo.facts  # type: ignore[arg-type]
     if question is not None:
         frame = frame.with_columns(pl.lit(facts.questions(question)[0].value).alias("question"))
     asked = (
@@ -233,8 +272,9 @@ def _check(
     keys = [name for name in _KEYS if name in frame.columns]
     # 1. Each distinct combination of the few-valued columns, understood once by the plain path.
     combos, combo_of_row = _combinations(frame.select(keys), len(frame))
-    memo = _Memo(facts, one_question=asked is None)
-    plans = [memo.plan(dict(zip(keys, values, strict=True))) for values in combos]
+    if memo is None:
+        memo = _Memo(facts, one_question=asked is None)
+    plans = [memo.plan_of(dict(zip(keys, values, strict=True))) for values in combos]
     # 2. The one per-partner fact, new partner or not, in native code.
     new = _new_partner(frame, policy)
     needs = pl.Series([plan.needs_registration for plan in plans], dtype=pl.Boolean)
@@ -285,14 +325,13 @@ def _check(
     )
     authorize = pl.when(ok).then(pl.lit(table.authorize).gather(pl.col("combo")))
     if asked is None:  # one question per row: the one its plan answers
-        indices = state.select(pl.coalesce(register, authorize).alias("")).to_series()
-        answers = table.columns("", indices)
+        indices = {"": state.select(pl.coalesce(register, authorize).alias("")).to_series()}
     else:
-        answers = []
-        for each, expression in zip(asked, (register, authorize), strict=True):
-            indices = state.select(expression.alias("")).to_series()
-            answers += table.columns(f"{each.value}_", indices)
-    return frame.with_columns([*answers, state["error"]])
+        indices = {
+            f"{each.value}_": state.select(expression.alias("")).to_series()
+            for each, expression in zip(asked, (register, authorize), strict=True)
+        }
+    return _Decided(frame, table, plans, combo_of_row, indices, state["error"])
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -411,9 +450,23 @@ class _DecisionTable:
 class _PlanRow:
     """What one distinct combination of the few-valued columns answers."""
 
-    __slots__ = ("approval_error", "authorize", "error", "needs_registration", "register")
+    __slots__ = (
+        "approval_error",
+        "authorize",
+        "category",
+        "error",
+        "market",
+        "needs_registration",
+        "question",
+        "register",
+    )
 
     def __init__(self) -> None:
+        # What a record of the plain path says of the row (None for a combination in error):
+        # the category's name, the target market's code, the one question asked (None for both).
+        self.category: str | None = None
+        self.market: str | None = None
+        self.question: str | None = None
         self.register: tuple[Decision, Decision] | None = None  # by new partner? False, True
         self.authorize: Decision | None = None
         self.error: str | None = None  # (category, markets, question: read before anything)
@@ -434,6 +487,25 @@ class _Memo:
         self.facts = facts
         self.one_question = one_question
         self.seen: dict[tuple[str, object], Any] = {}
+        # Each combination's plan, for a memo that serves many frames (the command line's
+        # chunks); bounded, as every memory of raw values is.
+        self.plans: dict[tuple[object, ...], _PlanRow] = {}
+
+    def plan_of(self, row: Mapping[str, Any]) -> _PlanRow:
+        """:meth:`plan`, remembered by the combination's values (and their types)."""
+        try:
+            key: tuple[object, ...] | None = tuple(
+                (name, _typed(_hashable(value))) for name, value in row.items()
+            )
+            found = self.plans.get(key)  # type: ignore[arg-type]
+        except TypeError:  # (an unhashable Python object)
+            key, found = None, None
+        if found is None:
+            found = self.plan(row)
+            room = len(self.plans) < _REMEMBERED_PLANS
+            if key is not None and room and _short(tuple(row.values())):
+                self.plans[key] = found
+        return found
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
         try:
@@ -446,8 +518,8 @@ class _Memo:
                 found = (reader(raw), None)
             except OnboardingError as refusal:
                 found = (None, refusal)
-            if key is not None:
-                self.seen[key] = found
+            if key is not None and len(self.seen) < _REMEMBERED_PLANS and _short((raw,)):
+                self.seen[key] = found  # (bounded: a memo may serve a whole file's chunks)
         value, failure = found
         if failure is not None:
             raise failure
@@ -460,7 +532,7 @@ class _Memo:
         facts, plan = self.facts, _PlanRow()
         try:
             category = self.read("category", row.get("category"), facts.category)
-            self.read("market", row.get("market"), facts.market)
+            market = self.read("market", row.get("market"), facts.market)
             registration = self.read(
                 "registration_market",
                 row.get("registration_market"),
@@ -483,6 +555,8 @@ class _Memo:
             plan.error = _error_text(error)
             return plan
         plan.needs_registration = plan.register is not None
+        plan.category, plan.market = category.name, market
+        plan.question = asked[0].value if len(asked) == 1 else None
         if authorizing:
             try:
                 plan.authorize = authorizing[facts.approved(_cells(row), category)]

@@ -1,0 +1,281 @@
+"""The command line's columnar path: ``check`` of a CSV file through the compiled rules of
+:mod:`partner_onboarding.frames`, a chunk of whole lines at a time, when Polars is installed.
+
+A chunk is read this way only when it is *clean*: UTF-8, without a quote, a NUL or a carriage
+return but before a line feed, without a blank line, every line with the header's number of
+values and none longer than a cell may be. On such lines :mod:`partner_onboarding._files`' reader
+and Polars' read the same cells, and a line number is a row's position. The answers' text is the
+plain path's own: the writer writes each combination's part and each decision's part once, in
+Python (:meth:`~partner_onboarding.cli._Writer.parts`), rows gather them by index, and only the
+row's own part (its line, its partner id) is written in native code, for partner ids that need no
+quoting or escaping. The first chunk that is not clean, and everything after it, goes the plain
+way (:meth:`~partner_onboarding._files.CsvRows.resumed`): the output is the same, byte for byte
+(``tests/test_cli.py`` proves it on generated files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import stat
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+import attrs
+
+from partner_onboarding import _files
+from partner_onboarding.batch import COLUMNS
+from partner_onboarding.catalog import parse_member
+from partner_onboarding.errors import OnboardingError
+from partner_onboarding.policy import Decision, Policy, Question
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from partner_onboarding.cli import _Progress, _Writer
+    from partner_onboarding.frames import _Decided, _PlanRow
+
+__all__ = ["Answering", "answer"]
+
+#: The bytes of the first chunk (its answers go out at once), then of each chunk after it.
+FIRST_CHUNK: Final = 1 << 16
+CHUNK: Final = 1 << 19
+
+
+@attrs.frozen
+class Answering:
+    """What a run of ``check`` answers, and where it writes."""
+
+    at: dt.datetime
+    policy: Policy
+    question: str | None
+    writer: _Writer
+    err: TextIO
+    progress: _Progress
+
+
+def answer(
+    rows: _files.CsvRows,
+    run: Answering,
+    counts: dict[str, int],
+    seen_codes: dict[str, str],
+) -> Iterable[_files.Row]:
+    """Answer the clean chunks of ``rows`` natively, counting as the plain path counts; the
+    rows left for the plain path (from the first chunk that is not clean), or none."""
+    if not _columnar(rows, run):
+        return rows
+    answerer = _Answerer(rows, run, counts, seen_codes)
+    line = 1  # (the last line read: the header)
+    pending = b""
+    size = FIRST_CHUNK
+    while True:
+        block = rows.stream.read(size)
+        size = CHUNK
+        data = pending + block
+        cut = len(data) if not block else data.rfind(b"\n") + 1
+        if block and cut == 0:  # (a line longer than a chunk: not a clean one)
+            return rows.resumed(data, line)
+        chunk, pending = data[:cut], data[cut:]
+        if not chunk:
+            return ()
+        lines = _clean_lines(chunk, rows)
+        if lines is None or not answerer.chunk(chunk, line + 1):
+            return rows.resumed(data, line)
+        line += lines
+        if not block:
+            return ()
+
+
+def _columnar(rows: _files.CsvRows, run: Answering) -> bool:
+    """Whether the columnar path can answer ``rows``: Polars installed, a regular file (a pipe
+    is answered line by line, as it comes), and a question the policy knows, if one is given."""
+    try:
+        import polars  # noqa: F401, ICN001, PLC0415  (an optional extra)
+    except ImportError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(rows.stream.fileno()).st_mode):
+            return False
+    except (AttributeError, OSError, ValueError):  # (a stream without a file: in a test)
+        return False
+    if run.question is not None:
+        try:
+            parse_member(Question, run.question, field="question")
+        except OnboardingError:
+            return False  # (every row's error is the plain path's to say)
+    return True
+
+
+def _clean_lines(chunk: bytes, rows: _files.CsvRows) -> int | None:
+    """How many lines ``chunk`` holds, if it is clean (see the module's documentation)."""
+    if b'"' in chunk or b"\x00" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+        return None
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # (the end of the last line, not a line)
+    if "" in lines or "\r" in lines or max(map(len, lines)) > _files.MAX_CELL:
+        return None
+    values = len(rows.names) - 1
+    if set(map(str.count, lines, itertools.repeat(rows.delimiter))) != {values}:
+        return None
+    return len(lines)
+
+
+#: How many combinations' and decisions' texts are remembered (a bounded memory).
+_REMEMBERED: Final = 65_536
+
+
+class _Answerer:
+    """Answers chunks of one input, remembering across them what the rows have in common: each
+    combination's plan (:class:`~partner_onboarding.frames._Memo`), and the writer's text of
+    each combination and each decision."""
+
+    def __init__(
+        self,
+        rows: _files.CsvRows,
+        run: Answering,
+        counts: dict[str, int],
+        seen_codes: dict[str, str],
+    ) -> None:
+        from partner_onboarding.batch import _Facts  # noqa: PLC0415
+        from partner_onboarding.frames import _Memo  # noqa: PLC0415
+
+        self.rows, self.run, self.counts, self.seen_codes = rows, run, counts, seen_codes
+        self.keys = [name.casefold() for name in rows.names]
+        one_question = run.question is not None or "question" in self.keys
+        self.memo = _Memo(_Facts(run.policy, run.at), one_question=one_question)
+        self.plan_texts: dict[tuple[_PlanRow, str | None], str | None] = {}
+        self.decision_texts: dict[Decision, str] = {}
+
+    def chunk(self, chunk: bytes, first_line: int) -> bool:
+        """Answer the rows of a clean chunk, unless one of them asks both questions in a
+        question column (a frame's row answers one: such a chunk is the plain path's)."""
+        import polars as pl  # noqa: PLC0415
+
+        from partner_onboarding.frames import _decide  # noqa: PLC0415
+
+        names = [f"c{i}" for i in range(len(self.keys))]
+        read = pl.read_csv(
+            chunk,
+            has_header=False,
+            separator=self.rows.delimiter,
+            quote_char=None,
+            new_columns=names,
+            schema=dict.fromkeys(names, pl.String),
+        )
+        cells = read.select(
+            pl.col(f"c{i}").fill_null("").alias(key)  # (an empty cell is "", as read plainly)
+            for i, key in enumerate(self.keys)
+            if key in COLUMNS
+        )
+        run = self.run
+        if run.question is None and "question" in cells.columns and (cells["question"] == "").any():
+            return False
+        decided = _decide(
+            cells, at=run.at, policy=run.policy, question=run.question, memo=self.memo
+        )
+        self.write(decided, cells["partner_id"], first_line)
+        return True
+
+    def plan_text(self, plan: _PlanRow, asked: str | None) -> str | None:
+        key = (plan, asked)
+        if key not in self.plan_texts:
+            text = None
+            if plan.category is not None:
+                fields = {"category": plan.category, "market": plan.market}
+                fields["question"] = asked or plan.question
+                text = self.run.writer.parts(_record(0, "", fields, None))[1]
+            if len(self.plan_texts) >= _REMEMBERED:
+                return text
+            self.plan_texts[key] = text
+        return self.plan_texts[key]
+
+    def decision_text(self, decision: Decision) -> str:
+        text = self.decision_texts.get(decision)
+        if text is None:
+            text = self.run.writer.parts(_record(0, "", None, decision))[2]
+            if len(self.decision_texts) < _REMEMBERED:
+                self.decision_texts[decision] = text
+        return text
+
+    def write(self, decided: _Decided, partners: pl.Series, first_line: int) -> None:
+        """Write a chunk's answers and its bad rows, and count them."""
+        import polars as pl  # noqa: PLC0415
+
+        writer, counts = self.run.writer, self.counts
+        lines = pl.int_range(first_line, first_line + len(partners), dtype=pl.Int64, eager=True)
+        error = pl.select(
+            pl.when(pl.lit(partners) == "")
+            .then(pl.lit("partner_id: is required"))
+            .otherwise(pl.lit(decided.error))
+        ).to_series()
+        ok = error.is_null()
+        # The row's own part: natively for an ordinary partner id, else as the writer writes it.
+        own = pl.select(writer.row_expression(pl.lit(lines), pl.lit(partners))).to_series()
+        special = (~partners.str.contains(writer.ORDINARY) & ok).arg_true().to_list()
+        if special:
+            texts = [writer.parts(_record(lines[i], partners[i], None, None))[0] for i in special]
+            own = own.scatter(special, texts)
+        decisions = decided.table.decisions
+        decision_text = pl.Series([self.decision_text(d) for d in decisions], dtype=pl.String)
+        answers, chosen = [], []
+        for prefix, indices in decided.indices.items():
+            asked = prefix[:-1] or None
+            plan_text = pl.Series(
+                [self.plan_text(plan, asked) for plan in decided.plans], dtype=pl.String
+            )
+            index = pl.select(pl.when(pl.lit(ok)).then(pl.lit(indices))).to_series()
+            parts = [own, plan_text.gather(decided.combo), decision_text.gather(index)]
+            answers.append(pl.select(pl.concat_str(parts, separator=writer.SEPARATOR)).to_series())
+            chosen.append(index)
+        # (with both questions, each row's register answer, then its authorisation answer)
+        text = pl.select(pl.concat_list(answers).explode().drop_nulls()).to_series()
+        order = pl.select(pl.concat_list(chosen).explode().drop_nulls()).to_series()
+        allowed = pl.Series([d.allowed for d in decisions], dtype=pl.Boolean)
+        counts["answers"] += len(order)
+        counts["refused"] += int((~allowed.gather(order)).sum())
+        for i in order.unique(maintain_order=True).to_list():
+            self.seen_codes.update(dict.fromkeys(decisions[i].codes, ""))
+        bad = (~ok).arg_true().to_list()
+        for i in bad:
+            print(f"line {lines[i]}: {_files.plain_text(error[i])}", file=self.run.err)
+        counts["bad"] += len(bad)
+        if len(text):
+            writer.out.write(text.str.join("\n").item() + "\n")
+            writer.out.flush()  # (each chunk's answers out as they are made)
+        self.run.progress.show(counts["answers"])
+
+
+def _record(
+    line: int, partner: str, plan: dict[str, Any] | None, decision: Decision | None
+) -> dict[str, Any]:
+    """A record of the plain path's shape, for the parts the writer is asked for (the others are
+    placeholders, never written)."""
+    record: dict[str, Any] = {
+        "line": line,
+        "partner_id": partner,
+        "category": "x",
+        "market": "x",
+        "question": "x",
+        "allowed": False,
+        "reason": "x",
+        "reason_codes": "x",
+        "message": "x",
+        "changes_at": None,
+    }
+    if plan is not None:
+        record.update(plan)
+    if decision is not None:
+        record.update(
+            allowed=decision.allowed,
+            reason=decision.codes[0],
+            reason_codes=";".join(decision.codes),
+            message=decision.message,
+            changes_at=decision.changes_at,
+        )
+    return record
