@@ -217,11 +217,13 @@ def _check_stream(  # noqa: PLR0917
     err: TextIO,
     progress: _Progress,
 ) -> int:
-    """Answer each row as it is read, and write each answer as it is made."""
+    """Answer the rows, and write each answer as it is made: a CSV file's clean pieces through
+    the columnar path (when Polars is installed and ``--row-by-row`` is not given), the rest as
+    each row is read."""
     current = [0]
     counts = {"answers": 0, "refused": 0, "bad": 0}
 
-    def good_rows() -> Iterator[dict[str, Any]]:
+    def good_rows(rows: Iterable[_files.Row]) -> Iterator[dict[str, Any]]:
         for row in rows:
             if row.cells is None:
                 counts["bad"] += 1
@@ -248,7 +250,7 @@ def _check_stream(  # noqa: PLR0917
             counts,
             seen_codes,
         )
-    for record in iter_check_rows(good_rows(), at=at, policy=policy, on_error="record"):
+    for record in iter_check_rows(good_rows(rows), at=at, policy=policy, on_error="record"):
         if record["error"] is not None:
             counts["bad"] += 1
             _bad(err, current[0], record["error"])
