@@ -1427,3 +1427,35 @@ def test_the_columnar_path_answers_a_clean_file_and_hands_a_dirty_rest_to_the_pl
     lines = result.stdout.splitlines()
     assert len(lines) == 1 + 2 * 52
     assert [line.split(",")[0] for line in lines[1::2]] == [str(n) for n in range(2, 54)]
+
+
+@pytest.mark.parametrize("given", ["\\t", "tab", "\t"])
+def test_a_tab_delimiter_may_be_given_as_the_shell_passes_it(
+    tmp_path: pathlib.Path, given: str
+) -> None:
+    path = write(tmp_path, "rows.tsv", HEADER.replace(",", "\t") + GOOD.replace(",", "\t"))
+    result = run("check", path, "--at", "2024-05-20", "--format", "csv", "--delimiter", given)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(",")[:2] for line in result.stdout.splitlines()[1:]] == [["2", "G1"]] * 2
+
+
+@pytest.mark.parametrize("given", [";;", "", "\n", '"', "\\n"])
+def test_a_delimiter_that_is_not_one_character_is_refused_as_a_usage_error(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    path = write(tmp_path, "rows.csv", HEADER + GOOD)
+    result = run("check", path, "--at", "2024-05-20", "--delimiter", given)
+    assert result.returncode == 2  # (argparse's usage error, on the process's standard error)
+    assert "is not a delimiter: one character, or \\t for a tab" in capsys.readouterr().err
+
+
+def test_a_delimiter_of_several_bytes_is_read_row_by_row(tmp_path: pathlib.Path) -> None:
+    # (Polars reads one-byte delimiters only: the answers are the same either way)
+    rows = (HEADER + GOOD + "=G2,2024-04-01,Shop Management\n").replace(",", "§")
+    path = write(tmp_path, "rows.csv", rows)
+    found = run("check", path, "--at", "2024-05-20", "--format", "csv", "--delimiter", "§")
+    plain = run("check", path, "--at", "2024-05-20", "--format", "csv", "--delimiter", "§",
+                "--row-by-row")  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == plain.stdout
+    assert found.stdout.count("\n") == 1 + 2 * 2

@@ -89,7 +89,10 @@ def answer(
 
 def _columnar(rows: _files.CsvRows, run: Answering) -> bool:
     """Whether the columnar path can answer ``rows``: Polars installed, a regular file (a pipe
-    is answered line by line, as it comes), and a question the policy knows, if one is given."""
+    is answered line by line, as it comes), a delimiter of one byte (Polars' own limit), and a
+    question the policy knows, if one is given."""
+    if len(rows.delimiter.encode("utf-8")) != 1:
+        return False
     try:
         import polars  # noqa: F401, ICN001, PLC0415  (an optional extra)
     except ImportError:

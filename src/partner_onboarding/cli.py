@@ -800,6 +800,18 @@ def _requirement(item: standing.Requirement) -> str:
 # The parser
 
 
+def _delimiter(text: str) -> str:
+    """A ``--delimiter``: one character; a tab also as the two characters ``\\t`` (what a shell
+    passes when the user types them) or the word ``tab``."""
+    if text in {"\\t", "tab"}:
+        return "\t"
+    if len(text) != 1 or text in {"\n", "\r", '"'}:
+        raise argparse.ArgumentTypeError(
+            f"{_files.plain_text(text)[:20]!r} is not a delimiter: one character, or \\t for a tab"
+        )
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partner-onboarding",
@@ -840,7 +852,11 @@ def _parser() -> argparse.ArgumentParser:
         "output; needs the polars extra)",
     )
     check.add_argument(
-        "--delimiter", metavar="CHAR", help="the CSV delimiter (default: sniffed from the header)"
+        "--delimiter",
+        metavar="CHAR",
+        type=_delimiter,
+        help="the CSV delimiter, one character; \\t or tab for a tab (default: sniffed from the"
+        " header)",
     )
     check.add_argument(
         "--question", help="register or authorize_seller, in any spelling (default: both)"
