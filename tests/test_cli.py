@@ -1385,7 +1385,7 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, list[str]]:
     return data, options
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(csv_files(), st.sampled_from([(64, 128), (1 << 16, 1 << 22), (300, 700)]))
 def test_the_columnar_path_writes_what_the_plain_path_writes(
     tmp_path_factory: pytest.TempPathFactory, file: tuple[bytes, list[str]], chunks: tuple[int, int]
