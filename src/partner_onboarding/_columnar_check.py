@@ -19,8 +19,8 @@ import datetime as dt
 import itertools
 import os
 import stat
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -51,7 +51,7 @@ class Answering:
     policy: Policy
     question: str | None
     writer: _Writer
-    err: TextIO
+    bad: Callable[[int, str], None]  # (reports a bad row: its line, its problem)
     progress: _Progress
 
 
@@ -186,19 +186,21 @@ class _Answerer:
         return True
 
     def plan_text(self, plan: _PlanRow, asked: str | None) -> str | None:
+        """The writer's text of a combination (None for one in error), asked ``asked``."""
         key = (plan, asked)
-        if key not in self.plan_texts:
-            text = None
-            if plan.category is not None:
-                fields = {"category": plan.category, "market": plan.market}
-                fields["question"] = asked or plan.question
-                text = self.run.writer.parts(_record(0, "", fields, None))[1]
-            if len(self.plan_texts) >= _REMEMBERED:
-                return text
+        if key in self.plan_texts:
+            return self.plan_texts[key]
+        text = None
+        if plan.category is not None:
+            fields = {"category": plan.category, "market": plan.market}
+            fields["question"] = asked or plan.question
+            text = self.run.writer.parts(_record(0, "", fields, None))[1]
+        if len(self.plan_texts) < _REMEMBERED:
             self.plan_texts[key] = text
-        return self.plan_texts[key]
+        return text
 
     def decision_text(self, decision: Decision) -> str:
+        """The writer's text of a decision."""
         text = self.decision_texts.get(decision)
         if text is None:
             text = self.run.writer.parts(_record(0, "", None, decision))[2]
@@ -212,7 +214,7 @@ class _Answerer:
 
         writer, counts = self.run.writer, self.counts
         lines = pl.int_range(first_line, first_line + len(partners), dtype=pl.Int64, eager=True)
-        error = pl.select(
+        error = pl.select(  # (the plain path reads the partner id first, and says this)
             pl.when(pl.lit(partners) == "")
             .then(pl.lit("partner_id: is required"))
             .otherwise(pl.lit(decided.error))
@@ -246,7 +248,7 @@ class _Answerer:
             self.seen_codes.update(dict.fromkeys(decisions[i].codes, ""))
         bad = (~ok).arg_true().to_list()
         for i in bad:
-            print(f"line {lines[i]}: {_files.plain_text(error[i])}", file=self.run.err)
+            self.run.bad(lines[i], error[i])
         counts["bad"] += len(bad)
         if len(text):
             writer.out.write(text.str.join("\n").item() + "\n")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import importlib.resources
 import io
 import json
@@ -246,7 +247,9 @@ def _check_stream(  # noqa: PLR0917
         # The chunks it can read in native code are answered there; the rest comes back.
         rows = _columnar_check.answer(
             rows,
-            _columnar_check.Answering(at, policy, arguments.question, writer, err, progress),
+            _columnar_check.Answering(
+                at, policy, arguments.question, writer, functools.partial(_bad, err), progress
+            ),
             counts,
             seen_codes,
         )
