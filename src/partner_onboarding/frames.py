@@ -528,7 +528,7 @@ class _Memo:
     def plan(self, row: Mapping[str, Any]) -> _PlanRow:
         """The plan of one combination; its problems in the order the plain path finds them:
         the category, the markets and the question first, then (per row, in
-        :func:`~partner_onboarding.frames._check`) the registration, then the approval facts."""
+        :func:`~partner_onboarding.frames._decide`) the registration, then the approval facts."""
         facts, plan = self.facts, _PlanRow()
         try:
             category = self.read("category", row.get("category"), facts.category)
