@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
-from partner_onboarding.batch import check_rows
-from partner_onboarding.frames import ANSWER_FIELDS, answers, check_frame
+from partner_onboarding.batch import _Facts, check_rows
+from partner_onboarding.frames import ANSWER_FIELDS, _Memo, answers, check_frame
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
 AT_CHOICES = [dt.date(2024, 4, 29), dt.date(2024, 5, 20), dt.date(2024, 6, 5), dt.date(2024, 7, 1)]
@@ -489,3 +490,16 @@ def test_rows_grouped_by_a_hash_are_proven_alike_before_they_share_an_answer(
         )
         answered = check_frame(frame, at=at)
     same_answers(answered, plain(table, at))
+
+
+def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -> None:
+    # (the command line's columnar path keeps one memo for a whole file: a bad cell raised again
+    # for each piece must not keep every earlier raise's frames)
+    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    memo = _Memo(facts, one_question=False)
+    depths = []
+    for _ in range(50):
+        with pytest.raises(ValidationError) as caught:
+            memo.read("category", "Paid Medias", facts.category)
+        depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
+    assert max(depths) == min(depths)

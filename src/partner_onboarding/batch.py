@@ -253,7 +253,8 @@ class _Facts:
     def plan(self, key: tuple[object, object, object, object]) -> _Plan:
         refused = self.refusals.get(key) if _hashable(key) else None
         if refused is not None:
-            raise refused
+            # (a fresh traceback: raised as it is, it would keep every earlier raise's frames)
+            raise refused.with_traceback(None)
         try:
             return self._plan(key)
         except OnboardingError as error:

@@ -522,7 +522,7 @@ class _Memo:
                 self.seen[key] = found  # (bounded: a memo may serve a whole file's chunks)
         value, failure = found
         if failure is not None:
-            raise failure
+            raise failure.with_traceback(None)  # (not the frames of every earlier raise)
         return value
 
     def plan(self, row: Mapping[str, Any]) -> _PlanRow:
