@@ -548,3 +548,24 @@ def test_a_remembered_refusal_costs_no_memory_per_row_that_repeats_it() -> None:
 
     peak(100)  # (what is loaded and remembered once, outside the comparison)
     assert peak(20_000) < peak(2_000) + 100_000
+
+
+def test_remembered_refusals_are_bounded_whatever_the_number_of_distinct_mistakes() -> None:
+    # Each refusal of an unknown category carries its suggestions: remembering one for each of
+    # 100 000 distinct cells took 278 MB; a few thousand are remembered, the same few mistakes
+    # repeated being what remembering is for.
+    def peak(rows: int) -> int:
+        bad = (
+            {"partner_id": "P", "registered_at": "2024-05-02", "category": f"Paid Media {n:x}"}
+            for n in range(rows)
+        )
+        tracemalloc.start()
+        try:
+            for _ in iter_check_rows(bad, at=dt.date(2024, 5, 20), on_error="record"):
+                pass
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(100)
+    assert peak(12_000) < peak(4_500) + 4_000_000

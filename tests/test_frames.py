@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
-from partner_onboarding.batch import _Facts, check_rows
+from partner_onboarding.batch import _REMEMBERED_REFUSALS, _Facts, check_rows
 from partner_onboarding.frames import ANSWER_FIELDS, _Memo, answers, check_frame
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
@@ -503,3 +503,17 @@ def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -
             memo.read("category", "Paid Medias", facts.category)
         depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
     assert max(depths) == min(depths)
+
+
+def test_a_memo_remembers_a_bounded_number_of_refusals() -> None:
+    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    memo = _Memo(facts, one_question=False)
+    for n in range(_REMEMBERED_REFUSALS + 50):
+        plan = memo.plan_of({"category": f"Paid Media {n:x}"})
+        assert plan.error is not None
+    assert memo.plan_of({"category": "Paid Media"}).error is None  # (good ones, always)
+    refusals = [found for found in memo.seen.values() if found[1] is not None]
+    assert len(refusals) + sum(p.error is not None for p in memo.plans.values()) <= (
+        _REMEMBERED_REFUSALS
+    )
+    assert ("category", (str, "Paid Media")) in memo.seen  # (a good reading, beyond them)

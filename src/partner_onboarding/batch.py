@@ -42,6 +42,7 @@ P2 authorize_seller True approved_application
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import math
@@ -170,6 +171,9 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
 #: How many distinct raw values of a column the bulk reader remembers (a bounded memory: realistic
 #: exports have one registration instant per partner, which remembering would not speed up).
 _REMEMBERED: Final = 65_536
+#: How many refusals it remembers: a refusal carries its words (an unknown category's, its
+#: suggestions), a kilobyte or more; the same few mistakes repeated are what remembering is for.
+_REMEMBERED_REFUSALS: Final = 4_096
 
 _NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
 # A question's two prebuilt records, for its fact False and True; and what a row's (category,
@@ -258,8 +262,10 @@ class _Facts:
         try:
             return self._plan(key)
         except OnboardingError as error:
-            if _hashable(key) and _short(key) and len(self.refusals) < _REMEMBERED:
-                self.refusals[key] = error  # (a huge cell is not remembered: memory stays small)
+            if _hashable(key) and _short(key) and len(self.refusals) < _REMEMBERED_REFUSALS:
+                # (a huge cell is not remembered, and a copy keeps no traceback and its frames:
+                # memory stays small)
+                self.refusals[key] = copy.copy(error)
             raise
 
     def _plan(self, key: tuple[object, object, object, object]) -> _Plan:

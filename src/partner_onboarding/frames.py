@@ -20,13 +20,14 @@ Polars (and, for pandas frames, pyarrow) are optional: ``pip install 'partner-on
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from partner_onboarding.batch import COLUMNS, _Facts, _short
+from partner_onboarding.batch import _REMEMBERED_REFUSALS, COLUMNS, _Facts, _short
 from partner_onboarding.catalog import quote
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
@@ -487,6 +488,7 @@ class _Memo:
         self.facts = facts
         self.one_question = one_question
         self.seen: dict[tuple[str, object], Any] = {}
+        self.refused = 0  # (how many refusals ``seen`` and ``plans`` hold)
         # Each combination's plan, for a memo that serves many frames (the command line's
         # chunks); bounded, as every memory of raw values is.
         self.plans: dict[tuple[object, ...], _PlanRow] = {}
@@ -502,10 +504,18 @@ class _Memo:
             key, found = None, None
         if found is None:
             found = self.plan(row)
-            room = len(self.plans) < _REMEMBERED_PLANS
+            room = len(self.plans) < _REMEMBERED_PLANS and self._room_for(found.error is None)
             if key is not None and room and _short(tuple(row.values())):
                 self.plans[key] = found
         return found
+
+    def _room_for(self, good: bool) -> bool:  # noqa: FBT001
+        """Whether a reading (or plan) may be remembered: always a good one; a refusal while
+        fewer than :data:`~partner_onboarding.batch._REMEMBERED_REFUSALS` are."""
+        if good:
+            return True
+        self.refused += 1
+        return self.refused <= _REMEMBERED_REFUSALS
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
         try:
@@ -517,8 +527,9 @@ class _Memo:
             try:
                 found = (reader(raw), None)
             except OnboardingError as refusal:
-                found = (None, refusal)
-            if key is not None and len(self.seen) < _REMEMBERED_PLANS and _short((raw,)):
+                found = (None, copy.copy(refusal))  # (without the traceback and its frames)
+            room = len(self.seen) < _REMEMBERED_PLANS and self._room_for(found[1] is None)
+            if key is not None and room and _short((raw,)):
                 self.seen[key] = found  # (bounded: a memo may serve a whole file's chunks)
         value, failure = found
         if failure is not None:
