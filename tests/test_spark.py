@@ -94,6 +94,56 @@ def test_spark_agrees_on_timestamp_columns(
     )
 
 
+@st.composite
+def iso_like(draw: st.DrawFn) -> str:
+    """Text of the one ISO 8601 shape Spark casts natively, and its near misses: fields out of
+    range, fractions of other lengths, offsets at and past Spark's 18 hours and Python's 24, a
+    zone letter in either case, white space around it."""
+    if draw(st.booleans()):  # (around the cut-off: new partner or not)
+        at = draw(INSTANTS)
+        day, time = at.strftime("%Y-%m-%d"), at.strftime("%H:%M:%S")
+    else:
+        numbers = st.integers(0, 99)
+        year = draw(st.sampled_from([0, 1, 2023, 2024, 9999]))
+        month, date, hour, minute, second = (draw(numbers) for _ in range(5))
+        day, time = f"{year:04}-{month:02}-{date:02}", f"{hour:02}:{minute:02}:{second:02}"
+    fraction = draw(st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=9)))
+    sign = draw(st.sampled_from("+-"))
+    offset = draw(
+        st.one_of(
+            st.sampled_from(["Z", "z", "+00:00", "-00:00", "+18:00", "-18:00", "+18:01"]),
+            st.builds(lambda h, m: f"{sign}{h:02}:{m:02}", st.integers(0, 25), st.integers(0, 61)),
+        )
+    )
+    text = f"{day}T{time}{'.' if fraction else ''}{fraction}{offset}"
+    return draw(st.sampled_from(["{}", " {} ", "{}\n", "\t{}", "{}\r\n"])).format(text)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(iso_like(), min_size=1, max_size=400), st.sampled_from(AT_CHOICES))
+def test_spark_reads_iso_instants_as_the_plain_path_does(
+    spark: SparkSession, texts: list[str], at: dt.date
+) -> None:
+    # A discontinued category: the answer turns on the registration instant alone.
+    table = [{"registered_at": text, "category": "Paid Media"} for text in texts]
+    frame = spark.createDataFrame(
+        [(i, text, "Paid Media") for i, text in enumerate(texts)],
+        "n int, registered_at string, category string",
+    )
+    found = [
+        row.asDict()
+        for row in check_spark(frame, at=at, question="register").orderBy("n").collect()
+    ]
+    same_answers(
+        [{k: v for k, v in row.items() if k != "n"} for row in found],
+        check_rows(
+            [{"partner_id": "P", "question": "register", **r} for r in table],
+            at=at,
+            on_error="record",
+        ),
+    )
+
+
 def test_both_questions_get_prefixed_columns(spark: SparkSession) -> None:
     frame = spark.createDataFrame(
         [("2024-05-02", "Paid Media"), ("2024-01-10T09:00:00-08:00", "Paid Media")],
