@@ -272,6 +272,43 @@ def test_both_questions_without_a_question_column() -> None:
     assert {f"register_{name}" for name in ANSWER_FIELDS} <= set(answered.columns)
 
 
+@pytest.mark.parametrize("given_column", [False, True])
+@pytest.mark.parametrize("kind", ["polars", "lazy", "pandas"])
+def test_the_question_asked_is_the_question_column_of_the_answer(
+    kind: str, *, given_column: bool
+) -> None:
+    cells: dict[str, list[Any]] = {"registered_at": ["2024-05-02"], "category": ["Paid Media"]}
+    if given_column:  # (the input's own question: the argument answers, and the column says so)
+        cells["question"] = ["authorize_seller"]
+    frame: Any = pl.DataFrame(cells)
+    if kind == "lazy":
+        frame = frame.lazy()
+    elif kind == "pandas":
+        frame = frame.to_pandas()
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="Register")
+    if kind == "lazy":
+        answered = answered.collect()
+    if kind == "pandas":
+        answered = pl.from_pandas(answered)
+    assert answered.columns == [
+        *cells,
+        *([] if given_column else ["question"]),
+        *ANSWER_FIELDS,
+        "error",
+    ]
+    assert answered.row(0, named=True) | {"changes_at": None} == {
+        "registered_at": "2024-05-02",
+        "category": "Paid Media",
+        "question": "register",
+        "allowed": False,
+        "reason": "new_partner_discontinued",
+        "reason_codes": ["new_partner_discontinued"],
+        "message": answered["message"][0],
+        "changes_at": None,
+        "error": None,
+    }
+
+
 def test_pandas_keeps_its_index_so_a_join_after_a_filter_is_right() -> None:
     frame = pd.DataFrame(
         {
