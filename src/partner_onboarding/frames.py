@@ -296,24 +296,25 @@ def _decide(
     is_new = new["new"]
     if fixed:
         is_new = is_new.scatter(list(fixed), list(fixed.values()))
-    # 4. The answers: each distinct decision becomes values once, and rows gather them by index.
+    # 4. The answers: each distinct decision becomes values once, and rows gather them by index;
+    #    so does each distinct error text (numbers are combined, and texts gathered once).
     table = _DecisionTable(plans)
+    slow = {row: table.error_number(text) for row, text in slow_errors.items()}
+    required = table.error_number("registered_at: is required")
     state = pl.DataFrame(
         {
             "combo": combo_of_row,
             "new": is_new,
             "needs": needs,
             "plan_error": table.errors.gather(combo_of_row),
-            "slow_error": _sparse(len(frame), slow_errors),
+            "slow_error": _sparse(len(frame), slow),
             "approval_error": table.approval_errors.gather(combo_of_row),
         }
     )
     error_of_row = pl.coalesce(  # (in the order the plain path reads a row)
         pl.col("plan_error"),
         pl.col("slow_error"),
-        pl.when(pl.col("needs") & pl.col("new").is_null()).then(
-            pl.lit("registered_at: is required")
-        ),
+        pl.when(pl.col("needs") & pl.col("new").is_null()).then(pl.lit(required, pl.UInt32)),
         pl.col("approval_error"),
     )
     state = state.with_columns(error_of_row.alias("error"))
@@ -332,7 +333,8 @@ def _decide(
             f"{each.value}_": state.select(expression.alias("")).to_series()
             for each, expression in zip(asked, (register, authorize), strict=True)
         }
-    return _Decided(frame, table, plans, combo_of_row, indices, state["error"])
+    texts = pl.Series("error", table.error_texts, dtype=pl.String).gather(state["error"])
+    return _Decided(frame, table, plans, combo_of_row, indices, texts)
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -394,10 +396,10 @@ def _typed(value: object) -> object:
     return (type(value), value)
 
 
-def _sparse(length: int, values: Mapping[int, str]) -> pl.Series:
+def _sparse(length: int, values: Mapping[int, int | None]) -> pl.Series:
     import polars  # noqa: PLC0415, ICN001  (an optional extra; "pl" names the type here)
 
-    column = _nulls(length, polars.String)
+    column = _nulls(length, polars.UInt32)
     if values:
         column = column.scatter(list(values), list(values.values()))
     return column
@@ -427,10 +429,27 @@ class _DecisionTable:
             [index(p.register[1]) if p.register else None for p in plans], dtype=pl.UInt32
         )
         self.authorize = pl.Series([index(p.authorize) for p in plans], dtype=pl.UInt32)
-        self.errors = pl.Series([p.error for p in plans], dtype=pl.String)
-        self.approval_errors = pl.Series([p.approval_error for p in plans], dtype=pl.String)
+        # Each plan's error and approval error as a number: an index into ``error_texts``.
+        self.error_texts: list[str] = []
+        self._error_numbers: dict[str, int] = {}
+        self.errors = pl.Series([self.error_number(p.error) for p in plans], dtype=pl.UInt32)
+        self.approval_errors = pl.Series(
+            [self.error_number(p.approval_error) for p in plans], dtype=pl.UInt32
+        )
 
-    def columns(self, prefix: str, indices: pl.Series) -> list[pl.Series]:
+    def error_number(self, text: str | None) -> int | None:
+        """The index of ``text`` in ``error_texts`` (added if new); None for no error."""
+        if text is None:
+            return None
+        number = self._error_numbers.get(text)
+        if number is None:
+            number = self._error_numbers[text] = len(self.error_texts)
+            self.error_texts.append(text)
+        return number
+
+    def columns(self, prefix: str, indices: pl.Series) -> list[pl.Expr]:
+        """The answer columns for ``indices``, as expressions (one ``with_columns`` gathers
+        them all, in parallel)."""
         import polars as pl  # noqa: PLC0415
 
         found = self.decisions
@@ -443,7 +462,7 @@ class _DecisionTable:
             pl.Series([d.changes_at for d in found], dtype=pl.Datetime("us", "UTC")),
         )
         return [
-            column.gather(indices).alias(f"{prefix}{name}")
+            pl.lit(column).gather(pl.lit(indices)).alias(f"{prefix}{name}")
             for name, column in zip(ANSWER_FIELDS, values, strict=True)
         ]
 
