@@ -622,25 +622,32 @@ def _nulls(length: int, dtype: Any) -> pl.Series:
 
 def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     """New partner? for a text column: days (``2024-04-30``, ``20240430``) and instants with an
-    offset are each parsed once, on their own rows only; null where native code cannot tell."""
+    offset are each parsed once, on their own rows only; null where native code cannot tell.
+    The two shapes are looked for in one pass and the two parses run as one batch, so that
+    Polars runs each pair side by side."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    is_day = raw.str.contains(_DAY_SHAPE).fill_null(value=False)
-    is_instant = raw.str.contains(_INSTANT_SHAPE).fill_null(value=False)
-    days = raw.filter(is_day)
-    day = polars.coalesce(*(days.str.to_date(form, strict=False) for form in _DAY_FORMATS))
-    instants = raw.filter(is_instant)
-    instant = instants.str.to_datetime(
-        _INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us"
+    text = polars.col("raw")
+    shaped = polars.DataFrame({"raw": raw}).with_columns(
+        text.str.contains(_DAY_SHAPE).fill_null(value=False).alias("is_day"),
+        text.str.contains(_INSTANT_SHAPE).fill_null(value=False).alias("is_instant"),
+        polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
     )
     first_day = policy.new_partners_from or policy.upgrade_date
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
+    day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
+    instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+    lazy = shaped.lazy()
+    read = polars.collect_all(
+        [
+            lazy.filter("is_day").select("row", (day >= polars.lit(first_day)).alias("new")),
+            lazy.filter("is_instant").select("row", (instant >= threshold).alias("new")),
+        ]
+    )
     new = _nulls(len(raw), polars.Boolean)
-    if len(days):
-        on_days = polars.select(day >= polars.lit(first_day)).to_series()
-        new = new.scatter(is_day.arg_true(), on_days)
-    if len(instants):
-        new = new.scatter(is_instant.arg_true(), instant >= threshold)
+    for rows in read:
+        if len(rows):
+            new = new.scatter(rows["row"], rows["new"])
     return new
 
 
