@@ -356,8 +356,13 @@ def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...
     combos = keyed.gather(firsts)
     numbers = pl.int_range(len(firsts), dtype=pl.UInt32, eager=True)
     of_row = hashes.replace_strict(hashes.gather(firsts), numbers, return_dtype=pl.UInt32)
-    stands_for = combos.gather(of_row)
-    if all(keyed[name].eq_missing(stands_for[name]).all() for name in keyed.columns):
+    # (each column compared with its representatives' in one select: side by side, and the
+    # representatives' column gathered inside the comparison, never kept)
+    proof = keyed.select(
+        pl.col(name).eq_missing(pl.lit(combos[name]).gather(pl.lit(of_row))).all()
+        for name in keyed.columns
+    )
+    if all(proof.row(0)):
         return combos.rows(), of_row
     combos = keyed.unique(maintain_order=True)
     numbered = combos.with_columns(
