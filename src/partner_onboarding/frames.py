@@ -327,14 +327,15 @@ def _decide(
     )
     authorize = pl.when(ok).then(pl.lit(table.authorize).gather(pl.col("combo")))
     if asked is None:  # one question per row: the one its plan answers
-        indices = {"": state.select(pl.coalesce(register, authorize).alias("")).to_series()}
+        chosen = {"": pl.coalesce(register, authorize)}
     else:
-        indices = {
-            f"{each.value}_": state.select(expression.alias("")).to_series()
-            for each, expression in zip(asked, (register, authorize), strict=True)
-        }
-    texts = pl.Series("error", table.error_texts, dtype=pl.String).gather(state["error"])
-    return _Decided(frame, table, plans, combo_of_row, indices, texts)
+        chosen = dict(zip((f"{each.value}_" for each in asked), (register, authorize), strict=True))
+    texts = pl.lit(pl.Series(table.error_texts, dtype=pl.String)).gather(pl.col("error"))
+    picked = state.select(  # (one pass: Polars picks the columns side by side)
+        texts.alias("error"), *(expression.alias(prefix) for prefix, expression in chosen.items())
+    )
+    indices = {prefix: picked[prefix].alias("") for prefix in chosen}
+    return _Decided(frame, table, plans, combo_of_row, indices, picked["error"])
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
