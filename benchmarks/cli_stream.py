@@ -7,7 +7,8 @@ beside the floor of a plain ``csv`` read-and-write of the same file, in one run.
 
 Peak memory is each child process's own maximum resident set size (``os.wait4``). ``check``
 runs twice: through Polars' columnar path (the default when Polars is installed) and row by row
-(``--row-by-row``).
+(``--row-by-row``). Every run is pinned to one core as the targets are set (``--cores N`` for
+more; Polars runs one thread a core).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+from cores import add_option, pin  # (beside this script)
 
 FLOOR = """
 import csv, sys
@@ -64,11 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", metavar="PATH", help=argparse.SUPPRESS)
+    add_option(parser)
     arguments = parser.parse_args(argv)
     rows = 10_000 if arguments.quick else arguments.rows
     if arguments.write:  # (the file is written by a child: this process stays small, and a
         write_file(pathlib.Path(arguments.write), rows)  # forked child's peak is its own)
         return 0
+    cores = pin(arguments.cores)  # (each run's child inherits it)
     with tempfile.TemporaryDirectory() as folder:
         path = pathlib.Path(folder) / "partners.csv"
         subprocess.run(
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             ]
         measured = [(name, *measure(command)) for name, command in runs]
-    print(f"{rows:,} rows, {size:,.0f} MB of CSV")
+    print(f"{rows:,} rows, {size:,.0f} MB of CSV, each run on {cores}")
     print()
     print("| run | seconds | rows/s | peak MB | vs floor |")
     print("|---|---:|---:|---:|---:|")

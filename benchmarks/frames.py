@@ -6,7 +6,9 @@
 Rows are realistic: one distinct registration instant per partner (mixed offsets, a quarter of
 them date-only cells), category aliases and odd spellings, approved-category lists, some other
 target markets and registration markets, 0.1 % bad rows. The repetitive rows of compare.py are
-measured too. Every figure is the best of three passes, in rows per second, on one process.
+measured too. Every figure is the best of three passes, in rows per second, in one process pinned
+to one core as the targets are set (``--cores 2`` or ``--cores 0`` for more; Polars runs one
+thread a core).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-import polars as pl
+from cores import add_option, pin
 
 from partner_onboarding.batch import check_rows
 from partner_onboarding.frames import check_frame
@@ -108,9 +110,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the plain paths, whose 10⁷ records in hand need more memory than 24 GiB",
     )
+    add_option(parser)
     arguments = parser.parse_args(argv)
+    cores = pin(arguments.cores)
+    import polars as pl  # noqa: PLC0415  (after pinning: Polars sizes its threads when loaded)
+
     n = 10_000 if arguments.quick else arguments.rows
-    print(f"Python {platform.python_version()}, Polars {pl.__version__}, {n:,} rows, one process")
+    print(
+        f"Python {platform.python_version()}, Polars {pl.__version__}, {n:,} rows, one process, "
+        f"{cores}, Polars threads {pl.thread_pool_size()}"
+    )
     print()
     print("| rows | path | seconds | rows/s | ratio |")
     print("|---|---|---:|---:|---:|")
