@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import traceback
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -15,7 +16,16 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
 from partner_onboarding.batch import _REMEMBERED_REFUSALS, _Facts, check_rows
-from partner_onboarding.frames import ANSWER_FIELDS, _Memo, answers, check_frame
+from partner_onboarding.frames import (
+    _VALID_DAY,
+    _VALID_INSTANT,
+    ANSWER_FIELDS,
+    _far_from,
+    _Memo,
+    _new_from_text,
+    answers,
+    check_frame,
+)
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
 AT_CHOICES = [dt.date(2024, 4, 29), dt.date(2024, 5, 20), dt.date(2024, 6, 5), dt.date(2024, 7, 1)]
@@ -236,6 +246,144 @@ def test_columns_of_python_objects_get_the_plain_path_s_answers_and_errors(
     records = plain(table, at)
     assert found["error"].to_list() == [record["error"] for record in records]
     same_answers(found, records)
+
+
+#: Offsets of less than a day, in whole minutes (as ISO 8601 text writes them).
+OFFSETS = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(
+    lambda minutes: dt.timedelta(minutes=minutes)
+)
+
+
+@st.composite
+def texts_near(draw: st.DrawFn, threshold: dt.datetime) -> str:
+    """ISO text of an instant within three days of ``threshold`` (often a day and a microsecond
+    or a second off, where the text alone stops deciding), at any offset under a day, with a
+    fraction of 0 to 9 digits, ``Z``, ``+00:00`` or ``-00:00`` for UTC."""
+    near = st.sampled_from([dt.timedelta(0), dt.timedelta(days=1), dt.timedelta(days=-1)])
+    jitter = st.sampled_from(
+        [dt.timedelta(microseconds=m) for m in (-1, 0, 1, -1_000_000, 1_000_000)]
+    )
+    off = draw(
+        st.one_of(
+            st.builds(lambda a, b, c: a + b + c, near, OFFSETS, jitter),
+            st.timedeltas(min_value=dt.timedelta(days=-3), max_value=dt.timedelta(days=3)),
+        )
+    )
+    offset = draw(OFFSETS)
+    reading = (threshold + off).astimezone(dt.timezone(offset)).replace(tzinfo=None)
+    digits = draw(st.integers(0, 9))
+    fraction = f"{reading.microsecond:06d}"[:digits] + draw(
+        st.text(alphabet="0123456789", min_size=max(0, digits - 6), max_size=max(0, digits - 6))
+    )
+    if offset:
+        sign = "-" if offset < dt.timedelta(0) else "+"
+        hours, minutes = divmod(abs(offset) // dt.timedelta(minutes=1), 60)
+        zone = f"{sign}{hours:02d}:{minutes:02d}"
+    else:
+        zone = draw(st.sampled_from(["Z", "+00:00", "-00:00"]))
+    return reading.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if digits else "") + zone
+
+
+def days_near(day: dt.date) -> st.SearchStrategy[str]:
+    """A day within ten days of ``day`` (the end of February too), dashed or compact."""
+    days = st.one_of(
+        st.integers(-10, 10).map(lambda n: day + dt.timedelta(days=n)),
+        st.dates(dt.date(1996, 2, 25), dt.date(1996, 3, 2)),
+        st.dates(dt.date(2023, 2, 25), dt.date(2023, 3, 2)),
+    )
+    return st.tuples(days, st.sampled_from(["%Y-%m-%d", "%Y%m%d"])).map(
+        lambda pair: pair[0].strftime(pair[1])
+    )
+
+
+@given(st.data(), policies())
+def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
+    data: st.DataObject, policy: Any
+) -> None:
+    threshold = policy.new_partners_from_at
+    first_day = policy.new_partners_from or policy.upgrade_date
+    near = st.one_of(texts_near(threshold), days_near(first_day))
+    texts = data.draw(st.lists(near, min_size=1, max_size=40))
+    facts = _Facts(policy, dt.date(2024, 5, 20))
+    native = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
+    for text, new in zip(texts, native, strict=True):
+        assert new is facts.new_partner(text), text  # (every one of them is read natively)
+    table = [{**data.draw(rows()), "registered_at": text} for text in texts]
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    same_answers(
+        check_frame(frame, at=dt.date(2024, 5, 20), policy=policy),
+        plain(table, dt.date(2024, 5, 20), policy),
+    )
+
+
+@given(instants_around(DEFAULT_POLICY.new_partners_from_at, spread=dt.timedelta(days=4)), OFFSETS)
+def test_the_text_alone_decides_only_where_the_offset_cannot_matter(
+    instant: dt.datetime, offset: dt.timedelta
+) -> None:
+    # The rule behind the native reading of far instants, on the reading itself: a text that
+    # sorts before the first bound is an instant before the threshold, one that sorts at or after
+    # the second is at or after it, and a reading two days or more away is always decided.
+    threshold = DEFAULT_POLICY.new_partners_from_at
+    before, after = _far_from(threshold.astimezone(dt.UTC))
+    text = instant.astimezone(dt.timezone(offset)).isoformat()
+    assert re.fullmatch(_VALID_INSTANT, text), text
+    if text < before:
+        assert instant < threshold
+    if text >= after:
+        assert instant >= threshold
+    if abs(instant - threshold) >= dt.timedelta(days=2):
+        assert text < before or text >= after
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("2024-05-01T07:00:00Z", True),
+        ("2024-02-28T23:59:59.999999999+23:59", True),
+        ("2024-02-29T00:00:00Z", False),  # (a day that exists in some years only: parsed)
+        ("2023-04-31T00:00:00Z", False),
+        ("2023-13-01T00:00:00Z", False),
+        ("2023-12-01T24:00:00Z", False),
+        ("2023-12-01T23:60:00Z", False),
+        ("2023-12-01T23:59:60Z", False),
+        ("2023-12-01T23:59:59+24:00", False),
+        ("2023-12-01T23:59:59+23:60", False),
+        ("0999-12-01T23:59:59Z", False),
+        ("9999-12-01T23:59:59Z", False),
+        ("2023-12-01t23:59:59z", False),
+        (" 2023-12-01T23:59:59Z", False),
+        ("2023-12-01T23:59:59.Z", False),
+        ("2023-12-01T23:59:59.1234567890Z", False),
+    ],
+)
+def test_what_counts_as_an_instant_valid_by_its_text_alone(text: str, valid: bool) -> None:
+    assert bool(re.fullmatch(_VALID_INSTANT, text)) is valid
+    if valid:
+        dt.datetime.fromisoformat(text.replace("999999999", "999999"))  # (Python reads it)
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("2024-04-30", True),
+        ("20240430", True),
+        ("2023-12-31", True),
+        ("9999-12-31", True),
+        ("2024-02-29", False),  # (a day that exists in some years only: parsed)
+        ("20230229", False),
+        ("2023-06-31", False),
+        ("2023-00-10", False),
+        ("2023-10-00", False),
+        ("0999-12-31", False),
+        ("2023-1231", False),
+        ("2023-12-31 ", False),
+        ("+2023-12-31", False),
+    ],
+)
+def test_what_counts_as_a_day_valid_by_its_text_alone(text: str, valid: bool) -> None:
+    assert bool(re.fullmatch(_VALID_DAY, text)) is valid
+    if valid:
+        dt.date.fromisoformat(text)  # (Python reads it)
 
 
 @given(

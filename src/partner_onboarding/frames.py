@@ -67,6 +67,22 @@ _FIRST_DAY: Final = dt.date.min
 _DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
 #: Within that shape, chrono's RFC 3339 reader: the same instants as an explicit pattern, faster.
 _INSTANT_FORMAT: Final = "%+"
+#: A month and day that exist in every year (the 29th of February, which exists in some years
+#: only, is not one), with ``{0}`` between them.
+_MONTH_DAY: Final = (
+    "((0[1-9]|1[0-2]){0}(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2]){0}(29|30)|(0[13578]|1[02]){0}31)"
+)
+#: Cells valid by their text alone, which need no parsing: a day of the years 1000 to 9999
+#: (``2024-04-30``, ``20240430``), decided by comparing its text with the first day's (fixed
+#: width digits sort as numbers do); an instant with every field in range, an offset of less
+#: than a day and a year whose instants are all in Python's calendar at any such offset (1000 to
+#: 9998), decided by its text when it is more than a day from the policy's threshold (see
+#: :func:`_far_from`). Any other cell of a shape above is parsed.
+_VALID_DAY: Final = rf"^[1-9][0-9]{{3}}(-{_MONTH_DAY.format('-')}|{_MONTH_DAY.format('')})$"
+_VALID_INSTANT: Final = (
+    rf"^([1-8][0-9]{{3}}|9[0-8][0-9]{{2}}|99[0-8][0-9]|999[0-8])-{_MONTH_DAY.format('-')}"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 
 
 def check_frame(
@@ -629,32 +645,68 @@ def _nulls(length: int, dtype: Any) -> pl.Series:
 def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     """New partner? for a text column: days (``2024-04-30``, ``20240430``) and instants with an
     offset are each parsed once, on their own rows only; null where native code cannot tell.
-    The two shapes are looked for in one pass and the two parses run as one batch, so that
-    Polars runs each pair side by side."""
+    A valid day, and a valid instant more than a day from the policy's threshold, need no
+    parsing: the text says which side it is on (:data:`_VALID_DAY`, :func:`_far_from`). The two
+    parses of the other cells run as one batch, so that Polars can run them side by side."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
     text = polars.col("raw")
-    shaped = polars.DataFrame({"raw": raw}).with_columns(
-        text.str.contains(_DAY_SHAPE).fill_null(value=False).alias("is_day"),
-        text.str.contains(_INSTANT_SHAPE).fill_null(value=False).alias("is_instant"),
-        polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
-    )
-    first_day = policy.new_partners_from or policy.upgrade_date
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
+    first_day = policy.new_partners_from or policy.upgrade_date
+    # (cells decided by their text alone; null for every other cell)
+    before, after = _far_from(threshold)
+    late, early = text >= after, text < before
+    dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
+    decided = (
+        polars.when(text.str.contains(_VALID_DAY))
+        .then(dashed.then(text >= first_day.isoformat()).otherwise(text >= f"{first_day:%Y%m%d}"))
+        .when(text.str.contains(_VALID_INSTANT) & (late | early))
+        .then(late)
+    )
+    shaped = polars.DataFrame({"raw": raw}).with_columns(
+        decided.alias("new"), polars.int_range(polars.len(), dtype=polars.UInt32).alias("row")
+    )
     day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
     instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
-    lazy = shaped.lazy()
+    rest = shaped.lazy().filter(polars.col("new").is_null())
     read = polars.collect_all(
         [
-            lazy.filter("is_day").select("row", (day >= polars.lit(first_day)).alias("new")),
-            lazy.filter("is_instant").select("row", (instant >= threshold).alias("new")),
+            rest.filter(text.str.contains(_DAY_SHAPE)).select(
+                "row", (day >= polars.lit(first_day)).alias("new")
+            ),
+            rest.filter(text.str.contains(_INSTANT_SHAPE)).select(
+                "row", (instant >= threshold).alias("new")
+            ),
         ]
     )
-    new = _nulls(len(raw), polars.Boolean)
+    new = shaped["new"]
     for rows in read:
         if len(rows):
             new = new.scatter(rows["row"], rows["new"])
     return new
+
+
+def _far_from(threshold: dt.datetime) -> tuple[str, str]:
+    """Two texts of the threshold's day and time, read on any clock: text of a valid instant (of
+    :data:`_VALID_INSTANT`) that sorts before the first is an instant before the threshold, and
+    text that sorts at or after the second is one at or after it.
+
+    Such a text's wall-clock reading is its instant plus an offset of less than a day, so a
+    reading more than a day before (after) the threshold is an instant before (after) it. Both
+    texts are whole seconds in the ``YYYY-MM-DDTHH:MM:SS`` of the instants' own text, so that
+    comparing texts compares readings: one second's text sorts before its own fractions and offsets.
+    """
+    day, reading = dt.timedelta(days=1), threshold.replace(tzinfo=None)
+    try:
+        before = (reading - day).replace(microsecond=0).isoformat()  # (a whole second at or
+    except OverflowError:  # before; a threshold at the calendar's start: no text sorts before)
+        before = "0"
+    try:
+        after = reading + day + dt.timedelta(microseconds=999_999)  # (a whole second at or after)
+        after_text = after.replace(microsecond=0).isoformat()
+    except OverflowError:  # (a threshold at the calendar's end: no text sorts after)
+        after_text = "A"
+    return before, after_text
 
 
 def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
