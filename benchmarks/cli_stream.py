@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--columnar-only", action="store_true", help="skip the row-by-row runs (minutes at 10⁷)"
+    )
     add_option(parser)
     arguments = parser.parse_args(argv)
     rows = 10_000 if arguments.quick else arguments.rows
@@ -91,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         floor = [sys.executable, "-c", FLOOR, str(path)]
         runs = [("floor: csv read + write, two lines per row", floor)]
-        for engine, flags in (("columnar", []), ("row by row", ["--row-by-row"])):
+        engines = [("columnar", []), ("row by row", ["--row-by-row"])]
+        for engine, flags in engines[:1] if arguments.columnar_only else engines:
             runs += [
                 (f"check --format csv ({engine})", [*check, "--format", "csv", *flags]),
                 (f"check, a table ({engine})", [*check, *flags]),
