@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -47,6 +48,12 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     finally:
         sys.stdin = saved
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def _own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script sets Polars' allocator in its process's environment: here, a copy."""
+    monkeypatch.setattr(os, "environ", dict(os.environ))
 
 
 def test_catalog_prints_every_category_with_its_role() -> None:
@@ -909,6 +916,21 @@ def test_the_console_script_turns_what_main_raises_into_its_exit_status(
     assert stderr.getvalue() == said
     assert duplicated == ([stdout.fileno()] if isinstance(raised, BrokenPipeError) else [])
     stdout.close()
+
+
+@pytest.mark.parametrize("already", [None, "narenas:1"])
+def test_the_console_script_has_polars_give_back_the_memory_it_frees(
+    monkeypatch: pytest.MonkeyPatch, already: str | None
+) -> None:
+    from partner_onboarding import cli  # noqa: PLC0415
+
+    os.environ.pop("_RJEM_MALLOC_CONF", None)
+    if already is not None:
+        os.environ["_RJEM_MALLOC_CONF"] = already  # (the user's own setting is kept)
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    with pytest.raises(SystemExit):
+        cli.run()
+    assert os.environ["_RJEM_MALLOC_CONF"] == (already or "muzzy_decay_ms:0")
 
 
 def test_the_console_script_exits_with_mains_status(

@@ -38,9 +38,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Answering", "answer"]
 
-#: The bytes of the first chunk (its answers go out at once), then of each chunk after it.
+#: The bytes of the first chunk (its answers go out at once), then of each chunk after it: the
+#: size that keeps a run of any length under 100 MB on one core, at no less than 0.6 times the
+#: speed of a plain ``csv`` read-and-write (docs/benchmarks.md: each chunk costs about 4 ms of
+#: fixed work, and a larger chunk's working space stays with Polars' allocator).
 FIRST_CHUNK: Final = 1 << 16
-CHUNK: Final = 1 << 19
+CHUNK: Final = 192 << 10
 
 
 @attrs.frozen
@@ -129,6 +132,8 @@ def _clean_lines(chunk: bytes, rows: _files.CsvRows) -> int | None:
     return len(lines)
 
 
+#: How many answer lines are made one text and written at once.
+_LINES_WRITTEN: Final = 2048
 #: How many combinations' and decisions' texts are remembered (a bounded memory).
 _REMEMBERED: Final = 65_536
 
@@ -250,9 +255,12 @@ class _Answerer:
         for i in bad:
             self.run.bad(lines[i], error[i])
         counts["bad"] += len(bad)
-        if len(text):
-            writer.out.write(text.str.join("\n").item() + "\n")
-            writer.out.flush()  # (each chunk's answers out as they are made)
+        # (a few thousand lines at a time: never the whole chunk's text in one string, and again
+        # encoded, at once)
+        for start in range(0, len(text), _LINES_WRITTEN):
+            writer.out.write(text.slice(start, _LINES_WRITTEN).str.join("\n").item())
+            writer.out.write("\n")
+        writer.out.flush()  # (each chunk's answers out as they are made)
         self.run.progress.show(counts["answers"])
 
 

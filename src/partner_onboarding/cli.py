@@ -942,12 +942,20 @@ def main(
 INTERNAL_ERROR: Final = 70
 
 
+#: Polars' allocator (jemalloc) keeps the pages it frees for good; a command that answers a file
+#: a piece at a time has it give them back, so that memory stays flat and low (docs/cli.md). The
+#: process's own setting, if any, is kept; Polars reads it when it is first loaded.
+_ALLOCATOR_SETTING: Final = ("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")
+
+
 def run() -> None:
     """The console script: :func:`main` with the process's arguments, as the exit status.
 
     A reader that closes the pipe (``| head``) ends the command quietly; an error the command did
-    not expect is reported in one line and exits with :data:`INTERNAL_ERROR`.
+    not expect is reported in one line and exits with :data:`INTERNAL_ERROR`. The process's
+    memory allocator of Polars is set for streaming (:data:`_ALLOCATOR_SETTING`) unless set.
     """
+    os.environ.setdefault(*_ALLOCATOR_SETTING)
     try:
         code = main()
         sys.stdout.flush()
