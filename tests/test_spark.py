@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,7 @@ from partner_onboarding.batch import check_rows
 from partner_onboarding.frames import ANSWER_FIELDS
 from partner_onboarding.spark import check_spark  # (imports PySpark only when called)
 from partner_onboarding.testing import policies
-from test_frames import AT_CHOICES, DAYS, INSTANTS, rows
+from test_frames import AT_CHOICES, DAYS, INSTANTS, days_near, rows, texts_near
 from test_frames import same_answers as frame_answers
 
 if TYPE_CHECKING:
@@ -117,6 +118,37 @@ def iso_like(draw: st.DrawFn) -> str:
     )
     text = f"{day}T{time}{'.' if fraction else ''}{fraction}{offset}"
     return draw(st.sampled_from(["{}", " {} ", "{}\n", "\t{}", "{}\r\n"])).format(text)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data(), policies())
+def test_spark_reads_cells_near_any_policys_threshold_as_the_plain_path_does(
+    spark: SparkSession, data: st.DataObject, policy: Policy
+) -> None:
+    # Paid Media discontinued: a register answer turns on the registration alone.
+    policy = attrs.evolve(policy, discontinued=sorted({*policy.discontinued, "paid_media"}))
+    first_day = policy.new_partners_from or policy.upgrade_date
+    near = st.one_of(texts_near(policy.new_partners_from_at), days_near(first_day))
+    texts = data.draw(st.lists(near, min_size=1, max_size=200))
+    frame = spark.createDataFrame(
+        [(i, text, "Paid Media") for i, text in enumerate(texts)],
+        "n int, registered_at string, category string",
+    )
+    at = dt.date(2024, 5, 20)
+    found = check_spark(frame, at=at, policy=policy, question="register").orderBy("n").collect()
+    same_answers(
+        [{k: v for k, v in row.asDict().items() if k != "n"} for row in found],
+        check_rows(
+            [
+                {"partner_id": "P", "question": "register", "registered_at": text}
+                | {"category": "Paid Media"}
+                for text in texts
+            ],
+            at=at,
+            policy=policy,
+            on_error="record",
+        ),
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
