@@ -1408,9 +1408,16 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, list[str]]:
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(csv_files(), st.sampled_from([(64, 128), (1 << 16, 1 << 22), (300, 700)]))
+@given(
+    csv_files(),
+    st.sampled_from([(64, 128), (1 << 16, 1 << 22), (300, 700)]),
+    st.sampled_from([1, 3, 2048]),
+)
 def test_the_columnar_path_writes_what_the_plain_path_writes(
-    tmp_path_factory: pytest.TempPathFactory, file: tuple[bytes, list[str]], chunks: tuple[int, int]
+    tmp_path_factory: pytest.TempPathFactory,
+    file: tuple[bytes, list[str]],
+    chunks: tuple[int, int],
+    lines_written: int,
 ) -> None:
     data, options = file
     path = tmp_path_factory.mktemp("columnar") / "rows.csv"
@@ -1421,6 +1428,7 @@ def test_the_columnar_path_writes_what_the_plain_path_writes(
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_columnar_check, "FIRST_CHUNK", chunks[0])
             patch.setattr(_columnar_check, "CHUNK", chunks[1])
+            patch.setattr(_columnar_check, "_LINES_WRITTEN", lines_written)  # (in parts)
             code = main(["check", str(path), *options, *flags], out=out, err=err)
         return code, out.getvalue(), err.getvalue()
 
