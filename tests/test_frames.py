@@ -336,6 +336,23 @@ def test_the_text_alone_decides_only_where_the_offset_cannot_matter(
 
 
 @pytest.mark.parametrize(
+    ("threshold", "decides_before", "decides_after"),
+    [
+        (dt.datetime(1, 1, 1, tzinfo=dt.UTC), False, True),
+        (dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC), True, False),
+        (dt.datetime(2024, 4, 30, tzinfo=ZoneInfo("America/Los_Angeles")), True, True),
+    ],
+)
+def test_a_threshold_at_the_calendar_s_ends_leaves_that_side_to_the_parser(
+    threshold: dt.datetime, decides_before: bool, decides_after: bool
+) -> None:
+    before, after = _far_from(threshold)
+    earliest, latest = "1000-01-01T00:00:00Z", "9998-12-31T23:59:59.999999999-23:59"
+    assert (earliest < before) is decides_before  # (some valid text sorts before it)
+    assert (latest >= after) is decides_after
+
+
+@pytest.mark.parametrize(
     ("text", "valid"),
     [
         ("2024-05-01T07:00:00Z", True),

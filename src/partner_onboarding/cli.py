@@ -952,8 +952,9 @@ def run() -> None:
     """The console script: :func:`main` with the process's arguments, as the exit status.
 
     A reader that closes the pipe (``| head``) ends the command quietly; an error the command did
-    not expect is reported in one line and exits with :data:`INTERNAL_ERROR`. The process's
-    memory allocator of Polars is set for streaming (:data:`_ALLOCATOR_SETTING`) unless set.
+    not expect is reported in one line and exits with :data:`INTERNAL_ERROR`. Polars' allocator
+    is told to give back what it frees (:data:`_ALLOCATOR_SETTING`), unless the environment
+    already says how it should work.
     """
     os.environ.setdefault(*_ALLOCATOR_SETTING)
     try:

@@ -687,7 +687,7 @@ def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
 
 
 def _far_from(threshold: dt.datetime) -> tuple[str, str]:
-    """Two texts of the threshold's day and time, read on any clock: text of a valid instant (of
+    """Two texts of the threshold's day and time in UTC: text of a valid instant (of
     :data:`_VALID_INSTANT`) that sorts before the first is an instant before the threshold, and
     text that sorts at or after the second is one at or after it.
 
@@ -696,17 +696,19 @@ def _far_from(threshold: dt.datetime) -> tuple[str, str]:
     texts are whole seconds in the ``YYYY-MM-DDTHH:MM:SS`` of the instants' own text, so that
     comparing texts compares readings: one second's text sorts before its own fractions and offsets.
     """
-    day, reading = dt.timedelta(days=1), threshold.replace(tzinfo=None)
-    try:
-        before = (reading - day).replace(microsecond=0).isoformat()  # (a whole second at or
-    except OverflowError:  # before; a threshold at the calendar's start: no text sorts before)
+    reading, day = threshold.astimezone(dt.UTC).replace(tzinfo=None), dt.timedelta(days=1)
+    try:  # (a whole second at or before a day before)
+        before = (reading - day).replace(microsecond=0).isoformat()
+    except OverflowError:  # (the calendar's first day: no valid text sorts before "0")
         before = "0"
-    try:
-        after = reading + day + dt.timedelta(microseconds=999_999)  # (a whole second at or after)
-        after_text = after.replace(microsecond=0).isoformat()
-    except OverflowError:  # (a threshold at the calendar's end: no text sorts after)
-        after_text = "A"
-    return before, after_text
+    try:  # (a whole second at or after a day after)
+        after = (reading + day + _ALMOST_A_SECOND).replace(microsecond=0).isoformat()
+    except OverflowError:  # (the calendar's last day: no valid text sorts at or after "A")
+        after = "A"
+    return before, after
+
+
+_ALMOST_A_SECOND: Final = dt.timedelta(microseconds=999_999)
 
 
 def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
