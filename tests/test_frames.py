@@ -20,6 +20,7 @@ from partner_onboarding.frames import (
     _VALID_DAY,
     _VALID_INSTANT,
     ANSWER_FIELDS,
+    _decided_by_text,
     _far_from,
     _Memo,
     _new_from_text,
@@ -306,8 +307,15 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
     facts = _Facts(policy, dt.date(2024, 5, 20))
     native = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
-    for text, new in zip(texts, native, strict=True):
+    by_text = pl.select(_decided_by_text(pl.lit(pl.Series(texts)), policy)).to_series().to_list()
+    before, after = _far_from(threshold)
+    for text, new, decided in zip(texts, native, by_text, strict=True):
         assert new is facts.new_partner(text), text  # (every one of them is read natively)
+        far = re.fullmatch(_VALID_INSTANT, text) and not before <= text < after
+        if re.fullmatch(_VALID_DAY, text) or far:
+            assert decided is new, text  # (no parsing: the text alone decides it)
+        else:
+            assert decided is None, text  # (parsed)
     table = [{**data.draw(rows()), "registered_at": text} for text in texts]
     frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
     same_answers(

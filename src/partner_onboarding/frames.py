@@ -653,18 +653,9 @@ def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     text = polars.col("raw")
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
     first_day = policy.new_partners_from or policy.upgrade_date
-    # (cells decided by their text alone; null for every other cell)
-    before, after = _far_from(threshold)
-    late, early = text >= after, text < before
-    dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
-    decided = (
-        polars.when(text.str.contains(_VALID_DAY))
-        .then(dashed.then(text >= first_day.isoformat()).otherwise(text >= f"{first_day:%Y%m%d}"))
-        .when(text.str.contains(_VALID_INSTANT) & (late | early))
-        .then(late)
-    )
     shaped = polars.DataFrame({"raw": raw}).with_columns(
-        decided.alias("new"), polars.int_range(polars.len(), dtype=polars.UInt32).alias("row")
+        _decided_by_text(text, policy).alias("new"),
+        polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
     )
     day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
     instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
@@ -684,6 +675,25 @@ def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
         if len(rows):
             new = new.scatter(rows["row"], rows["new"])
     return new
+
+
+def _decided_by_text(text: pl.Expr, policy: Policy) -> pl.Expr:
+    """New partner? for the cells of ``text`` valid by their text alone: a day of
+    :data:`_VALID_DAY`, compared with the first day's text; an instant of :data:`_VALID_INSTANT`
+    more than a day from the threshold, compared with the bounds of :func:`_far_from`. Null for
+    every other cell, which is parsed."""
+    import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
+
+    first_day = policy.new_partners_from or policy.upgrade_date
+    before, after = _far_from(policy.new_partners_from_at)
+    late, early = text >= after, text < before
+    dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
+    return (
+        polars.when(text.str.contains(_VALID_DAY))
+        .then(dashed.then(text >= first_day.isoformat()).otherwise(text >= f"{first_day:%Y%m%d}"))
+        .when(text.str.contains(_VALID_INSTANT) & (late | early))
+        .then(late)
+    )
 
 
 def _far_from(threshold: dt.datetime) -> tuple[str, str]:
