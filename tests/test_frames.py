@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, ValidationError
+from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, ValidationError
 from partner_onboarding.batch import _REMEMBERED_REFUSALS, _Facts, check_rows
 from partner_onboarding.frames import (
     _VALID_DAY,
@@ -266,6 +266,7 @@ def texts_near(draw: st.DrawFn, threshold: dt.datetime) -> str:
     )
     off = draw(
         st.one_of(
+            st.builds(lambda a, b: a + b, near, jitter),  # (on the threshold, or a day off)
             st.builds(lambda a, b, c: a + b + c, near, OFFSETS, jitter),
             st.timedeltas(min_value=dt.timedelta(days=-3), max_value=dt.timedelta(days=3)),
         )
@@ -341,6 +342,87 @@ def test_the_text_alone_decides_only_where_the_offset_cannot_matter(
         assert instant >= threshold
     if abs(instant - threshold) >= dt.timedelta(days=2):
         assert text < before or text >= after
+
+
+@pytest.mark.parametrize(
+    ("threshold", "bounds"),
+    [
+        (DEFAULT_POLICY.new_partners_from_at, ("2024-04-29T07:00:00", "2024-05-01T07:00:00")),
+        (
+            dt.datetime(2024, 5, 1, 7, 0, 0, 1, tzinfo=dt.UTC),  # (a microsecond past a second)
+            ("2024-04-30T07:00:00", "2024-05-02T07:00:01"),
+        ),
+        (
+            dt.datetime(2024, 3, 10, 3, 0, tzinfo=ZoneInfo("America/Los_Angeles")),  # (DST starts)
+            ("2024-03-09T10:00:00", "2024-03-11T10:00:00"),
+        ),
+    ],
+)
+def test_the_bounds_of_the_text_only_reading_are_a_day_either_side_in_utc(
+    threshold: dt.datetime, bounds: tuple[str, str]
+) -> None:
+    assert _far_from(threshold) == bounds
+
+
+@pytest.mark.parametrize("zone", ["Z", "+00:00", "-00:00", "-07:00", "+05:30", "+14:00", "-12:00"])
+def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: str) -> None:
+    # (within a day of the threshold: parsed, not read by its text)
+    threshold = DEFAULT_POLICY.new_partners_from_at
+    offset = (
+        dt.timedelta(0)
+        if zone == "Z"
+        else dt.datetime.fromisoformat(f"2024-01-01T00:00{zone}").utcoffset()
+    )
+    assert offset is not None
+    texts = [
+        (
+            instant.astimezone(dt.timezone(offset))
+            .replace(tzinfo=None)
+            .isoformat(timespec="microseconds")
+            + zone
+        )
+        for instant in (threshold, threshold - dt.timedelta(microseconds=1))
+    ]
+    new = _new_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
+    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    assert new == [True, False] == [facts.new_partner(text) for text in texts]
+
+
+def test_instants_of_the_right_shape_with_fields_out_of_range_get_the_plain_path_s_answers() -> (
+    None
+):
+    texts = [
+        "2024-13-01T00:00:00Z",
+        "2024-00-10T00:00:00Z",
+        "2024-04-31T10:00:00+01:00",
+        "2023-02-29T00:00:00Z",  # (no such day that year)
+        "2024-02-29T00:00:00Z",  # (a day of that year: read)
+        "2024-05-01T24:00:00Z",
+        "2024-05-01T23:60:00Z",
+        "2024-05-01T07:00:00+24:00",
+        "2024-05-01T07:00:00-23:60",
+        "2024-05-01T07:00:00.000000001Z",
+        "2024-04-30T00:00:00-07:00",
+    ]
+    table = [
+        {"registered_at": text, "category": "Paid Media", "question": "register"} for text in texts
+    ]
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    same_answers(check_frame(frame, at=dt.date(2024, 5, 20)), plain(table, dt.date(2024, 5, 20)))
+
+
+@given(policies())
+@example(Policy(new_partners_from=dt.date(2024, 2, 29), upgrade_date=dt.date(2024, 3, 1)))
+def test_the_first_day_itself_is_a_new_partner_s_in_either_form(policy: Any) -> None:
+    # (the 29th of February is parsed, any other day read by its text: the same answer)
+    first_day = policy.new_partners_from or policy.upgrade_date
+    texts = [f"{first_day:%Y-%m-%d}", f"{first_day:%Y%m%d}"]
+    texts += [
+        f"{first_day - dt.timedelta(days=1):%Y-%m-%d}",
+        f"{first_day - dt.timedelta(days=1):%Y%m%d}",
+    ]
+    new = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
+    assert new == [True, True, False, False]
 
 
 @pytest.mark.parametrize(
