@@ -942,9 +942,10 @@ def main(
 INTERNAL_ERROR: Final = 70
 
 
-#: Polars' allocator (jemalloc) keeps the pages it frees for good; a command that answers a file
-#: a piece at a time has it give them back, so that memory stays flat and low (docs/cli.md). The
-#: process's own setting, if any, is kept; Polars reads it when it is first loaded.
+#: Polars' allocator (jemalloc) keeps the pages it frees for a second or so before it gives them
+#: back; a command that answers a piece of a file every few milliseconds has it give them back at
+#: once, so that memory stays flat and low (docs/cli.md). The process's own setting, if any, is
+#: kept; Polars adds it to its own settings when it is first loaded.
 _ALLOCATOR_SETTING: Final = ("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")
 
 
