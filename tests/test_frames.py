@@ -303,7 +303,7 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     data: st.DataObject, policy: Any
 ) -> None:
     threshold = policy.new_partners_from_at
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
     facts = _Facts(policy, dt.date(2024, 5, 20))
@@ -415,7 +415,7 @@ def test_instants_of_the_right_shape_with_fields_out_of_range_get_the_plain_path
 @example(Policy(new_partners_from=dt.date(2024, 2, 29), upgrade_date=dt.date(2024, 3, 1)))
 def test_the_first_day_itself_is_a_new_partner_s_in_either_form(policy: Any) -> None:
     # (the 29th of February is parsed, any other day read by its text: the same answer)
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     texts = [f"{first_day:%Y-%m-%d}", f"{first_day:%Y%m%d}"]
     texts += [
         f"{first_day - dt.timedelta(days=1):%Y-%m-%d}",

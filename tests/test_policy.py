@@ -743,3 +743,15 @@ def test_require_registration_raises_the_refusal_or_gives_the_decision() -> None
     existing = partner_registered(dt.datetime(2024, 1, 2, tzinfo=LA))
     decision = DEFAULT_POLICY.require_registration(existing, "Paid Media", market="GB", at=UPGRADE)
     assert decision.codes == ("existing_partner",)
+
+
+@pytest.mark.parametrize(
+    ("given", "day"),
+    [({}, dt.date(2024, 4, 30)), ({"new_partners_from": "2024-04-20"}, dt.date(2024, 4, 20))],
+)
+def test_the_first_day_of_new_partners_is_the_upgrade_date_unless_given(
+    given: dict[str, Any], day: dt.date
+) -> None:
+    policy = Policy(upgrade_date=dt.date(2024, 4, 30), **given)
+    assert policy.new_partners_day == day
+    assert policy.new_partners_from_at.date() == day

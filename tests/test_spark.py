@@ -127,7 +127,7 @@ def test_spark_reads_cells_near_any_policys_threshold_as_the_plain_path_does(
 ) -> None:
     # Paid Media discontinued: a register answer turns on the registration alone.
     policy = attrs.evolve(policy, discontinued=sorted({*policy.discontinued, "paid_media"}))
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     near = st.one_of(texts_near(policy.new_partners_from_at), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=200))
     frame = spark.createDataFrame(

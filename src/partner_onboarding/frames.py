@@ -652,7 +652,7 @@ def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
 
     text = polars.col("raw")
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     shaped = polars.DataFrame({"raw": raw}).with_columns(
         _decided_by_text(text, policy).alias("new"),
         polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
@@ -684,7 +684,7 @@ def _decided_by_text(text: pl.Expr, policy: Policy) -> pl.Expr:
     every other cell, which is parsed."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     before, after = _far_from(policy.new_partners_from_at)
     late, early = text >= after, text < before
     dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
@@ -735,7 +735,7 @@ def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     column = pl.col(_REGISTERED)
     dtype = work.schema[_REGISTERED]
     threshold = policy.new_partners_from_at
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         new = column >= pl.lit(threshold).dt.convert_time_zone(dtype.time_zone)
     elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see _FIRST_DAY)

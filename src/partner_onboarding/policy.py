@@ -377,6 +377,14 @@ class Policy:
         return self._compiled.cutoff_at
 
     @property
+    def new_partners_day(self) -> dt.date:
+        """The first day whose registrations are new partners: :attr:`new_partners_from`, which
+        is the upgrade date when not given."""
+        day = self.new_partners_from
+        assert day is not None  # noqa: S101  (set when the policy is built)
+        return day
+
+    @property
     def new_partners_from_at(self) -> dt.datetime:
         """Accounts registered at or after this instant are new partners."""
         return self._compiled.new_from_at
@@ -499,7 +507,7 @@ class Policy:
             "zone": self.zone,
             "upgrade_date": self.upgrade_date.isoformat(),
             "authorization_cutoff": self.authorization_cutoff.isoformat(),
-            "new_partners_from": (self.new_partners_from or self.upgrade_date).isoformat(),
+            "new_partners_from": self.new_partners_day.isoformat(),
             "discontinued": list(self.discontinued),
             "existing_partners_may_register": self.existing_partners_may_register,
             "role_overrides": {code: role.value for code, role in self.role_overrides},

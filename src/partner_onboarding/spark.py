@@ -180,7 +180,7 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     column = f.col(_REGISTERED)
     dtype = frame.schema[_REGISTERED].dataType
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
-    first_day = policy.new_partners_from or policy.upgrade_date
+    first_day = policy.new_partners_day
     if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
         return column >= f.lit(threshold), nothing
     if isinstance(dtype, t.DateType):  # (the first year goes the plain way: see _FIRST_DAY)
