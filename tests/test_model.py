@@ -987,6 +987,18 @@ VALUE_REFUSALS: list[tuple[str, str, object, list[tuple[str, str]]]] = [
     (
         "category information",
         "markets_served",
+        ("GB", "US", "gb"),
+        [("markets_served", "must not repeat a market")],
+    ),
+    (
+        "category information",
+        "markets_served",
+        ("US", "XX", "US"),  # (a repeat is looked for only among markets)
+        [("markets_served[1]", "'XX' is not an ISO 3166-1 alpha-2 country code")],
+    ),
+    (
+        "category information",
+        "markets_served",
         ("US", "XX", 7),
         [
             ("markets_served[1]", "'XX' is not an ISO 3166-1 alpha-2 country code"),

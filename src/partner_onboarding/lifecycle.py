@@ -332,31 +332,33 @@ def history_problems(
     status: ReviewStatus | None = None
     pending = False
     for index, event in enumerate(history):
-        path = f"history[{index}]"
         if event.from_status is not status:
-            problems.append(Problem(f"{path}.from_status", f"must be {_state(status)}"))
+            problems.append(Problem(f"history[{index}].from_status", f"must be {_state(status)}"))
             break
         move = _MOVES[subject, status].get(event.kind)
         if move is None:
             problems.append(
                 Problem(
-                    f"{path}.kind",
+                    f"history[{index}].kind",
                     f"{event.kind.value} is not a move of {_article(subject)} that is "
                     f"{_state(status)}",
                 )
             )
             break
         if event.actor is not move.actor:
-            problems.append(Problem(f"{path}.actor", f"must be {move.actor.value}"))
+            problems.append(Problem(f"history[{index}].actor", f"must be {move.actor.value}"))
         if event.to_status is not move.to:
-            problems.append(Problem(f"{path}.to_status", f"must be {move.to.value}"))
+            problems.append(Problem(f"history[{index}].to_status", f"must be {move.to.value}"))
         if move.needs_reasons and not event.reasons:
-            problems.append(Problem(f"{path}.reasons", f"{event.kind.value} needs a reason"))
-        if Guard.REVISION_PENDING in move.guards and not pending:
-            problems.append(Problem(f"{path}.kind", "no revision waits for review"))
-        if move.info is InfoChange.PROPOSE:
+            problems.append(
+                Problem(f"history[{index}].reasons", f"{event.kind.value} needs a reason")
+            )
+        if move.guards and _REVISION_PENDING in move.guards and not pending:
+            problems.append(Problem(f"history[{index}].kind", "no revision waits for review"))
+        change = move.info
+        if change is _PROPOSE:
             pending = True
-        elif move.info in _CLOSES_REVISION:
+        elif change in _CLOSES_REVISION:
             pending = False
         status = move.to
     else:
@@ -377,20 +379,27 @@ def guard_problems(application: Application, entity: EntityReview | None) -> lis
     whose move needs the entity submitted or approved happened when the entity was so."""
     problems: list[Problem] = []
     for index, event in enumerate(application.history):
-        move = TRANSITIONS[_APP, event.from_status, event.kind]  # (replayed: the move exists)
-        for guard in move.guards:
-            path = f"history[{index}]"
-            if guard is Guard.ENTITY_SUBMITTED and (
-                entity is None or entity.history[0].at > event.at
-            ):
-                problems.append(Problem(path, "is before the entity information was submitted"))
-            elif guard is Guard.ENTITY_APPROVED:
+        # (replayed: the move exists)
+        for guard in TRANSITIONS[_APP, event.from_status, event.kind].guards:
+            if guard is _ENTITY_SUBMITTED and (entity is None or entity.history[0].at > event.at):
+                problems.append(
+                    Problem(f"history[{index}]", "is before the entity information was submitted")
+                )
+            elif guard is _ENTITY_APPROVED:
                 status = None if entity is None else status_at(entity.history, event.at)
                 if status is not APPROVED:
                     problems.append(
-                        Problem(path, f"approves a category while the entity is {_state(status)}")
+                        Problem(
+                            f"history[{index}]",
+                            f"approves a category while the entity is {_state(status)}",
+                        )
                     )
     return problems
+
+
+_ENTITY_SUBMITTED: Final = Guard.ENTITY_SUBMITTED
+_ENTITY_APPROVED: Final = Guard.ENTITY_APPROVED
+_REVISION_PENDING: Final = Guard.REVISION_PENDING
 
 
 _CLOSES_REVISION: Final = frozenset({InfoChange.ACCEPT_REVISION, InfoChange.DROP_REVISION})

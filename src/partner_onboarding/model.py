@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import enum
+import functools
 import hashlib
 import hmac
 import re
@@ -480,6 +481,29 @@ def _category_problem(problems: Problems, value: object) -> None:
         problems.instance("category", value, Category)
 
 
+def _check_markets_served(problems: Problems, markets: object) -> None:
+    """Markets served: a list of markets, none repeated."""
+    if not isinstance(markets, tuple):
+        problems.add("markets_served", "must be a list of markets")
+    elif all(type(market) is Market for market in markets):  # the common case
+        if len({market.code for market in markets}) != len(markets):
+            problems.add("markets_served", "must not repeat a market")
+    else:
+        valid = [
+            _market_problem(problems, f"markets_served[{index}]", market)
+            for index, market in enumerate(markets)
+        ]
+        if all(valid) and len(set(markets)) != len(markets):
+            problems.add("markets_served", "must not repeat a market")
+
+
+@functools.cache
+def _in_order(names: frozenset[str]) -> tuple[str, ...]:
+    """A category's required fields in the order they are reported (cached: a category requires
+    a subset of :data:`~partner_onboarding.catalog.CATEGORY_INFO_FIELDS`, so there are few)."""
+    return tuple(sorted(names))
+
+
 @attrs.frozen(kw_only=True)
 class CategoryInfo:
     """The information that goes with a category application (step 3).
@@ -499,20 +523,12 @@ class CategoryInfo:
         if not isinstance(self.category, Category):
             _category_problem(problems, self.category)
             problems.raise_if_any("category information")
-        for name in sorted(self.category.required_fields):
+        for name in _in_order(self.category.required_fields):
             if getattr(self, name) in (None, ()):
                 problems.add(name, f"is required for {self.category.name}")
         if self.service_description is not None:
             problems.text("service_description", self.service_description, max_length=2000)
-        if not isinstance(self.markets_served, tuple):
-            problems.add("markets_served", "must be a list of markets")
-        else:
-            valid = [
-                _market_problem(problems, f"markets_served[{index}]", market)
-                for index, market in enumerate(self.markets_served)
-            ]
-            if all(valid) and len(set(self.markets_served)) != len(self.markets_served):
-                problems.add("markets_served", "must not repeat a market")
+        _check_markets_served(problems, self.markets_served)
         if self.team_size is not None and (
             not isinstance(self.team_size, int)
             or isinstance(self.team_size, bool)
@@ -645,12 +661,13 @@ class History(Sequence[Event]):
         node = History._node(
             None, None, 0
         )  # a fresh empty base, so that self is never its own past
-        for index, event in enumerate(events):
+        in_order = tuple(events)
+        for index, event in enumerate(in_order):
             if not isinstance(event, Event):
                 raise ValidationError.single(f"[{index}]", "must be an Event", what="history")
             node = node.append(event, index=index)
         self._last, self._previous, self._length = node._last, node._previous, node._length
-        self._first, self._events_read = node._first, None
+        self._first, self._events_read = node._first, in_order  # (known: no walk back needed)
 
     @classmethod
     def _node(cls, last: Event | None, previous: History | None, length: int) -> History:
@@ -740,7 +757,7 @@ def _out_of_order(last: Event, position: int) -> HistoryOutOfOrder:
 
 
 def _as_history(events: Iterable[Event]) -> History:
-    if isinstance(events, History) or not _is_list(events):
+    if type(events) is not list and (isinstance(events, History) or not _is_list(events)):
         return events  # type: ignore[return-value]  # a history, or kept so the check reports it
     try:
         return History(events)
@@ -763,6 +780,7 @@ def _check_history(problems: Problems, history: object, status: object) -> bool:
     return True
 
 
+@functools.cache
 def _machine() -> ModuleType:
     """The review machine (:mod:`partner_onboarding.lifecycle`), whose table every history is
     replayed against. Imported when first needed: the machine is built on these values."""
@@ -809,7 +827,12 @@ class Application:
         problems.instance("market", self.market, Market)
         problems.instance("status", self.status, ReviewStatus)
         info_ok = problems.instance("info", self.info, CategoryInfo)
-        if info_ok and category_ok and self.info.category != self.category:
+        if (
+            info_ok
+            and category_ok
+            and self.info.category is not self.category
+            and self.info.category != self.category
+        ):
             problems.add("info.category", f"must be {self.category.name}")
         if self.pending_revision is not None:
             problems.instance("pending_revision", self.pending_revision, CategoryInfo)
@@ -1115,7 +1138,8 @@ class Partner:
         valid = [
             (index, application)
             for index, application in enumerate(self.applications)
-            if problems.instance(f"applications[{index}]", application, Application)
+            if type(application) is Application
+            or problems.instance(f"applications[{index}]", application, Application)
         ]
         ids: set[str] = set()
         for index, application in valid:
