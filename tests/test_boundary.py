@@ -4,6 +4,7 @@ else, and cost no more than their size."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 import attrs
@@ -232,6 +233,48 @@ def test_duplicate_keys_are_found_as_a_plain_scan_finds_them(pairs: list[tuple[s
     else:
         with pytest.raises(ValueError, match=f"the key '{repeated}' appears twice in one object"):
             _no_duplicates(pairs)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abc"), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _texts_of(value: object) -> st.SearchStrategy[str]:
+    """``value`` as JSON text, sometimes with a key repeated, a BOM in front, or spaces."""
+    text = json.dumps(value)
+    return st.sampled_from(
+        [
+            text,
+            "\ufeff" + text,
+            " " + text + "\n",
+            text.replace("{", '{"a": 0, ', 1) if text.startswith("{") and text != "{}" else text,
+        ]
+    )
+
+
+@given(_JSON_VALUES.flatmap(_texts_of), st.booleans())
+def test_json_is_read_as_the_standard_library_reads_it_with_the_duplicate_check(
+    text: str, as_bytes: bool
+) -> None:
+    """The document reader keeps one decoder for text: what it reads, and how it refuses (a key
+    twice, a BOM in text), is what ``json.loads`` with the duplicate check does, for text and
+    for bytes."""
+    from partner_onboarding._documents import _no_duplicates, load_json  # noqa: PLC0415
+
+    document: str | bytes = text.encode("utf-8") if as_bytes else text
+    try:
+        expected = json.loads(document, object_pairs_hook=_no_duplicates)
+    except ValueError as error:
+        with pytest.raises(ValidationError) as refused:
+            load_json(document, what="document")
+        assert refused.value.problems[0].reason == f"not JSON ({str(error)[:120]})"
+    else:
+        assert json.dumps(load_json(document, what="document")) == json.dumps(expected)
 
 
 def test_a_machine_without_zone_data_is_told_what_to_install() -> None:

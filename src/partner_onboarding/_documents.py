@@ -27,6 +27,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+_DECODER: Final = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 def load_json(text: str | bytes, *, what: str) -> Any:
     """The JSON document ``text``; anything that is not one (too large, too deep, a number too
     long, a duplicate key, bad bytes) is a ValidationError naming why."""
@@ -37,6 +40,8 @@ def load_json(text: str | bytes, *, what: str) -> Any:
             "", f"a document of {len(text)} characters (at most {MAX_DOCUMENT})", what=what
         )
     try:
+        if isinstance(text, str) and not text.startswith("\ufeff"):
+            return _DECODER.decode(text)  # (json.loads without building a decoder each time)
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise ValidationError.single("", "not JSON (nested too deeply)", what=what) from None

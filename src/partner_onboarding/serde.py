@@ -105,9 +105,6 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
 
     event_hook = converter.get_unstructure_hook(Event)
     converter.register_unstructure_hook(History, lambda history: list(map(event_hook, history)))
-    converter.register_structure_hook(
-        History, lambda value, _: History(converter.structure(value, tuple[Event, ...]))
-    )
 
     converter.register_unstructure_hook(Policy, Policy.to_data)
     converter.register_structure_hook(
@@ -124,6 +121,8 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
         _is_optional, functools.partial(_optional_unstructure_hook, converter)
     )
     converter.register_structure_hook_factory(attrs.has, functools.partial(_class_hook, converter))
+    events = converter.get_structure_hook(tuple[Event, ...])
+    converter.register_structure_hook(History, lambda value, _: History(events(value, History)))
     return converter
 
 
@@ -165,7 +164,14 @@ def to_json(value: object, *, indent: int | None = None) -> str:
         "catalog": catalog_of(value),
         "data": data,
     }
+    if indent is None:
+        return _ENCODER.encode(envelope)
     return json.dumps(envelope, ensure_ascii=False, indent=indent)
+
+
+# What to_json writes with: JSON text as it is (not escaped to ASCII); the data is a tree freshly
+# made by the converter, so no check for cycles is needed.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def catalog_of(value: object) -> str | None:
@@ -417,6 +423,10 @@ def _tuple_hook(
     def structure(value: object, _: object) -> tuple[Any, ...]:
         if not isinstance(value, list):
             raise ValidationError.single("", "must be a list")
+        try:
+            return tuple([hook(item, item_type) for item in value])
+        except _STRUCTURE_ERRORS:
+            pass  # read again item by item below, to name every bad item
         items, problems = [], []
         for index, item in enumerate(value):
             try:
