@@ -1201,6 +1201,29 @@ def test_a_history_given_as_a_list_names_its_events_from_the_value_holding_it() 
         with pytest.raises(ValidationError) as not_a_list:
             History(value)  # type: ignore[arg-type]
         assert str(not_a_list.value) == "invalid history: 1 problem\n  - must be a list of events"
+        assert [problem.path for problem in not_a_list.value.problems] == [""]
+
+
+def test_markets_of_a_subclass_are_markets_and_are_not_repeated() -> None:
+    """Markets served are checked the same way whatever class of market holds them."""
+
+    class Region(Market):
+        __slots__ = ()
+
+    def info(*markets: Market) -> CategoryInfo:
+        return CategoryInfo(
+            category=DEFAULT_CATALOG.category("Shop Management"),
+            service_description="Shop management for US sellers",
+            markets_served=markets,
+            team_size=3,
+        )
+
+    assert info(Region("US"), Market("GB")).markets_served == (Region("US"), Market("GB"))
+    with pytest.raises(ValidationError) as repeated:
+        info(Region("US"), Region("US"))
+    assert [(p.path, p.reason) for p in repeated.value.problems] == [
+        ("markets_served", "must not repeat a market")
+    ]
 
 
 def _events(count: int) -> list[Any]:

@@ -482,19 +482,20 @@ def _category_problem(problems: Problems, value: object) -> None:
 
 
 def _check_markets_served(problems: Problems, markets: object) -> None:
-    """Markets served: a list of markets, none repeated."""
+    """Markets served: a list of markets (each one that is not is reported), none repeated."""
     if not isinstance(markets, tuple):
         problems.add("markets_served", "must be a list of markets")
-    elif all(type(market) is Market for market in markets):  # the common case
-        if len({market.code for market in markets}) != len(markets):
-            problems.add("markets_served", "must not repeat a market")
+        return
+    if all(type(market) is Market for market in markets):
+        valid = True  # the common case: nothing to report item by item
     else:
-        valid = [
+        checked = [
             _market_problem(problems, f"markets_served[{index}]", market)
             for index, market in enumerate(markets)
         ]
-        if all(valid) and len(set(markets)) != len(markets):
-            problems.add("markets_served", "must not repeat a market")
+        valid = all(checked)
+    if valid and len(set(markets)) != len(markets):
+        problems.add("markets_served", "must not repeat a market")
 
 
 @functools.cache
