@@ -447,6 +447,7 @@ def json_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
         ("pydantic v2, models of the same shape (types only)", _pydantic),
         ("pydantic v2, the same models running the library's checks", _pydantic_checked),
         ("msgspec, models of the same shape (types only)", _msgspec),
+        ("msgspec, the same models, then the library's constructors", _msgspec_checked),
     ):
         try:
             trip = build(partner)
@@ -512,6 +513,20 @@ def _msgspec(partner: Any) -> Callable[[], object]:
     struct = msgspec_partner()
     value = msgspec.convert(to_data(partner), struct)
     return lambda: msgspec.json.decode(msgspec.json.encode(value), type=struct)
+
+
+def _msgspec_checked(partner: Any) -> Callable[[], object]:
+    """A typed decode (msgspec), then the library's values built from its typed fields: every
+    check run, every history replayed (what a reader built on msgspec would cost)."""
+    import msgspec  # noqa: PLC0415
+    from peer_models import library_partner, msgspec_partner  # noqa: PLC0415
+
+    from partner_onboarding.serde import to_data  # noqa: PLC0415
+
+    struct = msgspec_partner()
+    value = msgspec.convert(to_data(partner), struct)
+    assert library_partner(msgspec.json.decode(msgspec.json.encode(value), type=struct)) == partner
+    return lambda: library_partner(msgspec.json.decode(msgspec.json.encode(value), type=struct))
 
 
 def memory_rows() -> list[tuple[str, float, str]]:
