@@ -564,9 +564,12 @@ def test_authorize_seller_records_refuses_and_keeps_earlier_authorisations() -> 
 
 def test_authorisations_are_one_per_seller_category_and_market() -> None:
     partner = lifecycle.authorize_seller(PAID_MEDIA_PARTNER, "Paid Media", "seller-1", at=UPGRADE)
+    again = lifecycle.authorize_seller(partner, "Paid Media", "seller-1", at=CUTOFF)
+    assert again is partner  # (held: kept as it is, no event)
+    twice = attrs.evolve(partner.events[-1], seq=partner.revision + 1)
     with pytest.raises(ValidationError) as caught:
-        attrs.evolve(partner, authorizations=partner.authorizations * 2)
-    assert caught.value.fields == ("authorizations[1]",)
+        Partner((*partner.events, twice), policy=None)
+    assert caught.value.fields == (f"events[{partner.revision}].seller_id",)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -603,7 +603,8 @@ MISUSE = [
             EXISTING.applications[0], "accept", at=dt.datetime(2024, 5, 1, tzinfo=LA)
         ),
         "invalid event: 1 problem\n  - kind: 'accept' is not one of submit, approve, reject, modify, edit, "
-        "approve_revision, reject_revision, system_reject, regenerate",
+        "approve_revision, reject_revision, system_reject, regenerate, register, add_role, "
+        "authorize_seller",
     ),
     (
         lambda: DEFAULT_POLICY.can_register(EXISTING.account, "Paid Media", at=dt.date(2024, 5, 1)),  # type: ignore[arg-type]

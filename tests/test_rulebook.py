@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _refusals import assert_refused
+from _legacy import state_data, state_document
 from partner_onboarding import (
     DEFAULT_CATALOG,
     DEFAULT_POLICY,
@@ -154,13 +154,13 @@ def test_every_reachable_partner_satisfies_the_oracle(partner: Partner) -> None:
 
 
 @given(partners(max_steps=16))
-def test_the_constructor_accepts_and_equals_what_the_private_builders_built(
-    partner: Partner,
-) -> None:
-    rebuilt = Partner(**fields_of(partner))
+def test_the_constructor_replays_the_events_into_the_same_partner(partner: Partner) -> None:
+    rebuilt = Partner(partner.events, policy=None)
     assert rebuilt == partner
     assert rebuilt.latest == partner.latest
     assert rebuilt.open_applications() == partner.open_applications()
+    for name in ("account", "roles_granted", "entity", "applications", "authorizations"):
+        assert getattr(rebuilt, name) == getattr(partner, name)
     for application in partner.applications:
         assert Application(**fields_of(application)) == application
 
@@ -170,8 +170,7 @@ def test_the_constructor_accepts_and_equals_what_the_private_builders_built(
 
 
 def document(partner: Partner) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(to_json(partner))
-    return data
+    return state_document(partner)
 
 
 def refused(doc: dict[str, Any]) -> ValidationError:
@@ -263,12 +262,12 @@ FORGERIES = [
     (approval_without_submission, "applications[0].history[0].kind"),
     (edit_from_rejected_to_approved, "applications[0].history[2].kind"),
     (superseding_itself, "applications[0].supersedes"),
-    (authorisation_without_application, "authorizations[0]"),
-    (role_before_the_account, "roles_granted[0].at"),
-    (category_of_a_role_never_chosen, "applications[0].category"),
-    (approved_under_a_pending_entity, "applications[0].history[1]"),
-    (two_open_applications, "applications[1]"),
-    (authorised_before_approval, "authorizations[0]"),
+    (authorisation_without_application, "events[5]"),
+    (role_before_the_account, "events[0].at"),
+    (category_of_a_role_never_chosen, "events[3]"),
+    (approved_under_a_pending_entity, "events[3]"),
+    (two_open_applications, "events[5]"),
+    (authorised_before_approval, "events[0].kind"),
     (revision_without_edit, "applications[0].history[2].kind"),
 ]
 
@@ -296,7 +295,7 @@ def test_a_tampered_document_is_refused_or_is_a_valid_partner(
     partner: Partner, mutation: tuple[str, list[Any]], data: st.DataObject
 ) -> None:
     # Property (a): whatever a document says, what loads holds every invariant.
-    doc = to_data(partner)
+    doc = state_data(partner)
     histories = [a["history"] for a in doc["applications"]]
     if doc["entity"] is not None:
         histories.append(doc["entity"]["history"])
@@ -315,20 +314,25 @@ def test_a_tampered_document_is_refused_or_is_a_valid_partner(
 
 
 def test_evolve_and_the_constructor_refuse_what_the_operations_refuse() -> None:
-    # An application in a category of a role the partner never chose.
+    # The state is the fold of the events: naming any part of it is refused, by name.
     creator = PartnerRole.CREATOR_SERVICE_PARTNER
     grant = attrs.evolve(HOLDER.roles_granted[0], role=creator)
     with pytest.raises(ValidationError) as caught:
         attrs.evolve(HOLDER, roles_granted=(grant,))
-    assert caught.value.fields == ("applications[0].category",)
-    # An Approved application under an entity still Pending Review.
+    assert caught.value.fields == ("roles_granted",)
     assert HOLDER.entity is not None
     pending = EntityReview(
         entity=HOLDER.entity.entity, status=PENDING, history=HOLDER.entity.history[:1]
     )
     with pytest.raises(ValidationError) as caught:
-        Partner(**{**fields_of(HOLDER), "entity": pending})
-    assert caught.value.fields == ("applications[0].history[1]",)
+        Partner(HOLDER.events, entity=pending)
+    assert caught.value.fields == ("entity",)
+    # Events in another order are replayed, and refused where the rules refuse them.
+    events = list(HOLDER.events)
+    events[2], events[3] = events[3], events[2]
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(HOLDER, events=tuple(events))
+    assert caught.value.fields == ("events[2].seq",)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -497,9 +501,7 @@ def test_roles_are_read_in_every_spelling_the_library_prints(spelling: str) -> N
     assert chosen.roles == (PartnerRole.SELLER_SERVICE_PARTNER,)
     policy = Policy(role_overrides={"paid_media": PartnerRole.CREATOR_SERVICE_PARTNER.label})
     assert policy.role_of("Paid Media") is PartnerRole.CREATOR_SERVICE_PARTNER
-    assert (
-        json.loads(to_json(chosen))["data"]["roles_granted"][0]["role"] == "seller_service_partner"
-    )
+    assert json.loads(to_json(chosen))["data"]["events"][0]["role"] == "seller_service_partner"
 
 
 def test_an_unknown_role_is_quoted_with_the_closest_one() -> None:
@@ -527,10 +529,17 @@ def test_statuses_are_read_as_printed(status: ReviewStatus, form: str) -> None:
 
 
 def test_values_store_the_canonical_members() -> None:
-    stored = to_data(HOLDER)
-    assert stored["entity"]["status"] == "approved"
-    assert stored["applications"][0]["history"][0]["kind"] == "submit"
-    assert stored["roles_granted"][0]["role"] == "seller_service_partner"
+    stored = to_data(HOLDER)["events"]
+    assert [event["kind"] for event in stored] == [
+        "register",
+        "submit",
+        "approve",
+        "submit",
+        "approve",
+    ]
+    assert [event["subject"] for event in stored[1:4]] == ["entity", "entity", "application"]
+    assert stored[0]["role"] == "seller_service_partner"
+    assert stored[3]["category"] == "shop_management"
 
 
 @given(entities())
@@ -591,7 +600,10 @@ WORDS = [
     ),
     (
         application_before_entity,
-        "applications[0].history[0]: is before the entity information was submitted",
+        (
+            "events[1]: seq 2 (application submit) is refused: entity information must be "
+            "submitted before applying for Shop Management (a service category) (rule: entity_not_submitted)"
+        ),
     ),
     (approval_that_rejects, "applications[0].history[1].to_status: must be approved"),
     (rejection_without_reason, "applications[0].history[1].reasons: reject needs a reason"),
@@ -601,7 +613,10 @@ WORDS = [
     ),
     (
         approved_under_a_pending_entity,
-        "applications[0].history[1]: approves a category while the entity is pending_review",
+        (
+            "events[3]: seq 4 (application approve) is refused: a category can be approved only "
+            "when the entity is approved (entity: Pending Review) (rule: entity_not_approved)"
+        ),
     ),
 ]
 
@@ -764,7 +779,6 @@ def test_without_a_policy_a_seller_authorisation_still_needs_an_approved_applica
 
 
 def test_a_seller_authorisation_refuses_bad_fields_word_for_word() -> None:
-    from partner_onboarding.model import SellerAuthorization  # noqa: PLC0415
 
     with pytest.raises(ValidationError) as caught:
         SellerAuthorization(
@@ -795,12 +809,12 @@ def test_a_seller_authorisation_refuses_bad_fields_word_for_word() -> None:
 
 def test_an_approved_application_without_any_entity_is_refused_as_data() -> None:
     partner = approved_partner("Shop Management", at=dt.datetime(2024, 3, 1, tzinfo=UTC))
+    events = [e for e in partner.events if e.subject is not Subject.ENTITY]
+    renumbered = [attrs.evolve(e, seq=seq) for seq, e in enumerate(events, start=1)]
     with pytest.raises(ValidationError) as caught:
-        attrs.evolve(partner, entity=None)
-    assert (
-        "applications[0].history[1]: approves a category while the entity is not yet submitted"
-        in (str(caught.value))
-    )
+        Partner(renumbered)
+    assert caught.value.fields == ("events[1]",)
+    assert "rule: entity_not_submitted" in str(caught.value)
 
 
 def test_apply_refusal_reads_the_market_asked_about() -> None:
@@ -839,322 +853,6 @@ def test_every_bad_role_override_is_reported() -> None:
         "role_overrides.paid_media",
         "role_overrides.mass_tutoring",
     )
-
-
-# ------------------------------------------------------------------------------------------------
-# A partner's story, built by its constructor: what is wrong, word for word and nothing else
-
-_DAY, _HOUR = dt.timedelta(days=1), dt.timedelta(hours=1)
-_T = dt.datetime(2024, 1, 10, tzinfo=UTC)
-TWO_ROLES = approved_partner(
-    "Shop Management", "Creator Management", at=_T, registered_at=_T - _DAY
-)
-
-
-def _at(value: Any, instant: dt.datetime) -> Any:
-    return attrs.evolve(value, at=instant)
-
-
-def _authorized(category: Any, at: dt.datetime) -> SellerAuthorization:
-    return SellerAuthorization(seller_id="seller-1", category=category, market=Market.US, at=at)
-
-
-def _story_changes() -> list[tuple[str, dict[str, Any], list[tuple[str, str]]]]:
-    from _catalogs import CUSTOM  # noqa: PLC0415
-
-    partner = TWO_ROLES
-    first, second = partner.roles_granted
-    entity = partner.entity
-    assert entity is not None
-    shop, creator = partner.applications
-    custom_shop = CUSTOM.category("shop_management")
-    early = History([_at(event, _T - 2 * _HOUR) for event in entity.history])
-    return [
-        (
-            "a role chosen before the account existed",
-            {"roles_granted": (_at(first, _T - 2 * _DAY), second)},
-            [("roles_granted[0].at", "is before the account's registration")],
-        ),
-        (
-            "a role chosen before the previous one",
-            {"roles_granted": (first, _at(second, _T - _HOUR))},
-            [("roles_granted[1].at", "is before the previous role")],
-        ),
-        (
-            "an entity submitted before any role",
-            {"entity": attrs.evolve(entity, history=early)},
-            [("entity.history[0].at", "is before the partner chose its first role")],
-        ),
-        (
-            "an application submitted before its role was chosen",
-            {"roles_granted": (first, _at(second, _T + _HOUR))},
-            [("applications[1].history[0].at", "is before the role Creator Service Partner")],
-        ),
-        (
-            "an application in a role never chosen",
-            {"roles_granted": (first,)},
-            [
-                (
-                    "applications[1].category",
-                    (
-                        "Creator Management belongs to the role Creator Service Partner, which "
-                        "the partner has not chosen"
-                    ),
-                )
-            ],
-        ),
-        (
-            "applications of two catalogs",
-            {
-                "applications": (
-                    attrs.evolve(
-                        shop,
-                        category=custom_shop,
-                        info=attrs.evolve(shop.info, category=custom_shop),
-                    ),
-                    creator,
-                )
-            },
-            [("applications", "mixes categories of different catalogs")],
-        ),
-        (
-            "an authorisation of another catalog",
-            {"authorizations": (_authorized(custom_shop, _T + _DAY),)},
-            [("applications", "mixes categories of different catalogs")],
-        ),
-        (
-            "an authorisation before its approval",
-            {"authorizations": (_authorized(shop.category, _T - _HOUR),)},
-            [
-                (
-                    "authorizations[0]",
-                    (
-                        "needs an application in Shop Management in US approved at "
-                        "2024-01-09T23:00:00+00:00"
-                    ),
-                )
-            ],
-        ),
-    ]
-
-
-STORY_CHANGES = _story_changes()
-
-
-@pytest.mark.parametrize(
-    ("changes", "problems"),
-    [(changes, problems) for _, changes, problems in STORY_CHANGES],
-    ids=[name for name, _, _ in STORY_CHANGES],
-)
-def test_a_partner_whose_story_does_not_hold_is_told_what_and_nothing_else(
-    changes: dict[str, Any], problems: list[tuple[str, str]]
-) -> None:
-    assert_refused(TWO_ROLES, changes, "partner", problems)
-
-
-def test_the_same_story_told_in_order_is_accepted() -> None:
-    first, second = TWO_ROLES.roles_granted
-    held = attrs.evolve(
-        TWO_ROLES,
-        roles_granted=(_at(first, _T - _DAY), _at(second, _T - _DAY)),  # at the registration
-        authorizations=(_authorized(TWO_ROLES.applications[0].category, _T),),  # at approval
-    )
-    assert held.roles_granted[0].at == held.account.registered_at
-
-
-def _upgraded() -> Partner:
-    """Two applications under review when the upgrade ran: both rejected by it, both replaced."""
-    policy = DEFAULT_POLICY
-    partner = lifecycle.choose_role(TWO_ROLES.account, "seller_service_partner", at=_T)
-    partner = lifecycle.submit_entity(partner, sample_entity(), at=_T + _HOUR)
-    for category in ("shop_management", "live_management"):
-        partner = lifecycle.apply(partner, category, sample_info(category), at=_T + 2 * _HOUR)
-    return lifecycle.upgrade(partner, at=policy.upgrade_at)
-
-
-def _partner_changes() -> list[tuple[str, Partner, dict[str, Any], list[tuple[str, str]]]]:
-    partner = TWO_ROLES
-    first, second = partner.roles_granted
-    shop, creator = partner.applications
-    granted = SellerAuthorization(seller_id="s1", category=shop.category, market=Market.US, at=_T)
-    upgraded = _upgraded()
-    old_shop, old_live, new_shop, new_live = upgraded.applications
-    early = History(
-        [
-            _at(event, DEFAULT_POLICY.upgrade_at - dt.timedelta(seconds=1))
-            for event in new_shop.history
-        ]
-    )
-    return [
-        ("account", partner, {"account": "ops"}, [("account", "must be an Account")]),
-        (
-            "market",
-            partner,
-            {"registration_market": "US"},
-            [("registration_market", "must be a Market")],
-        ),
-        ("agency", partner, {"agency_type": 1}, [("agency_type", "must be an AgencyType")]),
-        ("entity", partner, {"entity": "x"}, [("entity", "must be an EntityReview")]),
-        (
-            "no role",
-            partner,
-            {"roles_granted": ()},
-            [("roles_granted", "must hold at least one role")],
-        ),
-        (
-            "roles",
-            partner,
-            {"roles_granted": 5},
-            [("roles_granted", "must hold at least one role")],
-        ),
-        (
-            "a role that is not one",
-            partner,
-            {"roles_granted": (first, "x")},
-            [("roles_granted[1]", "must be a RoleGrant")],
-        ),
-        (
-            "a role twice",
-            partner,
-            {"roles_granted": (first, second, first)},
-            [("roles_granted[2]", "repeats Seller Service Partner")],
-        ),
-        (
-            "a role that is not one, then a role twice",
-            partner,
-            {"roles_granted": ("x", first, first)},
-            [
-                ("roles_granted[0]", "must be a RoleGrant"),
-                ("roles_granted[2]", "repeats Seller Service Partner"),
-            ],
-        ),
-        (
-            "applications",
-            partner,
-            {"applications": 5},
-            [("applications", "must be a list of applications")],
-        ),
-        (
-            "an application that is not one",
-            partner,
-            {"applications": (shop, "x")},
-            [("applications[1]", "must be an Application")],
-        ),
-        (
-            "an id twice",
-            partner,
-            {"applications": (shop, attrs.evolve(creator, id=shop.id))},
-            [("applications[1].id", "repeats id 'shop_management/US/1'")],
-        ),
-        (
-            "two open applications of one category and market",
-            partner,
-            {"applications": (shop, attrs.evolve(shop, id="other"))},
-            [("applications[1]", "a second open application beside 'shop_management/US/1'")],
-        ),
-        (
-            "authorisations",
-            partner,
-            {"authorizations": 5},
-            [("authorizations", "must be a list of seller authorisations")],
-        ),
-        (
-            "an authorisation that is not one",
-            partner,
-            {"authorizations": (granted, "x")},
-            [("authorizations[1]", "must be a SellerAuthorization")],
-        ),
-        (
-            "an authorisation twice",
-            partner,
-            {"authorizations": (granted, granted)},
-            [("authorizations[1]", "repeats an authorisation")],
-        ),
-        (
-            "a replacement of nothing",
-            upgraded,
-            {
-                "applications": (
-                    old_shop,
-                    old_live,
-                    new_shop,
-                    attrs.evolve(new_live, supersedes="x"),
-                )
-            },
-            [
-                ("applications[3].supersedes", "names no application"),
-                ("applications[3]", "a second open application beside 'live_management/US/1'"),
-            ],
-        ),
-        (
-            "one application replaced twice",
-            upgraded,
-            {"applications": (old_shop, new_shop, attrs.evolve(new_live, supersedes=old_shop.id))},
-            [
-                (
-                    "applications[2].supersedes",
-                    "'shop_management/US/1' is already replaced by another application",
-                ),
-                (
-                    "applications[2].supersedes",
-                    "must name an application of the same category and market",
-                ),
-            ],
-        ),
-        (
-            "a replacement of what the upgrade did not reject",
-            upgraded,
-            {"applications": (old_live, new_live, attrs.evolve(new_shop, supersedes=new_live.id))},
-            [
-                (
-                    "applications[2].supersedes",
-                    "must name an application of the same category and market",
-                ),
-                (
-                    "applications[2].supersedes",
-                    "'live_management/US/2' was not rejected by the upgrade",
-                ),
-            ],
-        ),
-        (
-            "a replacement before the rejection",
-            upgraded,
-            {
-                "applications": (
-                    old_shop,
-                    old_live,
-                    attrs.evolve(new_shop, history=early),
-                    new_live,
-                )
-            },
-            [
-                (
-                    "applications[2].supersedes",
-                    "is generated before 'shop_management/US/1' was rejected",
-                )
-            ],
-        ),
-        (
-            "a rejection by the upgrade with no replacement",
-            upgraded,
-            {"applications": (old_shop, old_live, new_shop)},
-            [("applications[1]", "rejected by the upgrade but replaced by nothing")],
-        ),
-    ]
-
-
-PARTNER_CHANGES = _partner_changes()
-
-
-@pytest.mark.parametrize(
-    ("partner", "changes", "problems"),
-    [(partner, changes, problems) for _, partner, changes, problems in PARTNER_CHANGES],
-    ids=[name for name, _, _, _ in PARTNER_CHANGES],
-)
-def test_a_partner_names_what_is_wrong_and_nothing_else(
-    partner: Partner, changes: dict[str, Any], problems: list[tuple[str, str]]
-) -> None:
-    assert_refused(partner, changes, "partner", problems)
 
 
 def test_a_reason_s_message_is_bounded_at_500_characters() -> None:

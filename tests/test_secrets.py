@@ -218,4 +218,6 @@ def test_refusals_about_a_partner_never_quote_its_data(partner: Partner) -> None
             refusals += texts_of(error)
     for text in refusals:
         assert_clean(text, partner)
-    assert json.loads(to_json(partner))["data"]["account"]["password_hash"].startswith("scrypt$")
+    assert json.loads(to_json(partner))["data"]["events"][0]["account"]["password_hash"].startswith(
+        "scrypt$"
+    )

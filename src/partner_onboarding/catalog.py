@@ -293,10 +293,11 @@ def _as_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
 class Catalog:
     """An immutable set of categories with forgiving look-up by code, name or alias.
 
-    A catalog has an identity, ``name@version`` (:attr:`id`), that every category it holds carries
-    and that JSON records, so that a document is never read with another catalog by mistake.
-    ``version`` defaults to a digest of the categories: two catalogs with different content never
-    share an identity by accident.
+    A catalog has an identity (:attr:`id`), ``name@version#digest``, that every category it holds
+    carries and that JSON records, so that a document is never read with another catalog by
+    mistake. The digest is of the categories' content: two catalogs with different content never
+    share an identity, whatever their names. ``version`` defaults to that digest (the identity is
+    then ``name@digest``).
     """
 
     _categories: tuple[Category, ...] = attrs.field(converter=_as_categories)
@@ -305,6 +306,7 @@ class Catalog:
     _index: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
     # Exact spellings (code, name, aliases as written) first: look-ups in bulk skip normalising.
     _exact: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
+    _content: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Category] = {}
@@ -333,8 +335,10 @@ class Catalog:
                 problems.append(Problem(field, "must be 1 to 64 letters, digits, '.', '-' or '_'"))
         if problems:
             raise ValidationError(problems, what="catalog")
+        digest = _digest(self._categories)
+        object.__setattr__(self, "_content", digest)
         if self.version is None:
-            object.__setattr__(self, "version", _digest(self._categories))
+            object.__setattr__(self, "version", digest)
         identity = self.id
         stamped = tuple(
             c if c.catalog == identity else attrs.evolve(c, catalog=identity)
@@ -353,7 +357,15 @@ class Catalog:
 
     @property
     def id(self) -> str:
-        """The catalog's identity, ``name@version``."""
+        """The catalog's identity: ``name@version#digest``, the digest being of its content
+        (``name@digest`` when the version is that digest)."""
+        if self.version == self._content:
+            return f"{self.name}@{self.version}"
+        return f"{self.name}@{self.version}#{self._content}"
+
+    @property
+    def named(self) -> str:
+        """``name@version``: how documents of version 2 and earlier named the catalog."""
         return f"{self.name}@{self.version}"
 
     def category(self, name: str | Category) -> Category:
@@ -440,9 +452,23 @@ _LONGEST_NAME: Final = 200
 
 
 def _digest(categories: tuple[Category, ...]) -> str:
-    """A short digest of what the categories say (not of the catalog they were stamped by)."""
-    content = repr(sorted(repr(attrs.evolve(c, catalog=None)) for c in categories))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
+    """A short digest of what the categories say (not of the catalog they were stamped by), the
+    same in every process: sets are written sorted."""
+    content = sorted(
+        repr(
+            (
+                c.code,
+                c.name,
+                c.first_category.value,
+                c.role.value,
+                sorted(c.aliases),
+                sorted(c.required_fields),
+                c.legacy,
+            )
+        )
+        for c in categories
+    )
+    return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:12]
 
 
 _SELLER = FirstCategory.SELLER_SERVICE

@@ -14,6 +14,8 @@ subclasses the built-in exception it resembles, so callers that already catch ``
   operation (an approved entity is locked, a second open application, …).
 - :class:`ApplicationNotFound` (``KeyError``): no open application for a (category, market).
 - :class:`PolicyRefusal`: the policy forbids the operation; it carries the explained ``Decision``.
+- :class:`StaleRevision`: a write made from a revision of the partner that is no longer its latest
+  (optimistic concurrency); it carries ``expected`` and ``actual``.
 - :class:`NaiveDatetime` (a :class:`ValidationError`): a datetime without a zone where an instant
   is needed.
 
@@ -47,6 +49,7 @@ __all__ = [
     "PolicyRefusal",
     "Problem",
     "RuleViolation",
+    "StaleRevision",
     "UnknownCategory",
     "ValidationError",
 ]
@@ -375,3 +378,20 @@ class PolicyRefusal(OnboardingError):
 
     def __str__(self) -> str:
         return f"{self.decision.message} (policy rule: {self.decision.decided_by.name})"
+
+
+class StaleRevision(OnboardingError):
+    """A write made from revision ``expected`` of a partner now at revision ``actual``: someone
+    else wrote first. Load the partner again, decide again, and retry; nothing was written."""
+
+    def __init__(self, *, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        self._facts = {"expected": expected, "actual": actual}
+        super().__init__(expected, actual)
+
+    def __str__(self) -> str:
+        return (
+            f"stale revision: the write was made from revision {self.expected}, "
+            f"the partner is at revision {self.actual}"
+        )

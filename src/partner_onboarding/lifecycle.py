@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from collections.abc import Callable, Iterable
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -39,6 +40,7 @@ from partner_onboarding.catalog import (
     parse_member,
 )
 from partner_onboarding.errors import (
+    ApplicationNotFound,
     BackdatedStep,
     CategoryNotInRoles,
     DuplicateApplication,
@@ -50,9 +52,12 @@ from partner_onboarding.errors import (
     PolicyRefusal,
     Problem,
     RuleViolation,
+    StaleRevision,
+    UnknownCategory,
     ValidationError,
 )
 from partner_onboarding.model import (
+    DEFAULT,
     Account,
     Actor,
     AgencyType,
@@ -64,14 +69,18 @@ from partner_onboarding.model import (
     EventKind,
     History,
     Partner,
+    PartnerEvent,
     ReviewStatus,
     RoleGrant,
     SellerAuthorization,
-    status_at,
+    Subject,
+    UseDefault,
+    content_digest,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Policy
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
 
 __all__ = [
+    "ACTORS",
     "TRANSITIONS",
     "UPGRADE_REASON",
     "Guard",
@@ -82,20 +91,22 @@ __all__ = [
     "add_role",
     "allowed_events",
     "apply",
+    "apply_event",
     "apply_refusal",
     "approve",
     "approve_entity",
     "approve_revision",
     "authorize_seller",
     "choose_role",
+    "derived_partner_id",
     "edit",
-    "guard_problems",
     "history_problems",
     "modify",
     "modify_entity",
     "reject",
     "reject_entity",
     "reject_revision",
+    "replay",
     "submit_entity",
     "to_mermaid",
     "transition",
@@ -105,13 +116,6 @@ __all__ = [
 PENDING: Final = ReviewStatus.PENDING_REVIEW
 APPROVED: Final = ReviewStatus.APPROVED
 REJECTED: Final = ReviewStatus.REJECTED
-
-
-class Subject(enum.StrEnum):
-    """What a review is about: the partner's entity, or one category application."""
-
-    ENTITY = "entity"
-    APPLICATION = "application"
 
 
 class Guard(enum.StrEnum):
@@ -237,7 +241,8 @@ def _offered(
     return tuple(
         kind
         for kind, move in _MOVES[subject, status].items()
-        if not any(_guard_refusal(guard, situation) for guard in move.guards)
+        if kind is not EventKind.REGENERATE  # (made by the upgrade's system_reject, never alone)
+        and not any(_guard_refusal(guard, situation) for guard in move.guards)
     )
 
 
@@ -275,7 +280,7 @@ def _step(
     return move
 
 
-def _situation(partner: Partner, *, revision_pending: bool = False) -> _Situation:
+def _situation(partner: Partner | _Draft, *, revision_pending: bool = False) -> _Situation:
     entity = partner.entity
     return _Situation(
         entity_status=None if entity is None else entity.status,
@@ -289,6 +294,7 @@ def allowed_events(
     partner: Partner,
     *,
     actor: Actor | None = None,
+    policy: Policy | None = DEFAULT_POLICY,
 ) -> tuple[EventKind, ...]:
     """The events ``subject`` accepts now, read from :data:`TRANSITIONS` and its guards.
 
@@ -296,10 +302,15 @@ def allowed_events(
     submitted: :attr:`Subject.ENTITY` (the entity) or :attr:`Subject.APPLICATION` (a new
     application; ``None`` means the same). ``actor`` keeps only the events that actor causes.
     An event is offered exactly when the operation doing it would accept it (for a new
-    application, before the category's own checks: role, duplicates, policy).
+    application, before the category's own checks: role, duplicates, policy). The system's
+    ``system_reject`` is offered only on an application the upgrade of ``policy`` would reject
+    (under review since before the upgrade took effect); ``regenerate`` is never offered on its
+    own: the upgrade's ``system_reject`` generates the new application.
     """
     partner = _partner(partner)
+    policy = _policy(policy)
     revision = False
+    application = None
     if subject is None or subject is _APP:
         kind, status = _APP, None
     elif subject is _ENT:
@@ -309,6 +320,7 @@ def allowed_events(
     elif isinstance(subject, Application):
         kind, status = _APP, subject.status
         revision = subject.pending_revision is not None
+        application = subject
     else:
         raise ValidationError.single(
             "subject", "must be an Application, an EntityReview, a Subject or None"
@@ -316,6 +328,10 @@ def allowed_events(
     if actor is not None:
         actor = parse_member(Actor, actor, field="actor")
     offered = _offered(kind, status, _situation(partner, revision_pending=revision))
+    if EventKind.SYSTEM_REJECT in offered and (
+        application is None or policy is None or not _upgrade_rejects(application, policy)
+    ):
+        offered = tuple(k for k in offered if k is not EventKind.SYSTEM_REJECT)
     if actor is None:
         return offered
     return tuple(k for k in offered if TRANSITIONS[kind, status, k].actor is actor)
@@ -374,31 +390,6 @@ def history_problems(
     return problems
 
 
-def guard_problems(application: Application, entity: EntityReview | None) -> list[Problem]:
-    """The table's guards on the partner, checked over an application's whole history: each event
-    whose move needs the entity submitted or approved happened when the entity was so."""
-    problems: list[Problem] = []
-    for index, event in enumerate(application.history):
-        # (replayed: the move exists)
-        for guard in TRANSITIONS[_APP, event.from_status, event.kind].guards:
-            if guard is _ENTITY_SUBMITTED and (entity is None or entity.history[0].at > event.at):
-                problems.append(
-                    Problem(f"history[{index}]", "is before the entity information was submitted")
-                )
-            elif guard is _ENTITY_APPROVED:
-                status = None if entity is None else status_at(entity.history, event.at)
-                if status is not APPROVED:
-                    problems.append(
-                        Problem(
-                            f"history[{index}]",
-                            f"approves a category while the entity is {_state(status)}",
-                        )
-                    )
-    return problems
-
-
-_ENTITY_SUBMITTED: Final = Guard.ENTITY_SUBMITTED
-_ENTITY_APPROVED: Final = Guard.ENTITY_APPROVED
 _REVISION_PENDING: Final = Guard.REVISION_PENDING
 
 
@@ -576,42 +567,451 @@ _APP_SLOTS: Final = tuple(
         "supersedes",
     )
 )
-_PARTNER_FIELDS: Final = tuple(a.name for a in attrs.fields(Partner))
-_PARTNER_SLOTS: Final = tuple(_slot(Partner, name) for name in _PARTNER_FIELDS)
+# --------------------------------------------------------------------------------------------------
+# The fold: a partner is its events, each applied by one step
 
 
-def _rebuilt(partner: Partner, at: dt.datetime, **changes: object) -> Partner:
-    """``partner`` with ``changes`` (fields already checked by the step), its clock at ``at``."""
-    new = _new(Partner)
-    for name, setter in zip(_PARTNER_FIELDS, _PARTNER_SLOTS, strict=True):
-        setter(new, changes[name] if name in changes else getattr(partner, name))
-    if "applications" in changes:
-        _open_slot(new, _open_index(changes["applications"]))  # type: ignore[arg-type]
-    latest = partner.latest
-    _latest_slot(new, at if at > latest else latest)
-    return new
+class _Draft:
+    """A partner being folded: the state its events have made so far. It is changed in place
+    while one fold runs, then frozen into a :class:`Partner`, so that replaying n events costs
+    O(n); nothing outside this module ever sees one."""
+
+    __slots__ = (
+        "account",
+        "agency_type",
+        "applications",
+        "authorizations",
+        "authorized",
+        "catalog",
+        "entity",
+        "events",
+        "grants",
+        "latest",
+        "open",
+        "partner_id",
+        "registration_market",
+    )
+
+    account: Account | None
+    agency_type: AgencyType
+    applications: list[Application]
+    authorizations: list[SellerAuthorization]
+    authorized: set[tuple[str, str, str]]
+    catalog: str | None
+    entity: EntityReview | None
+    events: list[PartnerEvent]
+    grants: list[RoleGrant]
+    latest: dt.datetime | None
+    open: dict[tuple[str, str], int]  # (category code, market code) → index in applications
+    partner_id: str
+    registration_market: Market
+
+    def __init__(self) -> None:
+        self.account, self.entity, self.latest, self.catalog = None, None, None, None
+        self.partner_id = ""
+        self.registration_market, self.agency_type = Market.US, AgencyType.LOCAL
+        self.applications, self.authorizations, self.events, self.grants = [], [], [], []
+        self.authorized, self.open = set(), {}
+
+    @classmethod
+    def of(cls, partner: Partner) -> _Draft:
+        draft = cls()
+        draft.partner_id, draft.account = partner.partner_id, partner.account
+        draft.registration_market, draft.agency_type = (
+            partner.registration_market,
+            partner.agency_type,
+        )
+        draft.entity, draft.latest, draft.catalog = (
+            partner.entity,
+            partner.latest,
+            partner.catalog_id,
+        )
+        draft.grants = list(partner.roles_granted)
+        draft.applications = list(partner.applications)
+        draft.authorizations = list(partner.authorizations)
+        draft.events = list(partner.events)
+        draft.authorized = {authorization.key for authorization in partner.authorizations}
+        draft.open = {a.key: index for index, a in enumerate(partner.applications)}
+        superseded = {a.supersedes for a in partner.applications if a.supersedes is not None}
+        for index, application in enumerate(partner.applications):  # (open ones come last)
+            if application.id not in superseded:
+                draft.open[application.key] = index
+        return draft
+
+    @property
+    def roles(self) -> tuple[PartnerRole, ...]:
+        return tuple(grant.role for grant in self.grants)
+
+    def freeze(self) -> Partner:
+        applications = tuple(self.applications)
+        values = {
+            "events": tuple(self.events),
+            "partner_id": self.partner_id,
+            "account": self.account,
+            "roles_granted": tuple(self.grants),
+            "registration_market": self.registration_market,
+            "agency_type": self.agency_type,
+            "entity": self.entity,
+            "applications": applications,
+            "authorizations": tuple(self.authorizations),
+            "_open": {key: applications[index] for key, index in self.open.items()},
+            "_latest": self.latest,
+            "_catalog": self.catalog,
+        }
+        partner = _new(Partner)
+        for name, setter in _PARTNER_SLOTS:
+            setter(partner, values[name])
+        return partner
 
 
-def _open_index(applications: tuple[Application, ...]) -> dict[tuple[str, str], Application]:
-    superseded = {a.supersedes for a in applications}
-    return {a.key: a for a in applications if a.id not in superseded}
+_PARTNER_SLOTS: Final = tuple((a.name, _slot(Partner, a.name)) for a in attrs.fields(Partner))
 
 
-_open_slot: Final = _slot(Partner, "_open")
-_latest_slot: Final = _slot(Partner, "_latest")
+def replay(
+    events: Iterable[PartnerEvent], *, policy: Policy | UseDefault | None = DEFAULT
+) -> Partner:
+    """The partner ``events`` make: each applied in order by the one step of the machine (the
+    same step every operation takes), under ``policy`` (default: :data:`DEFAULT_POLICY`;
+    ``None`` applies none).
+
+    Anything the rules refuse raises one :class:`~partner_onboarding.errors.ValidationError`
+    whose path names the event (``events[3]`` is the event of seq 4) and whose reason names the
+    rule; nothing half-built is returned. The cost is linear in the number of events.
+    """
+    chosen = DEFAULT_POLICY if policy is DEFAULT else _policy(policy)
+    if not isinstance(events, Iterable) or isinstance(events, str | bytes | dict):
+        raise ValidationError.single("events", "must be a list of events", what="partner")
+    draft = _Draft()
+    for index, event in enumerate(events):
+        path = f"events[{index}]"
+        if type(event) is not PartnerEvent:
+            raise ValidationError.single(path, "must be a PartnerEvent", what="partner")
+        try:
+            _fold(draft, event, chosen)
+        except ValidationError as error:
+            raise ValidationError(
+                [problem.under(path) for problem in error.problems], what="partner"
+            ) from None
+        except (
+            RuleViolation,
+            InvalidTransition,
+            ApplicationNotFound,
+            PolicyRefusal,
+            UnknownCategory,
+        ) as error:
+            reason = (
+                f"seq {event.seq} ({event.subject.value} {event.kind.value}) is refused: {error}"
+            )
+            if not isinstance(error, PolicyRefusal):  # (which names its rule already)
+                reason += f" (rule: {_rule_of(error)})"
+            raise ValidationError.single(path, reason, what="partner") from None
+    if draft.account is None:
+        raise ValidationError.single(
+            "events", "must hold at least the registration", what="partner"
+        )
+    return draft.freeze()
 
 
-def _clock(partner: Partner, at: dt.datetime) -> dt.datetime:
+def _rule_of(error: Exception) -> str:
+    if isinstance(error, RuleViolation):
+        return error.rule
+    if isinstance(error, ApplicationNotFound):
+        return "open_application_required"
+    if isinstance(error, UnknownCategory):
+        return "policy_catalog"
+    return "transition_table"
+
+
+def apply_event(
+    partner: Partner,
+    event: PartnerEvent,
+    *,
+    policy: Policy | None = DEFAULT_POLICY,
+    expected_revision: int | None = None,
+) -> Partner:
+    """``partner`` after ``event``, its next event (``seq`` = ``partner.revision + 1``), by the
+    one step every operation and every replay takes. The operations build their event and call
+    this; call it yourself to apply an event received from elsewhere."""
+    partner = _partner(partner)
+    _expect(partner, expected_revision)
+    return _record(partner, require_instance("event", event, PartnerEvent), _policy(policy))
+
+
+def _record(partner: Partner, event: PartnerEvent, policy: Policy | None) -> Partner:
+    draft = _Draft.of(partner)
+    _fold(draft, event, policy)
+    return draft.freeze()
+
+
+def _expect(partner: Partner, expected_revision: int | None) -> None:
+    if expected_revision is None:
+        return
+    if type(expected_revision) is not int:
+        raise ValidationError.single("expected_revision", "must be a whole number or None")
+    if expected_revision != partner.revision:
+        raise StaleRevision(expected=expected_revision, actual=partner.revision)
+
+
+#: Who causes each kind of event (the table's actor for reviews; the partner for its own steps).
+ACTORS: Final[dict[EventKind, Actor]] = {
+    **{kind: move.actor for (_, _, kind), move in TRANSITIONS.items()},
+    EventKind.REGISTER: _PARTNER,
+    EventKind.ADD_ROLE: _PARTNER,
+    EventKind.AUTHORIZE_SELLER: _PARTNER,
+}
+
+
+def _fold(draft: _Draft, event: PartnerEvent, policy: Policy | None) -> None:
+    """The one step: ``event`` applied to ``draft`` under the rules and ``policy``, or the typed
+    refusal (the draft is then thrown away by the caller)."""
+    expected = len(draft.events) + 1
+    if event.seq != expected:
+        raise ValidationError.single(
+            "seq", f"must be {expected}: a partner's events are numbered 1, 2, 3… in order"
+        )
+    if event.actor is not ACTORS[event.kind]:
+        raise ValidationError.single(
+            "actor", f"{event.kind.value} is caused by the {ACTORS[event.kind].value}"
+        )
+    kind = event.kind
+    if draft.account is None or kind is EventKind.REGISTER:
+        _register(draft, event)
+    else:
+        if event.partner_id != draft.partner_id:
+            raise ValidationError.single(
+                "partner_id", f"must be {draft.partner_id!r}, the partner's own"
+            )
+        if event.subject is _ENT:
+            _entity_event(draft, event)
+        elif event.subject is _APP:
+            _application_event(draft, event, policy)
+        elif kind is EventKind.ADD_ROLE:
+            role = event.role
+            assert role is not None  # noqa: S101  (the event's payload table requires it)
+            if role in draft.roles:
+                raise ValidationError.single("role", f"the partner already has {role.label}")
+            draft.grants.append(RoleGrant(role=role, at=_clock(draft, event.at)))
+        else:  # EventKind.AUTHORIZE_SELLER
+            _authorization_event(draft, event, policy)
+    draft.events.append(event)
+    latest = draft.latest
+    draft.latest = event.at if latest is None or event.at > latest else latest
+
+
+def _register(draft: _Draft, event: PartnerEvent) -> None:
+    if draft.account is not None or event.kind is not EventKind.REGISTER:
+        raise ValidationError.single(
+            "kind", "a partner's first event is its registration, and it registers once"
+        )
+    account = event.account
+    assert account is not None  # noqa: S101  (the event's payload table requires it)
+    assert event.role is not None  # noqa: S101
+    if event.at < account.registered_at:
+        raise BackdatedStep(at=event.at, not_before=account.registered_at, since="registration")
+    draft.partner_id, draft.account = event.partner_id, account
+    draft.grants = [RoleGrant(role=event.role, at=event.at)]
+    draft.registration_market = event.registration_market  # type: ignore[assignment]
+    draft.agency_type = event.agency_type  # type: ignore[assignment]
+
+
+def _entity_event(draft: _Draft, event: PartnerEvent) -> None:
+    review = draft.entity
+    status = None if review is None else review.status
+    kind = event.kind
+    move = _step(_ENT, status, kind, _situation(draft), reasons=event.reasons)
+    instant = _clock(draft, event.at)
+    if move.info is InfoChange.REPLACE:
+        entity = event.entity
+    else:
+        assert review is not None  # noqa: S101  (the table has no other move before submission)
+        entity = review.entity
+        if kind is EventKind.APPROVE:
+            _check_pinned(event.approves, entity, "the entity information submitted")
+    step = Event(
+        actor=move.actor,
+        kind=kind,
+        from_status=status,
+        to_status=move.to,
+        at=instant,
+        reasons=event.reasons,
+    )
+    history = History((step,)) if review is None else review.history.append(step)
+    new = _new(EntityReview)
+    for setter, value in zip(_REVIEW_SLOTS, (entity, move.to, history), strict=True):
+        setter(new, value)
+    draft.entity = new
+
+
+_REVIEW_SLOTS: Final = tuple(_slot(EntityReview, name) for name in ("entity", "status", "history"))
+
+
+def _check_pinned(approves: str | None, value: object, what: str) -> None:
+    if approves != content_digest(value):
+        raise ValidationError.single(
+            "approves", f"is not the digest of {what}: an approval pins exactly what it approves"
+        )
+
+
+def _check_catalog(draft: _Draft, category: Category) -> None:
+    if draft.catalog is None:
+        draft.catalog = category.catalog
+    elif category.catalog != draft.catalog:
+        raise ValidationError.single(
+            "category",
+            f"is of catalog {str(category.catalog)[:80]!r}; the partner's categories are of "
+            f"{draft.catalog!r} (a partner has one catalog)",
+        )
+
+
+def _application_event(draft: _Draft, event: PartnerEvent, policy: Policy | None) -> None:
+    category, market, kind = event.category, event.market, event.kind
+    assert category is not None  # noqa: S101  (the event's payload table requires them)
+    assert market is not None  # noqa: S101
+    _check_catalog(draft, category)
+    if kind is EventKind.SUBMIT:
+        refusal = _refusal_to_apply(draft, category, market, event.at, policy)
+        if refusal is not None:
+            raise refusal
+        _add_application(draft, event, kind=EventKind.SUBMIT, info=event.info)
+        return
+    index = draft.open.get((category.code, market.code))
+    if index is None:
+        raise ApplicationNotFound(category.code, market.code)
+    current = draft.applications[index]
+    entity = draft.entity
+    if kind is EventKind.SYSTEM_REJECT and policy is not None:
+        _check_upgrade(current, event.at, policy)
+    moved = transition(
+        current,
+        kind,
+        at=event.at,
+        reasons=event.reasons,
+        info=event.info,
+        entity_status=None if entity is None else entity.status,
+    )
+    if kind is EventKind.APPROVE:
+        _check_pinned(event.approves, current.info, "the category information submitted")
+    elif kind is EventKind.APPROVE_REVISION:
+        _check_pinned(event.approves, current.pending_revision, "the revision proposed")
+    _clock(draft, event.at)
+    draft.applications[index] = moved
+    if kind is EventKind.SYSTEM_REJECT:  # the upgrade generates the application anew
+        _add_application(
+            draft, event, kind=EventKind.REGENERATE, info=current.info, supersedes=current.id
+        )
+
+
+def _check_upgrade(current: Application, at: dt.datetime, policy: Policy) -> None:
+    if at < policy.upgrade_at:
+        raise ValidationError.single(
+            "at", f"the upgrade migration runs from {policy.upgrade_at.isoformat()}"
+        )
+    if current.status is PENDING and not _upgrade_rejects(current, policy):
+        raise ValidationError.single(
+            "kind",
+            "the upgrade rejects only applications under review since before it took effect",
+        )
+
+
+def _add_application(
+    draft: _Draft,
+    event: PartnerEvent,
+    *,
+    kind: EventKind,
+    info: CategoryInfo | None,
+    supersedes: str | None = None,
+) -> None:
+    category, market = event.category, event.market
+    assert category is not None  # noqa: S101  (checked by the caller)
+    assert market is not None  # noqa: S101
+    move = TRANSITIONS[_APP, None, kind]
+    step = Event(actor=move.actor, kind=kind, from_status=None, to_status=move.to, at=event.at)
+    application = Application(
+        id=f"{category.code}/{market.code}/{event.seq}",  # (derived: seq is unique)
+        category=category,
+        market=market,
+        status=move.to,
+        info=info,  # type: ignore[arg-type]  # (the event's payload table requires it)
+        history=History((step,)),
+        supersedes=supersedes,
+    )
+    draft.open[application.key] = len(draft.applications)
+    draft.applications.append(application)
+
+
+def _authorization_event(draft: _Draft, event: PartnerEvent, policy: Policy | None) -> None:
+    category, market, seller_id = event.category, event.market, event.seller_id
+    assert category is not None  # noqa: S101  (the event's payload table requires them)
+    assert market is not None  # noqa: S101
+    assert seller_id is not None  # noqa: S101
+    _check_catalog(draft, category)
+    key = (seller_id, category.code, market.code)
+    if key in draft.authorized:
+        raise ValidationError.single("seller_id", "repeats an authorisation the partner holds")
+    instant = _clock(draft, event.at)
+    index = draft.open.get((category.code, market.code))
+    approved = index is not None and draft.applications[index].status is APPROVED
+    if policy is not None:
+        account = draft.account
+        assert account is not None  # noqa: S101  (registered: the fold's first event)
+        decision = policy.decide(
+            Question.AUTHORIZE_SELLER,
+            category=category,
+            at=instant,
+            registered_at=account.registered_at,
+            registration_market=draft.registration_market,
+            approved=approved,
+        )
+        if not decision.allowed:
+            raise PolicyRefusal(decision)
+    elif not approved:
+        raise NoApprovedApplication(category=category.name, market=market.code)
+    draft.authorizations.append(
+        SellerAuthorization(seller_id=seller_id, category=category, market=market, at=instant)
+    )
+    draft.authorized.add(key)
+
+
+def _clock(partner: Partner | _Draft, at: dt.datetime) -> dt.datetime:
     """``at`` as an instant, refused when it is before the partner's clock (one clock per
     partner: not before its registration, not before its latest event)."""
     instant = _instant(at)
-    registered = partner.account.registered_at
+    account = partner.account
+    assert account is not None  # noqa: S101  (registered: the fold's first event)
+    registered = account.registered_at
     if instant < registered:
         raise BackdatedStep(at=instant, not_before=registered, since="registration")
     latest = partner.latest
-    if instant < latest:
+    if latest is not None and instant < latest:
         raise BackdatedStep(at=instant, not_before=latest, since="latest_event")
     return instant
+
+
+def _new_event(
+    partner: Partner, subject: Subject, kind: EventKind, at: dt.datetime, **payload: Any
+) -> PartnerEvent:
+    """The partner's next event (seq: its revision + 1)."""
+    return PartnerEvent(
+        partner_id=partner.partner_id,
+        seq=partner.revision + 1,
+        at=at,
+        actor=ACTORS[kind],
+        subject=subject,
+        kind=kind,
+        **payload,
+    )
+
+
+def _partner_catalog(partner: Partner, catalog: Catalog) -> Catalog:
+    """``catalog``, refused when the partner's categories are of another one."""
+    catalog = require_instance("catalog", catalog, Catalog)
+    if partner.catalog_id is not None and catalog.id != partner.catalog_id:
+        raise ValidationError.single(
+            "catalog",
+            f"is {catalog.id!r}; the partner's categories are of {partner.catalog_id!r} "
+            "(a partner has one catalog)",
+        )
+    return catalog
 
 
 # --------------------------------------------------------------------------------------------------
@@ -625,36 +1025,67 @@ def choose_role(
     at: dt.datetime,
     registration_market: Market | str = Market.US,
     agency_type: AgencyType | str = AgencyType.LOCAL,
+    partner_id: str | None = None,
 ) -> Partner:
-    """A new partner: ``account`` choosing its first partner role at ``at``.
+    """A new partner: ``account`` choosing its first partner role at ``at`` (its registration
+    event, seq 1).
 
     ``role`` is a :class:`PartnerRole` or any spelling of it (its code or its label).
     ``registration_market`` is the Partner Center the partner registers in (a local agency's own
     country); ``agency_type`` sets the target market its applications default to (a local
-    agency's registration market; a cross-border agency names one every time).
+    agency's registration market; a cross-border agency names one every time). ``partner_id`` is
+    the caller's identity for the partner; left out, it is derived from the registration (the
+    account's email and registration instant and this instant), so the same registration always
+    gets the same id.
     """
     account = require_instance("account", account, Account)
     role = parse_member(PartnerRole, role, field="role", what="role")
     instant = _aware(at)
     if instant < account.registered_at:
         raise BackdatedStep(at=instant, not_before=account.registered_at, since="registration")
-    return Partner(
+    if partner_id is None:
+        partner_id = derived_partner_id(account, instant)
+    event = PartnerEvent(
+        partner_id=partner_id,
+        seq=1,
+        at=instant,
+        actor=_PARTNER,
+        subject=Subject.PARTNER,
+        kind=EventKind.REGISTER,
         account=account,
-        roles_granted=(RoleGrant(role=role, at=instant),),
+        role=role,
         registration_market=Market.of(registration_market),
         agency_type=parse_member(AgencyType, agency_type, field="agency_type"),
     )
+    draft = _Draft()
+    _fold(draft, event, None)
+    return draft.freeze()
 
 
-def add_role(partner: Partner, role: PartnerRole | str, *, at: dt.datetime) -> Partner:
-    """The partner with one more role (unchanged if it already has it)."""
+def derived_partner_id(account: Account, at: dt.datetime) -> str:
+    """The id of a partner registered by ``account`` choosing its first role at ``at``, when the
+    caller gives none: ``"p-"`` and 20 hexadecimal digits of a digest of the account's email,
+    its registration instant and ``at`` (the same registration always gets the same id)."""
+    seed = f"{account.email}\n{account.registered_at.isoformat()}\n{at.isoformat()}"
+    return "p-" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:20]
+
+
+def add_role(
+    partner: Partner,
+    role: PartnerRole | str,
+    *,
+    at: dt.datetime,
+    expected_revision: int | None = None,
+) -> Partner:
+    """The partner with one more role (unchanged, and no event, if it already has it)."""
     partner = _partner(partner)
+    _expect(partner, expected_revision)
     role = parse_member(PartnerRole, role, field="role", what="role")
     instant = _clock(partner, at)
     if role in partner.roles:
         return partner
-    grants = (*partner.roles_granted, RoleGrant(role=role, at=instant))
-    return _rebuilt(partner, instant, roles_granted=grants)
+    event = _new_event(partner, Subject.PARTNER, EventKind.ADD_ROLE, instant, role=role)
+    return _record(partner, event, None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -668,30 +1099,24 @@ def _entity_step(
     at: dt.datetime,
     reasons: Iterable[str] = (),
     entity: Entity | None = None,
+    expected_revision: int | None,
 ) -> Partner:
     partner = _partner(partner)
+    _expect(partner, expected_revision)
     review = partner.entity
     status = None if review is None else review.status
-    reasons = _checked_reasons(reasons, needed=False, kind=kind)
-    move = _step(_ENT, status, kind, _situation(partner), reasons=reasons)
+    checked = _checked_reasons(reasons, needed=False, kind=kind)
+    move = _step(_ENT, status, kind, _situation(partner), reasons=checked)
     instant = _clock(partner, at)
+    payload: dict[str, Any] = {}
     if move.info is InfoChange.REPLACE:
-        entity = _check_entity(entity)
-    event = Event(
-        actor=move.actor,
-        kind=kind,
-        from_status=status,
-        to_status=move.to,
-        at=instant,
-        reasons=reasons,
-    )
-    if review is None:  # the table allows only submit here, which brings the entity
-        history = History((event,))
-    else:
-        history = review.history.append(event)
-        entity = review.entity if entity is None else entity
-    new = EntityReview(entity=_check_entity(entity), status=move.to, history=history)
-    return _rebuilt(partner, instant, entity=new)
+        payload["entity"] = _check_entity(entity)
+    elif kind is EventKind.APPROVE:
+        assert review is not None  # noqa: S101  (the table allows approval only once submitted)
+        payload["approves"] = content_digest(review.entity)
+    if checked:
+        payload["reasons"] = checked
+    return _record(partner, _new_event(partner, _ENT, kind, instant, **payload), None)
 
 
 def _check_entity(entity: Entity | None) -> Entity:
@@ -700,29 +1125,47 @@ def _check_entity(entity: Entity | None) -> Entity:
     return entity
 
 
-def submit_entity(partner: Partner, entity: Entity, *, at: dt.datetime) -> Partner:
+def submit_entity(
+    partner: Partner, entity: Entity, *, at: dt.datetime, expected_revision: int | None = None
+) -> Partner:
     """The partner after submitting its entity information for review."""
-    return _entity_step(partner, EventKind.SUBMIT, at=at, entity=entity)
+    return _entity_step(
+        partner, EventKind.SUBMIT, at=at, entity=entity, expected_revision=expected_revision
+    )
 
 
-def approve_entity(partner: Partner, *, at: dt.datetime) -> Partner:
+def approve_entity(
+    partner: Partner, *, at: dt.datetime, expected_revision: int | None = None
+) -> Partner:
     """The partner after the platform approves its entity information (which then locks)."""
-    return _entity_step(partner, EventKind.APPROVE, at=at)
+    return _entity_step(partner, EventKind.APPROVE, at=at, expected_revision=expected_revision)
 
 
-def reject_entity(partner: Partner, reasons: Iterable[str], *, at: dt.datetime) -> Partner:
+def reject_entity(
+    partner: Partner,
+    reasons: Iterable[str],
+    *,
+    at: dt.datetime,
+    expected_revision: int | None = None,
+) -> Partner:
     """The partner after the platform rejects its entity information, with reasons."""
-    return _entity_step(partner, EventKind.REJECT, at=at, reasons=reasons)
+    return _entity_step(
+        partner, EventKind.REJECT, at=at, reasons=reasons, expected_revision=expected_revision
+    )
 
 
-def modify_entity(partner: Partner, entity: Entity, *, at: dt.datetime) -> Partner:
+def modify_entity(
+    partner: Partner, entity: Entity, *, at: dt.datetime, expected_revision: int | None = None
+) -> Partner:
     """The partner after modifying and resubmitting rejected entity information.
 
     Approved entity information applies to every category and to finance information and cannot
     be modified: the table has no move out of it, and the step raises
     :class:`~partner_onboarding.errors.EntityLocked`.
     """
-    return _entity_step(partner, EventKind.MODIFY, at=at, entity=entity)
+    return _entity_step(
+        partner, EventKind.MODIFY, at=at, entity=entity, expected_revision=expected_revision
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -748,6 +1191,7 @@ def apply(
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner with a new application for ``category`` in ``market`` (step 3, and "add
     category & market").
@@ -756,21 +1200,23 @@ def apply(
     roles, and no open application for the same (category, market). What ``policy`` forbids (a
     new partner in a discontinued category after the upgrade, in any target market) raises
     :class:`~partner_onboarding.errors.PolicyRefusal` carrying the decision; ``policy=None``
-    applies no policy (to replay history from before any policy).
+    applies no policy (to replay history from before any policy). The application's id is
+    derived from its event: ``"<category>/<market>/<seq>"``.
     """
     partner = _partner(partner)
+    _expect(partner, expected_revision)
     policy = _policy(policy)
-    chosen = catalog.category(category)
+    chosen = _partner_catalog(partner, catalog).category(category)
     market = partner.target_market(market)
     if not isinstance(info, CategoryInfo):
         raise ValidationError.single("info", "must be CategoryInfo")
     if info.category != chosen:
         raise ValidationError.single("info.category", f"must be {chosen.name}")
     instant = _instant(at)
-    refusal = _refusal_to_apply(partner, chosen, market, instant, policy)
-    if refusal is not None:
-        raise refusal
-    return _with_new_application(partner, chosen, market, info, kind=EventKind.SUBMIT, at=instant)
+    event = _new_event(
+        partner, _APP, EventKind.SUBMIT, instant, category=chosen, market=market, info=info
+    )
+    return _record(partner, event, policy)
 
 
 def apply_refusal(
@@ -789,8 +1235,8 @@ def apply_refusal(
     partner's clock, the policy."""
     partner = _partner(partner)
     return _refusal_to_apply(
-        partner,
-        catalog.category(category),
+        _Draft.of(partner),
+        _partner_catalog(partner, catalog).category(category),
         partner.target_market(market),
         _instant(at),
         _policy(policy),
@@ -798,57 +1244,38 @@ def apply_refusal(
 
 
 def _refusal_to_apply(
-    partner: Partner, chosen: Category, market: Market, at: dt.datetime, policy: Policy | None
+    draft: _Draft, chosen: Category, market: Market, at: dt.datetime, policy: Policy | None
 ) -> RuleViolation | PolicyRefusal | None:
     try:
-        _step(_APP, None, EventKind.SUBMIT, _situation(partner), category=chosen.name)
-        if chosen.role not in partner.roles:
-            return CategoryNotInRoles(category=chosen.name, role=chosen.role, roles=partner.roles)
-        if partner.has_open(chosen, market):
-            open_one = partner.application(chosen, market)
+        _step(_APP, None, EventKind.SUBMIT, _situation(draft), category=chosen.name)
+        roles = draft.roles
+        if chosen.role not in roles:
+            return CategoryNotInRoles(category=chosen.name, role=chosen.role, roles=roles)
+        index = draft.open.get((chosen.code, market.code))
+        if index is not None:
+            open_one = draft.applications[index]
             return DuplicateApplication(
                 category=chosen.name,
                 market=market.code,
                 open_id=open_one.id,
                 status=open_one.status,
             )
-        _clock(partner, at)
+        _clock(draft, at)
     except RuleViolation as refusal:  # (the guard's refusal, or a back-dated step)
         return refusal
     if policy is not None:
-        decision = policy.can_register(partner, chosen, market=market, at=at)
+        account = draft.account
+        assert account is not None  # noqa: S101  (registered: the fold's first event)
+        decision = policy.decide(
+            Question.REGISTER,
+            category=chosen,
+            at=at,
+            registered_at=account.registered_at,
+            registration_market=draft.registration_market,
+        )
         if not decision.allowed:
             return PolicyRefusal(decision)
     return None
-
-
-def _with_new_application(
-    partner: Partner,
-    category: Category,
-    market: Market,
-    info: CategoryInfo,
-    *,
-    kind: EventKind,
-    at: dt.datetime,
-    supersedes: str | None = None,
-) -> Partner:
-    move = TRANSITIONS[_APP, None, kind]
-    event = Event(actor=move.actor, kind=kind, from_status=None, to_status=move.to, at=at)
-    serial = 1 + sum(1 for a in partner.applications if a.key == (category.code, market.code))
-    application = Application(
-        id=f"{category.code}/{market.code}/{serial}",
-        category=category,
-        market=market,
-        status=move.to,
-        info=info,
-        history=History((event,)),
-        supersedes=supersedes,
-    )
-    return _rebuilt(partner, at, applications=(*partner.applications, application))
-
-
-def _replaced(partner: Partner, old: Application, new: Application) -> tuple[Application, ...]:
-    return tuple(new if a is old else a for a in partner.applications)
 
 
 def _application_step(
@@ -861,12 +1288,17 @@ def _application_step(
     catalog: Catalog,
     reasons: Iterable[str] = (),
     info: CategoryInfo | None = None,
+    expected_revision: int | None,
 ) -> Partner:
     partner = _partner(partner)
-    current = partner.application(catalog.category(category), market)
+    _expect(partner, expected_revision)
+    chosen = _partner_catalog(partner, catalog).category(category)
+    current = partner.application(chosen, market)
     entity = partner.entity
     instant = _clock(partner, at)
-    moved = transition(
+    # The table's step on the application, checked here so that a refusal names what the
+    # operation was given (the fold takes the same step again on the event).
+    transition(
         current,
         kind,
         at=instant,
@@ -874,7 +1306,17 @@ def _application_step(
         info=info,
         entity_status=None if entity is None else entity.status,
     )
-    return _rebuilt(partner, instant, applications=_replaced(partner, current, moved))
+    payload: dict[str, Any] = {"category": chosen, "market": current.market}
+    if info is not None and kind in {EventKind.MODIFY, EventKind.EDIT}:
+        payload["info"] = info
+    if kind is EventKind.APPROVE:
+        payload["approves"] = content_digest(current.info)
+    elif kind is EventKind.APPROVE_REVISION:
+        payload["approves"] = content_digest(current.pending_revision)
+    checked = _checked_reasons(reasons, needed=False, kind=kind)
+    if checked:
+        payload["reasons"] = checked
+    return _record(partner, _new_event(partner, _APP, kind, instant, **payload), None)
 
 
 def approve(
@@ -884,10 +1326,18 @@ def approve(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
-    """The partner after the platform approves its application (needs an approved entity)."""
+    """The partner after the platform approves its application (needs an approved entity). The
+    event pins the digest of the information approved."""
     return _application_step(
-        partner, category, EventKind.APPROVE, market=market, at=at, catalog=catalog
+        partner,
+        category,
+        EventKind.APPROVE,
+        market=market,
+        at=at,
+        catalog=catalog,
+        expected_revision=expected_revision,
     )
 
 
@@ -899,10 +1349,18 @@ def reject(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after the platform rejects its application, with at least one reason."""
     return _application_step(
-        partner, category, EventKind.REJECT, market=market, at=at, catalog=catalog, reasons=reasons
+        partner,
+        category,
+        EventKind.REJECT,
+        market=market,
+        at=at,
+        catalog=catalog,
+        reasons=reasons,
+        expected_revision=expected_revision,
     )
 
 
@@ -914,10 +1372,18 @@ def modify(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after modifying a rejected application and resubmitting it (→ Pending Review)."""
     return _application_step(
-        partner, category, EventKind.MODIFY, market=market, at=at, catalog=catalog, info=info
+        partner,
+        category,
+        EventKind.MODIFY,
+        market=market,
+        at=at,
+        catalog=catalog,
+        info=info,
+        expected_revision=expected_revision,
     )
 
 
@@ -929,11 +1395,19 @@ def edit(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after editing an approved application: it stays approved, and ``info`` waits
     as a pending revision for its own review."""
     return _application_step(
-        partner, category, EventKind.EDIT, market=market, at=at, catalog=catalog, info=info
+        partner,
+        category,
+        EventKind.EDIT,
+        market=market,
+        at=at,
+        catalog=catalog,
+        info=info,
+        expected_revision=expected_revision,
     )
 
 
@@ -944,10 +1418,17 @@ def approve_revision(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after the platform accepts a pending revision (it becomes the information)."""
     return _application_step(
-        partner, category, EventKind.APPROVE_REVISION, market=market, at=at, catalog=catalog
+        partner,
+        category,
+        EventKind.APPROVE_REVISION,
+        market=market,
+        at=at,
+        catalog=catalog,
+        expected_revision=expected_revision,
     )
 
 
@@ -959,6 +1440,7 @@ def reject_revision(
     market: Market | str | None = None,
     at: dt.datetime,
     catalog: Catalog = DEFAULT_CATALOG,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after the platform turns a pending revision down; the approval is kept."""
     return _application_step(
@@ -969,6 +1451,7 @@ def reject_revision(
         at=at,
         catalog=catalog,
         reasons=reasons,
+        expected_revision=expected_revision,
     )
 
 
@@ -988,46 +1471,56 @@ def authorize_seller(
     at: dt.datetime | dt.date,
     catalog: Catalog = DEFAULT_CATALOG,
     policy: Policy | None = DEFAULT_POLICY,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner with a new authorisation from seller ``seller_id`` in ``category``/``market``.
 
     A seller authorisation needs an approved application in that category and market. ``policy``
     decides whether a *new* authorisation may be obtained at ``at`` (refusals raise
     :class:`~partner_onboarding.errors.PolicyRefusal`). An authorisation already held is kept as
-    it is, whatever the date: authorisations obtained before a cut-off stay valid. ``at`` may be a
-    ``date`` (the start of that day in the policy's zone).
+    it is, whatever the date (the partner is returned unchanged, with no event): authorisations
+    obtained before a cut-off stay valid. ``at`` may be a ``date`` (the start of that day in the
+    policy's zone).
     """
     partner = _partner(partner)
+    _expect(partner, expected_revision)
     policy = _policy(policy)
     instant = (policy or DEFAULT_POLICY).instant(at)
-    chosen = catalog.category(category)
+    chosen = _partner_catalog(partner, catalog).category(category)
     authorization = SellerAuthorization(
         seller_id=seller_id, category=chosen, market=partner.target_market(market), at=instant
     )
     if any(held.key == authorization.key for held in partner.authorizations):
         return partner
-    instant = _clock(partner, instant)
-    if policy is not None:
-        policy.require_seller_authorization(
-            partner, chosen, market=authorization.market, at=instant
-        )
-    elif not partner.approved_in(chosen, authorization.market, at=instant):
-        raise NoApprovedApplication(category=chosen.name, market=authorization.market.code)
-    return _rebuilt(partner, instant, authorizations=(*partner.authorizations, authorization))
+    event = _new_event(
+        partner,
+        Subject.PARTNER,
+        EventKind.AUTHORIZE_SELLER,
+        instant,
+        category=chosen,
+        market=authorization.market,
+        seller_id=authorization.seller_id,
+    )
+    return _record(partner, event, policy)
 
 
 def upgrade(
-    partner: Partner, *, at: dt.datetime | dt.date, policy: Policy = DEFAULT_POLICY
+    partner: Partner,
+    *,
+    at: dt.datetime | dt.date,
+    policy: Policy = DEFAULT_POLICY,
+    expected_revision: int | None = None,
 ) -> Partner:
     """The partner after the category upgrade's migration, run at ``at`` (pure and idempotent).
 
     Statuses are kept. An open application that has been under review since before the upgrade
-    took effect is rejected by the system (reason :data:`UPGRADE_REASON`) and a new application is
-    generated under the same category and market with the same information, linked to it by
-    ``supersedes``; the new one is then reviewed as usual. ``at`` must be at or after
-    :attr:`Policy.upgrade_at`, and not before the partner's latest event.
+    took effect is rejected by the system (reason :data:`UPGRADE_REASON`), and the same event
+    generates a new application under the same category and market with the same information,
+    linked to it by ``supersedes``; the new one is then reviewed as usual. ``at`` must be at or
+    after :attr:`Policy.upgrade_at`, and not before the partner's latest event.
     """
     partner = _partner(partner)
+    _expect(partner, expected_revision)
     policy = require_instance("policy", policy, Policy)
     instant = policy.instant(at)
     if instant < policy.upgrade_at:
@@ -1037,27 +1530,31 @@ def upgrade(
     due = [
         application
         for application in partner.open_applications()
-        if application.status is PENDING and application.history[-1].at < policy.upgrade_at
+        if _upgrade_rejects(application, policy)
     ]
     if not due:
         return partner
     instant = _clock(partner, instant)
-    result = partner
-    for application in due:
-        rejected = transition(
-            application, EventKind.SYSTEM_REJECT, at=instant, reasons=(UPGRADE_REASON,)
-        )
-        result = _rebuilt(result, instant, applications=_replaced(result, application, rejected))
-        result = _with_new_application(
-            result,
-            application.category,
-            application.market,
-            application.info,
-            kind=EventKind.REGENERATE,
+    draft = _Draft.of(partner)
+    for seq, application in enumerate(due, start=partner.revision + 1):
+        event = PartnerEvent(
+            partner_id=partner.partner_id,
+            seq=seq,
             at=instant,
-            supersedes=application.id,
+            actor=_SYSTEM,
+            subject=_APP,
+            kind=EventKind.SYSTEM_REJECT,
+            category=application.category,
+            market=application.market,
+            reasons=(UPGRADE_REASON,),
         )
-    return result
+        _fold(draft, event, policy)
+    return draft.freeze()
+
+
+def _upgrade_rejects(application: Application, policy: Policy) -> bool:
+    """Whether the upgrade rejects ``application``: under review since before it took effect."""
+    return application.status is PENDING and application.history[-1].at < policy.upgrade_at
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1068,7 +1565,7 @@ def to_mermaid() -> str:
     """The review state machine as a Mermaid state diagram, generated from :data:`TRANSITIONS`:
     one diagram per subject, each edge labelled with its event, its actor and its guards."""
     lines = ["stateDiagram-v2"]
-    for subject in Subject:
+    for subject in (_ENT, _APP):
         lines.append(f"    state {subject.value} {{")
         lines += [
             f'        state "{status.label}" as {subject.value}_{status.value}'

@@ -18,11 +18,12 @@ import enum
 import functools
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
-from typing import Final, TypeVar, overload
+from typing import TYPE_CHECKING, Final, TypeVar, overload
 
 import attrs
 
@@ -54,9 +55,14 @@ from partner_onboarding.errors import (
     ValidationError,
 )
 
+if TYPE_CHECKING:
+    from partner_onboarding.policy import Policy
+
 T = TypeVar("T")
 
 __all__ = [
+    "DEFAULT",
+    "EVENT_PAYLOADS",
     "MAX_REFERENCE_LINKS",
     "Account",
     "Actor",
@@ -73,11 +79,15 @@ __all__ = [
     "FinanceIdentity",
     "History",
     "Partner",
+    "PartnerEvent",
     "PasswordHash",
     "ReviewStatus",
     "RoleGrant",
     "SellerAuthorization",
+    "Subject",
+    "UseDefault",
     "check_password_strength",
+    "content_digest",
     "status_at",
 ]
 
@@ -588,6 +598,10 @@ class EventKind(enum.StrEnum):
     REJECT_REVISION = "reject_revision"
     SYSTEM_REJECT = "system_reject"
     REGENERATE = "regenerate"
+    # The partner's own events (not reviews):
+    REGISTER = "register"
+    ADD_ROLE = "add_role"
+    AUTHORIZE_SELLER = "authorize_seller"
 
 
 def _as_reasons(values: Iterable[str]) -> tuple[str, ...]:
@@ -923,20 +937,6 @@ class SellerAuthorization:
         return (self.seller_id, self.category.code, self.market.code)
 
 
-def _as_grants(values: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
-    return _as_tuple(values)
-
-
-def _as_applications(values: Iterable[Application]) -> tuple[Application, ...]:
-    return _as_tuple(values)
-
-
-def _as_authorizations(
-    values: Iterable[SellerAuthorization],
-) -> tuple[SellerAuthorization, ...]:
-    return _as_tuple(values)
-
-
 class AgencyType(enum.StrEnum):
     """What kind of agency a partner is, which sets the target market an application defaults to.
 
@@ -979,187 +979,294 @@ class FinanceIdentity:
         problems.raise_if_any("finance identity")
 
 
-@attrs.frozen(kw_only=True)
-class Partner:
-    """A partner: its account, roles, registration market, agency type, entity, applications and
-    seller authorisations.
+# --------------------------------------------------------------------------------------------------
+# A partner's events: the record its state is folded from
 
-    Build one with :func:`partner_onboarding.lifecycle.choose_role` and change it only through the
-    operations of :mod:`partner_onboarding.lifecycle`, each of which returns a new partner.
-    Documents written before agency types existed load as local agencies.
+
+class Subject(enum.StrEnum):
+    """What an event is about: the partner itself, its entity, or one category application."""
+
+    PARTNER = "partner"
+    ENTITY = "entity"
+    APPLICATION = "application"
+
+
+#: What each event carries besides its seq, instant, actor and subject, by (subject, kind):
+#: every field named here is required, every other payload field must be left empty.
+EVENT_PAYLOADS: Final[dict[tuple[Subject, EventKind], frozenset[str]]] = {
+    (Subject.PARTNER, EventKind.REGISTER): frozenset(
+        {"account", "role", "registration_market", "agency_type"}
+    ),
+    (Subject.PARTNER, EventKind.ADD_ROLE): frozenset({"role"}),
+    (Subject.PARTNER, EventKind.AUTHORIZE_SELLER): frozenset({"category", "market", "seller_id"}),
+    (Subject.ENTITY, EventKind.SUBMIT): frozenset({"entity"}),
+    (Subject.ENTITY, EventKind.MODIFY): frozenset({"entity"}),
+    (Subject.ENTITY, EventKind.APPROVE): frozenset({"approves"}),
+    (Subject.ENTITY, EventKind.REJECT): frozenset({"reasons"}),
+    (Subject.APPLICATION, EventKind.SUBMIT): frozenset({"category", "market", "info"}),
+    (Subject.APPLICATION, EventKind.MODIFY): frozenset({"category", "market", "info"}),
+    (Subject.APPLICATION, EventKind.EDIT): frozenset({"category", "market", "info"}),
+    (Subject.APPLICATION, EventKind.APPROVE): frozenset({"category", "market", "approves"}),
+    (Subject.APPLICATION, EventKind.APPROVE_REVISION): frozenset(
+        {"category", "market", "approves"}
+    ),
+    (Subject.APPLICATION, EventKind.REJECT): frozenset({"category", "market", "reasons"}),
+    (Subject.APPLICATION, EventKind.REJECT_REVISION): frozenset({"category", "market", "reasons"}),
+    (Subject.APPLICATION, EventKind.SYSTEM_REJECT): frozenset({"category", "market", "reasons"}),
+}
+
+_PAYLOAD_FIELDS: Final = (
+    "account",
+    "role",
+    "registration_market",
+    "agency_type",
+    "entity",
+    "category",
+    "market",
+    "info",
+    "reasons",
+    "seller_id",
+    "approves",
+)
+_PARTNER_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_DIGEST: Final = re.compile(r"[0-9a-f]{64}")
+
+
+def _as_optional_category(value: Category | str | None) -> Category | None:
+    return None if value is None else _as_category(value)
+
+
+def _as_optional_market(value: Market | str | None) -> Market | None:
+    return None if value is None else _as_market(value)
+
+
+@attrs.frozen(kw_only=True)
+class PartnerEvent:
+    """One step in a partner's life, with everything it brings: the record a partner is folded
+    from (:class:`Partner`).
+
+    ``seq`` numbers the partner's events 1, 2, 3…; ``event_id`` (``"<partner_id>/<seq>"``) names
+    the event everywhere. ``subject`` and ``kind`` say what happened; what else the event carries
+    is set by :data:`EVENT_PAYLOADS`: the account, role and markets of a registration, the
+    entity or category information submitted, the reasons of a rejection, the seller of an
+    authorisation, and for an approval the digest (:func:`content_digest`) of exactly what was
+    approved.
     """
 
-    account: Account
-    roles_granted: tuple[RoleGrant, ...] = attrs.field(converter=_as_grants)
-    registration_market: Market = Market.US
-    agency_type: AgencyType = AgencyType.LOCAL
-    entity: EntityReview | None = None
-    applications: tuple[Application, ...] = attrs.field(default=(), converter=_as_applications)
-    authorizations: tuple[SellerAuthorization, ...] = attrs.field(
-        default=(), converter=_as_authorizations
-    )
-    _open: dict[tuple[str, str], Application] = attrs.field(
-        init=False, eq=False, repr=False, hash=False
-    )
-    _latest: dt.datetime = attrs.field(init=False, eq=False, repr=False, hash=False)
+    partner_id: str
+    seq: int
+    at: dt.datetime = attrs.field(converter=as_instant)
+    actor: Actor
+    subject: Subject
+    kind: EventKind
+    account: Account | None = None
+    role: PartnerRole | None = None
+    registration_market: Market | None = attrs.field(default=None, converter=_as_optional_market)
+    agency_type: AgencyType | None = None
+    entity: Entity | None = None
+    category: Category | None = attrs.field(default=None, converter=_as_optional_category)
+    market: Market | None = attrs.field(default=None, converter=_as_optional_market)
+    info: CategoryInfo | None = None
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_as_texts)
+    seller_id: str | None = None
+    approves: str | None = None
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        account_ok = problems.instance("account", self.account, Account)
-        problems.instance("registration_market", self.registration_market, Market)
-        problems.instance("agency_type", self.agency_type, AgencyType)
-        entity_ok = self.entity is None or problems.instance("entity", self.entity, EntityReview)
-        roles_ok = self._check_roles(problems)
-        open_ = self._index_applications(problems)
-        self._check_authorizations(problems)
-        if not problems.items and account_ok and entity_ok and roles_ok:
-            object.__setattr__(self, "_latest", self._latest_instant())
-            self._check_story(problems)
-        problems.raise_if_any("partner")
-        object.__setattr__(self, "_open", open_)
+        if not isinstance(self.partner_id, str) or not _PARTNER_ID.fullmatch(self.partner_id):
+            problems.add(
+                "partner_id", "must be 1 to 100 letters, digits, '.', '_', ':' or '-' (no spaces)"
+            )
+        if type(self.seq) is not int or not 1 <= self.seq <= 10**9:
+            problems.add("seq", "must be a whole number from 1")
+        problems.aware("at", self.at)
+        problems.instance("actor", self.actor, Actor)
+        subject_ok = problems.instance("subject", self.subject, Subject)
+        kind_ok = problems.instance("kind", self.kind, EventKind)
+        carried = EVENT_PAYLOADS.get((self.subject, self.kind)) if subject_ok and kind_ok else None
+        if subject_ok and kind_ok and carried is None:
+            problems.add("kind", f"{self.kind.value} is not an event of the {self.subject.value}")
+        if carried is not None:
+            for name in _PAYLOAD_FIELDS:
+                value = getattr(self, name)
+                present = value not in (None, ())
+                if name in carried and not present:
+                    problems.add(name, f"is required for {self.subject.value} {self.kind.value}")
+                elif present and name not in carried:
+                    problems.add(name, f"is not carried by {self.subject.value} {self.kind.value}")
+            self._check_payload(problems)
+        problems.raise_if_any("event")
 
-    def _latest_instant(self) -> dt.datetime:
-        instants = [self.account.registered_at]
-        instants += [grant.at for grant in self.roles_granted]
-        if self.entity is not None:
-            instants.append(self.entity.history[-1].at)
-        instants += [application.history[-1].at for application in self.applications]
-        instants += [authorization.at for authorization in self.authorizations]
-        return max(instants)
+    def _check_payload(self, problems: Problems) -> None:
+        for name, kind in (
+            ("account", Account),
+            ("role", PartnerRole),
+            ("registration_market", Market),
+            ("agency_type", AgencyType),
+            ("entity", Entity),
+            ("category", Category),
+            ("market", Market),
+            ("info", CategoryInfo),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                problems.instance(name, value, kind)
+        if not isinstance(self.reasons, tuple):
+            problems.add("reasons", "must be a list of texts")
+        else:
+            for index, reason in enumerate(self.reasons):
+                problems.text(f"reasons[{index}]", reason, max_length=1000)
+        if self.seller_id is not None:
+            problems.text("seller_id", self.seller_id, max_length=200)
+        if self.approves is not None and not (
+            isinstance(self.approves, str) and _DIGEST.fullmatch(self.approves)
+        ):
+            problems.add("approves", "must be a SHA-256 digest (64 lower-case hexadecimal digits)")
+        info, category = self.info, self.category
+        if (
+            isinstance(info, CategoryInfo)
+            and isinstance(category, Category)
+            and info.category is not category
+            and info.category != category
+        ):
+            problems.add("info.category", f"must be {category.name}, the event's category")
 
-    def _check_story(self, problems: Problems) -> None:
-        """What the values say together must be a story the review machine could have told: one
-        clock from the registration on, roles before the applications that need them, the entity
-        before any application, approvals under an approved entity (the table's guards),
-        supersession only by the upgrade, authorisations only under an approved application."""
-        registered = self.account.registered_at
-        since: dict[PartnerRole, dt.datetime] = {}
-        previous = registered
-        for index, grant in enumerate(self.roles_granted):
-            if grant.at < previous:
-                what = "the account's registration" if index == 0 else "the previous role"
-                problems.add(f"roles_granted[{index}].at", f"is before {what}")
-            previous = max(previous, grant.at)
-            since[grant.role] = grant.at
-        entity = self.entity
-        if entity is not None and entity.history[0].at < self.roles_granted[0].at:
-            problems.add("entity.history[0].at", "is before the partner chose its first role")
-        machine = _machine()
-        catalogs = {application.category.catalog for application in self.applications}
-        catalogs |= {authorization.category.catalog for authorization in self.authorizations}
-        if len(catalogs) > 1:
-            problems.add("applications", "mixes categories of different catalogs")
-        for index, application in enumerate(self.applications):
-            path = f"applications[{index}]"
-            category = application.category
-            first = application.history[0]
-            chosen = since.get(category.role)
-            if chosen is None:
-                problems.add(
-                    f"{path}.category",
-                    f"{category.name} belongs to the role {category.role.label}, "
-                    "which the partner has not chosen",
-                )
-            elif first.at < chosen:
-                problems.add(f"{path}.history[0].at", f"is before the role {category.role.label}")
-            for problem in machine.guard_problems(application, entity):
-                problems.add(f"{path}.{problem.path}", problem.reason)
-        self._check_supersession(problems)
-        for index, authorization in enumerate(self.authorizations):
-            path = f"authorizations[{index}]"
-            if not self.approved_in(
-                authorization.category, authorization.market, at=authorization.at
-            ):
-                problems.add(
-                    path,
-                    f"needs an application in {authorization.category.name} in "
-                    f"{authorization.market} approved at {authorization.at.isoformat()}",
-                )
+    @property
+    def event_id(self) -> str:
+        """The event's stable identity: ``"<partner_id>/<seq>"``."""
+        return f"{self.partner_id}/{self.seq}"
 
-    def _check_supersession(self, problems: Problems) -> None:
-        by_id = {application.id: application for application in self.applications}
-        replaced: set[str] = set()
-        for index, application in enumerate(self.applications):
-            target_id = application.supersedes
-            if target_id is None or target_id not in by_id:
-                continue  # (a missing target is reported with the ids)
-            path = f"applications[{index}].supersedes"
-            target = by_id[target_id]
-            last = target.history[-1]
-            if target_id in replaced:
-                problems.add(path, f"{target_id!r} is already replaced by another application")
-            replaced.add(target_id)
-            if target.key != application.key:
-                problems.add(path, "must name an application of the same category and market")
-            if last.kind is not EventKind.SYSTEM_REJECT:
-                problems.add(path, f"{target_id!r} was not rejected by the upgrade")
-            elif application.history[0].at < last.at:
-                problems.add(path, f"is generated before {target_id!r} was rejected")
-        for index, application in enumerate(self.applications):
-            if (
-                application.history[-1].kind is EventKind.SYSTEM_REJECT
-                and application.id not in replaced
-            ):
-                problems.add(
-                    f"applications[{index}]", "rejected by the upgrade but replaced by nothing"
-                )
 
-    def _check_roles(self, problems: Problems) -> bool:
-        if not isinstance(self.roles_granted, tuple) or not self.roles_granted:
-            problems.add("roles_granted", "must hold at least one role")
-            return False
-        seen: set[PartnerRole] = set()
-        valid = True
-        for index, grant in enumerate(self.roles_granted):
-            if not problems.instance(f"roles_granted[{index}]", grant, RoleGrant):
-                valid = False
-                continue
-            if grant.role in seen:
-                problems.add(f"roles_granted[{index}]", f"repeats {grant.role.label}")
-            seen.add(grant.role)
-        return valid
+def content_digest(value: object) -> str:
+    """The SHA-256 (hexadecimal) of a value's content in a canonical form: what an approval
+    pins. Equal values have equal digests; categories count by code, markets by ISO code."""
+    canonical = json.dumps(
+        _canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def _check_authorizations(self, problems: Problems) -> None:
-        if not isinstance(self.authorizations, tuple):
-            problems.add("authorizations", "must be a list of seller authorisations")
-            return
-        keys: set[tuple[str, str, str]] = set()
-        for index, authorization in enumerate(self.authorizations):
-            path = f"authorizations[{index}]"
-            if problems.instance(path, authorization, SellerAuthorization):
-                if authorization.key in keys:
-                    problems.add(path, "repeats an authorisation")
-                keys.add(authorization.key)
 
-    def _index_applications(self, problems: Problems) -> dict[tuple[str, str], Application]:
-        """The open application of each (category, market), checking there is at most one."""
-        if not isinstance(self.applications, tuple):
-            problems.add("applications", "must be a list of applications")
-            return {}
-        valid = [
-            (index, application)
-            for index, application in enumerate(self.applications)
-            if type(application) is Application
-            or problems.instance(f"applications[{index}]", application, Application)
-        ]
-        ids: set[str] = set()
-        for index, application in valid:
-            if application.id in ids:
-                problems.add(f"applications[{index}].id", f"repeats id {application.id!r}")
-            ids.add(application.id)
-        superseded = {application.supersedes for _, application in valid}
-        open_: dict[tuple[str, str], Application] = {}
-        for index, application in valid:
-            if application.supersedes is not None and application.supersedes not in ids:
-                problems.add(f"applications[{index}].supersedes", "names no application")
-            if application.id in superseded:
-                continue
-            other = open_.setdefault(application.key, application)
-            if other is not application:
-                problems.add(
-                    f"applications[{index}]", f"a second open application beside {other.id!r}"
-                )
-        return open_
+def _canonical(value: object) -> object:
+    if isinstance(value, Category | Market):
+        return value.code
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_canonical(item) for item in value]
+    if attrs.has(type(value)):
+        return {
+            field.name: _canonical(getattr(value, field.name))
+            for field in attrs.fields(type(value))  # type: ignore[arg-type]
+        }
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# The partner: the fold of its events
+
+
+class UseDefault(enum.Enum):
+    """The type of :data:`DEFAULT`."""
+
+    POLICY = "the default policy"
+
+
+#: "The library's default policy", where a partner's events are replayed and none is named
+#: (``None`` means no policy at all).
+DEFAULT: Final = UseDefault.POLICY
+
+
+@attrs.frozen(init=False, repr=False)
+class Partner:
+    """A partner: what its events (:attr:`events`) make it, under the rules.
+
+    Everything else a partner shows — its account, roles, registration market, agency type,
+    entity, applications and seller authorisations — is the fold of those events through the
+    one step of :mod:`partner_onboarding.lifecycle`, so no path (this constructor,
+    ``attrs.evolve``, JSON, a strategy) can build a state the rules cannot reach.
+
+    Build one with :func:`partner_onboarding.lifecycle.choose_role` and change it only through
+    the operations of :mod:`partner_onboarding.lifecycle`, each of which returns a new partner with
+    one more event. ``Partner(events, policy=…)`` replays stored events under ``policy`` (default:
+    the library's default policy; ``None`` applies none); a step the rules refuse raises
+    :class:`~partner_onboarding.errors.ValidationError` naming the event. Two partners are equal
+    when their events are.
+    """
+
+    events: tuple[PartnerEvent, ...]
+    partner_id: str = attrs.field(init=False, eq=False)
+    account: Account = attrs.field(init=False, eq=False)
+    roles_granted: tuple[RoleGrant, ...] = attrs.field(init=False, eq=False)
+    registration_market: Market = attrs.field(init=False, eq=False)
+    agency_type: AgencyType = attrs.field(init=False, eq=False)
+    entity: EntityReview | None = attrs.field(init=False, eq=False)
+    applications: tuple[Application, ...] = attrs.field(init=False, eq=False)
+    authorizations: tuple[SellerAuthorization, ...] = attrs.field(init=False, eq=False)
+    _open: dict[tuple[str, str], Application] = attrs.field(init=False, eq=False)
+    _latest: dt.datetime = attrs.field(init=False, eq=False)
+    _catalog: str | None = attrs.field(init=False, eq=False)
+
+    def __init__(
+        self,
+        events: Iterable[PartnerEvent],
+        *,
+        policy: Policy | UseDefault | None = DEFAULT,
+        **state: object,
+    ) -> None:
+        if state:
+            raise ValidationError(
+                [
+                    Problem(
+                        name,
+                        "is the fold of the partner's events: change it with an event "
+                        "(an operation of partner_onboarding.lifecycle)",
+                    )
+                    for name in sorted(state)
+                ],
+                what="partner",
+            )
+        self._fold(events, policy)
+
+    def __attrs_post_init__(self) -> None:
+        # (reached from the generated __init__ of an attrs subclass: its events replayed)
+        self._fold(self.events, DEFAULT)
+
+    def _fold(self, events: Iterable[PartnerEvent], policy: Policy | UseDefault | None) -> None:
+        folded = _machine().replay(events, policy=policy)
+        for field in attrs.fields(Partner):
+            object.__setattr__(self, field.name, getattr(folded, field.name))
+
+    def __repr__(self) -> str:
+        entity = "none" if self.entity is None else self.entity.status.value
+        return (
+            f"Partner(partner_id={self.partner_id!r}, revision={self.revision}, "
+            f"account={self.account!r}, roles={[r.value for r in self.roles]}, "
+            f"entity={entity}, applications={len(self.applications)}, "
+            f"authorizations={len(self.authorizations)})"
+        )
+
+    @property
+    def revision(self) -> int:
+        """The partner's revision: the number of its events. A write made from an older
+        revision is stale (operations take ``expected_revision=``)."""
+        return len(self.events)
+
+    def events_since(self, revision: int) -> tuple[PartnerEvent, ...]:
+        """The events added after ``revision`` (0: all of them), in order: what a service
+        publishes after saving this partner (an outbox)."""
+        if type(revision) is not int or not 0 <= revision <= len(self.events):
+            raise ValidationError.single(
+                "revision", f"must be a whole number from 0 to {len(self.events)}", what="partner"
+            )
+        return self.events[revision:]
+
+    @property
+    def catalog_id(self) -> str | None:
+        """The identity of the catalog the partner's categories belong to (``None`` before its
+        first category). A partner has one catalog: an operation given another is refused."""
+        return self._catalog
 
     @property
     def roles(self) -> tuple[PartnerRole, ...]:
@@ -1216,8 +1323,8 @@ class Partner:
 
     @property
     def latest(self) -> dt.datetime:
-        """The partner's clock: the instant of its latest event (its registration at first).
-        No step may be dated before it."""
+        """The partner's clock: the instant of its latest event. No step may be dated before
+        it."""
         return self._latest
 
     def approved_in(self, category: Category | str, market: Market, *, at: dt.datetime) -> bool:
@@ -1226,12 +1333,8 @@ class Partner:
         code = category if isinstance(category, str) else category.code
         market_code = market.code
         if at >= self._latest:  # at or after the latest event: the partner as it is now
-            return any(
-                application.status is ReviewStatus.APPROVED
-                and application.category.code == code
-                and application.market.code == market_code
-                for application in self.applications
-            )
+            found = self._open.get((code, market_code))
+            return found is not None and found.status is ReviewStatus.APPROVED
         return any(
             application.category.code == code
             and application.market.code == market_code

@@ -32,7 +32,13 @@ import attrs
 
 from partner_onboarding._documents import load_json, load_toml
 from partner_onboarding._fields import Problems, require_instance
-from partner_onboarding._time import as_instant, instant_or_day, parse_day, start_of_day
+from partner_onboarding._time import (
+    as_instant,
+    instant_or_day,
+    parse_day,
+    require_aware,
+    start_of_day,
+)
 from partner_onboarding.catalog import (
     DEFAULT_CATALOG,
     Catalog,
@@ -426,6 +432,33 @@ class Policy:
         """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
         compiled = self._compiled
         return compiled.authorize(partner, compiled.code(category), market, compiled.instant(at))
+
+    def decide(
+        self,
+        question: Question | str,
+        *,
+        category: str | Category,
+        at: dt.datetime | dt.date,
+        registered_at: dt.datetime,
+        registration_market: Market | str,
+        approved: bool = False,
+    ) -> Decision:
+        """The answer to ``question`` on plain facts, without a :class:`Partner`: the partner's
+        registration instant and market (its Partner Center) and, for a seller authorisation,
+        whether it holds an approved application in the category and target market at ``at``.
+        The same rules as :meth:`can_register` and :meth:`can_authorize_seller`."""
+        compiled = self._compiled
+        asked = parse_member(Question, question, field="question")
+        code = compiled.code(category)
+        instant = compiled.instant(at)
+        market = Market.of(registration_market).code
+        if asked is Question.REGISTER:
+            return compiled.register_for(
+                require_aware(registered_at, field="registered_at"), code, market, instant
+            )
+        if not isinstance(approved, bool):
+            raise ValidationError.single("approved", "must be true or false")
+        return compiled.authorize_for(approved, code, market, instant)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
         """The roles the role switch offers at ``at``: the partner's categories approved at that

@@ -2,10 +2,18 @@
 
 The shape is versioned. A document is an envelope::
 
-    {"version": 2, "type": "Partner", "catalog": "partner-center-us@2024.04", "data": {...}}
+    {"version": 3, "type": "Partner", "catalog": "partner-center-us@2024.04#56df90d6fa7b",
+     "data": {...}}
 
-``catalog`` is the identity of the catalog the value's categories belong to (``null`` for a value
-that holds none); reading a document with another catalog is refused, never a silent swap.
+``catalog`` is the identity of the catalog the value's categories belong to, which includes a
+digest of its content (``null`` for a value that holds none); reading a document with another
+catalog is refused, never a silent swap.
+
+A partner is stored as its events (``data.events``), with its ``partner_id`` and ``revision``
+beside them for readers; reading it replays the events under a policy (default: the library's
+default policy), and checks what is written beside them against the replay: nothing stored is
+trusted. Documents of versions 1 and 2 (a partner's state with its histories) are still read:
+they are turned into events and replayed under the same checks (docs/decisions.md says how).
 ``data`` holds the value's fields under their Python names; instants are ISO 8601 strings with an
 offset, enums their lower-case values, markets their ISO code, categories their stable code,
 password hashes their ``scrypt$…`` text form. A password is never part of any value, so never of
@@ -37,7 +45,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from partner_onboarding import model, standing
+from partner_onboarding import lifecycle, model, standing
 from partner_onboarding._documents import load_json
 from partner_onboarding._time import format_instant, parse_instant
 from partner_onboarding.catalog import (
@@ -49,15 +57,25 @@ from partner_onboarding.catalog import (
     PartnerRole,
 )
 from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
-from partner_onboarding.lifecycle import Subject
 from partner_onboarding.model import (
+    DEFAULT,
+    Account,
     Actor,
     AgencyType,
+    Application,
+    EntityReview,
     Event,
     EventKind,
     History,
+    Partner,
+    PartnerEvent,
     PasswordHash,
     ReviewStatus,
+    RoleGrant,
+    SellerAuthorization,
+    Subject,
+    UseDefault,
+    content_digest,
 )
 from partner_onboarding.policy import Decision, Policy, Question, Reason, ReasonCode, Rule
 
@@ -74,8 +92,9 @@ __all__ = [
 T = TypeVar("T")
 
 #: The version of the JSON shape written by :func:`to_json` and read by :func:`from_json`.
-#: Version 1 (no ``catalog`` in the envelope) is still read, with the default catalog only.
-SCHEMA_VERSION: Final = 2
+#: Version 1 (no ``catalog`` in the envelope) is still read, with the default catalog only;
+#: version 2 (a partner as its state) is still read, its partners turned into events.
+SCHEMA_VERSION: Final = 3
 
 
 def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
@@ -123,6 +142,26 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
     converter.register_structure_hook_factory(attrs.has, functools.partial(_class_hook, converter))
     events = converter.get_structure_hook(tuple[Event, ...])
     converter.register_structure_hook(History, lambda value, _: History(events(value, History)))
+
+    # A partner's events carry only their own payload: empty payload fields are left out.
+    event_unstructure = cattrs.gen.make_dict_unstructure_fn(
+        PartnerEvent, converter, _cattrs_omit_if_default=True
+    )
+    converter.register_unstructure_hook(PartnerEvent, event_unstructure)
+    partner_events = converter.get_structure_hook(tuple[PartnerEvent, ...])
+
+    def unstructure_partner(partner: Partner) -> dict[str, Any]:
+        return {
+            "partner_id": partner.partner_id,
+            "revision": partner.revision,
+            "events": [event_unstructure(event) for event in partner.events],
+        }
+
+    def structure_partner(value: object, _: object) -> Partner:
+        return _partner_from(value, partner_events, DEFAULT)
+
+    converter.register_unstructure_hook(Partner, unstructure_partner)
+    converter.register_structure_hook(Partner, structure_partner)
     return converter
 
 
@@ -145,9 +184,26 @@ def to_data(value: object) -> Any:
     return _converter(DEFAULT_CATALOG).unstructure(value)
 
 
-def from_data(data: object, cls: type[T], *, catalog: Catalog = DEFAULT_CATALOG) -> T:
-    """A ``cls`` from plain data as :func:`to_data` gives it; every problem raised at once."""
+def from_data(
+    data: object,
+    cls: type[T],
+    *,
+    catalog: Catalog = DEFAULT_CATALOG,
+    policy: Policy | UseDefault | None = DEFAULT,
+) -> T:
+    """A ``cls`` from plain data as :func:`to_data` gives it; every problem raised at once.
+
+    A partner's events are replayed under ``policy`` (default: the library's default policy;
+    ``None`` applies none)."""
+    if not isinstance(catalog, Catalog):
+        raise ValidationError.single("catalog", "must be a Catalog", what="JSON")
+    if policy is not DEFAULT and policy is not None and not isinstance(policy, Policy):
+        raise ValidationError.single("policy", "must be a Policy or None", what="JSON")
     try:
+        if cls is Partner:
+            converter = _converter(catalog)
+            events = converter.get_structure_hook(tuple[PartnerEvent, ...])
+            return _partner_from(data, events, policy)  # type: ignore[return-value]
         return _converter(catalog).structure(data, cls)
     except ValidationError as error:
         raise ValidationError(error.problems, what=cls.__name__) from None
@@ -194,6 +250,8 @@ def _categories(value: object) -> list[Category]:
         return [value.category]
     if isinstance(value, model.Partner):
         return [a.category for a in value.applications] + [a.category for a in value.authorizations]
+    if isinstance(value, PartnerEvent):
+        return [] if value.category is None else [value.category]
     if isinstance(value, Policy):
         return [value.catalog.category(code) for code in value.discontinued]
     return _categories_within(value) if type(value) in _STANDING else []
@@ -212,11 +270,23 @@ def _categories_within(value: object) -> list[Category]:
     return found
 
 
-def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CATALOG) -> T:
+def from_json(
+    text: str | bytes,
+    cls: type[T],
+    *,
+    catalog: Catalog = DEFAULT_CATALOG,
+    policy: Policy | UseDefault | None = DEFAULT,
+) -> T:
     """The ``cls`` value that :func:`to_json` wrote as ``text``.
 
-    Anything else raises :class:`~partner_onboarding.errors.ValidationError`, every problem listed.
+    A partner's events are replayed under ``policy`` (default: the library's default policy;
+    ``None`` applies none): a step its rules refuse is refused here, naming the event. Anything
+    else wrong raises :class:`~partner_onboarding.errors.ValidationError`, every problem listed.
     """
+    if not isinstance(cls, type) or cls not in _WRITABLE:
+        raise ValidationError.single("cls", "must be a value class of the library", what="JSON")
+    if not isinstance(catalog, Catalog):
+        raise ValidationError.single("catalog", "must be a Catalog", what="JSON")
     what = cls.__name__
     document = load_json(text, what=what)
     if not isinstance(document, dict):
@@ -226,9 +296,9 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
     expected = _ENVELOPE_V1 if legacy else _ENVELOPE
     problems = [Problem(key, "unknown field") for key in document if key not in expected]
     problems += [Problem(key, "is required") for key in expected if key not in document]
-    if "version" in document and not (type(version) is int and version in {1, SCHEMA_VERSION}):
+    if "version" in document and not (type(version) is int and version in _READ_VERSIONS):
         problems.append(
-            Problem("version", f"unsupported version; this library reads 1 and {SCHEMA_VERSION}")
+            Problem("version", f"unsupported version; this library reads 1 to {SCHEMA_VERSION}")
         )
     if "type" in document and document["type"] != what:
         problems.append(Problem("type", f"must be {what!r}"))
@@ -239,7 +309,11 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
                 "version", "a version 1 document names no catalog: read it with the default catalog"
             )
         )
-    elif written is not None and written != catalog.id:
+    elif (
+        written is not None
+        and written != catalog.id
+        and not (version == 2 and written == catalog.named)
+    ):
         problems.append(
             Problem(
                 "catalog",
@@ -249,7 +323,9 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
         )
     if problems:
         raise ValidationError(problems, what=what)
-    value = from_data(document["data"], cls, catalog=catalog)
+    if cls is Partner and version in {1, 2}:
+        return _legacy_partner(document["data"], catalog, policy)  # type: ignore[return-value]
+    value = from_data(document["data"], cls, catalog=catalog, policy=policy)
     if not legacy and written is None and catalog_of(value) is not None:
         raise ValidationError.single(
             "catalog", "must name the catalog of the value's categories", what=what
@@ -258,6 +334,7 @@ def from_json(text: str | bytes, cls: type[T], *, catalog: Catalog = DEFAULT_CAT
 
 
 _ENVELOPE: Final = ("version", "type", "catalog", "data")
+_READ_VERSIONS: Final = frozenset({1, 2, SCHEMA_VERSION})
 #: The enums a document holds, each read by its value.
 _ENUMS: Final = (
     PartnerRole,
@@ -449,3 +526,152 @@ def _class_hook(converter: cattrs.Converter, cls: type[T]) -> Callable[[object, 
         return build(value, cls)
 
     return structure
+
+
+# --------------------------------------------------------------------------------------------------
+# Partners: their events, replayed
+
+
+_PARTNER_KEYS: Final = ("partner_id", "revision", "events")
+
+
+def _partner_from(
+    data: object,
+    events_hook: Callable[[object, object], tuple[PartnerEvent, ...]],
+    policy: Policy | UseDefault | None,
+) -> Partner:
+    """A partner from its document's data: the events structured, then replayed under
+    ``policy``; what is written beside them is checked against the replay."""
+    if not isinstance(data, dict):
+        raise ValidationError.single("", "must be a JSON object", what="Partner")
+    problems = [Problem(key, "unknown field") for key in data if key not in _PARTNER_KEYS]
+    problems += [Problem(key, "is required") for key in _PARTNER_KEYS if key not in data]
+    if problems:
+        raise ValidationError(problems, what="Partner")
+    try:
+        events = events_hook(data["events"], tuple[PartnerEvent, ...])
+    except _STRUCTURE_ERRORS as error:
+        raise ValidationError(problems_of(error, "events"), what="Partner") from None
+    partner = lifecycle.replay(events, policy=policy)
+    if data["partner_id"] != partner.partner_id:
+        problems.append(Problem("partner_id", "must be the partner_id of the events"))
+    if type(data["revision"]) is not int or data["revision"] != partner.revision:
+        problems.append(Problem("revision", f"must be {partner.revision}, the number of events"))
+    if problems:
+        raise ValidationError(problems, what="Partner")
+    return partner
+
+
+@attrs.frozen(kw_only=True)
+class _StoredState:
+    """How documents of versions 1 and 2 stored a partner: its state, with the histories."""
+
+    account: Account
+    roles_granted: tuple[RoleGrant, ...]
+    registration_market: Market = Market.US
+    agency_type: AgencyType = AgencyType.LOCAL
+    entity: EntityReview | None = None
+    applications: tuple[Application, ...] = ()
+    authorizations: tuple[SellerAuthorization, ...] = ()
+
+
+def _legacy_partner(data: object, catalog: Catalog, policy: Policy | UseDefault | None) -> Partner:
+    """A partner of a version 1 or 2 document: its state turned into the events that make it,
+    then replayed under ``policy`` like any other (docs/decisions.md)."""
+    state = from_data(data, _StoredState, catalog=catalog)
+    if not state.roles_granted:
+        raise ValidationError.single("roles_granted", "must hold at least one role", what="Partner")
+    return lifecycle.replay(_events_of(state), policy=policy)
+
+
+def _events_of(state: _StoredState) -> list[PartnerEvent]:
+    """The events a stored state stands for, in the order of their instants (at one instant:
+    roles, then the entity, then applications in their order, then authorisations)."""
+    first = state.roles_granted[0]
+    partner_id = lifecycle.derived_partner_id(state.account, first.at)
+    steps: list[tuple[dt.datetime, int, int, int, dict[str, Any]]] = []
+    register = {
+        "subject": Subject.PARTNER,
+        "kind": EventKind.REGISTER,
+        "account": state.account,
+        "role": first.role,
+        "registration_market": state.registration_market,
+        "agency_type": state.agency_type,
+    }
+    steps.append((first.at, 0, 0, 0, register))
+    for index, grant in enumerate(state.roles_granted[1:], start=1):
+        steps.append(
+            (
+                grant.at,
+                0,
+                index,
+                0,
+                {"subject": Subject.PARTNER, "kind": EventKind.ADD_ROLE, "role": grant.role},
+            )
+        )
+    if state.entity is not None:
+        review = state.entity
+        for index, event in enumerate(review.history):
+            payload: dict[str, Any] = {"subject": Subject.ENTITY, "kind": event.kind}
+            if event.kind in {EventKind.SUBMIT, EventKind.MODIFY}:
+                payload["entity"] = review.entity
+            elif event.kind is EventKind.APPROVE:
+                payload["approves"] = content_digest(review.entity)
+            if event.reasons:
+                payload["reasons"] = event.reasons
+            steps.append((event.at, 1, 0, index, payload))
+    for position, application in enumerate(state.applications):
+        steps += _application_steps(position, application)
+    for index, authorization in enumerate(state.authorizations):
+        payload = {
+            "subject": Subject.PARTNER,
+            "kind": EventKind.AUTHORIZE_SELLER,
+            "category": authorization.category,
+            "market": authorization.market,
+            "seller_id": authorization.seller_id,
+        }
+        steps.append((authorization.at, 3, index, 0, payload))
+    steps.sort(key=lambda step: step[:4])
+    return [
+        PartnerEvent(
+            partner_id=partner_id,
+            seq=seq,
+            at=at,
+            actor=lifecycle.ACTORS[payload["kind"]],
+            **payload,
+        )
+        for seq, (at, _, _, _, payload) in enumerate(steps, start=1)
+    ]
+
+
+def _application_steps(
+    position: int, application: Application
+) -> list[tuple[dt.datetime, int, int, int, dict[str, Any]]]:
+    """The events one stored application stands for. A stored history keeps only the current
+    information and the revision waiting: each submission, modification and edit carries the
+    current information, the edit still waiting carries the revision."""
+    steps: list[tuple[dt.datetime, int, int, int, dict[str, Any]]] = []
+    last_edit = max(
+        (i for i, e in enumerate(application.history) if e.kind is EventKind.EDIT),
+        default=None,
+    )
+    for index, event in enumerate(application.history):
+        if event.kind is EventKind.REGENERATE:
+            continue  # (made again by the system_reject of the application it replaces)
+        payload: dict[str, Any] = {
+            "subject": Subject.APPLICATION,
+            "kind": event.kind,
+            "category": application.category,
+            "market": application.market,
+        }
+        if event.kind in {EventKind.SUBMIT, EventKind.MODIFY, EventKind.EDIT}:
+            pending = application.pending_revision
+            payload["info"] = (
+                pending if index == last_edit and pending is not None else application.info
+            )
+        elif event.kind in {EventKind.APPROVE, EventKind.APPROVE_REVISION}:
+            payload["approves"] = content_digest(application.info)
+        if event.reasons:
+            payload["reasons"] = event.reasons
+        steps.append((event.at, 2, position, index, payload))
+    return steps
