@@ -605,9 +605,9 @@ def test_profile_prints_the_two_sections_then_what_is_due(tmp_path: pathlib.Path
     assert "\x1b" not in text  # (a control character of the stored text is escaped)
     live = next(line for line in text.splitlines() if line.startswith("LIVE Management"))
     assert live.split()[3:5] == ["Rejected", "modify"]
-    assert "LIVE Management in US (live_management/US/7): modify (rejected: team too small" in text
+    assert "LIVE Management in US (live_management/US/8): modify (rejected: team too small" in text
     assert (
-        "Paid Media in US (paid_media/US/1): new seller authorisation allowed until "
+        "Paid Media in US (paid_media/US/4): new seller authorisation allowed until "
         "2024-06-05T00:00-07:00"
     ) in text
     assert "next change: 2024-06-05T00:00:00-07:00" in text

@@ -886,7 +886,7 @@ def test_an_agency_type_is_read_in_any_spelling_and_refused_quoted() -> None:
     assert caught.value.fields == ("agency_type",)
     assert "'remote'" in str(caught.value)
     with pytest.raises(ValidationError) as built:
-        attrs.evolve(cross_border(), agency_type="cross_border")  # type: ignore[arg-type]
+        attrs.evolve(cross_border(), agency_type="cross_border")  # type: ignore[call-arg]
     assert built.value.fields == ("agency_type",)
 
 

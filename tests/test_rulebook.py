@@ -318,7 +318,7 @@ def test_evolve_and_the_constructor_refuse_what_the_operations_refuse() -> None:
     creator = PartnerRole.CREATOR_SERVICE_PARTNER
     grant = attrs.evolve(HOLDER.roles_granted[0], role=creator)
     with pytest.raises(ValidationError) as caught:
-        attrs.evolve(HOLDER, roles_granted=(grant,))
+        attrs.evolve(HOLDER, roles_granted=(grant,))  # type: ignore[call-arg]
     assert caught.value.fields == ("roles_granted",)
     assert HOLDER.entity is not None
     pending = EntityReview(
@@ -602,7 +602,8 @@ WORDS = [
         application_before_entity,
         (
             "events[1]: seq 2 (application submit) is refused: entity information must be "
-            "submitted before applying for Shop Management (a service category) (rule: entity_not_submitted)"
+            "submitted before applying for Shop Management (a service category) "
+            "(rule: entity_not_submitted)"
         ),
     ),
     (approval_that_rejects, "applications[0].history[1].to_status: must be approved"),

@@ -1,0 +1,319 @@
+"""A partner is its events: one fold for operations, loading and the constructor; revisions,
+the outbox, and the forged documents that a state stored beside its history let through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from _catalogs import CUSTOM
+from partner_onboarding import (
+    DEFAULT_POLICY,
+    Policy,
+    ValidationError,
+    from_json,
+    lifecycle,
+    to_json,
+)
+from partner_onboarding.errors import StaleRevision
+from partner_onboarding.model import (
+    Actor,
+    CategoryInfo,
+    EventKind,
+    Partner,
+    PartnerEvent,
+    ReviewStatus,
+    Subject,
+    content_digest,
+)
+from partner_onboarding.testing import (
+    approved_partner,
+    partners,
+    sample_entity,
+    sample_info,
+)
+
+UTC = dt.UTC
+T0 = dt.datetime(2024, 1, 10, tzinfo=UTC)
+HOLDER = approved_partner("Shop Management", at=T0)
+
+
+def document(partner: Partner) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(to_json(partner))
+    return data
+
+
+def refused(doc: dict[str, Any], **options: Any) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(doc), Partner, **options)
+    return caught.value
+
+
+# ------------------------------------------------------------------------------------------------
+# The forged documents of a state stored beside its history
+
+
+def test_approved_entity_information_cannot_change_without_an_event() -> None:
+    doc = document(HOLDER)
+    submitted = doc["data"]["events"][1]
+    assert submitted["kind"] == "submit"
+    submitted["entity"]["legal_name"] = "Someone Else LLC"
+    error = refused(doc)
+    assert error.fields == ("events[2].approves",)
+    doc = document(HOLDER)
+    doc["data"]["events"][1]["entity"]["ein"] = "04-2103595"
+    assert refused(doc).fields == ("events[2].approves",)
+
+
+def test_approved_category_information_cannot_be_swapped() -> None:
+    doc = document(HOLDER)
+    doc["data"]["events"][3]["info"]["team_size"] = 999
+    assert refused(doc).fields == ("events[4].approves",)
+
+
+def test_application_ids_come_from_the_events_and_never_collide() -> None:
+    partner = lifecycle.apply(HOLDER, "LIVE Management", sample_info("LIVE Management"), at=T0)
+    partner = lifecycle.apply(
+        partner, "Shop Management", sample_info("Shop Management"), market="GB", at=T0
+    )
+    ids = [a.id for a in partner.applications]
+    assert ids == ["shop_management/US/4", "live_management/US/6", "shop_management/GB/7"]
+    assert "id" not in json.dumps(document(partner)["data"]["events"]).replace('_id"', "")
+
+
+@given(partners(max_steps=16))
+def test_ids_are_unique_and_name_the_event_that_made_each_application(partner: Partner) -> None:
+    ids = [a.id for a in partner.applications]
+    assert len(ids) == len(set(ids))
+    for application in partner.applications:
+        seq = int(application.id.rsplit("/", 1)[1])
+        event = partner.events[seq - 1]
+        assert (event.category, event.market) == (application.category, application.market)
+
+
+def test_a_revision_of_another_category_is_refused() -> None:
+    doc = document(HOLDER)
+    edit = dict(doc["data"]["events"][3], seq=6, kind="edit", at="2024-01-11T00:00:00+00:00")
+    edit["info"] = dict(edit["info"], category="paid_media")
+    doc["data"]["events"].append(edit)
+    doc["data"]["revision"] = 6
+    assert refused(doc).fields == ("events[5].info.category",)
+    with pytest.raises(ValidationError):
+        lifecycle.edit(HOLDER, "Shop Management", sample_info("Paid Media"), at=T0)
+
+
+def test_operations_do_not_mix_catalogs() -> None:
+    info = CategoryInfo(
+        category=CUSTOM.category("LIVE Coaching"), service_description="c", team_size=2
+    )
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply(HOLDER, "LIVE Coaching", info, at=T0, catalog=CUSTOM, policy=None)
+    assert caught.value.fields == ("catalog",)
+    named_alike = attrs.evolve(CUSTOM, name="partner-center-us", version="2024.04")
+    assert named_alike.id != HOLDER.catalog_id
+    with pytest.raises(ValidationError):
+        from_json(to_json(HOLDER), Partner, catalog=named_alike)
+
+
+def test_stored_documents_meet_the_policy() -> None:
+    new = approved_partner("Paid Media", at=dt.datetime(2024, 5, 2, tzinfo=UTC), policy=None)
+    doc = document(new)
+    error = refused(doc)
+    assert error.fields == ("events[3]",)
+    assert "policy rule: new_partner_registration" in str(error)
+    assert from_json(json.dumps(doc), Partner, policy=None) == new
+    late = dt.datetime(2024, 6, 6, tzinfo=UTC)
+    existing = approved_partner("Paid Media", at=T0)
+    held = lifecycle.authorize_seller(existing, "Paid Media", "s1", at=T0, policy=None)
+    doc = document(held)
+    doc["data"]["events"][-1]["at"] = late.isoformat()
+    assert "policy rule: new_seller_authorization" in str(refused(doc))
+
+
+def test_the_constructor_and_evolve_name_no_state() -> None:
+    for name in ("entity", "account", "applications", "registration_market", "partner_id"):
+        with pytest.raises(ValidationError) as caught:
+            attrs.evolve(HOLDER, **{name: None})  # type: ignore[arg-type]
+        assert caught.value.fields == (name,)
+    assert attrs.evolve(HOLDER) == HOLDER
+
+
+# ------------------------------------------------------------------------------------------------
+# Every mutation of a valid event stream
+
+
+def _mutations(partner: Partner) -> st.SearchStrategy[tuple[str, list[PartnerEvent]]]:
+    events = list(partner.events)
+    n = len(events)
+    later = partner.latest + dt.timedelta(days=400)
+
+    def drop(i: int) -> list[PartnerEvent]:
+        return events[:i] + events[i + 1 :]
+
+    def repeat(i: int) -> list[PartnerEvent]:
+        return [*events[: i + 1], events[i], *events[i + 1 :]]
+
+    def swap(i: int) -> list[PartnerEvent]:
+        j = (i + 1) % n
+        out = list(events)
+        out[i], out[j] = out[j], out[i]
+        return out
+
+    def redate(i: int) -> list[PartnerEvent]:
+        before = events[i].at - dt.timedelta(days=400)
+        return [*events[:i], attrs.evolve(events[i], at=before), *events[i + 1 :]]
+
+    def reattribute(i: int) -> list[PartnerEvent]:
+        others = [a for a in Actor if a is not events[i].actor]
+        return [*events[:i], attrs.evolve(events[i], actor=others[0]), *events[i + 1 :]]
+
+    def resequence(i: int) -> list[PartnerEvent]:
+        return [*events[:i], attrs.evolve(events[i], seq=events[i].seq + 1), *events[i + 1 :]]
+
+    del later
+    kinds = {
+        "drop": drop,
+        "repeat": repeat,
+        "swap": swap,
+        "redate": redate,
+        "reattribute": reattribute,
+        "resequence": resequence,
+    }
+    return st.tuples(st.sampled_from(sorted(kinds)), st.integers(0, n - 1)).map(
+        lambda pick: (pick[0], kinds[pick[0]](pick[1]))
+    )
+
+
+@given(partners(max_steps=12), st.data())
+def test_a_mutated_event_stream_is_refused_naming_the_event(
+    partner: Partner, data: st.DataObject
+) -> None:
+    name, events = data.draw(_mutations(partner))
+    if name == "drop" and events and events == list(partner.events[:-1]):
+        assert Partner(events, policy=None).revision == partner.revision - 1  # a prefix
+        return
+    if name == "swap" and len(partner.events) == 1:
+        return  # (one event swapped with itself)
+    with pytest.raises(ValidationError) as caught:
+        Partner(events, policy=None)
+    assert caught.value.fields
+    assert all(path.startswith("events") for path in caught.value.fields), caught.value
+
+
+# ------------------------------------------------------------------------------------------------
+# Revisions, the outbox, events out
+
+
+def test_revision_counts_events_and_a_stale_write_is_refused() -> None:
+    reviewer_a = HOLDER
+    reviewer_b = HOLDER
+    revision = HOLDER.revision
+    edited = lifecycle.edit(
+        reviewer_a, "Shop Management", sample_info("Shop Management"), at=T0,
+        expected_revision=revision,
+    )  # fmt: skip
+    assert edited.revision == revision + 1
+    assert edited.events_since(revision) == (edited.events[-1],)
+    assert edited.events_since(revision)[0].event_id == f"{HOLDER.partner_id}/{revision + 1}"
+    with pytest.raises(StaleRevision) as caught:
+        lifecycle.reject(edited, "Shop Management", ["late"], at=T0, expected_revision=revision)
+    assert (caught.value.expected, caught.value.actual) == (revision, revision + 1)
+    # B works from the same stored revision; its write is refused against A's saved partner.
+    with pytest.raises(StaleRevision):
+        lifecycle.apply_event(
+            edited,
+            attrs.evolve(edited.events[-1], seq=revision + 1),
+            expected_revision=reviewer_b.revision,
+        )
+    with pytest.raises(ValidationError):
+        HOLDER.events_since(HOLDER.revision + 1)
+
+
+def test_an_event_received_from_elsewhere_is_applied_by_the_same_step() -> None:
+    rejected = lifecycle.reject_entity(
+        lifecycle.submit_entity(
+            lifecycle.choose_role(HOLDER.account, "seller_service_partner", at=T0),
+            sample_entity(),
+            at=T0,
+        ),
+        ["blurred"],
+        at=T0,
+    )
+    event = rejected.events[-1]
+    assert (event.subject, event.kind, event.actor, event.reasons) == (
+        Subject.ENTITY,
+        EventKind.REJECT,
+        Actor.PLATFORM,
+        ("blurred",),
+    )
+    before = rejected.events[:-1]
+    again = lifecycle.apply_event(Partner(before), event)
+    assert again == rejected
+    approval = attrs.evolve(event, kind=EventKind.APPROVE, reasons=(), approves="0" * 64)
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply_event(Partner(before), attrs.evolve(approval, actor=Actor.PLATFORM))
+    assert caught.value.fields == ("approves",)
+
+
+def test_partner_ids_are_given_or_derived_never_random() -> None:
+    account = HOLDER.account
+    derived = lifecycle.choose_role(account, "seller_service_partner", at=T0)
+    assert (
+        derived.partner_id
+        == lifecycle.choose_role(account, "seller_service_partner", at=T0).partner_id
+    )
+    given_id = lifecycle.choose_role(account, "seller_service_partner", at=T0, partner_id="acme-1")
+    assert given_id.partner_id == "acme-1"
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.choose_role(account, "seller_service_partner", at=T0, partner_id="a b")
+    assert caught.value.fields == ("partner_id",)
+
+
+def test_an_event_carries_exactly_its_payload() -> None:
+    with pytest.raises(ValidationError) as caught:
+        PartnerEvent(
+            partner_id="p", seq=2, at=T0, actor=Actor.PLATFORM, subject=Subject.APPLICATION,
+            kind=EventKind.APPROVE, category="Shop Management", market="US",
+            info=sample_info("Shop Management"),
+        )  # fmt: skip
+    assert caught.value.fields == ("info", "approves")
+    with pytest.raises(ValidationError) as caught:
+        PartnerEvent(
+            partner_id="p", seq=1, at=T0, actor=Actor.PARTNER, subject=Subject.ENTITY,
+            kind=EventKind.AUTHORIZE_SELLER,
+        )  # fmt: skip
+    assert caught.value.fields == ("kind",)
+
+
+def test_the_digest_pins_content_not_identity() -> None:
+    info = sample_info("Shop Management")
+    assert content_digest(info) == content_digest(attrs.evolve(info))
+    assert content_digest(info) != content_digest(attrs.evolve(info, team_size=99))
+
+
+def test_allowed_events_offers_system_events_only_where_the_upgrade_acts() -> None:
+    fresh = lifecycle.submit_entity(
+        lifecycle.choose_role(HOLDER.account, "seller_service_partner", at=T0), sample_entity(),
+        at=T0,
+    )  # fmt: skip
+    late = dt.datetime(2024, 5, 1, tzinfo=UTC)
+    before = lifecycle.apply(fresh, "Shop Management", sample_info("Shop Management"), at=T0)
+    after = lifecycle.apply(fresh, "Shop Management", sample_info("Shop Management"), at=late)
+    offered = lifecycle.allowed_events(before.applications[0], before)
+    assert EventKind.SYSTEM_REJECT in offered
+    assert EventKind.SYSTEM_REJECT not in lifecycle.allowed_events(after.applications[0], after)
+    assert EventKind.SYSTEM_REJECT not in lifecycle.allowed_events(
+        before.applications[0], before, policy=None
+    )
+    assert EventKind.REGENERATE not in lifecycle.allowed_events(None, before)
+    upgraded = lifecycle.upgrade(after, at=late)
+    assert upgraded is after
+    assert lifecycle.upgrade(before, at=late).applications[0].status is ReviewStatus.REJECTED
+    assert DEFAULT_POLICY.upgrade_at < late
+    assert isinstance(Policy(), Policy)
