@@ -447,7 +447,7 @@ def test_one_open_application_per_category_and_market() -> None:
     assert other_market.application("Shop Management", Market("GB")).id == "shop_management/GB/5"
     with pytest.raises(DuplicateApplication) as caught:
         lifecycle.apply(other_market, "Shop Management", INFO, market="GB", at=at(5))
-    assert caught.value.open_id == "shop_management/GB/1"
+    assert caught.value.open_id == "shop_management/GB/5"
 
 
 def test_approval_needs_an_approved_entity() -> None:
