@@ -30,6 +30,10 @@ from partner_onboarding.testing import approved_partner, sample_info
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
 sys.path.insert(0, str(pathlib.Path(__file__).parent))  # for peer_models
+# The state form of a partner (the document of version 2) that the peers model: one helper,
+# shared with the tests that forge such documents.
+sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "tests"))
+from _legacy import state_data  # noqa: E402
 
 
 @attrs.frozen(kw_only=True)
@@ -481,21 +485,6 @@ def rebuild(value: Any, *, values: bool) -> Callable[[], Any]:
         ]
         return lambda: cls(**{name: field() for name, field in fields})
     return lambda: value
-
-
-def state_data(partner: Any) -> dict[str, Any]:
-    """A partner's state as the document of version 2 held it (what the peers model)."""
-    from partner_onboarding.serde import to_data  # noqa: PLC0415
-
-    return {
-        "account": to_data(partner.account),
-        "roles_granted": [to_data(grant) for grant in partner.roles_granted],
-        "registration_market": partner.registration_market.code,
-        "agency_type": partner.agency_type.value,
-        "entity": None if partner.entity is None else to_data(partner.entity),
-        "applications": [to_data(application) for application in partner.applications],
-        "authorizations": [to_data(authorization) for authorization in partner.authorizations],
-    }
 
 
 def _pydantic(partner: Any) -> Callable[[], object]:

@@ -77,7 +77,7 @@ from partner_onboarding.model import (
     UseDefault,
     content_digest,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
 __all__ = [
     "ACTORS",
@@ -631,11 +631,8 @@ class _Draft:
         draft.authorizations = list(partner.authorizations)
         draft.events = list(partner.events)
         draft.authorized = {authorization.key for authorization in partner.authorizations}
+        # The open application of a key is its last: one replacing another comes after it.
         draft.open = {a.key: index for index, a in enumerate(partner.applications)}
-        superseded = {a.supersedes for a in partner.applications if a.supersedes is not None}
-        for index, application in enumerate(partner.applications):  # (open ones come last)
-            if application.id not in superseded:
-                draft.open[application.key] = index
         return draft
 
     @property
@@ -952,15 +949,8 @@ def _authorization_event(draft: _Draft, event: PartnerEvent, policy: Policy | No
     index = draft.open.get((category.code, market.code))
     approved = index is not None and draft.applications[index].status is APPROVED
     if policy is not None:
-        account = draft.account
-        assert account is not None  # noqa: S101  (registered: the fold's first event)
-        decision = policy.decide(
-            Question.AUTHORIZE_SELLER,
-            category=category,
-            at=instant,
-            registered_at=account.registered_at,
-            registration_market=draft.registration_market,
-            approved=approved,
+        decision = _decide(
+            draft, policy, Question.AUTHORIZE_SELLER, category, instant, approved=approved
         )
         if not decision.allowed:
             raise PolicyRefusal(decision)
@@ -970,6 +960,28 @@ def _authorization_event(draft: _Draft, event: PartnerEvent, policy: Policy | No
         SellerAuthorization(seller_id=seller_id, category=category, market=market, at=instant)
     )
     draft.authorized.add(key)
+
+
+def _decide(
+    draft: _Draft,
+    policy: Policy,
+    question: Question,
+    category: Category,
+    at: dt.datetime,
+    *,
+    approved: bool = False,
+) -> Decision:
+    """``policy``'s answer to ``question`` on the facts of the partner being folded."""
+    account = draft.account
+    assert account is not None  # noqa: S101  (registered: the fold's first event)
+    return policy.decide(
+        question,
+        category=category,
+        at=at,
+        registered_at=account.registered_at,
+        registration_market=draft.registration_market,
+        approved=approved,
+    )
 
 
 def _clock(partner: Partner | _Draft, at: dt.datetime) -> dt.datetime:
@@ -1264,15 +1276,7 @@ def _refusal_to_apply(
     except RuleViolation as refusal:  # (the guard's refusal, or a back-dated step)
         return refusal
     if policy is not None:
-        account = draft.account
-        assert account is not None  # noqa: S101  (registered: the fold's first event)
-        decision = policy.decide(
-            Question.REGISTER,
-            category=chosen,
-            at=at,
-            registered_at=account.registered_at,
-            registration_market=draft.registration_market,
-        )
+        decision = _decide(draft, policy, Question.REGISTER, chosen, at)
         if not decision.allowed:
             return PolicyRefusal(decision)
     return None
