@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _catalogs import CUSTOM
 from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
 from partner_onboarding.catalog import Category
 from partner_onboarding.errors import NaiveDatetime, PolicyRefusal
@@ -758,3 +759,136 @@ def test_the_first_day_of_new_partners_is_the_upgrade_date_unless_given(
     policy = Policy(upgrade_date=dt.date(2024, 4, 30), **given)
     assert policy.new_partners_day == day
     assert policy.new_partners_from_at.date() == day
+
+
+# ------------------------------------------------------------------------------------------------
+# Decisions say what was asked, and by which policy
+
+
+@given(policies(), partners(max_steps=6), categories(), markets(), st.data())
+def test_a_decision_carries_the_question_it_answers(
+    policy: Policy, partner: Partner, category: Category, market: Market, data: st.DataObject
+) -> None:
+    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    asked = {
+        Question.REGISTER: policy.can_register(partner, category.name, market=market.code, at=at),
+        Question.AUTHORIZE_SELLER: policy.can_authorize_seller(
+            partner, category, market=market, at=at
+        ),
+    }
+    rows = [(partner, category.code, market, question) for question in asked]
+    assert list(policy.check_many(rows, at=at)) == list(asked.values())
+    for question, decision in asked.items():
+        assert (decision.question, decision.partner_id) == (question, partner.partner_id)
+        assert (decision.category, decision.market) == (category, market)
+        assert decision.at == at
+        assert decision.policy_id == policy.id
+        # Built on the hot path, it is the value the checked constructors build.
+        assert attrs.evolve(decision) == decision
+        rebuilt = Decision.of(
+            decision.verdict,
+            question=question.value,
+            partner_id=partner.partner_id,
+            category=category,
+            market=market.code,
+            at=at,
+            policy_id=policy.id,
+        )
+        assert rebuilt == decision
+        assert hash(rebuilt) == hash(decision)
+        facts = policy.decide(
+            question,
+            category=category.code,
+            at=at,
+            registered_at=partner.account.registered_at,
+            registration_market=partner.registration_market,
+            market=market,
+            approved=partner.approved_in(category, market, at=at),
+            partner_id=partner.partner_id,
+        )
+        assert facts == decision
+
+
+def test_a_decision_on_plain_facts_names_no_partner_unless_given() -> None:
+    decision = DEFAULT_POLICY.decide(
+        "register",
+        category="Paid Media",
+        at=UPGRADE,
+        registered_at=UPGRADE,
+        registration_market="US",
+    )
+    assert decision.partner_id is None
+    assert decision.market == US  # (the target market defaults to the registration market)
+    assert decision.codes == ("new_partner_discontinued",)
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.decide(
+            "register",
+            category="Paid Media",
+            at=UPGRADE,
+            registered_at=UPGRADE,
+            registration_market="US",
+            partner_id=" ",
+        )
+    assert caught.value.fields == ("partner_id",)
+
+
+def test_a_decision_is_logged_as_json_and_read_back() -> None:
+    from partner_onboarding.serde import from_json, to_json  # noqa: PLC0415
+
+    decision = DEFAULT_POLICY.can_register(NEW, "Paid Media", market="GB", at=UPGRADE)
+    document = json.loads(to_json(decision))
+    assert document["catalog"] == DEFAULT_CATALOG.id
+    data = document["data"]
+    assert {key: data[key] for key in ("question", "category", "market", "at", "policy_id")} == {
+        "question": "register",
+        "category": "paid_media",
+        "market": "GB",
+        "at": "2024-04-30T00:00:00-07:00",
+        "policy_id": DEFAULT_POLICY.id,
+    }
+    assert data["partner_id"] == NEW.partner_id
+    assert from_json(to_json(decision), Decision) == decision
+    forged = json.dumps({**document, "data": {**data, "policy_id": "policy#zz"}})
+    with pytest.raises(ValidationError) as caught:
+        from_json(forged, Decision)
+    assert caught.value.fields == ("policy_id",)
+
+
+@given(policies(), policies())
+def test_a_policy_id_is_a_digest_of_its_content(one: Policy, other: Policy) -> None:
+    assert (one.id == other.id) is (one == other)
+    assert Policy.from_json(one.to_json()).id == one.id
+    assert json.loads(one.to_json())["id"] == one.id
+
+
+def test_a_policy_id_is_the_same_in_every_process() -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = "from partner_onboarding import DEFAULT_POLICY; print(DEFAULT_POLICY.id)"
+    ids = {
+        subprocess.run(  # noqa: S603  (this interpreter, a fixed program)
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert ids == {DEFAULT_POLICY.id}
+
+
+def test_a_policy_whose_content_does_not_match_its_id_is_refused() -> None:
+    data = json.loads(DEFAULT_POLICY.to_json())
+    assert Policy.from_data(data) == DEFAULT_POLICY
+    changed = {**data, "authorization_cutoff": "2024-07-01"}
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data(changed)
+    assert caught.value.fields == ("id",)
+    del changed["id"]  # (an id may be left out: a policy written by hand)
+    assert Policy.from_data(changed).authorization_cutoff == dt.date(2024, 7, 1)
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data(data, catalog=CUSTOM)
+    assert caught.value.fields == ("id",)
+    assert "id =" not in DEFAULT_POLICY.to_toml()

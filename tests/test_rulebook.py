@@ -45,7 +45,7 @@ from partner_onboarding.model import (
     SellerAuthorization,
     status_at,
 )
-from partner_onboarding.policy import Decision, Reason, ReasonCode, Rule
+from partner_onboarding.policy import Decision, Reason, ReasonCode, Rule, Verdict
 from partner_onboarding.serde import from_data, to_data
 from partner_onboarding.testing import (
     approved_partner,
@@ -655,8 +655,6 @@ def test_an_unsubmitted_history_is_named_as_such() -> None:
 
 
 def test_decisions_reasons_and_rules_refuse_bad_fields_by_name() -> None:
-    from partner_onboarding.policy import Decision, Reason, Rule  # noqa: PLC0415
-
     with pytest.raises(ValidationError) as caught:
         Rule(name=" ", effective_at=dt.datetime(2024, 4, 30))  # noqa: DTZ001
     assert str(caught.value) == (
@@ -670,20 +668,39 @@ def test_decisions_reasons_and_rules_refuse_bad_fields_by_name() -> None:
         "  - message: must not be blank\n  - rule: must be a Rule"
     )
     with pytest.raises(ValidationError) as caught:
-        Decision(
+        Verdict(
             allowed="yes",  # type: ignore[arg-type]
             reasons=["r"],  # type: ignore[list-item]
             decided_by="x",  # type: ignore[arg-type]
             changes_at=dt.datetime(2024, 6, 5),  # noqa: DTZ001
         )
     assert str(caught.value) == (
-        "invalid decision: 4 problems\n  - allowed: must be true or false\n"
+        "invalid verdict: 4 problems\n  - allowed: must be true or false\n"
         "  - reasons[0]: must be a Reason\n  - decided_by: must be a Rule\n"
         "  - changes_at: must be time-zone aware"
     )
     with pytest.raises(ValidationError) as caught:
-        Decision(allowed=True, reasons=(), decided_by=Rule("x"))
+        Verdict(allowed=True, reasons=(), decided_by=Rule("x"))
     assert caught.value.fields == ("reasons",)
+    with pytest.raises(ValidationError) as caught:
+        Decision(
+            question="register",  # type: ignore[arg-type]
+            partner_id=" ",
+            category="paid_media",  # type: ignore[arg-type]
+            market="US",  # type: ignore[arg-type]
+            at=dt.datetime(2024, 6, 5),  # noqa: DTZ001
+            policy_id="policy#1",
+            allowed=True,
+            reasons=(),
+            decided_by=Rule("x"),
+        )
+    assert str(caught.value) == (
+        "invalid decision: 7 problems\n  - question: must be a Question\n"
+        "  - partner_id: must not be blank\n  - category: must be a Category\n"
+        "  - market: must be a Market\n  - at: must be time-zone aware\n"
+        "  - policy_id: must be a policy id, 'policy#' and 16 hexadecimal digits\n"
+        "  - reasons: must give at least one reason"
+    )
 
 
 def test_category_information_of_no_category_is_named() -> None:
@@ -831,12 +848,11 @@ def test_apply_refusal_reads_the_market_asked_about() -> None:
 def test_decisions_keep_their_reasons_as_a_tuple_and_refuse_none_in_words() -> None:
     rule = Rule("current_structure")
     reason = Reason(ReasonCode.CURRENT_CATEGORY, "a category of the current structure", rule)
-    assert Decision(allowed=True, reasons=[reason], decided_by=rule).reasons == (reason,)
+    assert Verdict(allowed=True, reasons=[reason], decided_by=rule).reasons == (reason,)
     with pytest.raises(ValidationError) as caught:
-        Decision(allowed=True, reasons=(), decided_by=rule)
-    assert (
-        str(caught.value)
-        == "invalid decision: 1 problem\n  - reasons: must give at least one reason"
+        Verdict(allowed=True, reasons=(), decided_by=rule)
+    assert str(caught.value) == (
+        "invalid verdict: 1 problem\n  - reasons: must give at least one reason"
     )
     assert Rule("x" * 100).name == "x" * 100
     with pytest.raises(ValidationError, match="name: must be at most 100 characters"):

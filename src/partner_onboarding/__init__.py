@@ -47,7 +47,7 @@ from partner_onboarding.model import (
     RoleGrant,
     SellerAuthorization,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Reason
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Reason, Verdict
 
 if TYPE_CHECKING:
     from partner_onboarding import standing
@@ -88,6 +88,7 @@ __all__ = [
     "SellerAuthorization",
     "UnknownCategory",
     "ValidationError",
+    "Verdict",
     "from_json",
     "lifecycle",
     "policy",

@@ -28,7 +28,7 @@ from partner_onboarding import _files
 from partner_onboarding.batch import COLUMNS
 from partner_onboarding.catalog import parse_member
 from partner_onboarding.errors import OnboardingError
-from partner_onboarding.policy import Decision, Policy, Question
+from partner_onboarding.policy import Policy, Question, Verdict
 
 if TYPE_CHECKING:
     import polars as pl
@@ -158,7 +158,7 @@ class _Answerer:
         one_question = run.question is not None or "question" in self.keys
         self.memo = _Memo(_Facts(run.policy, run.at), one_question=one_question)
         self.plan_texts: dict[tuple[_PlanRow, str | None], str | None] = {}
-        self.decision_texts: dict[Decision, str] = {}
+        self.decision_texts: dict[Verdict, str] = {}
 
     def chunk(self, chunk: bytes, first_line: int) -> bool:
         """Answer the rows of a clean chunk, unless one of them asks both questions in a
@@ -204,7 +204,7 @@ class _Answerer:
             self.plan_texts[key] = text
         return text
 
-    def decision_text(self, decision: Decision) -> str:
+    def decision_text(self, decision: Verdict) -> str:
         """The writer's text of a decision."""
         text = self.decision_texts.get(decision)
         if text is None:
@@ -265,7 +265,7 @@ class _Answerer:
 
 
 def _record(
-    line: int, partner: str, plan: dict[str, Any] | None, decision: Decision | None
+    line: int, partner: str, plan: dict[str, Any] | None, decision: Verdict | None
 ) -> dict[str, Any]:
     """A record of the plain path's shape, for the parts the writer is asked for (the others are
     placeholders, never written)."""

@@ -23,6 +23,7 @@ from partner_onboarding._time import instant_problem
 from partner_onboarding.errors import Problem, ValidationError
 
 __all__ = [
+    "PARTNER_ID",
     "Problems",
     "Rejected",
     "as_ein",
@@ -212,6 +213,10 @@ def mask_ein(ein: str) -> str:
     return repr(masked_ein(ein))
 
 
+#: What a partner id is: it names the partner in event ids, URLs and decision logs.
+PARTNER_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+
 class Problems:
     """Collects problems while a value checks itself, then raises them all at once."""
 
@@ -240,6 +245,11 @@ class Problems:
             result = normalize(value)
             if isinstance(result, Rejected):
                 self.add(path, result.reason)
+
+    def partner_id(self, path: str, value: object) -> None:
+        """``value`` must be a partner id (see :data:`PARTNER_ID`)."""
+        if not isinstance(value, str) or not PARTNER_ID.fullmatch(value):
+            self.add(path, "must be 1 to 100 letters, digits, '.', '_', ':' or '-' (no spaces)")
 
     def instance(self, path: str, value: object, kind: type[T]) -> bool:
         if isinstance(value, kind):

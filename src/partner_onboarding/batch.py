@@ -52,7 +52,7 @@ from typing import Any, Final, Literal, TypeAlias
 from partner_onboarding.catalog import Category, Market, normalize_name, parse_member
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.model import ReviewStatus
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Verdict
 
 __all__ = ["COLUMNS", "RECORD_FIELDS", "check_rows", "decide_row", "iter_check_rows"]
 
@@ -201,7 +201,18 @@ def decide_row(
     if _absent(question):  # (no question means both, which a single Decision cannot be)
         raise facts.bad_question()
     (asked,) = facts.questions(question)
-    return facts.decide(asked, category, registration, facts.fact(asked, category, row))
+    market = facts.market(row.get("market"))
+    verdict = facts.decide(asked, category, registration, facts.fact(asked, category, row))
+    partner_id = row.get("partner_id")
+    return Decision.of(
+        verdict,
+        question=asked,
+        partner_id=partner_id if isinstance(partner_id, str) and partner_id else None,
+        category=category,
+        market=market,
+        at=facts.instant,
+        policy_id=policy.id,
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -318,7 +329,7 @@ class _Facts:
         category: Category,
         registration: str,
         fact: bool,  # noqa: FBT001
-    ) -> Decision:
+    ) -> Verdict:
         """The answer for a partner registered in ``registration`` and the row's one fact."""
         if question is Question.REGISTER:
             return self.rules.register_as(fact, category.code, registration, self.instant)

@@ -30,7 +30,7 @@ import attrs
 from partner_onboarding.batch import _REMEMBERED_REFUSALS, COLUMNS, _Facts, _short
 from partner_onboarding.catalog import quote
 from partner_onboarding.errors import OnboardingError, ValidationError
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -433,10 +433,10 @@ class _DecisionTable:
     def __init__(self, plans: list[_PlanRow]) -> None:
         import polars as pl  # noqa: PLC0415
 
-        self.decisions: list[Decision] = []
+        self.decisions: list[Verdict] = []
         seen: dict[int, int] = {}
 
-        def index(decision: Decision | None) -> int | None:
+        def index(decision: Verdict | None) -> int | None:
             if decision is None:
                 return None
             if id(decision) not in seen:
@@ -509,8 +509,8 @@ class _PlanRow:
         self.category: str | None = None
         self.market: str | None = None
         self.question: str | None = None
-        self.register: tuple[Decision, Decision] | None = None  # by new partner? False, True
-        self.authorize: Decision | None = None
+        self.register: tuple[Verdict, Verdict] | None = None  # by new partner? False, True
+        self.authorize: Verdict | None = None
         self.error: str | None = None  # (category, markets, question: read before anything)
         # (the approval facts: read after the registration, as the plain path reads a row)
         self.approval_error: str | None = None

@@ -950,7 +950,13 @@ def _authorization_event(draft: _Draft, event: PartnerEvent, policy: Policy | No
     approved = index is not None and draft.applications[index].status is APPROVED
     if policy is not None:
         decision = _decide(
-            draft, policy, Question.AUTHORIZE_SELLER, category, instant, approved=approved
+            draft,
+            policy,
+            Question.AUTHORIZE_SELLER,
+            category,
+            instant,
+            market=market,
+            approved=approved,
         )
         if not decision.allowed:
             raise PolicyRefusal(decision)
@@ -969,6 +975,7 @@ def _decide(
     category: Category,
     at: dt.datetime,
     *,
+    market: Market,
     approved: bool = False,
 ) -> Decision:
     """``policy``'s answer to ``question`` on the facts of the partner being folded."""
@@ -980,7 +987,9 @@ def _decide(
         at=at,
         registered_at=account.registered_at,
         registration_market=draft.registration_market,
+        market=market,
         approved=approved,
+        partner_id=draft.partner_id,
     )
 
 
@@ -1276,7 +1285,7 @@ def _refusal_to_apply(
     except RuleViolation as refusal:  # (the guard's refusal, or a back-dated step)
         return refusal
     if policy is not None:
-        decision = _decide(draft, policy, Question.REGISTER, chosen, at)
+        decision = _decide(draft, policy, Question.REGISTER, chosen, at, market=market)
         if not decision.allowed:
             return PolicyRefusal(decision)
     return None

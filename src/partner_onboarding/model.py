@@ -1028,7 +1028,6 @@ _PAYLOAD_FIELDS: Final = (
     "seller_id",
     "approves",
 )
-_PARTNER_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _DIGEST: Final = re.compile(r"[0-9a-f]{64}")
 
 
@@ -1073,10 +1072,7 @@ class PartnerEvent:
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
-        if not isinstance(self.partner_id, str) or not _PARTNER_ID.fullmatch(self.partner_id):
-            problems.add(
-                "partner_id", "must be 1 to 100 letters, digits, '.', '_', ':' or '-' (no spaces)"
-            )
+        problems.partner_id("partner_id", self.partner_id)
         if type(self.seq) is not int or not 1 <= self.seq <= 10**9:
             problems.add("seq", "must be a whole number from 1")
         problems.aware("at", self.at)

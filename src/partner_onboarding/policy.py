@@ -24,6 +24,7 @@ import datetime as dt
 import enum
 import json
 import os
+import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
@@ -53,7 +54,7 @@ from partner_onboarding.errors import (
     UnknownCategory,
     ValidationError,
 )
-from partner_onboarding.model import Partner, ReviewStatus, status_at
+from partner_onboarding.model import Partner, ReviewStatus, content_digest, status_at
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -63,6 +64,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Rule",
+    "Verdict",
 ]
 
 
@@ -134,32 +136,13 @@ def _as_reasons(values: Iterable[Reason]) -> tuple[Reason, ...]:
     return values  # kept so the check can report it
 
 
-@attrs.frozen
-class Decision:
-    """A policy's answer: ``allowed``, why (``reasons``), by which rule, and until when.
+class _Answer:
+    """What :class:`Verdict` and :class:`Decision` say alike (they share these fields)."""
 
-    ``changes_at`` is the next instant at which the same question (same partner, category, market)
-    gets a different answer, or ``None`` if time alone never changes it. ``bool(decision)`` is
-    ``decision.allowed``.
-    """
-
+    __slots__ = ()
     allowed: bool
-    reasons: tuple[Reason, ...] = attrs.field(converter=_as_reasons)
-    decided_by: Rule
-    changes_at: dt.datetime | None = attrs.field(default=None, converter=_as_optional_instant)
-
-    def __attrs_post_init__(self) -> None:
-        problems = Problems()
-        if not isinstance(self.allowed, bool):
-            problems.add("allowed", "must be true or false")
-        if not self.reasons:
-            problems.add("reasons", "must give at least one reason")
-        for index, reason in enumerate(self.reasons):
-            problems.instance(f"reasons[{index}]", reason, Reason)
-        problems.instance("decided_by", self.decided_by, Rule)
-        if self.changes_at is not None:
-            problems.aware("changes_at", self.changes_at)
-        problems.raise_if_any("decision")
+    reasons: tuple[Reason, ...]
+    changes_at: dt.datetime | None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -179,6 +162,147 @@ class Decision:
 
     def __str__(self) -> str:
         return self.message
+
+
+def _answer_problems(answer: Verdict | Decision, problems: Problems) -> None:
+    if not isinstance(answer.allowed, bool):
+        problems.add("allowed", "must be true or false")
+    if not answer.reasons:
+        problems.add("reasons", "must give at least one reason")
+    for index, reason in enumerate(answer.reasons):
+        problems.instance(f"reasons[{index}]", reason, Reason)
+    problems.instance("decided_by", answer.decided_by, Rule)
+    if answer.changes_at is not None:
+        problems.aware("changes_at", answer.changes_at)
+
+
+@attrs.frozen
+class Verdict(_Answer):
+    """What a rule answers, whoever asks: ``allowed``, why (``reasons``), by which rule, and the
+    next instant the answer changes (``changes_at``, ``None`` if time alone never changes it).
+
+    The bulk paths (``check_rows``, frames, Spark, the command line) answer each distinct
+    combination of facts with one verdict; a :class:`Decision` is a verdict with what was asked.
+    ``bool(verdict)`` is ``verdict.allowed``.
+    """
+
+    allowed: bool
+    reasons: tuple[Reason, ...] = attrs.field(converter=_as_reasons)
+    decided_by: Rule
+    changes_at: dt.datetime | None = attrs.field(default=None, converter=_as_optional_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        _answer_problems(self, problems)
+        problems.raise_if_any("verdict")
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Decision(_Answer):
+    """A policy's answer to one question, and the question itself, so that it can be logged.
+
+    What was asked: the ``question``; the partner (``partner_id``: a partner's id, or the id a
+    file gives it; ``None`` when asked on plain facts without one); the ``category`` and target
+    ``market``; the instant ``at``; the policy that answered (``policy_id``, its
+    :attr:`Policy.id`). The answer: ``allowed``, why (``reasons``), by which rule
+    (``decided_by``), and ``changes_at``, the next instant at which the same question gets a
+    different answer (``None`` if time alone never changes it). ``bool(decision)`` is
+    ``decision.allowed``.
+    """
+
+    question: Question
+    partner_id: str | None = None
+    category: Category = attrs.field(repr=lambda category: repr(category.code))
+    market: Market
+    at: dt.datetime = attrs.field(converter=as_instant)
+    policy_id: str
+    allowed: bool
+    reasons: tuple[Reason, ...] = attrs.field(converter=_as_reasons)
+    decided_by: Rule
+    changes_at: dt.datetime | None = attrs.field(default=None, converter=_as_optional_instant)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        problems.instance("question", self.question, Question)
+        if self.partner_id is not None:  # (a library partner's id, or a file's own)
+            problems.text("partner_id", self.partner_id, max_length=100)
+        problems.instance("category", self.category, Category)
+        problems.instance("market", self.market, Market)
+        problems.aware("at", self.at)
+        if not isinstance(self.policy_id, str) or not _POLICY_ID.fullmatch(self.policy_id):
+            problems.add("policy_id", "must be a policy id, 'policy#' and 16 hexadecimal digits")
+        _answer_problems(self, problems)
+        problems.raise_if_any("decision")
+
+    @classmethod
+    def of(
+        cls,
+        verdict: Verdict,
+        *,
+        question: Question | str,
+        partner_id: str | None = None,
+        category: Category,
+        market: Market | str,
+        at: dt.datetime,
+        policy_id: str,
+    ) -> Decision:
+        """``verdict`` as the answer to the question described by the other arguments."""
+        require_instance("verdict", verdict, Verdict, what="decision")
+        return cls(
+            question=parse_member(Question, question, field="question"),
+            partner_id=partner_id,
+            category=category,
+            market=Market.of(market),
+            at=at,
+            policy_id=policy_id,
+            allowed=verdict.allowed,
+            reasons=verdict.reasons,
+            decided_by=verdict.decided_by,
+            changes_at=verdict.changes_at,
+        )
+
+    @property
+    def verdict(self) -> Verdict:
+        """The answer alone, without the question."""
+        return Verdict(self.allowed, self.reasons, self.decided_by, self.changes_at)
+
+
+_POLICY_ID: Final = re.compile(r"policy#[0-9a-f]{16}")
+
+
+def _decision(  # noqa: PLR0917  (positional: this is every question's hot path)
+    question: Question,
+    partner_id: str | None,
+    category: Category,
+    market: Market,
+    at: dt.datetime,
+    policy_id: str,
+    verdict: Verdict,
+) -> Decision:
+    """A decision from parts the policy has already checked: the hot path of every question,
+    which skips checking them again (equal to :meth:`Decision.of`, as the tests show)."""
+    decision = _new(Decision)
+    _set(
+        decision,
+        "__dict__",
+        {
+            "question": question,
+            "partner_id": partner_id,
+            "category": category,
+            "market": market,
+            "at": at,
+            "policy_id": policy_id,
+            "allowed": verdict.allowed,
+            "reasons": verdict.reasons,
+            "decided_by": verdict.decided_by,
+            "changes_at": verdict.changes_at,
+        },
+    )
+    return decision
+
+
+_new: Final = object.__new__
+_set: Final = object.__setattr__
 
 
 def _minutes(instant: dt.datetime) -> str:
@@ -395,6 +519,13 @@ class Policy:
         """Accounts registered at or after this instant are new partners."""
         return self._compiled.new_from_at
 
+    @property
+    def id(self) -> str:
+        """The policy's identity: ``policy#`` and 16 hexadecimal digits of the SHA-256 of its
+        content (every field, and the identity of its catalog). Equal policies have equal ids in
+        every process; a decision names the policy that answered by it."""
+        return self._compiled.id
+
     def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
         """``at`` as an instant: an aware datetime as it is, a ``date`` (or text written as a day,
         ``2024-04-30``) as the start of that day in the zone, ISO 8601 text with an offset as that
@@ -419,7 +550,7 @@ class Policy:
     ) -> Decision:
         """May ``partner`` register (apply) for ``category`` in ``market`` at ``at``?"""
         compiled = self._compiled
-        return compiled.register(partner, compiled.code(category), market, compiled.instant(at))
+        return compiled.register(partner, compiled.category(category), market, compiled.instant(at))
 
     def can_authorize_seller(
         self,
@@ -431,7 +562,9 @@ class Policy:
     ) -> Decision:
         """May ``partner`` obtain a new seller authorisation for ``category``/``market`` now?"""
         compiled = self._compiled
-        return compiled.authorize(partner, compiled.code(category), market, compiled.instant(at))
+        return compiled.authorize(
+            partner, compiled.category(category), market, compiled.instant(at)
+        )
 
     def decide(
         self,
@@ -441,24 +574,35 @@ class Policy:
         at: dt.datetime | dt.date,
         registered_at: dt.datetime,
         registration_market: Market | str,
+        market: Market | str | None = None,
         approved: bool = False,
+        partner_id: str | None = None,
     ) -> Decision:
         """The answer to ``question`` on plain facts, without a :class:`Partner`: the partner's
         registration instant and market (its Partner Center) and, for a seller authorisation,
-        whether it holds an approved application in the category and target market at ``at``.
-        The same rules as :meth:`can_register` and :meth:`can_authorize_seller`."""
+        whether it holds an approved application in the category and target ``market`` (default:
+        the registration market) at ``at``. The same rules as :meth:`can_register` and
+        :meth:`can_authorize_seller`; ``partner_id``, when given, is recorded in the decision."""
         compiled = self._compiled
         asked = parse_member(Question, question, field="question")
-        code = compiled.code(category)
+        chosen = compiled.category(category)
         instant = compiled.instant(at)
-        market = Market.of(registration_market).code
+        registration = Market.of(registration_market)
+        target = registration if market is None else Market.of(market)
+        if partner_id is not None:
+            _check_partner_id(partner_id)
         if asked is Question.REGISTER:
-            return compiled.register_for(
-                require_aware(registered_at, field="registered_at"), code, market, instant
+            verdict = compiled.register_for(
+                require_aware(registered_at, field="registered_at"),
+                chosen.code,
+                registration.code,
+                instant,
             )
-        if not isinstance(approved, bool):
+        elif not isinstance(approved, bool):
             raise ValidationError.single("approved", "must be true or false")
-        return compiled.authorize_for(approved, code, market, instant)
+        else:
+            verdict = compiled.authorize_for(approved, chosen.code, registration.code, instant)
+        return _decision(asked, partner_id, chosen, target, instant, compiled.id, verdict)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
         """The roles the role switch offers at ``at``: the partner's categories approved at that
@@ -489,7 +633,7 @@ class Policy:
         """
         compiled = self._compiled
         instant = compiled.instant(at)
-        code_of = compiled.code
+        category_of = compiled.category
         questions = {
             Question.REGISTER: compiled.register,
             Question.AUTHORIZE_SELLER: compiled.authorize,
@@ -506,7 +650,7 @@ class Policy:
                 raise ValidationError.single(
                     "question", f"must be one of {', '.join(q.value for q in Question)}"
                 )
-            yield answer(partner, code_of(category), market, instant)
+            yield answer(partner, category_of(category), market, instant)
 
     def require_registration(
         self,
@@ -534,7 +678,11 @@ class Policy:
     # Data
 
     def to_data(self) -> dict[str, Any]:
-        """The policy as plain data (what :meth:`from_data` reads; dates as ISO strings)."""
+        """The policy as plain data (what :meth:`from_data` reads; dates as ISO strings), with its
+        :attr:`id`."""
+        return {**self._content(), "id": self.id}
+
+    def _content(self) -> dict[str, Any]:
         return {
             "market": self.market.code,
             "zone": self.zone,
@@ -548,14 +696,22 @@ class Policy:
 
     @classmethod
     def from_data(cls, data: object, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
-        """A policy from plain data (a mapping of the fields above); every problem reported."""
+        """A policy from plain data (a mapping of the fields above); every problem reported.
+
+        An ``id``, when given, must be the id of what the other fields say (it is how a stored
+        policy shows it was not changed); it may be left out."""
         if not isinstance(data, Mapping):
             raise ValidationError.single("", "must be a table of policy fields", what="policy")
         fields = {a.name for a in attrs.fields(cls) if a.init and a.name != "catalog"}
-        problems = [Problem(str(key), "unknown field") for key in data if key not in fields]
+        problems = [
+            Problem(str(key)[:100], "unknown field")
+            for key in data
+            if key not in fields and key != "id"
+        ]
         if problems:
             raise ValidationError(problems, what="policy")
         values = dict(data)
+        written = values.pop("id", None)
         if "market" in values:
             try:
                 values["market"] = Market.parse(values["market"])
@@ -563,7 +719,15 @@ class Policy:
                 raise ValidationError(error.under("market").problems, what="policy") from None
         if "role_overrides" in values and not isinstance(values["role_overrides"], Mapping):
             raise ValidationError.single("role_overrides", "must be a table", what="policy")
-        return cls(**values, catalog=catalog)
+        policy = cls(**values, catalog=catalog)
+        if written is not None and written != policy.id:
+            raise ValidationError.single(
+                "id",
+                f"is not the id of this content ({policy.id}): the policy was changed "
+                "or written with another catalog",
+                what="policy",
+            )
+        return policy
 
     def to_json(self) -> str:
         """The policy as a JSON object."""
@@ -576,7 +740,7 @@ class Policy:
 
     def to_toml(self) -> str:
         """The policy as a TOML document (what :meth:`from_toml` reads)."""
-        data = self.to_data()
+        data = self._content()  # (no id: a TOML file is for people to edit)
         overrides = data.pop("role_overrides")
         lines = [
             f"{key} = {value}" if key in _DATE_FIELDS else f"{key} = {_toml_value(value)}"
@@ -619,6 +783,12 @@ def _toml_value(value: object) -> str:
     return json.dumps(value)  # a JSON string is a valid TOML basic string
 
 
+def _check_partner_id(partner_id: object) -> None:
+    problems = Problems()
+    problems.text("partner_id", partner_id, max_length=100)
+    problems.raise_if_any("question")
+
+
 def _partner(partner: Partner) -> Partner:
     return require_instance("partner", partner, Partner, what="question")
 
@@ -653,6 +823,7 @@ class _Compiled:
         "decisions",
         "discontinued",
         "existing_may_register",
+        "id",
         "market_code",
         "new_from_at",
         "roles",
@@ -679,7 +850,8 @@ class _Compiled:
         self.existing_may_register = policy.existing_partners_may_register
         self.catalog = policy.catalog
         self.roles = roles
-        self.decisions = _decisions(self.upgrade_at, self.cutoff_at)
+        self.decisions = _verdicts(self.upgrade_at, self.cutoff_at)
+        self.id = "policy#" + content_digest([policy._content(), policy.catalog.id])[:16]
         self.bounds: dict[dt.tzinfo, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
 
     def in_zone_of(self, at: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
@@ -716,42 +888,49 @@ class _Compiled:
                 self.days[day] = found
         return found
 
-    def code(self, category: str | Category) -> str:
+    def category(self, category: str | Category) -> Category:
         if type(category) is str:
             found = self.catalog._exact.get(category)  # (the bulk fast path: exact spellings)
             if found is not None:
-                return found.code
-        return self.catalog.category(category).code
+                return found
+        return self.catalog.category(category)
 
     # The questions on a partner. Arguments are checked here, once for every caller; the checks
     # are inline type tests because a call costs as much as the answer on this path.
 
     def register(
-        self, partner: Partner, code: str, market: Market | str | None, at: dt.datetime
+        self, partner: Partner, category: Category, market: Market | str | None, at: dt.datetime
     ) -> Decision:
         if type(partner) is not Partner:
             partner = _partner(partner)
         if type(market) is not Market:
             market = partner.target_market(market)  # (checked: no way around a rule)
-        return self.register_for(
-            partner.account.registered_at, code, partner.registration_market.code, at
+        verdict = self.register_for(
+            partner.account.registered_at, category.code, partner.registration_market.code, at
+        )
+        return _decision(
+            Question.REGISTER, partner.partner_id, category, market, at, self.id, verdict
         )
 
     def authorize(
-        self, partner: Partner, code: str, market: Market | str | None, at: dt.datetime
+        self, partner: Partner, category: Category, market: Market | str | None, at: dt.datetime
     ) -> Decision:
         if type(partner) is not Partner:
             partner = _partner(partner)
         if type(market) is not Market:
             market = partner.target_market(market)
+        code = category.code
         approved = partner.approved_in(code, market, at=at)
-        return self.authorize_for(approved, code, partner.registration_market.code, at)
+        verdict = self.authorize_for(approved, code, partner.registration_market.code, at)
+        return _decision(
+            Question.AUTHORIZE_SELLER, partner.partner_id, category, market, at, self.id, verdict
+        )
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
 
     def register_for(
         self, registered_at: dt.datetime, code: str, market: str, at: dt.datetime
-    ) -> Decision:
+    ) -> Verdict:
         """``market`` is the partner's registration market (its Partner Center)."""
         if code not in self.discontinued:
             return self.decisions["register:current"]
@@ -761,7 +940,7 @@ class _Compiled:
         """Whether an account registered at ``registered_at`` counts as a new partner."""
         return registered_at >= self.in_zone_of(registered_at)[2]
 
-    def register_as(self, new_partner: bool, code: str, market: str, at: dt.datetime) -> Decision:  # noqa: FBT001
+    def register_as(self, new_partner: bool, code: str, market: str, at: dt.datetime) -> Verdict:  # noqa: FBT001
         """The registration rule on the one fact of the registration instant that it reads."""
         if code not in self.discontinued:
             return self.decisions["register:current"]
@@ -778,7 +957,7 @@ class _Compiled:
             key = "register:discontinued_for_all"
         return self.decisions[key]
 
-    def authorize_for(self, approved: bool, code: str, market: str, at: dt.datetime) -> Decision:  # noqa: FBT001
+    def authorize_for(self, approved: bool, code: str, market: str, at: dt.datetime) -> Verdict:  # noqa: FBT001
         """``approved``: an approved application in the category and the target market at
         ``at``; ``market``: the partner's registration market (its Partner Center)."""
         covered = code in self.discontinued and market == self.market_code
@@ -794,7 +973,7 @@ class _Compiled:
         return self.decisions[key]
 
 
-def _decisions(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Decision]:
+def _verdicts(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Verdict]:
     """Every answer the policy can give, built once."""
     upgrade, cutoff = _minutes(upgrade_at), _minutes(cutoff_at)
     current = Rule("current_structure")
@@ -804,13 +983,11 @@ def _decisions(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Dec
     scope = Rule("market_scope")
     code = ReasonCode
 
-    def allow(
-        reasons: tuple[Reason, ...], rule: Rule, until: dt.datetime | None = None
-    ) -> Decision:
-        return Decision(allowed=True, reasons=reasons, decided_by=rule, changes_at=until)
+    def allow(reasons: tuple[Reason, ...], rule: Rule, until: dt.datetime | None = None) -> Verdict:
+        return Verdict(allowed=True, reasons=reasons, decided_by=rule, changes_at=until)
 
-    def refuse(reasons: tuple[Reason, ...], rule: Rule) -> Decision:
-        return Decision(allowed=False, reasons=reasons, decided_by=rule)
+    def refuse(reasons: tuple[Reason, ...], rule: Rule) -> Verdict:
+        return Verdict(allowed=False, reasons=reasons, decided_by=rule)
 
     is_current = Reason(code.CURRENT_CATEGORY, "a category of the current structure", current)
     other_market = Reason(

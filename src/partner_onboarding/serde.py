@@ -77,13 +77,23 @@ from partner_onboarding.model import (
     UseDefault,
     content_digest,
 )
-from partner_onboarding.policy import Decision, Policy, Question, Reason, ReasonCode, Rule
+from partner_onboarding.policy import (
+    Decision,
+    Policy,
+    Question,
+    Reason,
+    ReasonCode,
+    Rule,
+    Verdict,
+)
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "SCHEMA_VERSION",
     "catalog_of",
     "from_data",
     "from_json",
+    "json_schema",
     "make_converter",
     "to_data",
     "to_json",
@@ -177,7 +187,7 @@ def to_data(value: object) -> Any:
     raises :class:`~partner_onboarding.errors.ValidationError`.
     """
     kind = type(value)
-    if kind not in _WRITABLE:
+    if kind not in DOCUMENT_TYPES:
         raise ValidationError.single(
             "", f"a {kind.__name__} is not a value this module writes", what="JSON"
         )
@@ -246,7 +256,9 @@ def catalog_of(value: object) -> str | None:
 def _categories(value: object) -> list[Category]:
     if isinstance(value, Category):
         return [value]
-    if isinstance(value, model.CategoryInfo | model.SellerAuthorization | model.Application):
+    if isinstance(
+        value, model.CategoryInfo | model.SellerAuthorization | model.Application | Decision
+    ):
         return [value.category]
     if isinstance(value, model.Partner):
         return [a.category for a in value.applications] + [a.category for a in value.authorizations]
@@ -265,6 +277,8 @@ def _categories_within(value: object) -> list[Category]:
         for item in inner if isinstance(inner, tuple) else (inner,):
             if isinstance(item, Category):
                 found.append(item)
+            elif isinstance(item, Decision):
+                found.append(item.category)
             elif type(item) in _STANDING:
                 found += _categories_within(item)
     return found
@@ -283,7 +297,7 @@ def from_json(
     ``None`` applies none): a step its rules refuse is refused here, naming the event. Anything
     else wrong raises :class:`~partner_onboarding.errors.ValidationError`, every problem listed.
     """
-    if not isinstance(cls, type) or cls not in _WRITABLE:
+    if not isinstance(cls, type) or cls not in DOCUMENT_TYPES:
         raise ValidationError.single("cls", "must be a value class of the library", what="JSON")
     if not isinstance(catalog, Catalog):
         raise ValidationError.single("catalog", "must be a Catalog", what="JSON")
@@ -365,9 +379,10 @@ def _values_of(module: object) -> frozenset[type]:
 
 #: The values of the standing page (:mod:`partner_onboarding.standing`).
 _STANDING: Final = _values_of(standing)
-#: What to_json writes and from_json reads: the value classes of the model and of the standing
-#: page, markets, categories, the policy and its decisions.
-_WRITABLE: Final = frozenset(
+#: The classes :func:`to_json` writes, :func:`from_json` reads and :func:`json_schema` describes:
+#: the value classes of the model and of the standing page, markets, categories, the policy and
+#: its decisions.
+DOCUMENT_TYPES: Final[frozenset[type]] = frozenset(
     {
         *_values_of(model),
         *_STANDING,
@@ -375,6 +390,7 @@ _WRITABLE: Final = frozenset(
         Market,
         Category,
         Decision,
+        Verdict,
         Reason,
         Rule,
         Policy,
@@ -532,7 +548,13 @@ def _class_hook(converter: cattrs.Converter, cls: type[T]) -> Callable[[object, 
 # Partners: their events, replayed
 
 
-_PARTNER_KEYS: Final = ("partner_id", "revision", "events")
+#: A partner's document data: the events, and what is written beside them for readers.
+_PARTNER_FIELDS: Final[Mapping[str, object]] = {
+    "partner_id": str,
+    "revision": int,
+    "events": tuple[PartnerEvent, ...],
+}
+_PARTNER_KEYS: Final = tuple(_PARTNER_FIELDS)
 
 
 def _partner_from(
@@ -675,3 +697,142 @@ def _application_steps(
             payload["reasons"] = event.reasons
         steps.append((event.at, 2, position, index, payload))
     return steps
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON Schema: generated from the types the converter reads, so the two cannot drift apart
+
+
+def json_schema(cls: type, *, catalog: Catalog = DEFAULT_CATALOG) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the document :func:`to_json` writes for a ``cls``.
+
+    It is made from the same field types the converter reads: the envelope, then ``data`` as a
+    reference into ``$defs``, one definition per class, fields typed as they are written
+    (instants as ``date-time`` strings, enums and categories by their values, markets by ISO
+    code), unknown fields refused. A schema says the shape; the library's values check the rest
+    (an EIN's pattern, a history's order, the replay of a partner's events), so a document the
+    schema accepts may still be refused by :func:`from_json`, always with a
+    :class:`~partner_onboarding.errors.ValidationError`. The result is a fresh copy of a cached
+    schema: change it freely.
+    """
+    if not isinstance(cls, type) or cls not in DOCUMENT_TYPES:
+        raise ValidationError.single("cls", "must be a value class of the library", what="schema")
+    if not isinstance(catalog, Catalog):
+        raise ValidationError.single("catalog", "must be a Catalog", what="schema")
+    return json.loads(_schema_text(cls, catalog))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_text(cls: type, catalog: Catalog) -> str:
+    return json.dumps(_Schema(catalog).document(cls))
+
+
+class _Schema:
+    """Builds one document's schema, collecting the definitions of the classes it meets."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.defs: dict[str, dict[str, Any]] = {}
+
+    def document(self, cls: type) -> dict[str, Any]:
+        data = self.of(cls)
+        # The envelope names the catalog of the categories a value holds (a policy's are its
+        # discontinued categories, written by code), or null when it holds none.
+        if cls is Policy or _CATEGORY in self.defs:
+            catalog: dict[str, Any] = {"enum": [self.catalog.id, None]}
+        else:
+            catalog = {"type": "null"}
+        schema: dict[str, Any] = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"{cls.__name__} document",
+            "type": "object",
+            "properties": {
+                "version": {"const": SCHEMA_VERSION},
+                "type": {"const": cls.__name__},
+                "catalog": catalog,
+                "data": data,
+            },
+            "required": list(_ENVELOPE),
+            "additionalProperties": False,
+        }
+        if self.defs:
+            schema["$defs"] = dict(sorted(self.defs.items()))
+        return schema
+
+    def of(self, kind: Any) -> dict[str, Any]:  # noqa: PLR0911  (a branch a kind of type)
+        """The schema of a value of ``kind`` as the converter writes and reads it."""
+        origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if _is_optional(kind):
+            return {"anyOf": [self.of(_present(kind)), {"type": "null"}]}
+        if _is_variadic_tuple(kind) or origin is frozenset:
+            return {"type": "array", "items": self.of(args[0])}
+        if origin is dict:
+            return {"type": "object", "additionalProperties": self.of(args[1])}
+        if kind in _SIMPLE_SCHEMAS:
+            return dict(_SIMPLE_SCHEMAS[kind])
+        if kind in _ENUMS:
+            return {"enum": [member.value for member in kind]}
+        if kind is Market:
+            return self._define("Market", lambda: {"enum": sorted(Market.codes())})
+        if kind is Category:
+            return self._define(_CATEGORY, lambda: {"enum": [c.code for c in self.catalog]})
+        if kind is History:
+            return self.of(tuple[Event, ...])
+        if isinstance(kind, type) and attrs.has(kind):
+            return self._define(kind.__name__, lambda: self._object(kind))
+        raise TypeError(f"no JSON Schema for {kind!r}")  # (a new field type: add it above)
+
+    def _define(self, name: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A reference to the definition ``name``, built the first time it is met."""
+        if name not in self.defs:
+            self.defs[name] = {}  # (taken before building: a class may refer to itself)
+            self.defs[name] = build()
+        return {"$ref": f"#/$defs/{name}"}
+
+    def _object(self, cls: type) -> dict[str, Any]:
+        fields = _document_fields(cls)
+        return {
+            "type": "object",
+            "properties": {name: self.of(kind) for name, kind, _ in fields},
+            "required": [name for name, _, required in fields if required],
+            "additionalProperties": False,
+        }
+
+
+def _document_fields(cls: type) -> list[tuple[str, object, bool]]:
+    """(name, type, required) of each field a document of ``cls`` holds in its data."""
+    if cls is Partner:
+        return [(name, kind, True) for name, kind in _PARTNER_FIELDS.items()]
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (field.name, hints[field.name], field.default is attrs.NOTHING)
+        for field in attrs.fields(cls)
+        if field.init
+    ]
+    if cls is not Policy:
+        return fields
+    # A policy is written by Policy.to_data: its fields as data, without the catalog (which the
+    # envelope names), with its id.
+    written = [
+        (name, _POLICY_WRITES.get(name, kind), False)
+        for name, kind, _ in fields
+        if name != "catalog"
+    ]
+    return [*written, ("id", str, False)]
+
+
+_CATEGORY: Final = "Category"  # (written as its code: its definition is the catalog's codes)
+#: The types whose schema is one fixed piece.
+_SIMPLE_SCHEMAS: Final[Mapping[object, Mapping[str, Any]]] = {
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    int: {"type": "integer"},
+    dt.datetime: {"type": "string", "format": "date-time"},
+    dt.date: {"type": "string", "format": "date"},
+    PasswordHash: {"type": "string", "pattern": "^scrypt\\$"},
+}
+#: How :meth:`Policy.to_data` writes the fields it writes otherwise than their type says.
+_POLICY_WRITES: Final[Mapping[str, object]] = {
+    "role_overrides": dict[str, PartnerRole],
+    "discontinued": tuple[str, ...],
+}

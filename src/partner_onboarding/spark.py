@@ -28,7 +28,7 @@ from partner_onboarding.frames import (
     _error_text,
     _Memo,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -150,7 +150,7 @@ def check_spark(
     return work.select(*kept, *(column.alias(n) for n, column in picked.items()), "error")
 
 
-def _fields(decision: Decision | None) -> tuple[Any, ...]:
+def _fields(decision: Verdict | None) -> tuple[Any, ...]:
     """A decision's answer fields as Spark takes them (all null for no decision)."""
     if decision is None:
         return (None,) * len(ANSWER_FIELDS)
