@@ -30,10 +30,6 @@ from partner_onboarding.testing import approved_partner, sample_info
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)
 sys.path.insert(0, str(pathlib.Path(__file__).parent))  # for peer_models
-# The state form of a partner (the document of version 2) that the peers model: one helper,
-# shared with the tests that forge such documents.
-sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "tests"))
-from _legacy import state_data  # noqa: E402
 
 
 @attrs.frozen(kw_only=True)
@@ -407,7 +403,7 @@ def rows_end_to_end(sizes: tuple[int, ...]) -> list[tuple[str, float, str]]:
 
 
 def json_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
-    """JSON round trip of a partner with an entity and 3 applications, vs pydantic and msgspec."""
+    """JSON round trip of a partner with an entity and 3 applications (its events), vs pydantic."""
     from partner_onboarding import Partner, from_json, to_json  # noqa: PLC0415
 
     partner = approved_partner(
@@ -447,12 +443,25 @@ def json_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
             f"{checks_us / ours_us:.2f}× ours",
         )
     )
-    # The peers model a partner's state (the document of version 2, which the library still
-    # reads): types only. The peers that ended in the library's constructors built a partner
-    # from its state, which no longer exists: a partner is built only by replaying its events.
+    # What replaying the events costs alone (the peer with field checks replays nothing).
+    replay_us = best_us(
+        lambda: lifecycle.replay(partner.events), repeat=repeat, number=max(number // 50, 5)
+    )
+    rows.append(
+        (
+            "of ours: lifecycle.replay of the events alone (every rule, every value)",
+            replay_us,
+            f"{replay_us / ours_us:.2f}× ours",
+        )
+    )
+    # The peers read and write the same document (the events) with pydantic v2.
     for name, build in (
-        ("pydantic v2, models of the state document (types only)", _pydantic),
-        ("msgspec, models of the state document (types only)", _msgspec),
+        ("pydantic v2, types only", _pydantic_types),
+        ("pydantic v2, then the library's values (events built, replayed)", _pydantic_library),
+        (
+            "pydantic v2 with the library's field checks as validators (no replay)",
+            _pydantic_checked,
+        ),
     ):
         try:
             trip = build(partner)
@@ -460,8 +469,35 @@ def json_rows(*, repeat: int, number: int) -> list[tuple[str, float, str]]:
             rows.append((f"{name}: not installed (pip install -e '.[bench]')", float("nan"), ""))
             continue
         peer_us = best_us(trip, repeat=repeat, number=max(number // 50, 5))
-        rows.append((name, peer_us, f"ours is {ours_us / peer_us:.1f}×"))
+        rows.append((name, peer_us, f"ours is {ours_us / peer_us:.2f}×"))
     return rows
+
+
+def schema_rows(*, repeat: int) -> list[tuple[str, float, str]]:
+    """``json_schema`` of every document type: the first call (made) and the next (cached)."""
+    import time  # noqa: PLC0415
+
+    from partner_onboarding.serde import DOCUMENT_TYPES, json_schema  # noqa: PLC0415
+
+    first: dict[str, float] = {}
+    for cls in DOCUMENT_TYPES:
+        start = time.perf_counter()
+        json_schema(cls)
+        first[cls.__name__] = (time.perf_counter() - start) * 1e6
+    cached = {
+        cls.__name__: best_us(lambda cls=cls: json_schema(cls), repeat=repeat, number=50)
+        for cls in DOCUMENT_TYPES
+    }
+    slowest = max(cached, key=cached.__getitem__)
+    return [
+        (
+            f"json_schema, first call, slowest type ({max(first, key=first.__getitem__)})",
+            max(first.values()),
+            "",
+        ),
+        (f"json_schema, cached, slowest type ({slowest})", cached[slowest], "target ≤ 1,000"),
+        ("json_schema, cached, every type in turn", sum(cached.values()), f"{len(cached)} types"),
+    ]
 
 
 def rebuild(value: Any, *, values: bool) -> Callable[[], Any]:
@@ -487,21 +523,35 @@ def rebuild(value: Any, *, values: bool) -> Callable[[], Any]:
     return lambda: value
 
 
-def _pydantic(partner: Any) -> Callable[[], object]:
+def _document_data(partner: Any) -> dict[str, Any]:
+    from partner_onboarding.serde import to_data  # noqa: PLC0415
+
+    return to_data(partner)  # type: ignore[no-any-return]
+
+
+def _pydantic_types(partner: Any) -> Callable[[], object]:
     from peer_models import pydantic_partner  # noqa: PLC0415
 
-    model_class = pydantic_partner()
-    model = model_class.model_validate(state_data(partner))
+    model_class = pydantic_partner(checked=False)
+    model = model_class.model_validate(_document_data(partner))
     return lambda: model_class.model_validate_json(model.model_dump_json())
 
 
-def _msgspec(partner: Any) -> Callable[[], object]:
-    import msgspec  # noqa: PLC0415
-    from peer_models import msgspec_partner  # noqa: PLC0415
+def _pydantic_library(partner: Any) -> Callable[[], object]:
+    from peer_models import pydantic_then_library  # noqa: PLC0415
 
-    struct = msgspec_partner()
-    value = msgspec.convert(state_data(partner), struct)
-    return lambda: msgspec.json.decode(msgspec.json.encode(value), type=struct)
+    model_class, adapter = pydantic_then_library()
+    model = model_class.model_validate(_document_data(partner))
+    assert adapter.validate_json(model.model_dump_json()) == partner
+    return lambda: adapter.validate_json(model.model_dump_json())
+
+
+def _pydantic_checked(partner: Any) -> Callable[[], object]:
+    from peer_models import pydantic_partner  # noqa: PLC0415
+
+    model_class = pydantic_partner(checked=True)
+    model = model_class.model_validate(_document_data(partner))
+    return lambda: model_class.model_validate_json(model.model_dump_json())
 
 
 def memory_rows() -> list[tuple[str, float, str]]:
@@ -567,6 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Policy: bulk on Partner values", lambda: bulk_rows(sizes)),
         ("Notebook rows end to end", lambda: rows_end_to_end(sizes)),
         ("JSON round trip", lambda: json_rows(repeat=repeat, number=number)),
+        ("JSON Schema", lambda: schema_rows(repeat=repeat)),
     ]
     for title, section in sections:
         if arguments.only and arguments.only.lower() not in title.lower():

@@ -1,123 +1,164 @@
-"""The partner's JSON shape as pydantic v2 models and msgspec structs (types only, no checks), and
-each of them followed by the library's own constructors (every check) on the same document.
+"""A partner's JSON document (its events) as pydantic v2 models, three ways, for the JSON peers of
+compare.py:
+
+- types only: the document's shape, nothing checked;
+- then the library: the types-only models, then the library's values built from the typed fields
+  (every event through its constructor, the events replayed): what a pydantic user who wants the
+  library's guarantees would write;
+- checked: the same models running the library's field checks as their own validators (emails,
+  phones, EINs, ZIP codes, states, URLs, text lengths, partner ids), but no history replayed.
 
 Built on demand, so that a missing peer is reported rather than failing the whole benchmark. No
-``from __future__ import annotations`` here: both libraries read these annotations as types.
+``from __future__ import annotations`` here: pydantic reads these annotations as types.
 """
 
 import datetime as dt
 import functools
+import types
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 
-def pydantic_partner() -> type:
+@functools.cache
+def pydantic_partner(*, checked: bool) -> type:
+    """The partner document's data as pydantic models; ``checked`` adds the field checks."""
     import pydantic  # noqa: PLC0415
 
-    class Event(pydantic.BaseModel):
-        actor: str
-        kind: str
-        from_status: str | None
-        to_status: str
-        at: dt.datetime
-        reasons: list[str]
+    from partner_onboarding import _fields as fields  # noqa: PLC0415
+
+    def checked_by(normalize: Callable[[str], Any]) -> Callable[[str], str]:
+        def validate(value: str) -> str:
+            result = normalize(value)
+            if isinstance(result, fields.Rejected):
+                raise ValueError(result.reason)
+            return value
+
+        return validate
+
+    def kind(base: Any, *checks: Any) -> Any:
+        """``base``, with ``checks`` when the model is the checked one."""
+        return Annotated[base, *checks] if checked else base
+
+    def text(max_length: int) -> Any:
+        return kind(str, pydantic.StringConstraints(min_length=1, max_length=max_length))
+
+    def normalized(normalize: Callable[[str], Any]) -> Any:
+        return kind(str, pydantic.AfterValidator(checked_by(normalize)))
+
+    # The field types, under names the models' own fields do not hide.
+    t = types.SimpleNamespace(
+        email=normalized(fields.normalize_email),
+        phone=normalized(fields.normalize_phone),
+        name=text(200),
+        line=text(100),
+        reason=text(1000),
+        description=text(2000),
+        url=normalized(fields.normalize_url),
+        state=normalized(fields.normalize_state),
+        zip_code=normalized(fields.normalize_zip),
+        ein=normalized(fields.normalize_ein),
+        password_hash=normalized(_password_hash),
+        partner_id=kind(str, pydantic.StringConstraints(pattern=fields.PARTNER_ID.pattern)),
+        market=kind(str, pydantic.StringConstraints(min_length=2, max_length=2)),
+        digest=kind(str, pydantic.StringConstraints(pattern="^[0-9a-f]{64}$")),
+        team_size=kind(int, pydantic.Field(ge=1, le=1_000_000)),
+        seq=kind(int, pydantic.Field(ge=1)),
+    )
+
+    class Address(pydantic.BaseModel):
+        lines: list[t.line]
+        city: t.name
+        state: t.state
+        zip_code: t.zip_code
+
+    class Contact(pydantic.BaseModel):
+        name: t.name
+        email: t.email
+        phone: t.phone
+
+    class Document(pydantic.BaseModel):
+        name: t.name
+        sha256: t.digest
+
+    class Entity(pydantic.BaseModel):
+        legal_name: t.name
+        ein: t.ein
+        address: Address
+        contact: Contact
+        country: t.market
+        website: t.url | None
+        documents: list[Document]
+
+    class Account(pydantic.BaseModel):
+        email: t.email
+        password_hash: t.password_hash
+        registered_at: dt.datetime
+        phone: t.phone | None = None
 
     class Info(pydantic.BaseModel):
         category: str
-        service_description: str | None
-        markets_served: list[str]
-        team_size: int | None
-        reference_links: list[str]
+        service_description: t.description | None
+        markets_served: list[t.market]
+        team_size: t.team_size | None
+        reference_links: list[t.url]
 
-    class Application(pydantic.BaseModel):
-        id: str
-        category: str
-        market: str
-        status: str
-        info: Info
-        history: list[Event]
-        pending_revision: Info | None
-        supersedes: str | None
-
-    class Address(pydantic.BaseModel):
-        lines: list[str]
-        city: str
-        state: str
-        zip_code: str
-
-    class Contact(pydantic.BaseModel):
-        name: str
-        email: str
-        phone: str
-
-    class Document(pydantic.BaseModel):
-        name: str
-        sha256: str
-
-    class Entity(pydantic.BaseModel):
-        legal_name: str
-        ein: str
-        address: Address
-        contact: Contact
-        country: str
-        website: str | None
-        documents: list[Document]
-
-    class Review(pydantic.BaseModel):
-        entity: Entity
-        status: str
-        history: list[Event]
-
-    class Account(pydantic.BaseModel):
-        email: str
-        password_hash: str
-        registered_at: dt.datetime
-        phone: str | None
-
-    class Grant(pydantic.BaseModel):
-        role: str
+    class Event(pydantic.BaseModel):
+        partner_id: t.partner_id
+        seq: t.seq
         at: dt.datetime
+        actor: str
+        subject: str
+        kind: str
+        account: Account | None = None
+        role: str | None = None
+        registration_market: t.market | None = None
+        agency_type: str | None = None
+        entity: Entity | None = None
+        category: str | None = None
+        market: t.market | None = None
+        info: Info | None = None
+        reasons: list[t.reason] = []
+        seller_id: str | None = None
+        approves: str | None = None
 
     class Partner(pydantic.BaseModel):
-        account: Account
-        roles_granted: list[Grant]
-        registration_market: str
-        agency_type: str
-        entity: Review | None
-        applications: list[Application]
-        authorizations: list[dict[str, Any]]
+        partner_id: t.partner_id
+        revision: int
+        events: list[Event]
 
     return Partner
 
 
-def pydantic_partner_checked() -> tuple[type, Any]:
-    """The types-only pydantic model of the partner, and a ``TypeAdapter`` of it whose validation
-    then builds the library's values from the typed fields: every field check, every history
-    replayed against the review table, the partner's story checked, as the library's own
-    constructors do them. What a pydantic user wanting the library's guarantees would write."""
-    from typing import Annotated  # noqa: PLC0415
+def _password_hash(text: str) -> str:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
 
+    PasswordHash.parse(text)  # (raises the library's ValidationError, a ValueError)
+    return text
+
+
+def pydantic_then_library() -> tuple[type, Any]:
+    """The types-only model, and a ``TypeAdapter`` of it whose validation then builds the
+    library's partner from the typed fields (``library_partner``)."""
     import pydantic  # noqa: PLC0415
 
-    types_only = pydantic_partner()
-    checked = pydantic.TypeAdapter(Annotated[types_only, pydantic.AfterValidator(library_partner)])
-    return types_only, checked
+    types_only = pydantic_partner(checked=False)
+    adapter = pydantic.TypeAdapter(Annotated[types_only, pydantic.AfterValidator(library_partner)])
+    return types_only, adapter
 
 
-def library_partner(p: Any) -> Any:
-    """The library's partner built from a typed model of its document (pydantic's or msgspec's):
-    the library's constructors, every check run, every history replayed."""
-    return _library_builder()(p)
+def library_partner(document: Any) -> Any:
+    """The library's partner from a typed model of its document: every event built by its
+    constructor (every field check), then replayed under the default policy (every rule)."""
+    return _library_builder()(document)
 
 
 @functools.cache
 def _library_builder() -> Callable[[Any], Any]:
-    from partner_onboarding import catalog  # noqa: PLC0415
+    from partner_onboarding import catalog, lifecycle  # noqa: PLC0415
     from partner_onboarding import model as lib  # noqa: PLC0415
 
     categories = catalog.DEFAULT_CATALOG
     market = catalog.Market.parse
-
     zones: dict[Any, dt.timezone] = {}
 
     def instant(value: dt.datetime) -> dt.datetime:
@@ -129,17 +170,30 @@ def _library_builder() -> Callable[[Any], Any]:
         )
         return value.replace(tzinfo=zone)
 
-    def status(value: str | None) -> lib.ReviewStatus | None:
-        return None if value is None else lib.ReviewStatus(value)
+    def account(a: Any) -> lib.Account:
+        return lib.Account(
+            email=a.email,
+            password_hash=lib.PasswordHash.parse(a.password_hash),
+            registered_at=instant(a.registered_at),
+            phone=a.phone,
+        )
 
-    def event(e: Any) -> lib.Event:
-        return lib.Event(
-            actor=lib.Actor(e.actor),
-            kind=lib.EventKind(e.kind),
-            from_status=status(e.from_status),
-            to_status=lib.ReviewStatus(e.to_status),
-            at=instant(e.at),
-            reasons=tuple(e.reasons),
+    def entity(e: Any) -> lib.Entity:
+        return lib.Entity(
+            legal_name=e.legal_name,
+            ein=e.ein,
+            address=lib.Address(
+                lines=tuple(e.address.lines),
+                city=e.address.city,
+                state=e.address.state,
+                zip_code=e.address.zip_code,
+            ),
+            contact=lib.ContactPerson(
+                name=e.contact.name, email=e.contact.email, phone=e.contact.phone
+            ),
+            country=market(e.country),
+            website=e.website,
+            documents=tuple(lib.DocumentRef(name=d.name, sha256=d.sha256) for d in e.documents),
         )
 
     def info(i: Any) -> lib.CategoryInfo:
@@ -151,137 +205,33 @@ def _library_builder() -> Callable[[Any], Any]:
             reference_links=tuple(i.reference_links),
         )
 
-    def application(a: Any) -> lib.Application:
-        return lib.Application(
-            id=a.id,
-            category=categories.category(a.category),
-            market=market(a.market),
-            status=lib.ReviewStatus(a.status),
-            info=info(a.info),
-            history=lib.History(event(e) for e in a.history),
-            pending_revision=None if a.pending_revision is None else info(a.pending_revision),
-            supersedes=a.supersedes,
-        )
-
-    def entity(r: Any) -> lib.EntityReview:
-        e = r.entity
-        return lib.EntityReview(
-            entity=lib.Entity(
-                legal_name=e.legal_name,
-                ein=e.ein,
-                address=lib.Address(
-                    lines=tuple(e.address.lines),
-                    city=e.address.city,
-                    state=e.address.state,
-                    zip_code=e.address.zip_code,
-                ),
-                contact=lib.ContactPerson(
-                    name=e.contact.name, email=e.contact.email, phone=e.contact.phone
-                ),
-                country=market(e.country),
-                website=e.website,
-                documents=tuple(lib.DocumentRef(name=d.name, sha256=d.sha256) for d in e.documents),
-            ),
-            status=lib.ReviewStatus(r.status),
-            history=lib.History(event(h) for h in r.history),
+    def event(e: Any) -> lib.PartnerEvent:
+        return lib.PartnerEvent(
+            partner_id=e.partner_id,
+            seq=e.seq,
+            at=instant(e.at),
+            actor=lib.Actor(e.actor),
+            subject=lib.Subject(e.subject),
+            kind=lib.EventKind(e.kind),
+            account=None if e.account is None else account(e.account),
+            role=None if e.role is None else catalog.PartnerRole(e.role),
+            registration_market=None
+            if e.registration_market is None
+            else market(e.registration_market),
+            agency_type=None if e.agency_type is None else lib.AgencyType(e.agency_type),
+            entity=None if e.entity is None else entity(e.entity),
+            category=None if e.category is None else categories.category(e.category),
+            market=None if e.market is None else market(e.market),
+            info=None if e.info is None else info(e.info),
+            reasons=tuple(e.reasons),
+            seller_id=e.seller_id,
+            approves=e.approves,
         )
 
     def partner(p: Any) -> lib.Partner:
-        return lib.Partner(
-            account=lib.Account(
-                email=p.account.email,
-                password_hash=lib.PasswordHash.parse(p.account.password_hash),
-                registered_at=instant(p.account.registered_at),
-                phone=p.account.phone,
-            ),
-            roles_granted=tuple(
-                lib.RoleGrant(role=catalog.PartnerRole(g.role), at=instant(g.at))
-                for g in p.roles_granted
-            ),
-            registration_market=market(p.registration_market),
-            agency_type=lib.AgencyType(p.agency_type),
-            entity=None if p.entity is None else entity(p.entity),
-            applications=tuple(application(a) for a in p.applications),
-            authorizations=(),  # (the benchmark partner has none; the types-only model's shape)
-        )
+        built = lifecycle.replay([event(e) for e in p.events])
+        if built.partner_id != p.partner_id or built.revision != p.revision:
+            raise ValueError("partner_id or revision is not the events'")
+        return built
 
     return partner
-
-
-def msgspec_partner() -> type:
-    import msgspec  # noqa: PLC0415
-
-    class Event(msgspec.Struct):
-        actor: str
-        kind: str
-        from_status: str | None
-        to_status: str
-        at: dt.datetime
-        reasons: list[str]
-
-    class Info(msgspec.Struct):
-        category: str
-        service_description: str | None
-        markets_served: list[str]
-        team_size: int | None
-        reference_links: list[str]
-
-    class Application(msgspec.Struct):
-        id: str
-        category: str
-        market: str
-        status: str
-        info: Info
-        history: list[Event]
-        pending_revision: Info | None
-        supersedes: str | None
-
-    class Address(msgspec.Struct):
-        lines: list[str]
-        city: str
-        state: str
-        zip_code: str
-
-    class Contact(msgspec.Struct):
-        name: str
-        email: str
-        phone: str
-
-    class Document(msgspec.Struct):
-        name: str
-        sha256: str
-
-    class Entity(msgspec.Struct):
-        legal_name: str
-        ein: str
-        address: Address
-        contact: Contact
-        country: str
-        website: str | None
-        documents: list[Document]
-
-    class Review(msgspec.Struct):
-        entity: Entity
-        status: str
-        history: list[Event]
-
-    class Account(msgspec.Struct):
-        email: str
-        password_hash: str
-        registered_at: dt.datetime
-        phone: str | None
-
-    class Grant(msgspec.Struct):
-        role: str
-        at: dt.datetime
-
-    class Partner(msgspec.Struct):
-        account: Account
-        roles_granted: list[Grant]
-        registration_market: str
-        agency_type: str
-        entity: Review | None
-        applications: list[Application]
-        authorizations: list[dict[str, Any]]
-
-    return Partner
