@@ -91,6 +91,24 @@ def peer_machines_rows(*, repeat: int, number: int) -> list[tuple[str, float, st
                 f"ours is {peer_us / ours_us:.1f}× faster",
             )
         )
+    # The same cycle as a service runs it: operations on a Partner, each building its event
+    # (with its payload), checking it and folding it into the next partner.
+    partner = approved_partner("Shop Management", at=T0, policy=None)
+    partner = lifecycle.apply(partner, "LIVE Management", sample_info("LIVE Management"), at=T0)
+    live = sample_info("LIVE Management")
+
+    def operations() -> object:
+        rejected = lifecycle.reject(partner, "LIVE Management", ["r"], at=T0)
+        return lifecycle.modify(rejected, "LIVE Management", live, at=T0)
+
+    ops_us = best_us(operations, repeat=repeat, number=max(number // 10, 10)) / 2
+    rows.append(
+        (
+            "lifecycle.reject / modify on a Partner, per operation (event built, folded)",
+            ops_us,
+            f"{ops_us / ours_us:.1f}× a transition",
+        )
+    )
     return rows
 
 
