@@ -82,9 +82,12 @@ def test_hostile_documents_are_typed_errors(
     ("n", "r", "p", "field"),
     [
         (2**14, 8, 200_000, "p"),  # about two hours of CPU in verify(): refused when read
+        (2, 1, 2_097_140, "p"),  # scrypt's first PBKDF2 pass alone: 268 MB of output
         (2**20, 1, 1, "n"),  # scrypt's own bound n < 2**(16 r): OpenSSL would refuse it
         (2**18, 8, 1, "n"),  # 256 MiB and more: over the memory bound
-        (2**14, 8, 129, "p"),  # just over the work bound
+        (2**17, 8, 1, "n"),  # 128 MiB: over the memory bound, within the work bound
+        (2**14, 8, 5, "p"),  # just over the work bound (4 times the default)
+        (2, 33, 1, "r"),  # over the block size bound
     ],
 )
 def test_stored_hash_costs_are_bounded_before_any_work(n: int, r: int, p: int, field: str) -> None:
@@ -99,8 +102,10 @@ def test_stored_hash_costs_are_bounded_before_any_work(n: int, r: int, p: int, f
 def test_the_largest_allowed_cost_is_accepted() -> None:
     from partner_onboarding.model import SCRYPT_MAX_WORK, PasswordHash  # noqa: PLC0415
 
-    text = "scrypt$16384$8$128$" + "A" * 24 + "$" + "A" * 44
+    text = "scrypt$16384$8$4$" + "A" * 24 + "$" + "A" * 44
     assert PasswordHash.parse(text).p * 16384 * 8 == SCRYPT_MAX_WORK
+    widest = "scrypt$65536$8$1$" + "A" * 86 + "==$" + "A" * 86 + "=="  # 64 MiB, 64-byte salt
+    assert len(PasswordHash.parse(widest).digest) == 64
 
 
 def test_a_candidate_with_a_lone_surrogate_is_simply_wrong() -> None:
@@ -347,3 +352,77 @@ def test_a_cut_off_before_the_calendar_is_refused_naming_its_own_field(
         "a cut-off at the very end of the calendar"
     }
     assert caught.value.__context__ is None  # (the day's own refusal is not chained)
+
+
+@pytest.mark.parametrize(
+    ("salt", "digest"),
+    [
+        ("A" * 86 + "==", "A" * 90 + "=="),  # a 67-byte digest
+        ("A" * 90 + "==", "A" * 44),  # a 67-byte salt
+        ("A" * 24, "A" * 21848),  # a 16 KiB digest: refused by its length, before it is decoded
+        ("A" * 2_796_200, "A" * 44),  # a 2 MiB salt
+    ],
+)
+def test_salt_and_digest_lengths_are_bounded_before_any_work(salt: str, digest: str) -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse(f"scrypt$16384$8$1${salt}${digest}")
+    assert "16 to 64 bytes" in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize(
+    "parameter",
+    [
+        "+16384",
+        " 16384",
+        "16384 ",
+        "16_384",
+        "016384",
+        "\u0661\u0666\u0663\u0668\u0664",
+        "0x4000",
+        "1e4",
+    ],
+)
+def test_hash_text_is_canonical(parameter: str) -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    good = "scrypt$16384$8$1$" + "A" * 22 + "==$" + "A" * 43 + "="
+    assert PasswordHash.parse(good).n == 16384
+    with pytest.raises(ValidationError):
+        PasswordHash.parse(good.replace("16384", parameter))
+
+
+def test_hash_base64_is_canonical() -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    salt = "A" * 21 + "B=="  # (the last character's unused bits are not zero: not canonical)
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse("scrypt$16384$8$1$" + salt + "$" + "A" * 43 + "=")
+    assert "canonical base64" in str(caught.value)
+    for padding in ("A" * 22, "A" * 22 + "=", "A" * 21 + "=="):  # padding missing or misplaced
+        with pytest.raises(ValidationError):
+            PasswordHash.parse("scrypt$16384$8$1$" + padding + "$" + "A" * 43 + "=")
+
+
+def test_a_password_that_cannot_be_encoded_is_named_as_such() -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.of("Abc123!\ud800x", n=2)
+    assert str(caught.value) == (
+        "invalid password hash: 1 problem\n"
+        "  - password: cannot be written as UTF-8 (it holds a lone surrogate)"
+    )
+
+
+def test_needs_rehash_weighs_each_parameter() -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    salt, digest = b"s" * 16, b"d" * 32
+    traded = PasswordHash(n=2**15, r=4, p=1, salt=salt, digest=digest)  # (the same n*r*p)
+    assert traded.needs_rehash()
+    assert not traded.needs_rehash(n=2**15, r=4)
+    assert PasswordHash(n=2**14, r=8, p=1, salt=salt, digest=digest).needs_rehash(p=2)
+    assert not PasswordHash(n=2**14, r=8, p=2, salt=salt, digest=digest).needs_rehash()

@@ -573,7 +573,7 @@ def test_non_text_fields_raise_validation_error_not_type_error(value: object) ->
     [
         (lambda: PasswordHash.of(5), "password"),  # type: ignore[arg-type]
         (lambda: PasswordHash.of("Abc123!x", n="x"), "n"),  # type: ignore[arg-type]
-        (lambda: PasswordHash.of("Abc123!x", n=2**21), "n"),  # more than 256 MiB of memory
+        (lambda: PasswordHash.of("Abc123!x", n=2**21), "n"),  # more than 64 MiB of memory
         (lambda: PasswordHash.of("Abc123!x", n=2**2, r=0), "r"),
         (
             lambda: Account.register(
@@ -598,7 +598,7 @@ def test_a_stored_hash_too_costly_to_verify_is_refused_when_read() -> None:
     with pytest.raises(ValidationError) as caught:
         PasswordHash.parse(costly)
     assert caught.value.problems[0].reason == (
-        "scrypt with this cost needs more than 256 MiB of memory"
+        "scrypt with this cost needs more than 64 MiB of memory"
     )
 
 
@@ -629,6 +629,10 @@ def test_a_weaker_stored_hash_needs_rehashing() -> None:
 # Password hashes and the finance identity, word for word, at their bounds
 
 SALT, DIGEST = b"s" * 16, b"d" * 32
+BAD_HASH_TEXT = (
+    "invalid password hash: 1 problem\n  - must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>' "
+    "(decimal parameters, base64 salt and digest of 16 to 64 bytes)"
+)
 
 
 def _refusal(build: Any) -> str:
@@ -642,15 +646,15 @@ def _refusal(build: Any) -> str:
     [
         (
             lambda: PasswordHash.parse("x"),
-            "invalid password hash: 1 problem\n  - must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>'",
+            BAD_HASH_TEXT,
         ),
         (
             lambda: PasswordHash.parse("scrypt$16384$8$1$@@@@$AAAA"),
-            "invalid password hash: 1 problem\n  - has a parameter that is not a number or base64",
+            BAD_HASH_TEXT,
         ),
         (
             lambda: PasswordHash.parse(f"scrypt$16384$8$1$c2FsdA==$ZGlnZXN0{'@' * 4}"),
-            "invalid password hash: 1 problem\n  - has a parameter that is not a number or base64",
+            BAD_HASH_TEXT,
         ),
         (
             lambda: PasswordHash.of(5),  # type: ignore[arg-type]
@@ -659,8 +663,9 @@ def _refusal(build: Any) -> str:
         (
             lambda: PasswordHash.of("Abc123!x", n="x", p=0),  # type: ignore[arg-type]
             (
-                "invalid password hash: 2 problems\n  - n: must be a positive whole number\n"
-                "  - p: must be a positive whole number"
+                "invalid password hash: 2 problems\n"
+                "  - n: must be a whole number from 1 to 1073741824\n"
+                "  - p: must be a whole number from 1 to 16"
             ),
         ),
         (
@@ -678,26 +683,27 @@ def _refusal(build: Any) -> str:
             ),
         ),
         (
-            # memory exactly at the bound (128 r (n + p + 2) = 256 MiB): allowed; the work is not
-            lambda: PasswordHash(n=2**16, r=16, p=65534, salt=SALT, digest=DIGEST),
+            # memory within the bound (128 r (n + p + 2) < 64 MiB + 16 KiB); the work is not
+            lambda: PasswordHash(n=2**16, r=8, p=2, salt=SALT, digest=DIGEST),
             (
                 "invalid password hash: 1 problem\n"
-                "  - p: scrypt with this cost is more than 16777216 units of work"
+                "  - p: scrypt with this cost is more than 524288 units of work"
             ),
         ),
         (
-            lambda: PasswordHash(n=2**16, r=16, p=65535, salt=SALT, digest=DIGEST),  # one over
+            lambda: PasswordHash(n=2**15, r=32, p=1, salt=SALT, digest=DIGEST),
             (
                 "invalid password hash: 1 problem\n"
-                "  - n: scrypt with this cost needs more than 256 MiB of memory"
+                "  - n: scrypt with this cost needs more than 64 MiB of memory"
             ),
         ),
         (
-            lambda: PasswordHash(n=2**14, r=8, p=129, salt=SALT, digest=DIGEST),
-            (
-                "invalid password hash: 1 problem\n"
-                "  - p: scrypt with this cost is more than 16777216 units of work"
-            ),
+            lambda: PasswordHash(n=2**14, r=8, p=17, salt=SALT, digest=DIGEST),
+            "invalid password hash: 1 problem\n  - p: must be a whole number from 1 to 16",
+        ),
+        (
+            lambda: PasswordHash(n=2**14, r=8, p=1, salt=SALT * 5, digest=DIGEST),
+            "invalid password hash: 1 problem\n  - salt: must be 16 to 64 bytes",
         ),
         (
             lambda: FinanceIdentity(legal_name="", ein="12", address="x"),  # type: ignore[arg-type]
@@ -716,7 +722,9 @@ def test_hashes_and_the_finance_identity_refuse_in_their_own_words(
 
 
 def test_costs_at_their_bounds_are_kept_as_given() -> None:
-    assert PasswordHash(n=2**14, r=8, p=128, salt=SALT, digest=DIGEST).p == 128  # work bound
+    assert PasswordHash(n=2**14, r=8, p=4, salt=SALT, digest=DIGEST).p == 4  # work bound
+    assert PasswordHash(n=2**16, r=8, p=1, salt=SALT, digest=DIGEST).n == 2**16  # memory bound
+    assert PasswordHash(n=2**10, r=32, p=16, salt=SALT * 4, digest=DIGEST * 2).r == 32  # (2**19)
     widest = PasswordHash.of("Abc123!x", n=2**15, r=1)  # (n just under 2**(16 r))
     assert (widest.n, widest.r, widest.p) == (2**15, 1, 1)
     odd = PasswordHash.of("Abc123!x", n=2, r=4, p=2)
@@ -1090,8 +1098,7 @@ def test_a_cost_openssl_refuses_is_the_librarys_own_error(monkeypatch: pytest.Mo
     with pytest.raises(ValidationError) as caught:
         PasswordHash.of(KNOWN_PASSWORD, n=CHEAP)
     assert str(caught.value) == (
-        "invalid password hash: 1 problem\n"
-        "  - n: scrypt with this cost needs more than 256 MiB of memory"
+        "invalid password hash: 1 problem\n  - n: scrypt refused this cost on this machine"
     )
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
@@ -1269,9 +1276,9 @@ def test_a_stored_hash_of_another_digest_length_verifies_its_password() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("bcrypt$2$8$1$c2FsdA==$ZGln", "must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>'"),
-        ("scrypt$two$8$1$c2FsdA==$ZGln", "has a parameter that is not a number or base64"),
-        ("scrypt$2$8$1$c2FsdA==$not base64", "has a parameter that is not a number or base64"),
+        ("bcrypt$2$8$1$c2FsdA==$ZGln", BAD_HASH_TEXT.split("  - ")[1]),
+        ("scrypt$two$8$1$c2FsdA==$ZGln", BAD_HASH_TEXT.split("  - ")[1]),
+        ("scrypt$2$8$1$c2FsdA==$not base64", BAD_HASH_TEXT.split("  - ")[1]),
     ],
 )
 def test_a_malformed_hash_is_refused_as_a_whole(text: str, reason: str) -> None:
@@ -1287,7 +1294,7 @@ def test_a_short_salt_or_digest_is_named() -> None:
         stored,
         {"salt": b"s" * 15, "digest": "d" * 32},
         "password hash",
-        [("salt", "must be at least 16 bytes"), ("digest", "must be at least 16 bytes")],
+        [("salt", "must be 16 to 64 bytes"), ("digest", "must be 16 to 64 bytes")],
     )
     assert attrs.evolve(stored, salt=b"s" * 16).salt == b"s" * 16
 

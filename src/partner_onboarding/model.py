@@ -12,7 +12,6 @@ password, and reprs mask phone numbers and EINs.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import enum
 import functools
@@ -142,8 +141,8 @@ class PasswordHash:
         problems = _cost_problems(self.n, self.r, self.p)
         for name in ("salt", "digest"):
             value = getattr(self, name)
-            if not isinstance(value, bytes) or len(value) < 16:
-                problems.add(name, "must be at least 16 bytes")
+            if not isinstance(value, bytes) or not 16 <= len(value) <= _MAX_BYTES:
+                problems.add(name, f"must be 16 to {_MAX_BYTES} bytes")
         problems.raise_if_any("password hash")
 
     @classmethod
@@ -152,50 +151,56 @@ class PasswordHash:
         problems = _cost_problems(n, r, p)
         if not isinstance(password, str):
             problems.add("password", "must be a string")
+        elif not _encodable(password):
+            problems.add("password", _NOT_ENCODABLE)
         problems.raise_if_any("password hash")
         salt = secrets.token_bytes(_SALT_LENGTH)
         return cls(n=n, r=r, p=p, salt=salt, digest=_scrypt(password, salt, n=n, r=r, p=p))
 
     def verify(self, password: str) -> bool:
         """Whether ``password`` is the one hashed, compared in constant time."""
-        if not isinstance(password, str):
-            return False
-        try:
-            password.encode("utf-8")
-        except UnicodeEncodeError:  # (a lone surrogate: no password anyone registered)
-            return False
+        if not isinstance(password, str) or not _encodable(password):
+            return False  # (a lone surrogate: no password anyone registered)
         candidate = _scrypt(
             password, self.salt, n=self.n, r=self.r, p=self.p, length=len(self.digest)
         )
         return hmac.compare_digest(candidate, self.digest)
 
     def needs_rehash(self, *, n: int = 2**14, r: int = 8, p: int = 1) -> bool:
-        """Whether this hash is weaker than the cost asked for (default: the library's), or has
-        a shorter digest or salt than the library makes: after a successful :meth:`verify`, hash
-        the password again (:meth:`of`) and store the new hash."""
+        """Whether any of this hash's parameters is below the cost asked for (default: the
+        library's), or its digest or salt is shorter than the library makes: after a successful
+        :meth:`verify`, hash the password again (:meth:`of`) and store the new hash. (A hash that
+        trades ``n`` for ``r`` at the same product is not the cost asked for either.)"""
         return (
-            self.n * self.r * self.p < n * r * p
-            or self.n < n
+            self.n < n
+            or self.r < r
+            or self.p < p
             or len(self.digest) < _DIGEST_LENGTH
             or len(self.salt) < _SALT_LENGTH
         )
 
     @classmethod
     def parse(cls, text: str) -> PasswordHash:
-        """A hash from its text form ``scrypt$n$r$p$salt$digest``."""
-        parts = text.split("$") if isinstance(text, str) else []
-        if len(parts) != 6 or parts[0] != "scrypt":
+        """A hash from its canonical text form ``scrypt$n$r$p$salt$digest``: the parameters in
+        ASCII digits without a sign, a leading zero or separators, salt and digest in padded
+        standard base64 (what ``str(hash)`` writes). Its length is bounded before it is read."""
+        found = _HASH_TEXT.fullmatch(text) if isinstance(text, str) else None
+        if found is None:
             raise ValidationError.single(
-                "", "must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>'", what="password hash"
+                "",
+                "must be 'scrypt$<n>$<r>$<p>$<salt>$<digest>' (decimal parameters, base64 salt "
+                f"and digest of 16 to {_MAX_BYTES} bytes)",
+                what="password hash",
             )
+        n, r, p = (int(part) for part in found.group(1, 2, 3))
         try:
-            n, r, p = (int(part) for part in parts[1:4])
-            salt = base64.b64decode(parts[4], validate=True)
-            digest = base64.b64decode(parts[5], validate=True)
-        except (ValueError, binascii.Error):
+            salt, digest = (base64.b64decode(part, validate=True) for part in found.group(4, 5))
+        except ValueError:  # (binascii.Error: padding that does not fit)
+            salt = digest = b""
+        if _b64(salt) != found[4] or _b64(digest) != found[5]:
             raise ValidationError.single(
-                "", "has a parameter that is not a number or base64", what="password hash"
-            ) from None
+                "", "salt and digest must be written in canonical base64", what="password hash"
+            )
         return cls(n=n, r=r, p=p, salt=salt, digest=digest)
 
     def __str__(self) -> str:
@@ -204,13 +209,16 @@ class PasswordHash:
 
 def _cost_problems(n: object, r: object, p: object) -> Problems:
     """What is wrong with scrypt's cost parameters, before any work is done: ``n`` a power of two
-    below ``2**(16*r)`` (scrypt's own bound), the memory OpenSSL will ask for (``128*r*(n+p+2)``
-    bytes) within :data:`SCRYPT_MAX_MEMORY`, and the work (``n*r*p``) within
-    :data:`SCRYPT_MAX_WORK`, so that a stored hash can never make ``verify`` run for hours."""
+    below ``2**(16*r)`` (scrypt's own bound), ``r`` and ``p`` within :data:`SCRYPT_MAX_R` and
+    :data:`SCRYPT_MAX_P` (which bound the work of scrypt's two PBKDF2 passes, with the salt's and
+    digest's lengths), the memory OpenSSL will ask for (``128*r*(n+p+2)`` bytes) within
+    :data:`SCRYPT_MAX_MEMORY`, and the work of the mixing (``n*r*p``) within
+    :data:`SCRYPT_MAX_WORK`: a stored hash can never make ``verify`` cost more than about 5 times
+    the default hash (docs/values.md gives the figures)."""
     problems = Problems()
-    for name, value in (("n", n), ("r", r), ("p", p)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problems.add(name, "must be a positive whole number")
+    for name, value, most in (("n", n, 2**30), ("r", r, SCRYPT_MAX_R), ("p", p, SCRYPT_MAX_P)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+            problems.add(name, f"must be a whole number from 1 to {most}")
     if problems.items:
         return problems
     assert isinstance(n, int)  # noqa: S101  (checked above; narrows the types)
@@ -219,21 +227,43 @@ def _cost_problems(n: object, r: object, p: object) -> Problems:
     if n < 2 or n & (n - 1) or n.bit_length() > 16 * r:
         problems.add("n", f"must be a power of two from 2 to 2**{16 * r - 1} (r = {r})")
     elif 128 * r * (n + p + 2) > SCRYPT_MAX_MEMORY:
-        problems.add("n", "scrypt with this cost needs more than 256 MiB of memory")
+        problems.add("n", "scrypt with this cost needs more than 64 MiB of memory")
     elif n * r * p > SCRYPT_MAX_WORK:
         problems.add("p", f"scrypt with this cost is more than {SCRYPT_MAX_WORK} units of work")
     return problems
 
 
-#: The most memory a password hash may need to be verified (bytes, OpenSSL's own formula).
-SCRYPT_MAX_MEMORY: Final = 256 * 1024 * 1024
-#: The most work (``n*r*p``) a password hash may ask for: 128 times the default cost.
-SCRYPT_MAX_WORK: Final = 128 * 2**14 * 8
+#: The most work (``n*r*p``) a password hash may ask for: 4 times the default cost (more work is
+#: also more time per unit here: 8 times the work verified in 10 times the default's time).
+SCRYPT_MAX_WORK: Final = 4 * 2**14 * 8
+#: The most memory a password hash may need to be verified (bytes, OpenSSL's own formula
+#: ``128*r*(n+p+2)``): 64 MiB for ``n*r`` (the most the work allows with ``p = 1``), and
+#: scrypt's own blocks.
+SCRYPT_MAX_MEMORY: Final = 64 * 1024 * 1024 + 16 * 1024
+#: The largest block size ``r`` and parallelism ``p`` a password hash may have.
+SCRYPT_MAX_R: Final = 32
+SCRYPT_MAX_P: Final = 16
 _SCRYPT_MAXMEM: Final = SCRYPT_MAX_MEMORY + 1024 * 1024  # (OpenSSL's bound, with its overhead)
 
 
 _SALT_LENGTH: Final = 16
 _DIGEST_LENGTH: Final = 32
+#: The longest salt and digest a hash may have (scrypt's PBKDF2 passes grow with both).
+_MAX_BYTES: Final = 64
+_DECIMAL: Final = r"([1-9][0-9]{0,9})"
+_BASE64: Final = r"([A-Za-z0-9+/]{20,88}={0,2})"
+_HASH_TEXT: Final = re.compile(
+    rf"scrypt\${_DECIMAL}\${_DECIMAL}\${_DECIMAL}\${_BASE64}\${_BASE64}", re.ASCII
+)
+_NOT_ENCODABLE: Final = "cannot be written as UTF-8 (it holds a lone surrogate)"
+
+
+def _encodable(password: str) -> bool:
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scrypt(
@@ -243,9 +273,9 @@ def _scrypt(
         return hashlib.scrypt(
             password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_SCRYPT_MAXMEM, dklen=length
         )
-    except (ValueError, OverflowError):  # a cost beyond the memory allowed (or beyond C's ints)
+    except (ValueError, OverflowError):  # (a cost the checks above let through: never expected)
         raise ValidationError.single(
-            "n", "scrypt with this cost needs more than 256 MiB of memory", what="password hash"
+            "n", "scrypt refused this cost on this machine", what="password hash"
         ) from None
 
 
