@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import pytest
@@ -14,7 +15,11 @@ from hypothesis import strategies as st
 
 from partner_onboarding import Entity, Partner, Policy, ValidationError, from_json, lifecycle
 from partner_onboarding.errors import OnboardingError
-from partner_onboarding.testing import approved_partner, sample_info
+from partner_onboarding.policy import Reason, ReasonCode, Rule
+from partner_onboarding.serde import to_json
+from partner_onboarding.testing import approved_partner, sample_entity, sample_info
+
+T = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
 
 HOSTILE: list[tuple[str, Callable[[], object], str]] = [
     ("deep JSON", lambda: from_json("[" * 100_000 + "]" * 100_000, Partner), "nested too deeply"),
@@ -426,3 +431,72 @@ def test_needs_rehash_weighs_each_parameter() -> None:
     assert not traded.needs_rehash(n=2**15, r=4)
     assert PasswordHash(n=2**14, r=8, p=1, salt=salt, digest=digest).needs_rehash(p=2)
     assert not PasswordHash(n=2**14, r=8, p=2, salt=salt, digest=digest).needs_rehash()
+
+
+# Text that cannot be written as UTF-8, drives a terminal or reads otherwise than it is stored.
+UNSAFE_TEXTS = [
+    ("Acme\ud800", "a lone surrogate"),
+    ("Acme\x00", "a control character"),
+    ("Acme\x1b[2J", "a control character"),
+    ("Acme\u202eCLL", "a bidirectional override"),
+    ("Acme\u2066x", "a bidirectional override"),
+    ("Acme\x85", "a control character"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), UNSAFE_TEXTS)
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda t: attrs.evolve(sample_entity(), legal_name=t), "legal_name"),
+        (lambda t: attrs.evolve(sample_entity().address, city=t), "city"),
+        (lambda t: attrs.evolve(sample_entity().contact, name=t), "name"),
+        (
+            lambda t: attrs.evolve(sample_info("LIVE Management"), service_description=t),
+            "service_description",
+        ),
+        (Rule, "name"),
+        (lambda t: Reason(ReasonCode.CURRENT_CATEGORY, t, Rule("r")), "message"),
+        (
+            lambda t: lifecycle.reject(
+                lifecycle.apply(
+                    approved_partner("Shop Management", at=T),
+                    "LIVE Management",
+                    sample_info("LIVE Management"),
+                    at=T,
+                ),
+                "LIVE Management",
+                [t],
+                at=T,
+            ),
+            "reasons[0]",
+        ),
+    ],
+)
+def test_text_fields_refuse_unsafe_characters_naming_the_field(
+    build: Any, field: str, text: str, kind: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        build(text)
+    (problem,) = caught.value.problems
+    assert problem.path == field
+    assert kind in problem.reason
+    assert text not in str(caught.value)  # (the character is named by its code point)
+
+
+def test_line_breaks_and_tabs_are_kept_only_in_texts_of_lines() -> None:
+    info = attrs.evolve(sample_info("LIVE Management"), service_description="Live\n\tcoaching")
+    assert info.service_description == "Live\n\tcoaching"
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(sample_entity(), legal_name="Acme\nLLC")
+    assert caught.value.fields == ("legal_name",)
+
+
+@given(st.text(max_size=40))
+def test_whatever_text_is_accepted_can_be_written_as_utf_8(text: str) -> None:
+    try:
+        rule = Rule(text)
+    except ValidationError:
+        return
+    to_json(rule).encode("utf-8")  # (never raises: nothing unwritable is kept)
+    assert not any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 0x20 for c in rule.name)

@@ -585,11 +585,23 @@ def stored_partner(tmp_path: pathlib.Path) -> str:
         partner, "LIVE Management", sample_info("LIVE Management"), at=at + dt.timedelta(days=1)
     )
     partner = lifecycle.reject(
-        partner, "LIVE Management", ["team too small\x1b[2J"], at=at + dt.timedelta(days=2)
+        partner, "LIVE Management", ["team too small"], at=at + dt.timedelta(days=2)
     )
     path = tmp_path / "partner.json"
     path.write_text(to_json(partner), encoding="utf-8")
     return str(path)
+
+
+def test_a_stored_reason_holding_a_terminal_escape_is_refused(tmp_path: pathlib.Path) -> None:
+    path = pathlib.Path(stored_partner(tmp_path))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("team too small", "team too small\\u001b[2J"),
+        encoding="utf-8",
+    )
+    result = run_script("profile", str(path), "--at", "2024-05-20")
+    assert result.returncode == 2, result.stderr  # (bad input, as for any refused document)
+    assert "events[8].reasons[0]: must not hold a control character (U+001B" in result.stderr
+    assert "\x1b" not in result.stderr + result.stdout
 
 
 def test_profile_prints_the_two_sections_then_what_is_due(tmp_path: pathlib.Path) -> None:
@@ -602,7 +614,6 @@ def test_profile_prints_the_two_sections_then_what_is_due(tmp_path: pathlib.Path
     assert [text.index(s) for s in sections] == sorted(text.index(s) for s in sections)
     assert "**-***3594" in text
     assert "04-2103594" not in text
-    assert "\x1b" not in text  # (a control character of the stored text is escaped)
     live = next(line for line in text.splitlines() if line.startswith("LIVE Management"))
     assert live.split()[3:5] == ["Rejected", "modify"]
     assert "LIVE Management in US (live_management/US/8): modify (rejected: team too small" in text

@@ -24,6 +24,7 @@ from partner_onboarding.errors import Problem, ValidationError
 
 __all__ = [
     "PARTNER_ID",
+    "unsafe_character",
     "Problems",
     "Rejected",
     "as_ein",
@@ -213,6 +214,34 @@ def mask_ein(ein: str) -> str:
     return repr(masked_ein(ein))
 
 
+# Characters no text field holds: lone surrogates (not writable as UTF-8), control characters
+# (NUL, escapes that drive a terminal) and the bidirectional overrides and isolates, which make
+# text read otherwise than it is stored. Tabs and line breaks are allowed in texts of lines.
+_UNSAFE_IN_LINES: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_UNSAFE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def unsafe_character(text: str, *, lines: bool = False) -> str | None:
+    """Why ``text`` cannot be kept (the first unsafe character, by its code point), or ``None``:
+    a lone surrogate, a control character (tabs and line breaks allowed when ``lines``), or a
+    bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069)."""
+    found = (_UNSAFE_IN_LINES if lines else _UNSAFE).search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate, which cannot be written as UTF-8"
+    elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        kind = "a bidirectional override"
+    else:
+        kind = "a control character"
+    return f"must not hold {kind} (U+{code:04X} at position {found.start()})"
+
+
 #: What a partner id is: it names the partner in event ids, URLs and decision logs.
 PARTNER_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
@@ -233,14 +262,19 @@ class Problems:
         *,
         normalize: Normalizer | None = None,
         max_length: int = 500,
+        lines: bool = False,
     ) -> None:
-        """``value`` must be non-blank text (of at most ``max_length``), normalised if it can be."""
+        """``value`` must be non-blank text (of at most ``max_length``), normalised if it can be,
+        of characters that can be written and shown safely (see :func:`unsafe_character`); tabs
+        and line breaks only where ``lines`` allows them."""
         if not isinstance(value, str):
             self.add(path, "must be a string")
         elif not value.strip():
             self.add(path, "must not be blank")
         elif len(value) > max_length:
             self.add(path, f"must be at most {max_length} characters")
+        elif (unsafe := unsafe_character(value, lines=lines)) is not None:
+            self.add(path, unsafe)
         elif normalize is not None:
             result = normalize(value)
             if isinstance(result, Rejected):

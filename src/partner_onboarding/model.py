@@ -568,7 +568,9 @@ class CategoryInfo:
             if getattr(self, name) in (None, ()):
                 problems.add(name, f"is required for {self.category.name}")
         if self.service_description is not None:
-            problems.text("service_description", self.service_description, max_length=2000)
+            problems.text(
+                "service_description", self.service_description, max_length=2000, lines=True
+            )
         _check_markets_served(problems, self.markets_served)
         if self.team_size is not None and (
             not isinstance(self.team_size, int)
@@ -675,7 +677,7 @@ class Event:
             problems.add("reasons", "must be a list of texts")
         else:
             for index, reason in enumerate(self.reasons):
-                problems.text(f"reasons[{index}]", reason, max_length=1000)
+                problems.text(f"reasons[{index}]", reason, max_length=1000, lines=True)
         problems.raise_if_any("event")
 
 
@@ -1141,7 +1143,7 @@ class PartnerEvent:
             problems.add("reasons", "must be a list of texts")
         else:
             for index, reason in enumerate(self.reasons):
-                problems.text(f"reasons[{index}]", reason, max_length=1000)
+                problems.text(f"reasons[{index}]", reason, max_length=1000, lines=True)
         if self.seller_id is not None:
             problems.text("seller_id", self.seller_id, max_length=200)
         if self.approves is not None and not (
