@@ -272,13 +272,14 @@ def test_json_is_read_as_the_standard_library_reads_it_with_the_duplicate_check(
     text: str, as_bytes: bool
 ) -> None:
     """The document reader keeps one decoder for text: what it reads, and how it refuses (a key
-    twice, a BOM in text), is what ``json.loads`` with the duplicate check does, for text and
-    for bytes."""
+    twice), is what ``json.loads`` with the duplicate check does, for text and for bytes; a
+    byte-order mark at the start of text is dropped, as it is from bytes."""
     from partner_onboarding._documents import _no_duplicates, load_json  # noqa: PLC0415
 
     document: str | bytes = text.encode("utf-8") if as_bytes else text
     try:
-        expected = json.loads(document, object_pairs_hook=_no_duplicates)
+        plain = document if as_bytes else text.removeprefix("\ufeff")
+        expected = json.loads(plain, object_pairs_hook=_no_duplicates)
     except ValueError as error:
         with pytest.raises(ValidationError) as refused:
             load_json(document, what="document")
@@ -500,3 +501,74 @@ def test_whatever_text_is_accepted_can_be_written_as_utf_8(text: str) -> None:
         return
     to_json(rule).encode("utf-8")  # (never raises: nothing unwritable is kept)
     assert not any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 0x20 for c in rule.name)
+
+
+# ------------------------------------------------------------------------------------------------
+# Readers bound what they read before reading it
+
+
+def test_a_policy_file_that_never_ends_is_refused_after_the_bound() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy.load("/dev/zero")
+    assert "a file of more than 16777216 bytes" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["policy.toml", "policy.json"])
+def test_a_policy_file_with_a_byte_order_mark_is_read(tmp_path: Any, name: str) -> None:
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+
+    text = DEFAULT_POLICY.to_json() if name.endswith(".json") else DEFAULT_POLICY.to_toml()
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert Policy.load(path) == DEFAULT_POLICY
+    assert Policy.load(str(path)) == DEFAULT_POLICY
+
+
+@pytest.mark.parametrize("path", [None, 5, b"/etc/hostname"])
+def test_a_policy_path_of_another_type_is_named(path: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy.load(path)  # type: ignore[arg-type]
+    assert caught.value.fields == ("path",)
+
+
+def test_a_policy_file_that_is_not_utf_8_is_refused(tmp_path: Any) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_bytes(b'zone = "Am\xe9rica/Los_Angeles"\n')
+    with pytest.raises(ValidationError) as caught:
+        Policy.load(path)
+    assert "not UTF-8 text (a byte 0xe9 at 10)" in str(caught.value)
+
+
+class Endless:
+    """A stream whose first line is ``first`` and whose next line never ends (a device)."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first: bytes | None = first
+        self.read = 0
+
+    def readline(self, size: int = -1) -> bytes:
+        if self.first is not None:
+            line, self.first = self.first, None
+            return line
+        self.read += size
+        return b"\0" * size
+
+
+def test_a_line_that_never_ends_stops_the_reading_in_bounded_work() -> None:
+    from partner_onboarding import _files  # noqa: PLC0415
+
+    stream = Endless(b"partner_id,category,registered_at\n")
+    rows = list(_files.read_rows(stream))  # type: ignore[arg-type]
+    assert [row.problems for row in rows] == [(f"a line longer than {_files.MAX_LINE} bytes",)]
+    assert stream.read <= _files.MAX_SKIPPED + 2 * _files.MAX_LINE + 2
+
+
+def test_a_first_line_that_never_ends_is_refused_at_once() -> None:
+    from partner_onboarding import _files  # noqa: PLC0415
+
+    stream = Endless(b"")
+    stream.first = None
+    with pytest.raises(_files.HeaderError) as caught:
+        _files.read_rows(stream)  # type: ignore[arg-type]
+    assert "longer than" in str(caught.value)
+    assert stream.read <= _files.MAX_LINE + 1

@@ -1500,3 +1500,18 @@ def test_a_delimiter_of_several_bytes_is_read_row_by_row(tmp_path: pathlib.Path)
     assert found.returncode == 0, found.stderr
     assert found.stdout == plain.stdout
     assert found.stdout.count("\n") == 1 + 2 * 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "/dev/zero"),
+        ("check", "--policy", "/dev/zero"),
+        ("policy", "/dev/zero"),
+    ],
+)
+def test_a_device_that_never_ends_is_refused_in_bounded_work(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert "longer than" in result.stderr or "a file of more than" in result.stderr
+    assert len(result.stderr) < 400

@@ -6,11 +6,12 @@ duplicate keys refused, and every failure the library's own
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Final
 
 from partner_onboarding.errors import ValidationError
 
-__all__ = ["MAX_DOCUMENT", "load_json", "load_toml"]
+__all__ = ["MAX_DOCUMENT", "load_json", "load_toml", "read_document"]
 
 #: The largest document read, in characters (a partner with a long history is far below it).
 MAX_DOCUMENT: Final = 16 * 1024 * 1024
@@ -40,8 +41,8 @@ def load_json(text: str | bytes, *, what: str) -> Any:
             "", f"a document of {len(text)} characters (at most {MAX_DOCUMENT})", what=what
         )
     try:
-        if isinstance(text, str) and not text.startswith("\ufeff"):
-            return _DECODER.decode(text)  # (json.loads without building a decoder each time)
+        if isinstance(text, str):  # (a byte-order mark, which editors write, is not content)
+            return _DECODER.decode(text.removeprefix("\ufeff"))
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise ValidationError.single("", "not JSON (nested too deeply)", what=what) from None
@@ -60,8 +61,32 @@ def load_toml(text: str, *, what: str) -> dict[str, Any]:
     import tomllib  # noqa: PLC0415  (loaded when first needed: importing stays light)
 
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except RecursionError:
         raise ValidationError.single("", "not TOML (nested too deeply)", what=what) from None
     except (tomllib.TOMLDecodeError, ValueError) as error:  # (a number too long is a ValueError)
         raise ValidationError.single("", f"not TOML ({str(error)[:120]})", what=what) from None
+
+
+def read_document(path: object, *, what: str) -> str:
+    """The text of the file at ``path``, read only up to the bound of a document (a device that
+    never ends, such as ``/dev/zero``, is refused after :data:`MAX_DOCUMENT` bytes), as UTF-8
+    with its byte-order mark dropped; anything else is a ValidationError naming why."""
+    if not isinstance(path, str | os.PathLike):
+        raise ValidationError.single("path", "must be a file path (str or os.PathLike)", what=what)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_DOCUMENT + 1)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValidationError.single("", f"cannot read {path}: {reason}", what=what) from None
+    if len(data) > MAX_DOCUMENT:
+        raise ValidationError.single(
+            "", f"a file of more than {MAX_DOCUMENT} bytes (the most a document may be)", what=what
+        )
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise ValidationError.single(
+            "", f"not UTF-8 text (a byte 0x{data[error.start]:02x} at {error.start})", what=what
+        ) from None

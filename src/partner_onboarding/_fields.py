@@ -24,7 +24,6 @@ from partner_onboarding.errors import Problem, ValidationError
 
 __all__ = [
     "PARTNER_ID",
-    "unsafe_character",
     "Problems",
     "Rejected",
     "as_ein",
@@ -44,6 +43,7 @@ __all__ = [
     "normalize_state",
     "normalize_url",
     "normalize_zip",
+    "unsafe_character",
 ]
 
 T = TypeVar("T")
@@ -220,9 +220,7 @@ def mask_ein(ein: str) -> str:
 _UNSAFE_IN_LINES: Final = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_UNSAFE: Final = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_UNSAFE: Final = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def unsafe_character(text: str, *, lines: bool = False) -> str | None:

@@ -25,6 +25,7 @@ from partner_onboarding.batch import COLUMNS
 __all__ = [
     "MAX_CELL",
     "MAX_LINE",
+    "MAX_SKIPPED",
     "CsvRows",
     "HeaderError",
     "Row",
@@ -38,6 +39,8 @@ __all__ = [
 REQUIRED: Final = COLUMNS[:3]
 #: A physical line longer than this (bytes) is a bad row, read no further.
 MAX_LINE: Final = 1 << 20
+#: How far past a line too long the reader looks for its end, before it stops reading.
+MAX_SKIPPED: Final = 64 << 20
 #: A cell longer than this (characters) is a bad row.
 MAX_CELL: Final = 10_000
 _DELIMITERS: Final = (",", ";", "\t", "|")
@@ -84,9 +87,15 @@ def _lines(stream: _Readable, *, start: int = 0) -> Iterator[tuple[int, str | No
             return
         number += 1
         if len(chunk) > MAX_LINE and not chunk.endswith(b"\n"):
-            while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line, bounded
-                chunk = stream.readline(MAX_LINE)
             yield number, None
+            if number == 1:
+                return  # (a header or first record that long: nothing after it can be read)
+            skipped = 0
+            while chunk and not chunk.endswith(b"\n"):  # skip the rest of the line, bounded
+                if skipped > MAX_SKIPPED:
+                    return  # (no end of line in sight: not a text file, or a device)
+                chunk = stream.readline(MAX_LINE)
+                skipped += len(chunk)
             continue
         text = decode(chunk)
         if number == 1:

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import attrs
 
-from partner_onboarding._documents import load_json, load_toml
+from partner_onboarding._documents import load_json, load_toml, read_document
 from partner_onboarding._fields import Problems, require_instance
 from partner_onboarding._time import (
     as_instant,
@@ -757,17 +757,10 @@ class Policy:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
-        """A policy from a ``.toml`` or ``.json`` file."""
-        import pathlib  # noqa: PLC0415  (loaded when first needed: importing stays light)
-
-        file = pathlib.Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ValidationError.single(
-                "", f"cannot read {file}: {error}", what="policy"
-            ) from None
-        if file.suffix.lower() == ".json":
+        """A policy from a ``.toml`` or ``.json`` file (read only up to the bound of a document,
+        whatever the file is)."""
+        text = read_document(path, what="policy")
+        if os.fspath(path).lower().endswith(".json"):
             return cls.from_json(text, catalog=catalog)
         return cls.from_toml(text, catalog=catalog)
 
