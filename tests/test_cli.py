@@ -1515,3 +1515,30 @@ def test_a_device_that_never_ends_is_refused_in_bounded_work(args: tuple[str, ..
     assert result.returncode == 2, result.stderr
     assert "longer than" in result.stderr or "a file of more than" in result.stderr
     assert len(result.stderr) < 400
+
+
+def test_a_parquet_cell_out_of_range_is_a_bad_row_and_the_others_are_answered(
+    tmp_path: pathlib.Path,
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    good = 1_714_640_400_000_000  # 2024-05-02T09:00Z, in microseconds
+    table = pa.table(
+        {
+            "partner_id": ["P1", "P2", "P3"],
+            "registered_at": pa.array([good, 2**62, good], pa.timestamp("us", tz="UTC")),
+            "category": ["Paid Media", "Paid Media", "Paid Media"],
+            "approved_at": pa.array([0, 0, 2**30], pa.date32()),
+        }
+    )
+    path = tmp_path / "rows.parquet"
+    pq.write_table(table, path)
+    result = run("check", str(path), "--at", "2024-05-20", "--format", "jsonl")
+    assert result.returncode == 2, result.stderr
+    assert "line 2: registered_at: a value out of the range Python holds" in result.stderr
+    assert "line 3: approved_at: a value out of the range Python holds" in result.stderr
+    assert [(a["line"], a["question"]) for a in jsonl(result.stdout)] == [
+        (1, "register"),
+        (1, "authorize_seller"),
+    ]

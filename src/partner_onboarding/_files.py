@@ -307,17 +307,45 @@ def read_parquet_rows(path: str) -> Iterator[Row]:
 
 
 def _parquet_body(file: Any, failure: type[Exception]) -> Iterator[Row]:
-    keys = {name: name.casefold() for name in file.schema_arrow.names}
+    names = list(file.schema_arrow.names)
+    keys = [name.casefold() for name in names]
     number = 0
     try:
         for batch in file.iter_batches(batch_size=PARQUET_BATCH):
-            for values in batch.to_pylist():
+            bad: dict[int, list[str]] = {}
+            columns = [
+                _parquet_column(name, column, bad, failure)
+                for name, column in zip(names, batch.columns, strict=True)
+            ]
+            for index, values in enumerate(zip(*columns, strict=True)):
                 number += 1
-                cells = {keys[name]: value for name, value in values.items()}
-                problems = _cell_problems(cells)
+                cells = dict(zip(keys, values, strict=True))
+                problems = _cell_problems(cells) + tuple(bad.get(index, ()))
                 yield Row(number, None if problems else cells, problems)
     except (failure, OSError) as error:  # a damaged file: what was read stands
         yield Row(number + 1, None, (f"the rest of the file cannot be read ({str(error)[:120]})",))
+
+
+def _parquet_column(
+    name: str, column: Any, bad: dict[int, list[str]], failure: type[Exception]
+) -> list[Any]:
+    """The Python values of one column of a batch. A cell Python cannot hold (a timestamp or a
+    date beyond the years 1 to 9999) is ``None`` and its row is bad; the other cells stand."""
+    try:
+        return column.to_pylist()  # type: ignore[no-any-return]
+    except (OverflowError, ValueError, failure):
+        pass  # read again cell by cell below, to name each cell out of range
+    values: list[Any] = []
+    for index in range(len(column)):
+        try:
+            values.append(column[index].as_py())
+        except (OverflowError, ValueError, failure):
+            values.append(None)
+            bad.setdefault(index, []).append(
+                f"{plain_text(name)[:40]}: a value out of the range Python holds "
+                "(a date or instant beyond the years 1 to 9999)"
+            )
+    return values
 
 
 def _cell_problems(cells: dict[str, Any]) -> tuple[str, ...]:
