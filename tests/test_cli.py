@@ -896,7 +896,23 @@ def test_parquet_output_without_pyarrow_names_the_extra(monkeypatch: pytest.Monk
     [
         (None, 0, ""),
         (KeyboardInterrupt(), 130, ""),
-        (RuntimeError("secret detail"), 70, "partner-onboarding: internal error: RuntimeError\n"),
+        (
+            RuntimeError("boom\x1b[2J"),
+            70,
+            (
+                "partner-onboarding: internal error: RuntimeError: boom\\x1b[2J (a bug: please "
+                "report it, with the command that caused it, at the project's issue tracker)\n"
+            ),
+        ),
+        (
+            NotImplementedError("x" * 500),
+            70,
+            (
+                f"partner-onboarding: internal error: NotImplementedError: {'x' * 200} (a bug: "
+                "please report it, with the command that caused it, at the project's issue "
+                "tracker)\n"
+            ),
+        ),
         (BrokenPipeError(), 0, ""),
     ],
 )
@@ -1542,3 +1558,67 @@ def test_a_parquet_cell_out_of_range_is_a_bad_row_and_the_others_are_answered(
         (1, "register"),
         (1, "authorize_seller"),
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# The environment failing is not a bug: each failure has its own exit code and one line
+
+
+def shell(command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("partner-onboarding") or f"{sys.executable} -m partner_onboarding"
+    return subprocess.run(  # noqa: S603  (a fixed command line of our own script)
+        ["/bin/sh", "-c", command.replace("CLI", script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "words"),
+    [
+        ("CLI check --at 2024-05-20 >&-", 74, "standard output is closed"),
+        ("CLI check --at 2024-05-20 > /dev/full", 74, "cannot write the output: No space left"),
+        ("CLI check - --at 2024-05-20 <&-", 66, "standard input is closed"),
+    ],
+)
+def test_an_environment_that_fails_gets_its_own_exit_code(
+    command: str, code: int, words: str
+) -> None:
+    result = shell(command)
+    assert result.returncode == code, result.stderr
+    assert words in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_output_encoding_that_cannot_write_the_answer_is_not_a_bug(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "partner_id,registered_at,category\nPartner-München,2024-01-10,Paid Media\n",
+        encoding="utf-8",
+    )
+    result = shell(f"CLI check {rows} --at 2024-05-20", PYTHONIOENCODING="ascii")
+    assert result.returncode == 74, result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_explain_neutralises_what_it_was_given() -> None:
+    result = run(
+        "explain",
+        "--registered-at",
+        "2024-01-10",
+        "--category",
+        "Mass Tutoring",
+        "--market",
+        "\x1b[2J",
+        "--at",
+        "2024-05-01",
+    )
+    assert "\x1b" not in result.stdout + result.stderr
+    result = run("profile", "x.json", "--at", "\x1b]0;pwned\x07 2024")
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "\x07" not in result.stdout + result.stderr

@@ -892,3 +892,12 @@ def test_a_policy_whose_content_does_not_match_its_id_is_refused() -> None:
         Policy.from_data(data, catalog=CUSTOM)
     assert caught.value.fields == ("id",)
     assert "id =" not in DEFAULT_POLICY.to_toml()
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "right/UTC", "posix/UTC"])
+def test_a_zone_that_means_something_else_on_another_machine_is_refused(zone: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(zone=zone)
+    assert caught.value.fields == ("zone",)
+    assert "does not mean the same on every machine" in str(caught.value)
+    assert Policy(zone="Etc/UTC").zone == "Etc/UTC"

@@ -22,6 +22,7 @@ in the policy's zone); the core never does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -51,6 +52,11 @@ __all__ = ["main", "render_table", "run"]
 OK: Final = 0
 REFUSED: Final = 1
 BAD_INPUT: Final = 2
+#: Standard input is closed (sysexits' EX_NOINPUT).
+NO_INPUT: Final = 66
+#: The output cannot be written: standard output closed, a full disk, an encoding that cannot
+#: write a character of the answer (sysexits' EX_IOERR).
+OUTPUT_ERROR: Final = 74
 PROGRESS_FROM: Final = 100_000  # rows; below this a check is over before a progress line helps
 
 SAMPLE: Final = "sample_partners.csv"
@@ -58,6 +64,10 @@ SAMPLE: Final = "sample_partners.csv"
 
 class InputError(Exception):
     """Input the command cannot use at all (exit code 2)."""
+
+
+class NoInputError(Exception):
+    """The input named cannot be opened at all: standard input closed (exit code 66)."""
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -140,6 +150,8 @@ def _open_input(path: str | None) -> tuple[IO[bytes], str, int | None]:
         return io.BytesIO(data.read_bytes()), "the shipped sample", None
     if path == "-":
         stdin = sys.stdin
+        if stdin is None or stdin.closed:
+            raise NoInputError("standard input is closed")
         buffer = getattr(stdin, "buffer", None)
         if buffer is None:  # a text stream (tests, embedding): its text, as UTF-8
             return io.BytesIO(stdin.read().encode("utf-8", "surrogateescape")), "<stdin>", None
@@ -601,8 +613,8 @@ def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     policy = _policy(arguments.policy)
     at = _instant(arguments.at, policy, arguments.now)
     row = _explained_row(arguments, policy.catalog)
-    print(f"partner {row['partner_id']}, registered {row['registered_at']}", file=out)
-    print(f"category {row['category']}, market {row.get('market') or 'US'}", file=out)
+    print(f"partner {_text(row['partner_id'])}, registered {_text(row['registered_at'])}", file=out)
+    print(f"category {_text(row['category'])}, market {_text(row.get('market') or 'US')}", file=out)
     print(f"at {at.isoformat()} ({policy.zone})", file=out)
     for question in Question:
         try:
@@ -677,7 +689,7 @@ def _run_profile(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
         due = standing.requirements(partner, at=at, policy=policy)
         roles = standing.role_switch(partner, at=at, policy=policy)
     except OnboardingError as error:
-        raise InputError(f"--at {arguments.at}: {str(error).splitlines()[0]}") from None
+        raise InputError(f"--at {_text(arguments.at)}: {str(error).splitlines()[0]}") from None
     if arguments.format == "json":
         document = {
             "profile": serde.to_data(page),
@@ -930,12 +942,20 @@ def main(
     arguments = _parser().parse_args(argv)
     arguments.now = now or (lambda: dt.datetime.now(dt.UTC))
     out, err = out or sys.stdout, err or sys.stderr
+    if out is None:  # (started with standard output closed: print would drop every answer)
+        raise OutputError("standard output is closed")
     try:
         code: int = arguments.run(arguments, out, err)
     except InputError as error:
-        print(f"partner-onboarding: {error}", file=err)
+        # (every line neutralised: a message may quote what the user gave, escapes included)
+        lines = [_files.plain_text(line) for line in str(error).splitlines()]
+        print("partner-onboarding: " + "\n".join(lines), file=err)
         return BAD_INPUT
     return code
+
+
+class OutputError(Exception):
+    """The output cannot be written (exit code :data:`OUTPUT_ERROR`)."""
 
 
 #: The exit status of an error the command did not expect (a bug): never 1, which means "refused".
@@ -967,7 +987,41 @@ def run() -> None:
         code = OK
     except KeyboardInterrupt:
         code = 130
-    except Exception as error:  # (the last line of defence: say it in one line, exit 70)
-        print(f"partner-onboarding: internal error: {type(error).__name__}", file=sys.stderr)
-        code = INTERNAL_ERROR
+    except Exception as error:  # (the last line of defence: one line, and an exit code)
+        code = _failure(error)
     sys.exit(code)
+
+
+def _failure(error: Exception) -> int:
+    """Say in one line what stopped the command, and the exit code that says it: the input or
+    the output could not be used (the environment), or a bug (:data:`INTERNAL_ERROR`)."""
+    if isinstance(error, NoInputError):
+        return _say(str(error), NO_INPUT)
+    if isinstance(error, OutputError):
+        return _say(str(error), OUTPUT_ERROR)
+    if isinstance(error, UnicodeEncodeError):
+        encoding = getattr(sys.stdout, "encoding", None) or "?"
+        character = ascii(error.object[error.start : error.start + 1])
+        return _say(
+            f"the output's encoding ({encoding}) cannot write {character}: "
+            "set PYTHONIOENCODING=utf-8",
+            OUTPUT_ERROR,
+        )
+    if isinstance(error, OSError):  # (writing: a full disk, a closed descriptor)
+        reason = error.strerror or type(error).__name__
+        return _say(f"cannot write the output: {reason}", OUTPUT_ERROR)
+    if isinstance(error, ValueError) and (sys.stdout is None or sys.stdout.closed):
+        return _say("standard output is closed", OUTPUT_ERROR)
+    message = _files.plain_text(str(error))[:200]
+    return _say(
+        f"internal error: {type(error).__name__}: {message} (a bug: please report it, with the "
+        "command that caused it, at the project's issue tracker)",
+        INTERNAL_ERROR,
+    )
+
+
+def _say(message: str, code: int) -> int:
+    """``message`` on standard error in one line, if standard error can be written; ``code``."""
+    with contextlib.suppress(OSError, ValueError):  # (standard error gone too: the code says it)
+        print(f"partner-onboarding: {message}", file=sys.stderr)
+    return code

@@ -326,6 +326,13 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
     if not isinstance(name, str) or not name.strip():
         problems.add("zone", "must be an IANA time zone name such as 'America/Los_Angeles'")
         return None
+    if name in _HOST_ZONES or name.startswith(("posix/", "right/")):
+        problems.add(
+            "zone",
+            f"{name[:60]!r} does not mean the same on every machine: name the IANA zone itself, "
+            "such as 'America/Los_Angeles'",
+        )
+        return None
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # (a folder such as "US")
@@ -336,6 +343,11 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
         problems.add("zone", NO_ZONE_DATA)
     return None
 
+
+# Names a zone database may hold that are not zones of the IANA database as such: the host's own
+# zone (what "localtime" is differs from machine to machine), the placeholder "Factory", the
+# template "posixrules", and the "posix/" and "right/" trees (the latter counts leap seconds).
+_HOST_ZONES: Final = frozenset({"localtime", "Factory", "posixrules"})
 
 NO_ZONE_DATA: Final = (
     "no IANA time zone data is installed here: install the system's tzdata package, "
