@@ -13,8 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partner_onboarding import Entity, Partner, Policy, ValidationError, from_json, lifecycle
-from partner_onboarding.errors import OnboardingError
+from partner_onboarding import (
+    DEFAULT_POLICY,
+    DocumentRef,
+    Entity,
+    Partner,
+    Policy,
+    ValidationError,
+    batch,
+    frames,
+    from_json,
+    lifecycle,
+)
+from partner_onboarding.errors import OnboardingError, WrongType
 from partner_onboarding.policy import Reason, ReasonCode, Rule
 from partner_onboarding.serde import to_json
 from partner_onboarding.testing import approved_partner, sample_entity, sample_info
@@ -572,3 +583,70 @@ def test_a_first_line_that_never_ends_is_refused_at_once() -> None:
         _files.read_rows(stream)  # type: ignore[arg-type]
     assert "longer than" in str(caught.value)
     assert stream.read <= _files.MAX_LINE + 1
+
+
+# ------------------------------------------------------------------------------------------------
+# An argument of the wrong type is the library's own error, and a TypeError, naming the argument
+
+
+class _ThirtyHours(dt.tzinfo):
+    def utcoffset(self, _: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(hours=30)
+
+    def dst(self, _: dt.datetime | None) -> None:
+        return None
+
+
+ROW = {"partner_id": "P1", "registered_at": "2024-01-02", "category": "Paid Media"}
+DAY = dt.date(2024, 5, 1)
+
+
+def _polars_frame() -> Any:
+    import polars as pl  # noqa: PLC0415
+
+    return pl.DataFrame([ROW])
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: list(batch.check_rows([ROW], at=DAY, policy=None)), "policy"),
+        (lambda: batch.decide_row(ROW, "register", at=DAY, policy=None), "policy"),
+        (lambda: batch.decide_row(ROW, "register", at=[1]), "at"),
+        (lambda: frames.check_frame(_polars_frame(), at=DAY, policy=None), "policy"),
+        (lambda: frames.answers(at=DAY, policy=None), "policy"),
+        (
+            lambda: lifecycle.apply(
+                approved_partner("Shop Management", at=T),
+                "LIVE Management",
+                sample_info("LIVE Management"),
+                at=T,
+                catalog=None,
+            ),
+            "catalog",
+        ),
+        (lambda: from_json("{}", None), "cls"),
+        (lambda: from_json("{}", object), "cls"),
+        (lambda: from_json('{"version":3,"type":"int","catalog":null,"data":5}', int), "cls"),
+        (lambda: Policy.load(None), "path"),
+        (lambda: DocumentRef.of("a", "text"), "content"),
+        (lambda: DEFAULT_POLICY.can_register(approved_partner(at=T), "Paid Media", at=5), "at"),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_named(call: Any, field: str) -> None:
+    with pytest.raises(WrongType) as caught:
+        call()
+    assert isinstance(caught.value, TypeError)
+    assert isinstance(caught.value, ValidationError)
+    assert caught.value.fields == (field,)
+
+
+def test_a_zone_whose_offset_is_not_within_a_day_is_refused() -> None:
+    at = dt.datetime(2024, 5, 1, tzinfo=_ThirtyHours())
+    partner = approved_partner("Shop Management", at=T)
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.can_register(partner, "Paid Media", at=at)
+    assert "offset is not within a day of UTC" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply(partner, "LIVE Management", sample_info("LIVE Management"), at=at)
+    assert caught.value.fields == ("at",)

@@ -9,7 +9,7 @@ import json
 import os
 from typing import Any, Final
 
-from partner_onboarding.errors import ValidationError
+from partner_onboarding.errors import ValidationError, WrongType
 
 __all__ = ["MAX_DOCUMENT", "load_json", "load_toml", "read_document"]
 
@@ -73,7 +73,7 @@ def read_document(path: object, *, what: str) -> str:
     never ends, such as ``/dev/zero``, is refused after :data:`MAX_DOCUMENT` bytes), as UTF-8
     with its byte-order mark dropped; anything else is a ValidationError naming why."""
     if not isinstance(path, str | os.PathLike):
-        raise ValidationError.single("path", "must be a file path (str or os.PathLike)", what=what)
+        raise WrongType.single("path", "must be a file path (str or os.PathLike)", what=what)
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_DOCUMENT + 1)

@@ -20,7 +20,7 @@ from typing import Final, TypeVar
 import attrs
 
 from partner_onboarding._time import instant_problem
-from partner_onboarding.errors import Problem, ValidationError
+from partner_onboarding.errors import Problem, ValidationError, WrongType
 
 __all__ = [
     "PARTNER_ID",
@@ -301,12 +301,11 @@ class Problems:
 
 
 def require_instance(path: str, value: object, kind: type[T], *, what: str = "value") -> T:
-    """``value`` when it is a ``kind``; anything else is a ValidationError on ``path``."""
+    """``value`` when it is a ``kind``; anything else is a
+    :class:`~partner_onboarding.errors.WrongType` on ``path``."""
     if isinstance(value, kind):
         return value
-    raise ValidationError.single(
-        path, f"must be {_article(kind.__name__)} {kind.__name__}", what=what
-    )
+    raise WrongType.single(path, f"must be {_article(kind.__name__)} {kind.__name__}", what=what)
 
 
 def _article(noun: str) -> str:

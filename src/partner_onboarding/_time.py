@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from typing import Final
 
-from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError
+from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError, WrongType
 
 __all__ = [
     "IMAGINARY",
@@ -47,8 +47,12 @@ IMAGINARY: Final = "does not exist in its time zone (the clocks skip it: a dayli
 
 
 def check_aware(value: dt.datetime) -> bool:
-    """Whether a datetime names one instant (has a time zone that gives an offset)."""
-    return value.tzinfo is not None and value.utcoffset() is not None
+    """Whether a datetime names one instant (has a time zone that gives an offset, of less than a
+    day: a zone that gives another is refused by Python itself)."""
+    try:
+        return value.tzinfo is not None and value.utcoffset() is not None
+    except ValueError:  # (a tzinfo whose offset is a day or more)
+        return False
 
 
 def instant_problem(value: dt.datetime) -> str | None:
@@ -56,7 +60,7 @@ def instant_problem(value: dt.datetime) -> str | None:
     skips (2024-03-10 02:30 in Los Angeles), or a reading whose instant lies beyond an end of the
     calendar (0001-01-01 00:00 in Tokyo); ``None`` when it names one."""
     if not check_aware(value):
-        return NAIVE
+        return NAIVE if value.tzinfo is None or _gives_none(value) else BAD_OFFSET
     zone = value.tzinfo
     if type(zone) is dt.timezone:
         return None
@@ -65,6 +69,17 @@ def instant_problem(value: dt.datetime) -> str | None:
     except OverflowError:
         return OUT_OF_CALENDAR
     return IMAGINARY if there_and_back.replace(tzinfo=None) != value.replace(tzinfo=None) else None
+
+
+def _gives_none(value: dt.datetime) -> bool:
+    try:
+        return value.utcoffset() is None
+    except ValueError:
+        return False
+
+
+#: The words of the refusal of a datetime whose time zone gives an offset of a day or more.
+BAD_OFFSET: Final = "has a time zone whose offset is not within a day of UTC"
 
 
 def as_instant(value: dt.datetime) -> dt.datetime:
@@ -106,7 +121,7 @@ def require_aware(value: object, *, field: str = "at") -> dt.datetime:
         if problem is NAIVE:
             raise NaiveDatetime([Problem(field, NAIVE)], what="instant")
         raise ValidationError.single(field, problem, what="instant")
-    raise ValidationError.single(field, "must be a time-zone aware datetime", what="instant")
+    raise WrongType.single(field, "must be a time-zone aware datetime", what="instant")
 
 
 def parse_instant(text: object, *, field: str = "") -> dt.datetime:
@@ -215,7 +230,7 @@ def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.d
         if is_day_text(value):
             return start_of_day(parse_day(value, field=field), zone, field=field)
         return parse_instant(value.strip(), field=field)
-    raise ValidationError.single(
+    raise WrongType.single(
         field, "must be an aware datetime, a date or ISO 8601 text", what="instant"
     )
 

@@ -49,6 +49,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
+from partner_onboarding._fields import require_instance
 from partner_onboarding.catalog import Category, Market, normalize_name, parse_member
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.model import ReviewStatus
@@ -193,7 +194,8 @@ def decide_row(
 
     :func:`check_rows` gives the same answer, summarised as plain values.
     """
-    facts = _facts(policy, at)
+    policy = require_instance("policy", policy, Policy, what="rows")
+    facts = _facts(policy, policy.instant(at))  # (an instant: hashable, and checked first)
     if not isinstance(row, Mapping):
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
@@ -251,6 +253,7 @@ class _Facts:
     already understood (and, per category, market and question, the records it can answer)."""
 
     def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
+        policy = require_instance("policy", policy, Policy, what="rows")
         self.policy = policy
         self.rules = policy._compiled  # (this module is the policy's bulk front end)
         self.instant = self.rules.instant(at)

@@ -52,6 +52,7 @@ __all__ = [
     "StaleRevision",
     "UnknownCategory",
     "ValidationError",
+    "WrongType",
 ]
 
 
@@ -119,7 +120,7 @@ class ValidationError(OnboardingError, ValueError):
 
     def under(self, prefix: str) -> ValidationError:
         """The same problems, with their paths prefixed by ``prefix``."""
-        return ValidationError([p.under(prefix) for p in self.problems], what=self.what)
+        return type(self)([p.under(prefix) for p in self.problems], what=self.what)
 
     def _message(self) -> str:
         count = len(self.problems)
@@ -128,6 +129,11 @@ class ValidationError(OnboardingError, ValueError):
 
     def __str__(self) -> str:
         return self._message()
+
+
+class WrongType(ValidationError, TypeError):
+    """An argument of the wrong type (``policy=None``, a list for an instant): a
+    :class:`ValidationError` naming the argument, and a ``TypeError`` as Python's own would be."""
 
 
 class UnknownCategory(OnboardingError, KeyError):

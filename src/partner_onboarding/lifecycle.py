@@ -55,6 +55,7 @@ from partner_onboarding.errors import (
     StaleRevision,
     UnknownCategory,
     ValidationError,
+    WrongType,
 )
 from partner_onboarding.model import (
     DEFAULT,
@@ -1200,7 +1201,7 @@ def _partner(partner: Partner) -> Partner:
 def _policy(policy: object) -> Policy | None:
     if policy is None or isinstance(policy, Policy):
         return policy
-    raise ValidationError.single("policy", "must be a Policy or None")
+    raise WrongType.single("policy", "must be a Policy or None")
 
 
 def apply(

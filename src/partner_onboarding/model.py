@@ -52,6 +52,7 @@ from partner_onboarding.errors import (
     Problem,
     UnknownCategory,
     ValidationError,
+    WrongType,
 )
 
 if TYPE_CHECKING:
@@ -430,7 +431,11 @@ class DocumentRef:
 
     @classmethod
     def of(cls, name: str, content: bytes) -> DocumentRef:
-        """A reference to ``content``, hashed here; the bytes are not kept."""
+        """A reference to ``content`` (bytes), hashed here; the bytes are not kept."""
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise WrongType.single(
+                "content", "must be bytes (the document's content)", what="document"
+            )
         return cls(name=name, sha256=hashlib.sha256(content).hexdigest())
 
 

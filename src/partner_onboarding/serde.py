@@ -56,7 +56,13 @@ from partner_onboarding.catalog import (
     Market,
     PartnerRole,
 )
-from partner_onboarding.errors import OnboardingError, Problem, UnknownCategory, ValidationError
+from partner_onboarding.errors import (
+    OnboardingError,
+    Problem,
+    UnknownCategory,
+    ValidationError,
+    WrongType,
+)
 from partner_onboarding.model import (
     DEFAULT,
     Account,
@@ -298,9 +304,9 @@ def from_json(
     else wrong raises :class:`~partner_onboarding.errors.ValidationError`, every problem listed.
     """
     if not isinstance(cls, type) or cls not in DOCUMENT_TYPES:
-        raise ValidationError.single("cls", "must be a value class of the library", what="JSON")
+        raise WrongType.single("cls", "must be a value class of the library", what="JSON")
     if not isinstance(catalog, Catalog):
-        raise ValidationError.single("catalog", "must be a Catalog", what="JSON")
+        raise WrongType.single("catalog", "must be a Catalog", what="JSON")
     what = cls.__name__
     document = load_json(text, what=what)
     if not isinstance(document, dict):
@@ -716,9 +722,9 @@ def json_schema(cls: type, *, catalog: Catalog = DEFAULT_CATALOG) -> dict[str, A
     schema: change it freely.
     """
     if not isinstance(cls, type) or cls not in DOCUMENT_TYPES:
-        raise ValidationError.single("cls", "must be a value class of the library", what="schema")
+        raise WrongType.single("cls", "must be a value class of the library", what="schema")
     if not isinstance(catalog, Catalog):
-        raise ValidationError.single("catalog", "must be a Catalog", what="schema")
+        raise WrongType.single("catalog", "must be a Catalog", what="schema")
     return json.loads(_schema_text(cls, catalog))  # type: ignore[no-any-return]
 
 
