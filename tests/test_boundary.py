@@ -596,7 +596,14 @@ class _ThirtyHours(dt.tzinfo):
     def dst(self, _: dt.datetime | None) -> None:
         return None
 
+    def tzname(self, _: dt.datetime | None) -> str:
+        return "+30"
 
+
+NONE: Any = None  # (the wrong types under test, past the type checker)
+A_LIST: Any = [1]
+TEXT: Any = "text"
+A_NUMBER: Any = 5
 ROW = {"partner_id": "P1", "registered_at": "2024-01-02", "category": "Paid Media"}
 DAY = dt.date(2024, 5, 1)
 
@@ -610,27 +617,30 @@ def _polars_frame() -> Any:
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda: list(batch.check_rows([ROW], at=DAY, policy=None)), "policy"),
-        (lambda: batch.decide_row(ROW, "register", at=DAY, policy=None), "policy"),
-        (lambda: batch.decide_row(ROW, "register", at=[1]), "at"),
-        (lambda: frames.check_frame(_polars_frame(), at=DAY, policy=None), "policy"),
-        (lambda: frames.answers(at=DAY, policy=None), "policy"),
+        (lambda: list(batch.check_rows([ROW], at=DAY, policy=NONE)), "policy"),
+        (lambda: batch.decide_row(ROW, "register", at=DAY, policy=NONE), "policy"),
+        (lambda: batch.decide_row(ROW, "register", at=A_LIST), "at"),
+        (lambda: frames.check_frame(_polars_frame(), at=DAY, policy=NONE), "policy"),
+        (lambda: frames.answers(at=DAY, policy=NONE), "policy"),
         (
             lambda: lifecycle.apply(
                 approved_partner("Shop Management", at=T),
                 "LIVE Management",
                 sample_info("LIVE Management"),
                 at=T,
-                catalog=None,
+                catalog=NONE,
             ),
             "catalog",
         ),
-        (lambda: from_json("{}", None), "cls"),
+        (lambda: from_json("{}", NONE), "cls"),
         (lambda: from_json("{}", object), "cls"),
         (lambda: from_json('{"version":3,"type":"int","catalog":null,"data":5}', int), "cls"),
-        (lambda: Policy.load(None), "path"),
-        (lambda: DocumentRef.of("a", "text"), "content"),
-        (lambda: DEFAULT_POLICY.can_register(approved_partner(at=T), "Paid Media", at=5), "at"),
+        (lambda: Policy.load(NONE), "path"),
+        (lambda: DocumentRef.of("a", TEXT), "content"),
+        (
+            lambda: DEFAULT_POLICY.can_register(approved_partner(at=T), "Paid Media", at=A_NUMBER),
+            "at",
+        ),
     ],
 )
 def test_an_argument_of_the_wrong_type_is_named(call: Any, field: str) -> None:
