@@ -660,3 +660,56 @@ def test_a_zone_whose_offset_is_not_within_a_day_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         lifecycle.apply(partner, "LIVE Management", sample_info("LIVE Management"), at=at)
     assert caught.value.fields == ("at",)
+
+
+# ------------------------------------------------------------------------------------------------
+# Errors and suggestions cost no more than their bound
+
+
+def test_an_error_lists_at_most_its_bound_then_how_many_more() -> None:
+    import pickle  # noqa: PLC0415
+
+    from partner_onboarding.errors import MAX_PROBLEMS, Problem  # noqa: PLC0415
+
+    error = ValidationError([Problem(f"x[{i}]", "bad") for i in range(1_000)], what="thing")
+    assert len(error.problems) == MAX_PROBLEMS
+    assert error.more == 1_000 - MAX_PROBLEMS
+    assert str(error).startswith("invalid thing: 1000 problems\n  - x[0]: bad")
+    assert str(error).endswith(f"  - … and {1_000 - MAX_PROBLEMS} more")
+    copied = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
+    assert (copied.problems, copied.more, str(copied)) == (error.problems, error.more, str(error))
+    assert error.under("rows[3]").more == error.more
+
+
+def test_a_document_of_a_million_bad_markets_is_refused_with_a_bounded_message() -> None:
+    from partner_onboarding import DEFAULT_CATALOG, CategoryInfo  # noqa: PLC0415
+    from partner_onboarding.serde import to_data  # noqa: PLC0415
+
+    info = to_data(sample_info("LIVE Management"))
+    info["markets_served"] = ["X1"] * 1_500_000
+    text = json.dumps(
+        {"version": 3, "type": "CategoryInfo", "catalog": DEFAULT_CATALOG.id, "data": info}
+    )
+    with pytest.raises(ValidationError) as caught:
+        from_json(text, CategoryInfo)
+    assert len(str(caught.value)) < 5_000
+    assert caught.value.problems[-1].path == "markets_served[49:]"
+    assert caught.value.problems[-1].reason == "1499951 more items, not read"
+
+
+def test_a_policy_of_many_unknown_names_is_refused_with_a_bounded_message() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data({"discontinued": [f"unknown category {i}" for i in range(20_000)]})
+    assert len(str(caught.value)) < 10_000
+    assert len(caught.value.problems) + caught.value.more == 20_000
+
+
+def test_suggestions_are_searched_for_the_first_distinct_unknown_names_only() -> None:
+    rows = [
+        {"partner_id": "P", "registered_at": "2024-01-02", "category": f"Paid Mediaa {i}"}
+        for i in range(1_000)
+    ]
+    records = batch.check_rows(rows, at=DAY, on_error="record")
+    suggested = [r for r in records if "did you mean 'Paid Media'" in r["error"]]
+    assert len(suggested) == 100
+    assert all(r["error"].startswith("category: unknown service category") for r in records)

@@ -20,7 +20,7 @@ from typing import Final, TypeVar
 import attrs
 
 from partner_onboarding._time import instant_problem
-from partner_onboarding.errors import Problem, ValidationError, WrongType
+from partner_onboarding.errors import MAX_PROBLEMS, Problem, ValidationError, WrongType
 
 __all__ = [
     "PARTNER_ID",
@@ -249,9 +249,13 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.more = 0  # (problems found past the most an error lists: counted, not kept)
 
     def add(self, path: str, reason: str) -> None:
-        self.items.append(Problem(path, reason))
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(path, reason))
+        else:
+            self.more += 1
 
     def text(
         self,
@@ -297,7 +301,7 @@ class Problems:
 
     def raise_if_any(self, what: str) -> None:
         if self.items:
-            raise ValidationError(self.items, what=what)
+            raise ValidationError(self.items, what=what, more=self.more)
 
 
 def require_instance(path: str, value: object, kind: type[T], *, what: str = "value") -> T:

@@ -248,6 +248,10 @@ def _error_record(index: int, row: object, error: OnboardingError) -> dict[str, 
     }
 
 
+#: How many distinct unknown category names of one reading get suggestions searched for them.
+_SUGGESTIONS: Final = 100
+
+
 class _Facts:
     """Reads the facts of rows for one policy at one instant, remembering each raw value it has
     already understood (and, per category, market and question, the records it can answer)."""
@@ -267,6 +271,7 @@ class _Facts:
         # What a bad (category, markets, question) said, so that a bad row costs no more than a
         # good one (an unknown category's suggestions are searched once).
         self.refusals: dict[object, OnboardingError] = {}
+        self.suggestions_left = _SUGGESTIONS
 
     def plan(self, key: tuple[object, object, object, object]) -> _Plan:
         refused = self.refusals.get(key) if _hashable(key) else None
@@ -343,10 +348,15 @@ class _Facts:
             raise ValidationError.single("category", "is required")
         if not isinstance(raw, str | Category):
             raise ValidationError.single("category", "must be a category name or code")
-        try:
-            return self.catalog.category(raw)
-        except OnboardingError as error:
-            raise ValidationError.single("category", str(error)) from None
+        found = self.catalog.find(raw)
+        if found is not None:
+            return found
+        # Suggestions are searched for the first distinct unknown names only: a file of many
+        # distinct unknown names costs a look-up a row, not a search of the catalog a row.
+        suggest = self.suggestions_left > 0
+        self.suggestions_left -= suggest
+        error = self.catalog.unknown(raw, suggest=suggest)
+        raise ValidationError.single("category", str(error)) from None
 
     def market(self, raw: object, *, field: str = "market") -> str:
         if _absent(raw):

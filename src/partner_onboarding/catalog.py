@@ -307,6 +307,8 @@ class Catalog:
     # Exact spellings (code, name, aliases as written) first: look-ups in bulk skip normalising.
     _exact: dict[str, Category] = attrs.field(init=False, eq=False, repr=False)
     _content: str = attrs.field(init=False, eq=False, repr=False)
+    # Every spelling the catalog knows (normalised) and the name it stands for: suggestions.
+    _names: dict[str, str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Category] = {}
@@ -354,6 +356,9 @@ class Catalog:
             for spelling in (*sorted(category.aliases), category.name, category.code)
         }
         object.__setattr__(self, "_exact", exact)
+        names = {normalize_name(c.name): c.name for c in stamped}
+        names.update({key: c.name for key, c in index.items()})
+        object.__setattr__(self, "_names", names)
 
     @property
     def id(self) -> str:
@@ -377,6 +382,19 @@ class Catalog:
             found = self._exact.get(name)
             if found is not None:
                 return found
+        found = self.find(name)
+        if found is not None:
+            return found
+        raise self.unknown(name)
+
+    def find(self, name: str | Category) -> Category | None:
+        """The category known by ``name`` as :meth:`category` finds it, or ``None``: no search
+        for suggestions (for bulk readers, which bound that work themselves)."""
+        if type(name) is str:
+            found = self._exact.get(name)
+            if found is not None or len(name) > _LONGEST_NAME:
+                return found
+            return self._index.get(normalize_name(name))
         if isinstance(name, Category):
             known = self._exact.get(name.code)
             if known is not None and (
@@ -385,16 +403,19 @@ class Catalog:
                 or (name.catalog is None and attrs.evolve(name, catalog=known.catalog) == known)
             ):
                 return known
-            raise UnknownCategory(name.code, self._suggest(name.code))
+        return None
+
+    def unknown(self, name: object, *, suggest: bool = True) -> UnknownCategory:
+        """The error for ``name``, which :meth:`find` did not find: quoting it (shortened), with
+        the closest known names when ``suggest`` (a search of the catalog's names)."""
+        if isinstance(name, Category):
+            name = name.code
         if not isinstance(name, str):  # (named by its repr, shortened: the message quotes it)
             shown = repr(name)
-            raise UnknownCategory(shown if len(shown) <= 40 else shown[:40] + "…")
+            return UnknownCategory(shown if len(shown) <= 40 else shown[:40] + "…")
         if len(name) > _LONGEST_NAME:  # no category is named so: not searched, not echoed
-            raise UnknownCategory(name[:40] + "…")
-        found = self._index.get(normalize_name(name))
-        if found is None:
-            raise UnknownCategory(name, self._suggest(name))
-        return found
+            return UnknownCategory(name[:40] + "…")
+        return UnknownCategory(name, self._suggest(name) if suggest else ())
 
     def __contains__(self, name: object) -> bool:
         if isinstance(name, Category):
@@ -438,8 +459,7 @@ class Catalog:
 
     def _suggest(self, name: str) -> list[str]:
         key = normalize_name(name)
-        by_key = {normalize_name(c.name): c.name for c in self._categories}
-        by_key.update({k: c.name for k, c in self._index.items()})
+        by_key = self._names
         import difflib  # noqa: PLC0415  (loaded when first needed: importing stays light)
 
         close = difflib.get_close_matches(key, by_key, n=6, cutoff=0.6)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from partner_onboarding.policy import Decision
 
 __all__ = [
+    "MAX_PROBLEMS",
     "ApplicationNotFound",
     "BackdatedStep",
     "CategoryNotInRoles",
@@ -96,16 +97,24 @@ class Problem:
         return f"{self.path}: {self.reason}" if self.path else self.reason
 
 
+#: The most problems an error lists; past them it says how many more there were.
+MAX_PROBLEMS: Final = 50
+
+
 class ValidationError(OnboardingError, ValueError):
-    """Data that cannot make a valid value; ``problems`` lists every problem found."""
+    """Data that cannot make a valid value; ``problems`` lists the problems found, the first
+    :data:`MAX_PROBLEMS` of them, and ``more`` says how many more there were (so that an error
+    costs no more than its bound, whatever the size of the data)."""
 
     problems: tuple[Problem, ...]
 
-    def __init__(self, problems: Iterable[Problem], *, what: str = "value") -> None:
-        self.problems = tuple(problems)
+    def __init__(self, problems: Iterable[Problem], *, what: str = "value", more: int = 0) -> None:
+        items = problems if isinstance(problems, Sequence) else list(problems)
+        self.problems = tuple(items[:MAX_PROBLEMS])
+        self.more = more + max(0, len(items) - MAX_PROBLEMS)
         self.what = what
         if self._facts is None:  # (a subclass with facts of its own has kept them already)
-            self._facts = {"problems": self.problems, "what": what}
+            self._facts = {"problems": self.problems, "what": what, "more": self.more}
         super().__init__(self._message())
 
     @classmethod
@@ -120,12 +129,15 @@ class ValidationError(OnboardingError, ValueError):
 
     def under(self, prefix: str) -> ValidationError:
         """The same problems, with their paths prefixed by ``prefix``."""
-        return type(self)([p.under(prefix) for p in self.problems], what=self.what)
+        return type(self)([p.under(prefix) for p in self.problems], what=self.what, more=self.more)
 
     def _message(self) -> str:
-        count = len(self.problems)
+        count = len(self.problems) + self.more
         head = f"invalid {self.what}: {count} problem{'s' if count != 1 else ''}"
-        return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
+        lines = [head, *(f"  - {problem}" for problem in self.problems)]
+        if self.more:
+            lines.append(f"  - … and {self.more} more")
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self._message()

@@ -57,6 +57,7 @@ from partner_onboarding.catalog import (
     PartnerRole,
 )
 from partner_onboarding.errors import (
+    MAX_PROBLEMS,
     OnboardingError,
     Problem,
     UnknownCategory,
@@ -224,7 +225,7 @@ def from_data(
     except ValidationError as error:
         raise ValidationError(error.problems, what=cls.__name__) from None
     except _STRUCTURE_ERRORS as error:
-        raise ValidationError(problems_of(error), what=cls.__name__) from None
+        raise ValidationError(problems_of(error), what=cls.__name__, more=more_of(error)) from None
 
 
 def to_json(value: object, *, indent: int | None = None) -> str:
@@ -413,6 +414,16 @@ _STRUCTURE_ERRORS: Final = (
 )
 
 
+def more_of(error: BaseException) -> int:
+    """How many problems an exception raised while structuring stands for beyond those
+    :func:`problems_of` lists (the ones past the most an error lists)."""
+    if isinstance(error, ValidationError):
+        return error.more
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        return sum(map(more_of, error.exceptions))
+    return 0
+
+
 def problems_of(error: BaseException, path: str = "") -> list[Problem]:
     """The problems an exception raised while structuring stands for, with their field paths."""
     if isinstance(error, ValidationError):
@@ -526,14 +537,22 @@ def _tuple_hook(
             return tuple([hook(item, item_type) for item in value])
         except _STRUCTURE_ERRORS:
             pass  # read again item by item below, to name every bad item
-        items, problems = [], []
+        items: list[Any] = []
+        problems: list[Problem] = []
+        more = 0
         for index, item in enumerate(value):
+            if len(problems) >= MAX_PROBLEMS - 1:  # (the most an error lists: the rest unread)
+                problems.append(
+                    Problem(f"[{index}:]", f"{len(value) - index} more items, not read")
+                )
+                break
             try:
                 items.append(hook(item, item_type))
             except _STRUCTURE_ERRORS as error:
                 problems += problems_of(error, f"[{index}]")
+                more += more_of(error)
         if problems:
-            raise ValidationError(problems)
+            raise ValidationError(problems, more=more)
         return tuple(items)
 
     return structure
@@ -579,7 +598,9 @@ def _partner_from(
     try:
         events = events_hook(data["events"], tuple[PartnerEvent, ...])
     except _STRUCTURE_ERRORS as error:
-        raise ValidationError(problems_of(error, "events"), what="Partner") from None
+        raise ValidationError(
+            problems_of(error, "events"), what="Partner", more=more_of(error)
+        ) from None
     partner = lifecycle.replay(events, policy=policy)
     if data["partner_id"] != partner.partner_id:
         problems.append(Problem("partner_id", "must be the partner_id of the events"))
