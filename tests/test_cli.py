@@ -1622,3 +1622,41 @@ def test_explain_neutralises_what_it_was_given() -> None:
     result = run("profile", "x.json", "--at", "\x1b]0;pwned\x07 2024")
     assert "\x1b" not in result.stdout + result.stderr
     assert "\x07" not in result.stdout + result.stderr
+
+
+def test_an_unterminated_quote_costs_its_own_row_only(tmp_path: pathlib.Path) -> None:
+    good = "".join(f"P{i},2024-01-02,Paid Media\n" for i in range(3, 1001))
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        'partner_id,registered_at,category\nP1,2024-01-02,Paid Media\nP2,2024-01-02,"Paid Media\n'
+        + good,
+        encoding="utf-8",
+    )
+    result = run("check", str(path), "--at", "2024-05-20", "--format", "jsonl")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("#")]
+    assert len(errors) == 1
+    assert errors[0].startswith("line 3: a quote opened on this line is not closed")
+    answered = {a["partner_id"] for a in jsonl(result.stdout)}
+    assert answered == {"P1"} | {f"P{i}" for i in range(3, 1001)}
+
+
+def test_a_quote_left_open_until_the_next_quote_is_refused_and_the_lines_read_again(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "partner_id,registered_at,category\n"
+        'P1,2024-01-02,"Paid Media\n'
+        "P2,2024-01-02,Paid Media\n"
+        'P3,2024-01-02,"Shop Management"\n',
+        encoding="utf-8",
+    )
+    result = run("check", str(path), "--at", "2024-05-20", "--format", "jsonl")
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("#")]
+    assert [error.split(":")[0] for error in errors] == ["line 2"]
+    assert "(it took 3 lines)" in errors[0]
+    assert [(a["line"], a["partner_id"]) for a in jsonl(result.stdout)][::2] == [
+        (3, "P2"),
+        (4, "P3"),
+    ]

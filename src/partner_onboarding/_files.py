@@ -229,55 +229,133 @@ def _check_header(names: list[str]) -> None:
         raise HeaderError("the header line cannot be used: " + "; ".join(problems))
 
 
-def _csv_body(
-    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str, *, start: int = 2
-) -> Iterator[Row]:
-    oversized: set[int] = set()
-    numbers: list[int] = [start - 1]
-    # The last line that held a byte that is not UTF-8, or a long text: the rows that span it
-    # are checked cell by cell (the common row is not).
-    suspect = [0]
+class _OpenQuote(Exception):  # (a signal within the reader, never raised out of it)
+    """A quoted cell has run past :data:`MAX_QUOTED_LINES` lines."""
 
-    def texts() -> Iterator[str]:
-        for number, text in lines:
-            numbers[0] = number
+
+class _Texts:
+    """The lines the CSV reader reads, with what the rows need to know of them: the number of
+    the last line read, the lines longer than the bound, the last line worth a closer look (a
+    byte that is not UTF-8, a long text), and the lines the row being read has taken, so that
+    they can be read again when a quote was left open."""
+
+    def __init__(self, lines: Iterator[tuple[int, str | None]], start: int) -> None:
+        self.lines = lines
+        self.number = start - 1
+        self.oversized: set[int] = set()
+        self.suspect = 0
+        self.taken: list[tuple[int, str | None]] = []
+        self.again: list[tuple[int, str | None]] = []
+
+    def __iter__(self) -> Iterator[str]:
+        # (the lines are pulled one by one, not delegated to: when the reader is dropped for a
+        # quote left open, this generator is closed and the lines must stay open)
+        while True:
+            if self.again:
+                number, text = self.again.pop(0)
+            else:
+                pulled = next(self.lines, None)
+                if pulled is None:
+                    return
+                number, text = pulled
+            self.number = number
+            self.taken.append((number, text))
+            if len(self.taken) > MAX_QUOTED_LINES:
+                raise _OpenQuote
             if text is None:
-                oversized.add(number)
+                self.oversized.add(number)
                 yield "\n"
                 continue
             if len(text) > MAX_CELL or _BAD_BYTE.search(text):
-                suspect[0] = number
+                self.suspect = number
             yield text
 
+    def read_again(self) -> None:
+        """Read again the lines the row took, but its first."""
+        self.again[:0] = self.taken[1:]
+        self.taken.clear()
+
+
+def _csv_body(
+    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str, *, start: int = 2
+) -> Iterator[Row]:
+    texts = _Texts(lines, start)
     csv.field_size_limit(MAX_LINE)
-    reader = csv.reader(texts(), delimiter=delimiter, strict=False)
+    reader = csv.reader(iter(texts), delimiter=delimiter, strict=False)
     keys = [name.casefold() if name.casefold() in COLUMNS else name for name in names]
     while True:
         try:
             values = next(reader)
         except StopIteration:
             return
+        except _OpenQuote:
+            yield Row(start, None, (_open_quote(MAX_QUOTED_LINES),))
+            texts.read_again()
+            reader = csv.reader(iter(texts), delimiter=delimiter, strict=False)
+            start += 1
+            continue
         except csv.Error as error:
             yield Row(start, None, (f"not CSV ({error})",))
-            start = numbers[0] + 1
+            start = texts.number + 1
+            texts.taken.clear()
             continue
-        end = numbers[0]
-        line, start = start, end + 1
-        if not values or (values == [""] and len(keys) > 1):
-            if line in oversized:
-                yield Row(line, None, (f"a line longer than {MAX_LINE} bytes",))
-            continue  # a blank line
-        cells = dict(zip(keys, values, strict=False))
-        if len(values) == len(keys) and suspect[0] < line:
-            yield Row(line, cells)  # the common row: nothing to look at twice
+        line, end = start, texts.number
+        if end > line and _quote_left_open(keys, values, delimiter):
+            # (the row took the lines after it: the rest of the file, or up to the next quote)
+            yield Row(line, None, (_open_quote(end - line + 1),))
+            texts.read_again()
+            reader = csv.reader(iter(texts), delimiter=delimiter, strict=False)
+            start = line + 1
             continue
-        problems: list[str] = []
-        if any(_BAD_BYTE.search(value) for value in values):
-            problems.append("not UTF-8 (a byte that is not part of a UTF-8 character)")
-        if len(values) != len(keys):
-            problems.append(f"{len(values)} values for {len(keys)} columns")
-        problems += _cell_problems(cells)
-        yield Row(line, None if problems else cells, tuple(problems))
+        texts.taken.clear()
+        start = end + 1
+        row = _csv_row(
+            line, keys, values, oversized=line in texts.oversized, suspect=texts.suspect >= line
+        )
+        if row is not None:
+            yield row
+
+
+def _csv_row(
+    line: int, keys: list[str], values: list[str], *, oversized: bool, suspect: bool
+) -> Row | None:
+    """The row of ``values`` read from ``line`` (``None`` for a blank line); ``suspect``: it
+    spans a line with a byte that is not UTF-8 or a long text, checked cell by cell."""
+    if not values or (values == [""] and len(keys) > 1):
+        return Row(line, None, (f"a line longer than {MAX_LINE} bytes",)) if oversized else None
+    cells = dict(zip(keys, values, strict=False))
+    if len(values) == len(keys) and not suspect:
+        return Row(line, cells)  # the common row: nothing to look at twice
+    problems: list[str] = []
+    if any(_BAD_BYTE.search(value) for value in values):
+        problems.append("not UTF-8 (a byte that is not part of a UTF-8 character)")
+    if len(values) != len(keys):
+        problems.append(f"{len(values)} values for {len(keys)} columns")
+    problems += _cell_problems(cells)
+    return Row(line, None if problems else cells, tuple(problems))
+
+
+def _quote_left_open(keys: list[str], values: list[str], delimiter: str) -> bool:
+    """Whether a row that took several lines did so by a quote left open: its count of values is
+    not the header's, or a cell of the library's columns holds a line break and the delimiter
+    (the rows it took; a name wrapped on two lines by a spreadsheet holds no delimiter)."""
+    return len(values) != len(keys) or any(
+        ("\n" in value or "\r" in value) and delimiter in value
+        for key, value in zip(keys, values, strict=False)
+        if key in COLUMNS
+    )
+
+
+def _open_quote(lines: int) -> str:
+    return (
+        f"a quote opened on this line is not closed as a cell of this row (it took {lines} "
+        "lines): the row is refused, and the lines after it are read as rows"
+    )
+
+
+#: The most physical lines one row may take (a quoted cell with line breaks): past them, the
+#: quote that opened it is taken as left open by mistake.
+MAX_QUOTED_LINES: Final = 100
 
 
 #: How many rows a Parquet file is read in at a time (memory stays flat in the file's size).
