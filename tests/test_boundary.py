@@ -713,3 +713,139 @@ def test_suggestions_are_searched_for_the_first_distinct_unknown_names_only() ->
     suggested = [r for r in records if "did you mean 'Paid Media'" in r["error"]]
     assert len(suggested) == 100
     assert all(r["error"].startswith("category: unknown service category") for r in records)
+
+
+# ------------------------------------------------------------------------------------------------
+# Small findings, each its own test
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_a_policy_pickles_under_every_protocol(protocol: int) -> None:
+    import pickle  # noqa: PLC0415
+
+    custom = Policy(zone="America/New_York", discontinued=["Paid Media"])
+    for policy in (DEFAULT_POLICY, custom):
+        copied = pickle.loads(pickle.dumps(policy, protocol=protocol))  # noqa: S301
+        assert copied == policy
+        assert copied.id == policy.id
+
+
+def test_an_error_keeps_its_notes_through_pickle() -> None:
+    import pickle  # noqa: PLC0415
+
+    error = ValidationError.single("x", "bad")
+    error.add_note("while reading rows.csv")
+    copied = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
+    assert copied.__notes__ == ["while reading rows.csv"]
+    assert str(copied) == str(error)
+
+
+@pytest.mark.parametrize("text", ["2024-01-02T00:00:00+00:00\x00", "2024-01-02T00:00:00\x0b+00:00"])
+def test_an_instant_with_a_control_character_is_refused(text: str) -> None:
+    from partner_onboarding._time import parse_instant  # noqa: PLC0415
+
+    with pytest.raises(ValidationError):
+        parse_instant(text)
+
+
+@pytest.mark.parametrize("phone", ["+1 415 555 0100 ext. 123", "(415) 555-0100 x123"])
+def test_a_phone_extension_is_refused_not_dropped(phone: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(sample_entity().contact, phone=phone)
+    assert "has an extension" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pw@example.com/",
+        "https://user@example.com/",
+        "https://exa mple.com/",
+        "https://example.com:99999/",
+        "https://example.com:0/",
+        "https://example.com\\evil",
+        "https://" + "a" * 64 + ".com/",
+    ],
+)
+def test_a_website_that_is_not_a_plain_public_url_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(sample_entity(), website=url)
+    assert caught.value.fields == ("website",)
+
+
+def test_a_website_with_a_port_path_and_query_is_kept() -> None:
+    url = "https://shop.example.com:8443/about?lang=en"
+    assert attrs.evolve(sample_entity(), website=url).website == url
+
+
+def test_zip_code_00000_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(sample_entity().address, zip_code="00000")
+    assert caught.value.fields == ("zip_code",)
+    assert attrs.evolve(sample_entity().address, zip_code="00501").zip_code == "00501"
+
+
+def test_full_width_category_names_are_found() -> None:
+    from partner_onboarding import DEFAULT_CATALOG  # noqa: PLC0415
+
+    full_width = "\uff30\uff41\uff49\uff44\u3000\uff2d\uff45\uff44\uff49\uff41"  # Paid Media
+    assert DEFAULT_CATALOG.category(full_width).code == "paid_media"
+
+
+def test_a_category_takes_its_enums_by_value_and_refuses_a_blank_alias() -> None:
+    from partner_onboarding import Category, FirstCategory, PartnerRole  # noqa: PLC0415
+
+    made = Category(
+        code="x_y", name="X Y", first_category="seller_service", role="seller_service_partner"
+    )
+    assert (made.first_category, made.role) == (
+        FirstCategory.SELLER_SERVICE,
+        PartnerRole.SELLER_SERVICE_PARTNER,
+    )
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(made, aliases=frozenset({" "}))
+    assert caught.value.fields == ("aliases",)
+
+
+def test_require_defaults_the_market_as_can_register_does() -> None:
+    partner = approved_partner("Paid Media", at=T)
+    at = dt.date(2024, 5, 1)
+    assert DEFAULT_POLICY.require_registration(partner, "Paid Media", at=at) == (
+        DEFAULT_POLICY.can_register(partner, "Paid Media", at=at)
+    )
+    assert DEFAULT_POLICY.require_seller_authorization(partner, "Paid Media", at=at) == (
+        DEFAULT_POLICY.can_authorize_seller(partner, "Paid Media", at=at)
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('{"partner_id": "P1", "partner_id": "P2", "category": "Paid Media"}', "appears twice"),
+        (
+            '{"partner_id": ["P1"], "registered_at": "2024-01-02", "category": "Paid Media"}',
+            "single",
+        ),
+        ('{"partner_id": "P1", "registered_at": {"a": 1}, "category": "Paid Media"}', "single"),
+    ],
+)
+def test_json_lines_refuse_repeated_keys_and_nested_cells(line: str, words: str) -> None:
+    import io  # noqa: PLC0415
+
+    from partner_onboarding import _files  # noqa: PLC0415
+
+    (row,) = _files.read_rows(io.BytesIO(line.encode()), kind="jsonl")
+    assert row.cells is None
+    assert words in row.problems[0]
+
+
+def test_a_cut_off_at_a_midnight_the_zone_skips_is_said_as_its_wall_clock_reads() -> None:
+    policy = Policy(
+        zone="America/Havana",
+        upgrade_date=dt.date(2024, 3, 10),
+        authorization_cutoff=dt.date(2024, 6, 5),
+    )
+    partner = approved_partner(at=dt.datetime(2024, 3, 11, tzinfo=dt.UTC), policy=None)
+    decision = policy.can_register(partner, "Paid Media", at=dt.date(2024, 3, 9))
+    assert decision.message == "allowed until 2024-03-10T01:00-04:00"  # (00:00 never happened)
+    assert decision.changes_at == policy.upgrade_at

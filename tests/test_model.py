@@ -1059,7 +1059,7 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
     ("address", "city", "c" * 100),
     ("contact person", "name", "n" * 200),
     ("entity", "legal_name", "n" * 200),
-    ("entity", "website", "https://" + "a" * 1988 + ".com"),
+    ("entity", "website", "https://example.com/" + "a" * 1980),
     ("entity", "documents", ()),
     ("document reference", "name", "n" * 200),
     ("event", "reasons", ("r" * 1000,)),
@@ -1069,7 +1069,7 @@ VALUE_BOUNDS: list[tuple[str, str, object]] = [
     ("category information", "team_size", 1_000_000),
     ("category information", "reference_links", ("https://a.example",) * 5),
     ("category information", "reference_links", ()),
-    ("category information", "reference_links", ("https://" + "a" * 1988 + ".com",)),
+    ("category information", "reference_links", ("https://example.com/" + "a" * 1980,)),
 ]
 
 

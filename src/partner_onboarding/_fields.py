@@ -83,6 +83,8 @@ def normalize_phone(text: str) -> str | Rejected:
         return Rejected("not a phone number")
     if not phonenumbers.is_valid_number(number):
         return Rejected("not a valid phone number for its region")
+    if number.extension:  # (E.164 has no extension: refused rather than silently dropped)
+        return Rejected("has an extension; give a number that reaches the person directly")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -110,7 +112,7 @@ def normalize_zip(text: str) -> str | Rejected:
     text = text.strip()
     if len(text) == 9 and text.isascii() and text.isdigit():
         text = f"{text[:5]}-{text[5:]}"
-    if _ZIP.fullmatch(text):
+    if _ZIP.fullmatch(text) and not text.startswith("00000"):
         return text
     return Rejected("not a ZIP code (12345) or ZIP+4 (12345-6789)")
 
@@ -136,17 +138,26 @@ def normalize_state(text: str) -> str | Rejected:
 
 @functools.lru_cache(maxsize=16384)
 def normalize_url(text: str) -> str | Rejected:
-    """An absolute ``http``/``https`` URL whose host has a dot, or why not."""
+    """An absolute ``http``/``https`` URL whose host is a domain name, with no user name or
+    password, a port from 1 to 65535 if any, and no space, backslash or control character; or
+    why not. The standard library's parser reads it; the checks are on what it read."""
     import urllib.parse  # noqa: PLC0415  (loaded when first needed: importing stays light)
 
     text = text.strip()
+    if not text.isprintable() or any(c.isspace() or c == "\\" for c in text):
+        return Rejected("not a URL (it holds a space, a backslash or a control character)")
     try:
         parts = urllib.parse.urlsplit(text)
-        host = parts.hostname or ""
-    except ValueError:
-        return Rejected("not a URL")
+        host, port = parts.hostname or "", parts.port
+        host.encode("idna")  # (each label of the name checked)
+    except (ValueError, UnicodeError):
+        return Rejected("not a URL (a bad host name, or a port out of range)")
     if parts.scheme not in {"http", "https"} or "." not in host.strip("."):
         return Rejected("not an absolute http(s) URL with a domain name")
+    if parts.username is not None or parts.password is not None:
+        return Rejected("must not hold a user name or password")
+    if port == 0:
+        return Rejected("not a URL (a port out of range)")
     return text
 
 

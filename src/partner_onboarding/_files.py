@@ -141,7 +141,7 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
             yield Row(number, None, ("not UTF-8",))
             continue
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=_one_key_once)
         except RecursionError:
             yield Row(number, None, ("not JSON (nested too deeply)",))
             continue
@@ -151,7 +151,27 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
         if not isinstance(value, dict):
             yield Row(number, None, ("must be a JSON object of column names to values",))
             continue
+        nested = [
+            key
+            for key, cell in value.items()
+            if isinstance(cell, dict) or (isinstance(cell, list) and key != "approved_categories")
+        ]
+        if nested:
+            name = plain_text(str(nested[0]))[:40]
+            yield Row(number, None, (f"{name}: must be a single value, not a list or an object",))
+            continue
         yield Row(number, value, _cell_problems(value))
+
+
+def _one_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the column {plain_text(key)[:40]!r} appears twice")
+            seen.add(key)
+    return found
 
 
 def _csv_rows(

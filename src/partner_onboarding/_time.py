@@ -131,6 +131,10 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
     """
     if not isinstance(text, str):
         raise ValidationError.single(field, "must be an ISO 8601 date-time string", what="instant")
+    if not text.isprintable():  # (Python's own reader lets a trailing NUL through)
+        raise ValidationError.single(
+            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+        )
     fraction = _FRACTIONAL_OFFSET.search(text)
     if fraction is not None:  # (the standard library drops a fraction of a second of an offset)
         return _with_fractional_offset(text, fraction, field)

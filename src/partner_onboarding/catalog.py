@@ -22,6 +22,7 @@ import enum
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import ClassVar, Final, TypeVar
 
@@ -158,11 +159,16 @@ Market.US = Market("US")
 
 
 def normalize_name(name: str) -> str:
-    """The look-up key of a name or code: case-folded, ``-``/``_`` as spaces, spaces folded.
+    """The look-up key of a name or code: compatibility characters as their plain forms (NFKC:
+    full-width letters as letters), case-folded, ``-``/``_`` as spaces, spaces folded.
 
     >>> normalize_name("  Seller_affiliate-Management ")
     'seller affiliate management'
+    >>> normalize_name("\uff30\uff41\uff49\uff44 Media")  # (full-width "Paid")
+    'paid media'
     """
+    if not name.isascii():
+        name = unicodedata.normalize("NFKC", name)
     return " ".join(_SEPARATORS.sub(" ", name).casefold().split())
 
 
@@ -228,6 +234,25 @@ def _as_frozenset(values: Iterable[str]) -> frozenset[str]:
     return values  # type: ignore[return-value]  # kept so the check can report it
 
 
+def _as_first_category(value: FirstCategory | str) -> FirstCategory:
+    return _as_member(FirstCategory, value)  # type: ignore[return-value]
+
+
+def _as_role(value: PartnerRole | str) -> PartnerRole:
+    return _as_member(PartnerRole, value)  # type: ignore[return-value]
+
+
+def _as_member(kind: type[E], value: object) -> E | object:
+    """``value`` as a member of ``kind`` when it is one or names one by its value (as everywhere
+    else in the library); anything else is kept, for the category's check to report."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        return value
+
+
 @attrs.frozen(kw_only=True)
 class Category:
     """A secondary service category: what a partner applies for.
@@ -238,8 +263,8 @@ class Category:
 
     code: str
     name: str
-    first_category: FirstCategory
-    role: PartnerRole
+    first_category: FirstCategory = attrs.field(converter=_as_first_category)
+    role: PartnerRole = attrs.field(converter=_as_role)
     aliases: frozenset[str] = attrs.field(default=frozenset(), converter=_as_frozenset)
     required_fields: frozenset[str] = attrs.field(
         default=DEFAULT_REQUIRED_FIELDS, converter=_as_frozenset
@@ -263,6 +288,8 @@ class Category:
             names = getattr(self, field)
             if not isinstance(names, frozenset) or not all(isinstance(n, str) for n in names):
                 problems.append(Problem(field, "must be a set of names"))
+            elif field == "aliases" and not all(name.strip() for name in names):
+                problems.append(Problem(field, "must not hold a blank name"))
         if isinstance(self.required_fields, frozenset):
             unknown = self.required_fields - CATEGORY_INFO_FIELDS
             if unknown:

@@ -70,7 +70,9 @@ class OnboardingError(Exception):
     def __reduce__(self) -> str | tuple[object, ...]:
         if self._facts is None:
             return super().__reduce__()
-        return (_rebuild, (type(self), self._facts))
+        # (the notes added to it, and anything else set on it, travel with it)
+        state = {key: value for key, value in vars(self).items() if key != "_facts"}
+        return (_rebuild, (type(self), self._facts), state or None)
 
 
 def _rebuild(kind: type[OnboardingError], facts: dict[str, object]) -> OnboardingError:

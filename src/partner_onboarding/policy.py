@@ -669,7 +669,7 @@ class Policy:
         partner: Partner,
         category: str | Category,
         *,
-        market: Market | str,
+        market: Market | str | None = None,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """:meth:`can_register`, raising :class:`~partner_onboarding.errors.PolicyRefusal` on no."""
@@ -680,7 +680,7 @@ class Policy:
         partner: Partner,
         category: str | Category,
         *,
-        market: Market | str,
+        market: Market | str | None = None,
         at: dt.datetime | dt.date,
     ) -> Decision:
         """:meth:`can_authorize_seller`, raising ``PolicyRefusal`` on no."""
@@ -693,6 +693,10 @@ class Policy:
         """The policy as plain data (what :meth:`from_data` reads; dates as ISO strings), with its
         :attr:`id`."""
         return {**self._content(), "id": self.id}
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # (rebuilt from its fields under every pickle protocol: the compiled form is not kept)
+        return (_policy_of, (self._content(), self.catalog))
 
     def _content(self) -> dict[str, Any]:
         return {
@@ -777,6 +781,10 @@ class Policy:
         return cls.from_toml(text, catalog=catalog)
 
 
+def _policy_of(data: dict[str, Any], catalog: Catalog) -> Policy:
+    return Policy.from_data(data, catalog=catalog)
+
+
 _DATE_FIELDS: Final = ("upgrade_date", "authorization_cutoff", "new_partners_from")
 
 
@@ -855,7 +863,7 @@ class _Compiled:
         self.existing_may_register = policy.existing_partners_may_register
         self.catalog = policy.catalog
         self.roles = roles
-        self.decisions = _verdicts(self.upgrade_at, self.cutoff_at)
+        self.decisions = _verdicts(self.upgrade_at, self.cutoff_at, zone)
         self.id = "policy#" + content_digest([policy._content(), policy.catalog.id])[:16]
         self.bounds: dict[dt.tzinfo, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
 
@@ -978,8 +986,12 @@ class _Compiled:
         return self.decisions[key]
 
 
-def _verdicts(upgrade_at: dt.datetime, cutoff_at: dt.datetime) -> dict[str, Verdict]:
-    """Every answer the policy can give, built once."""
+def _verdicts(
+    upgrade_at: dt.datetime, cutoff_at: dt.datetime, zone: zoneinfo.ZoneInfo
+) -> dict[str, Verdict]:
+    """Every answer the policy can give, built once. Its messages give the cut-offs as the
+    zone's own wall clock reads them (a midnight the zone skips reads as the hour it jumps to)."""
+    upgrade_at, cutoff_at = (as_instant(at.astimezone(zone)) for at in (upgrade_at, cutoff_at))
     upgrade, cutoff = _minutes(upgrade_at), _minutes(cutoff_at)
     current = Rule("current_structure")
     registration = Rule("new_partner_registration", upgrade_at)

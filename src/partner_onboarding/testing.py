@@ -234,8 +234,10 @@ def invalid_eins() -> st.SearchStrategy[str]:
 
 
 def zip_codes() -> st.SearchStrategy[str]:
-    """ZIP (12345) and ZIP+4 (12345-6789) codes."""
-    five = st.text(string.digits, min_size=5, max_size=5)
+    """ZIP (12345) and ZIP+4 (12345-6789) codes (00000 is none)."""
+    five = st.text(string.digits, min_size=5, max_size=5).filter(
+        lambda zip_code: zip_code != "00000"
+    )
     four = st.text(string.digits, min_size=4, max_size=4)
     return st.one_of(five, st.builds("{}-{}".format, five, four))
 
