@@ -5,6 +5,8 @@
     python fuzz/fuzz_targets.py json   /tmp/fuzz/json   fuzz/corpus/json   -max_total_time=300
     python fuzz/fuzz_targets.py policy /tmp/fuzz/policy fuzz/corpus/policy -max_total_time=300
     python fuzz/fuzz_targets.py rows   /tmp/fuzz/rows   fuzz/corpus/rows   -max_total_time=300
+    python fuzz/fuzz_targets.py parquet /tmp/fuzz/parquet -max_total_time=300
+    python fuzz/fuzz_targets.py policy_file /tmp/fuzz/pfile fuzz/corpus/policy -max_total_time=300
 
 (libFuzzer writes what it finds into the first folder; the committed seeds stay as they are.)
 
@@ -12,7 +14,11 @@ The contract each target checks: whatever the bytes, the reader gives a value or
 own typed error, never anything else (an uncaught exception is a crash, and atheris stops on it
 with the input that caused it). ``json`` reads a partner document and a profile document with
 ``from_json``; ``policy`` reads a policy from TOML and from JSON; ``rows`` streams the command
-line's CSV and JSON Lines readers over the bytes and answers every good row. Limits are lowered
+line's CSV and JSON Lines readers over the bytes and answers every good row; ``parquet`` writes a
+Parquet file of cells drawn from the bytes (texts, instants and days of any 64-bit value, with a
+zone or without) and streams it through the Parquet reader, answering every good row;
+``policy_file`` writes the bytes to a file (as ``.toml`` and as ``.json``) and loads it with
+``Policy.load``. A partner document of the ``json`` target is its events. Limits are lowered
 (documents of 64 KiB) so that each run is fast; the bounds themselves are tested in the suite.
 """
 
@@ -21,13 +27,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import pathlib
 import sys
+import tempfile
 
 import atheris
 
 with atheris.instrument_imports():
     from partner_onboarding import Partner, Policy, from_json
-    from partner_onboarding._files import HeaderError, read_rows
+    from partner_onboarding._files import HeaderError, read_parquet_rows, read_rows
     from partner_onboarding.batch import iter_check_rows
     from partner_onboarding.errors import OnboardingError
     from partner_onboarding.standing import Requirements
@@ -56,13 +64,64 @@ def fuzz_rows(data: bytes) -> None:
             rows = read_rows(io.BytesIO(data[:LIMIT]), kind=kind)
         except HeaderError:
             continue
-        good = (row.cells for row in rows if row.cells is not None)
-        for record in iter_check_rows(good, at=AT, on_error="record"):
-            if not (record["error"] is None or isinstance(record["error"], str)):
-                raise TypeError(f"an error that is not text: {record['error']!r}")
+        _answer(rows)
 
 
-TARGETS = {"json": fuzz_json, "policy": fuzz_policy, "rows": fuzz_rows}
+def _answer(rows: object) -> None:
+    good = (row.cells for row in rows if row.cells is not None)  # type: ignore[attr-defined]
+    for record in iter_check_rows(good, at=AT, on_error="record"):
+        if not (record["error"] is None or isinstance(record["error"], str)):
+            raise TypeError(f"an error that is not text: {record['error']!r}")
+
+
+FOLDER = pathlib.Path(tempfile.mkdtemp(prefix="fuzz-"))
+
+
+def fuzz_parquet(data: bytes) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    drawn = atheris.FuzzedDataProvider(data)
+    size = drawn.ConsumeIntInRange(0, 8)
+    zone = drawn.PickValueInList([None, "UTC", "America/Los_Angeles", "+05:30"])
+    columns = {
+        "partner_id": [drawn.ConsumeUnicodeNoSurrogates(12) or None for _ in range(size)],
+        "registered_at": pa.array(
+            [drawn.ConsumeInt(8) for _ in range(size)], pa.timestamp("us", tz=zone)
+        ),
+        "category": [
+            drawn.PickValueInList(["Paid Media", "Shop Management", "", "paid media", "x"])
+            for _ in range(size)
+        ],
+        "approved_at": pa.array(
+            [drawn.ConsumeIntInRange(-(2**31), 2**31 - 1) for _ in range(size)], pa.date32()
+        ),
+        "status": [drawn.ConsumeUnicodeNoSurrogates(6) for _ in range(size)],
+    }
+    path = FOLDER / "rows.parquet"
+    pq.write_table(pa.table(columns), path)
+    try:
+        rows = read_parquet_rows(str(path))
+    except HeaderError:
+        return
+    _answer(rows)
+
+
+def fuzz_policy_file(data: bytes) -> None:
+    for name in ("policy.toml", "policy.json"):
+        path = FOLDER / name
+        path.write_bytes(data[:LIMIT])
+        with contextlib.suppress(OnboardingError):
+            Policy.load(path)
+
+
+TARGETS = {
+    "json": fuzz_json,
+    "policy": fuzz_policy,
+    "rows": fuzz_rows,
+    "parquet": fuzz_parquet,
+    "policy_file": fuzz_policy_file,
+}
 
 
 def main() -> None:
