@@ -241,7 +241,7 @@ def test_a_policy_is_equal_only_to_a_policy_over_the_same_catalog() -> None:
 
 @given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers()), max_size=8))
 def test_duplicate_keys_are_found_as_a_plain_scan_finds_them(pairs: list[tuple[str, int]]) -> None:
-    from partner_onboarding._documents import _no_duplicates  # noqa: PLC0415
+    from partner_onboarding._documents import no_repeated_keys  # noqa: PLC0415
 
     seen: dict[str, int] = {}
     repeated = None
@@ -250,10 +250,10 @@ def test_duplicate_keys_are_found_as_a_plain_scan_finds_them(pairs: list[tuple[s
             repeated = key
         seen[key] = value
     if repeated is None:
-        assert _no_duplicates(pairs) == seen
+        assert no_repeated_keys(pairs) == seen
     else:
         with pytest.raises(ValueError, match=f"the key '{repeated}' appears twice in one object"):
-            _no_duplicates(pairs)
+            no_repeated_keys(pairs)
 
 
 _JSON_VALUES = st.recursive(
@@ -285,12 +285,12 @@ def test_json_is_read_as_the_standard_library_reads_it_with_the_duplicate_check(
     """The document reader keeps one decoder for text: what it reads, and how it refuses (a key
     twice), is what ``json.loads`` with the duplicate check does, for text and for bytes; a
     byte-order mark at the start of text is dropped, as it is from bytes."""
-    from partner_onboarding._documents import _no_duplicates, load_json  # noqa: PLC0415
+    from partner_onboarding._documents import load_json, no_repeated_keys  # noqa: PLC0415
 
     document: str | bytes = text.encode("utf-8") if as_bytes else text
     try:
         plain = document if as_bytes else text.removeprefix("\ufeff")
-        expected = json.loads(plain, object_pairs_hook=_no_duplicates)
+        expected = json.loads(plain, object_pairs_hook=no_repeated_keys)
     except ValueError as error:
         with pytest.raises(ValidationError) as refused:
             load_json(document, what="document")

@@ -11,24 +11,28 @@ from typing import Any, Final
 
 from partner_onboarding.errors import ValidationError, WrongType
 
-__all__ = ["MAX_DOCUMENT", "load_json", "load_toml", "read_document"]
+__all__ = ["MAX_DOCUMENT", "load_json", "load_toml", "no_repeated_keys", "read_document"]
 
 #: The largest document read, in characters (a partner with a long history is far below it).
 MAX_DOCUMENT: Final = 16 * 1024 * 1024
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict (``json``'s ``object_pairs_hook``); a key given twice is
+    a ValueError naming it (shortened, its control characters escaped), where ``json`` would
+    keep the last silently."""
     found = dict(pairs)  # (built in C; the loop below runs only for a document to refuse)
     if len(found) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+                shown = ascii(key[:40]) if not key[:40].isprintable() else repr(key[:40])
+                raise ValueError(f"the key {shown} appears twice in one object")
             seen.add(key)
     return found
 
 
-_DECODER: Final = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+_DECODER: Final = json.JSONDecoder(object_pairs_hook=no_repeated_keys)
 
 
 def load_json(text: str | bytes, *, what: str) -> Any:
@@ -43,7 +47,7 @@ def load_json(text: str | bytes, *, what: str) -> Any:
     try:
         if isinstance(text, str):  # (a byte-order mark, which editors write, is not content)
             return _DECODER.decode(text.removeprefix("\ufeff"))
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=no_repeated_keys)
     except RecursionError:
         raise ValidationError.single("", "not JSON (nested too deeply)", what=what) from None
     except (ValueError, TypeError) as error:  # bad JSON, bad bytes, huge numbers, duplicates

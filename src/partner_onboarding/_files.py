@@ -20,6 +20,7 @@ from typing import IO, Any, Final, Protocol
 
 import attrs
 
+from partner_onboarding._documents import no_repeated_keys
 from partner_onboarding.batch import COLUMNS
 
 __all__ = [
@@ -141,7 +142,7 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
             yield Row(number, None, ("not UTF-8",))
             continue
         try:
-            value = json.loads(text, object_pairs_hook=_one_key_once)
+            value = json.loads(text, object_pairs_hook=no_repeated_keys)
         except RecursionError:
             yield Row(number, None, ("not JSON (nested too deeply)",))
             continue
@@ -161,17 +162,6 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
             yield Row(number, None, (f"{name}: must be a single value, not a list or an object",))
             continue
         yield Row(number, value, _cell_problems(value))
-
-
-def _one_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"the column {plain_text(key)[:40]!r} appears twice")
-            seen.add(key)
-    return found
 
 
 def _csv_rows(
