@@ -15,14 +15,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, ValidationError
-from partner_onboarding.batch import _REMEMBERED_REFUSALS, _Facts, check_rows
+from partner_onboarding.batch import REMEMBERED_REFUSALS, Facts, check_rows
 from partner_onboarding.frames import (
     _VALID_DAY,
     _VALID_INSTANT,
     ANSWER_FIELDS,
+    Memo,
     _decided_by_text,
     _far_from,
-    _Memo,
     _new_from_text,
     answers,
     check_frame,
@@ -306,7 +306,7 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     first_day = policy.new_partners_day
     near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
-    facts = _Facts(policy, dt.date(2024, 5, 20))
+    facts = Facts(policy, dt.date(2024, 5, 20))
     native = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
     by_text = pl.select(_decided_by_text(pl.lit(pl.Series(texts)), policy)).to_series().to_list()
     before, after = _far_from(threshold)
@@ -384,7 +384,7 @@ def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: st
         for instant in (threshold, threshold - dt.timedelta(microseconds=1))
     ]
     new = _new_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
-    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
     assert new == [True, False] == [facts.new_partner(text) for text in texts]
 
 
@@ -787,8 +787,8 @@ def test_rows_grouped_by_a_hash_are_proven_alike_before_they_share_an_answer(
 def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -> None:
     # (the command line's columnar path keeps one memo for a whole file: a bad cell raised again
     # for each piece must not keep every earlier raise's frames)
-    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
-    memo = _Memo(facts, one_question=False)
+    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    memo = Memo(facts, one_question=False)
     depths = []
     for _ in range(50):
         with pytest.raises(ValidationError) as caught:
@@ -798,14 +798,14 @@ def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -
 
 
 def test_a_memo_remembers_a_bounded_number_of_refusals() -> None:
-    facts = _Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
-    memo = _Memo(facts, one_question=False)
-    for n in range(_REMEMBERED_REFUSALS + 50):
+    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    memo = Memo(facts, one_question=False)
+    for n in range(REMEMBERED_REFUSALS + 50):
         plan = memo.plan_of({"category": f"Paid Media {n:x}"})
         assert plan.error is not None
     assert memo.plan_of({"category": "Paid Media"}).error is None  # (good ones, always)
     refusals = [found for found in memo.seen.values() if found[1] is not None]
     assert len(refusals) + sum(p.error is not None for p in memo.plans.values()) <= (
-        _REMEMBERED_REFUSALS
+        REMEMBERED_REFUSALS
     )
     assert ("category", (str, "Paid Media")) in memo.seen  # (a good reading, beyond them)

@@ -140,7 +140,7 @@ _REMEMBERED: Final = 65_536
 
 class _Answerer:
     """Answers chunks of one input, remembering across them what the rows have in common: each
-    combination's plan (:class:`~partner_onboarding.frames._Memo`), and the writer's text of
+    combination's plan (:class:`~partner_onboarding.frames.Memo`), and the writer's text of
     each combination and each decision."""
 
     def __init__(
@@ -150,13 +150,13 @@ class _Answerer:
         counts: dict[str, int],
         seen_codes: dict[str, str],
     ) -> None:
-        from partner_onboarding.batch import _Facts  # noqa: PLC0415
-        from partner_onboarding.frames import _Memo  # noqa: PLC0415
+        from partner_onboarding.batch import Facts  # noqa: PLC0415
+        from partner_onboarding.frames import Memo  # noqa: PLC0415
 
         self.rows, self.run, self.counts, self.seen_codes = rows, run, counts, seen_codes
         self.keys = [name.casefold() for name in rows.names]
         one_question = run.question is not None or "question" in self.keys
-        self.memo = _Memo(_Facts(run.policy, run.at), one_question=one_question)
+        self.memo = Memo(Facts(run.policy, run.at), one_question=one_question)
         self.plan_texts: dict[tuple[_PlanRow, str | None], str | None] = {}
         self.decision_texts: dict[Verdict, str] = {}
 

@@ -120,7 +120,7 @@ def normalize_zip(text: str) -> str | Rejected:
 #: The ISO 3166-2:US codes of the 50 states, the District of Columbia and the five inhabited
 #: territories (AS, GU, MP, PR, VI): where a company can have a registered address. UM, the
 #: uninhabited Minor Outlying Islands, is left out (docs/decisions.md).
-_US_STATES: Final = frozenset(
+US_STATES: Final = frozenset(
     (  # noqa: SIM905  (a table of codes, read as one)
         "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC "
         "ND NE NH NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY AS GU MP PR VI"
@@ -131,7 +131,7 @@ _US_STATES: Final = frozenset(
 def normalize_state(text: str) -> str | Rejected:
     """A US state, district or territory code of ISO 3166-2:US (``CA``, ``PR``), or why not."""
     code = text.strip().upper().removeprefix("US-")
-    if code in _US_STATES:
+    if code in US_STATES:
         return code
     return Rejected("not a US state, district or territory code (ISO 3166-2:US, e.g. 'CA')")
 

@@ -114,7 +114,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
         raise ValidationError.single("on_error", "must be 'raise' or 'record'")
     if not isinstance(rows, Iterable) or isinstance(rows, str | bytes | Mapping):
         raise ValidationError.single("rows", "must be an iterable of mappings (one per row)")
-    facts = _Facts(policy, at)
+    facts = Facts(policy, at)
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
     # way through ``facts``, which checks it and remembers the answer.
@@ -174,7 +174,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
 _REMEMBERED: Final = 65_536
 #: How many refusals it remembers: a refusal carries its words (an unknown category's, its
 #: suggestions), a kilobyte or more; the same few mistakes repeated are what remembering is for.
-_REMEMBERED_REFUSALS: Final = 4_096
+REMEMBERED_REFUSALS: Final = 4_096
 
 _NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
 # A question's two prebuilt records, for its fact False and True; and what a row's (category,
@@ -218,10 +218,10 @@ def decide_row(
 
 
 @functools.lru_cache(maxsize=4)
-def _facts(policy: Policy, at: dt.datetime | dt.date) -> _Facts:
+def _facts(policy: Policy, at: dt.datetime | dt.date) -> Facts:
     """The reader of one policy at one instant, kept for the next :func:`decide_row` (its memories
     are bounded, like every reader's)."""
-    return _Facts(policy, at)
+    return Facts(policy, at)
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:
@@ -252,7 +252,7 @@ def _error_record(index: int, row: object, error: OnboardingError) -> dict[str, 
 _SUGGESTIONS: Final = 100
 
 
-class _Facts:
+class Facts:
     """Reads the facts of rows for one policy at one instant, remembering each raw value it has
     already understood (and, per category, market and question, the records it can answer)."""
 
@@ -281,7 +281,7 @@ class _Facts:
         try:
             return self._plan(key)
         except OnboardingError as error:
-            if _hashable(key) and _short(key) and len(self.refusals) < _REMEMBERED_REFUSALS:
+            if _hashable(key) and short_key(key) and len(self.refusals) < REMEMBERED_REFUSALS:
                 # (a huge cell is not remembered, and a copy keeps no traceback and its frames:
                 # memory stays small)
                 self.refusals[key] = copy.copy(error)
@@ -461,7 +461,7 @@ _MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
 _REMEMBERED_CELL: Final = 256
 
 
-def _short(key: tuple[object, ...]) -> bool:
+def short_key(key: tuple[object, ...]) -> bool:
     return all(not isinstance(cell, str) or len(cell) <= _REMEMBERED_CELL for cell in key)
 
 

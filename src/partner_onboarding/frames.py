@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from partner_onboarding.batch import _REMEMBERED_REFUSALS, COLUMNS, _Facts, _short
+from partner_onboarding.batch import COLUMNS, REMEMBERED_REFUSALS, Facts, short_key
 from partner_onboarding.catalog import quote
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
@@ -46,8 +46,8 @@ ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes
 _REMEMBERED_PLANS: Final = 65_536
 
 #: The columns understood once per distinct combination of values: all but the partner's own.
-_KEYS: Final = COLUMNS[2:]
-_REGISTERED: Final = COLUMNS[1]
+KEY_COLUMNS: Final = COLUMNS[2:]
+REGISTERED_COLUMN: Final = COLUMNS[1]
 #: The cells Polars reads natively, by their exact shape: a day (``2024-04-30``, ``20240430``)
 #: and an instant with an offset (``2024-04-30T09:00:00.5-07:00``, ``…Z``). Polars' parsers alone
 #: are more lenient than the plain path (a leap second, a missing zero, a signed year, a zone
@@ -63,7 +63,7 @@ _INSTANT_SHAPE: Final = (
 )
 #: The first day of the calendar: it starts before the calendar does in a zone east of UTC, so a
 #: date column's cell of that day goes the plain way too.
-_FIRST_DAY: Final = dt.date.min
+FIRST_DAY: Final = dt.date.min
 _DAY_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d")
 #: Within that shape, chrono's RFC 3339 reader: the same instants as an explicit pattern, faster.
 _INSTANT_FORMAT: Final = "%+"
@@ -197,9 +197,9 @@ def answers(
     """
     import polars as pl  # noqa: PLC0415  (an optional extra)
 
-    _Facts(policy, at)  # type: ignore[arg-type]  # (checks the instant and the policy now)
+    Facts(policy, at)  # type: ignore[arg-type]  # (checks the instant and the policy now)
     if question is not None:
-        question = _Facts(policy, at).questions(question)[0]  # type: ignore[arg-type]
+        question = Facts(policy, at).questions(question)[0]  # type: ignore[arg-type]
 
     names = _answer_names(question)
 
@@ -274,23 +274,23 @@ def _decide(
     at: dt.datetime | dt.date | str,
     policy: Policy,
     question: Question | str | None,
-    memo: _Memo | None = None,
+    memo: Memo | None = None,
 ) -> _Decided:
     """Every row's answers as indices. ``memo``: the readings and plans of earlier frames of
     the same policy, instant and shape (the command line's chunks); a new one by default."""
     import polars as pl  # noqa: PLC0415
 
-    facts = _Facts(policy, at) if memo is None else memo.facts  # type: ignore[arg-type]
+    facts = Facts(policy, at) if memo is None else memo.facts  # type: ignore[arg-type]
     if question is not None:
         frame = frame.with_columns(pl.lit(facts.questions(question)[0].value).alias("question"))
     asked = (
         (Question.REGISTER, Question.AUTHORIZE_SELLER) if "question" not in frame.columns else None
     )
-    keys = [name for name in _KEYS if name in frame.columns]
+    keys = [name for name in KEY_COLUMNS if name in frame.columns]
     # 1. Each distinct combination of the few-valued columns, understood once by the plain path.
     combos, combo_of_row = _combinations(frame.select(keys), len(frame))
     if memo is None:
-        memo = _Memo(facts, one_question=asked is None)
+        memo = Memo(facts, one_question=asked is None)
     plans = [memo.plan_of(dict(zip(keys, values, strict=True))) for values in combos]
     # 2. The one per-partner fact, new partner or not, in native code.
     new = _new_partner(frame, policy)
@@ -299,16 +299,16 @@ def _decide(
     # 3. Cells the native parsers could not read go the plain way (and say what is wrong).
     slow_rows = (
         (needs & new["new"].is_null() & new["raw_present"]).arg_true().to_list()
-        if _REGISTERED in frame.columns
+        if REGISTERED_COLUMN in frame.columns
         else []
     )
     fixed: dict[int, bool] = {}
     slow_errors: dict[int, str] = {}
     for row in slow_rows:
         try:
-            fixed[row] = facts.new_partner(frame[_REGISTERED][row])
+            fixed[row] = facts.new_partner(frame[REGISTERED_COLUMN][row])
         except OnboardingError as error:
-            slow_errors[row] = _error_text(error)
+            slow_errors[row] = error_text(error)
     is_new = new["new"]
     if fixed:
         is_new = is_new.scatter(list(fixed), list(fixed.values()))
@@ -517,7 +517,7 @@ class _PlanRow:
         self.needs_registration = False
 
 
-class _Memo:
+class Memo:
     """The plain path's readings of each distinct cell, remembered across combinations (a bad
     cell, whose error searches for suggestions, is read once).
 
@@ -525,7 +525,7 @@ class _Memo:
     a row that leaves it empty is refused (a row of a frame holds one answer, not two).
     """
 
-    def __init__(self, facts: _Facts, *, one_question: bool) -> None:
+    def __init__(self, facts: Facts, *, one_question: bool) -> None:
         self.facts = facts
         self.one_question = one_question
         self.seen: dict[tuple[str, object], Any] = {}
@@ -546,17 +546,17 @@ class _Memo:
         if found is None:
             found = self.plan(row)
             room = len(self.plans) < _REMEMBERED_PLANS and self._room_for(found.error is None)
-            if key is not None and room and _short(tuple(row.values())):
+            if key is not None and room and short_key(tuple(row.values())):
                 self.plans[key] = found
         return found
 
     def _room_for(self, good: bool) -> bool:  # noqa: FBT001
         """Whether a reading (or plan) may be remembered: always a good one; a refusal while
-        fewer than :data:`~partner_onboarding.batch._REMEMBERED_REFUSALS` are."""
+        fewer than :data:`~partner_onboarding.batch.REMEMBERED_REFUSALS` are."""
         if good:
             return True
         self.refused += 1
-        return self.refused <= _REMEMBERED_REFUSALS
+        return self.refused <= REMEMBERED_REFUSALS
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
         try:
@@ -570,7 +570,7 @@ class _Memo:
             except OnboardingError as refusal:
                 found = (None, copy.copy(refusal))  # (without the traceback and its frames)
             room = len(self.seen) < _REMEMBERED_PLANS and self._room_for(found[1] is None)
-            if key is not None and room and _short((raw,)):
+            if key is not None and room and short_key((raw,)):
                 self.seen[key] = found  # (bounded: a memo may serve a whole file's chunks)
         value, failure = found
         if failure is not None:
@@ -604,7 +604,7 @@ class _Memo:
                     facts.decide(Question.REGISTER, category, registration, True),  # noqa: FBT003
                 )
         except OnboardingError as error:
-            plan.error = _error_text(error)
+            plan.error = error_text(error)
             return plan
         plan.needs_registration = plan.register is not None
         plan.category, plan.market = category.name, market
@@ -613,7 +613,7 @@ class _Memo:
             try:
                 plan.authorize = authorizing[facts.approved(_cells(row), category)]
             except OnboardingError as error:
-                plan.approval_error = _error_text(error)
+                plan.approval_error = error_text(error)
         return plan
 
 
@@ -629,7 +629,7 @@ def _cells(row: Mapping[str, Any]) -> dict[str, Any]:
     return cells
 
 
-def _error_text(error: OnboardingError) -> str:
+def error_text(error: OnboardingError) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(str(problem) for problem in error.problems)
     return str(error)
@@ -725,23 +725,23 @@ def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Columns ``new`` (null where native code could not tell) and ``raw_present``."""
     import polars as pl  # noqa: PLC0415
 
-    if _REGISTERED not in work.columns:
+    if REGISTERED_COLUMN not in work.columns:
         return pl.DataFrame(
             {
                 "new": _nulls(len(work), pl.Boolean),
                 "raw_present": pl.repeat(False, len(work), dtype=pl.Boolean, eager=True),  # noqa: FBT003
             }
         )
-    column = pl.col(_REGISTERED)
-    dtype = work.schema[_REGISTERED]
+    column = pl.col(REGISTERED_COLUMN)
+    dtype = work.schema[REGISTERED_COLUMN]
     threshold = policy.new_partners_from_at
     first_day = policy.new_partners_day
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         new = column >= pl.lit(threshold).dt.convert_time_zone(dtype.time_zone)
-    elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see _FIRST_DAY)
-        new = pl.when(column > pl.lit(_FIRST_DAY)).then(column >= pl.lit(first_day))
+    elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see FIRST_DAY)
+        new = pl.when(column > pl.lit(FIRST_DAY)).then(column >= pl.lit(first_day))
     elif dtype == pl.String:
-        new = pl.lit(_new_from_text(work[_REGISTERED], policy))
+        new = pl.lit(_new_from_text(work[REGISTERED_COLUMN], policy))
     else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
         new = pl.lit(None, dtype=pl.Boolean)
     present = column.is_not_null()

@@ -463,7 +463,10 @@ class Policy:
         object.__setattr__(self, "new_partners_from", new_from)
         object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
-        compiled = _Compiled(self, zone, (upgrade, cutoff, new_from), discontinued, overrides)
+        identity = "policy#" + content_digest([self._content(), self.catalog.id])[:16]
+        compiled = _Compiled(
+            self, zone, (upgrade, cutoff, new_from), discontinued, overrides, identity=identity
+        )
         object.__setattr__(self, "_compiled", compiled)
 
     def _discontinued(self, problems: Problems) -> tuple[Category, ...]:
@@ -851,6 +854,8 @@ class _Compiled:
         dates: tuple[dt.date, dt.date, dt.date],
         discontinued: tuple[Category, ...],
         roles: dict[str, PartnerRole],
+        *,
+        identity: str,
     ) -> None:
         upgrade, cutoff, new_from = dates
         self.zone = zone
@@ -864,7 +869,7 @@ class _Compiled:
         self.catalog = policy.catalog
         self.roles = roles
         self.decisions = _verdicts(self.upgrade_at, self.cutoff_at, zone)
-        self.id = "policy#" + content_digest([policy._content(), policy.catalog.id])[:16]
+        self.id = identity
         self.bounds: dict[dt.tzinfo, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
 
     def in_zone_of(self, at: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:

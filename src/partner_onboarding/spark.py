@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.frames import (
-    _FIRST_DAY,
-    _KEYS,
-    _REGISTERED,
     ANSWER_FIELDS,
-    _error_text,
-    _Memo,
+    FIRST_DAY,
+    KEY_COLUMNS,
+    REGISTERED_COLUMN,
+    Memo,
+    error_text,
 )
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
 
@@ -40,7 +40,7 @@ __all__ = ["check_spark"]
 #: sign, no zone name), unlike Polars' (hence the shapes of :mod:`partner_onboarding.frames`);
 #: a differential test on near misses of ISO text checks it. It does read the year 0, which
 #: Python has not: such a cell goes the plain way, as does a day of the year 1 (see
-#: ``frames._FIRST_DAY``).
+#: ``frames.FIRST_DAY``).
 _INSTANT_PATTERNS: Final = (
     "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
     "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
@@ -61,20 +61,20 @@ def check_spark(
     ``register_``/``authorize_seller_`` when both questions are answered), and ``error``."""
     from pyspark.sql import functions as f  # noqa: PLC0415  (an optional extra)
 
-    from partner_onboarding.batch import _Facts  # noqa: PLC0415
+    from partner_onboarding.batch import Facts  # noqa: PLC0415
 
-    facts = _Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
+    facts = Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
     spark = frame.sparkSession
     if question is not None:
         frame = frame.withColumn("question", f.lit(facts.questions(question)[0].value))
     asked = None if "question" in frame.columns else (Question.REGISTER, Question.AUTHORIZE_SELLER)
-    keys = [name for name in _KEYS if name in frame.columns]
+    keys = [name for name in KEY_COLUMNS if name in frame.columns]
     new, unread = _registration(frame, policy)
     # 1. One pass: the distinct combinations of the few-valued columns, each with the
     #    registration cells Spark cannot read, understood once on the driver.
     seen_rows = frame.select(*keys, unread.alias("__raw")).distinct().collect()
     combos = {_hashable(row[:-1]): row[:-1] for row in seen_rows} if keys else {(): ()}
-    memo = _Memo(facts, one_question=asked is None)  # (a Spark array arrives as a list)
+    memo = Memo(facts, one_question=asked is None)  # (a Spark array arrives as a list)
     plans = {key: memo.plan(dict(zip(keys, combo, strict=True))) for key, combo in combos.items()}
     # Each combination's candidate answers, by question and new partner or not: a row whose
     # question is asked in the frame takes ``__t``/``__f`` (the answer when the partner is new /
@@ -175,16 +175,16 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     from pyspark.sql import types as t  # noqa: PLC0415
 
     nothing = f.lit(None).cast("string")
-    if _REGISTERED not in frame.columns:
+    if REGISTERED_COLUMN not in frame.columns:
         return f.lit(None).cast("boolean"), nothing
-    column = f.col(_REGISTERED)
-    dtype = frame.schema[_REGISTERED].dataType
+    column = f.col(REGISTERED_COLUMN)
+    dtype = frame.schema[REGISTERED_COLUMN].dataType
     threshold = policy.new_partners_from_at.astimezone(dt.UTC)
     first_day = policy.new_partners_day
     if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
         return column >= f.lit(threshold), nothing
-    if isinstance(dtype, t.DateType):  # (the first year goes the plain way: see _FIRST_DAY)
-        first = f.year(column) == _FIRST_DAY.year  # (Spark takes no literal of that day)
+    if isinstance(dtype, t.DateType):  # (the first year goes the plain way: see FIRST_DAY)
+        first = f.year(column) == FIRST_DAY.year  # (Spark takes no literal of that day)
         return f.when(~first, column >= f.lit(first_day)), f.when(first, column)
     # (naive timestamps, numbers: read as text, and the plain way says what is wrong)
     is_text = isinstance(dtype, t.StringType)
@@ -216,14 +216,13 @@ def _read_the_rest(
         try:
             fallback.append((raw, facts.new_partner(raw), None))
         except OnboardingError as error:
-            fallback.append((raw, None, _error_text(error)))
+            fallback.append((raw, None, error_text(error)))
     if not fallback:
         return work, native, f.lit(None).cast("string")
-    schema = (
-        f"__raw {work.schema[_REGISTERED].dataType.simpleString()}, __fnew boolean, __ferr string"
-    )
+    raw = work.schema[REGISTERED_COLUMN].dataType.simpleString()
+    schema = f"__raw {raw}, __fnew boolean, __ferr string"
     read = spark.createDataFrame(fallback, schema)
-    column = f.col(_REGISTERED)
+    column = f.col(REGISTERED_COLUMN)
     work = work.join(f.broadcast(read), column.eqNullSafe(read["__raw"]), "left").drop("__raw")
     # (only a row whose question reads the registration is bad for an unreadable one)
     return work, f.coalesce(native, f.col("__fnew")), f.when(f.col("__nd"), f.col("__ferr"))

@@ -27,7 +27,7 @@ from typing import Final
 from hypothesis import strategies as st
 
 from partner_onboarding import lifecycle
-from partner_onboarding._fields import _US_STATES, Rejected, normalize_ein
+from partner_onboarding._fields import US_STATES, Rejected, normalize_ein
 from partner_onboarding._time import start_of_day
 from partner_onboarding.catalog import (
     CATEGORY_INFO_FIELDS,
@@ -249,7 +249,7 @@ def invalid_zip_codes() -> st.SearchStrategy[str]:
 
 def states() -> st.SearchStrategy[str]:
     """US state, district and territory codes."""
-    return st.sampled_from(sorted(_US_STATES))
+    return st.sampled_from(sorted(US_STATES))
 
 
 def passwords() -> st.SearchStrategy[str]:
