@@ -40,9 +40,10 @@ AT = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
 TYPES = sorted(DOCUMENT_TYPES, key=str)
 
 
-def validator(cls: type) -> jsonschema.protocols.Validator:
+def validator(cls: type, *, secrets: bool = True) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(
-        json_schema(cls), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        json_schema(cls, secrets=secrets),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
     )
 
 
@@ -106,6 +107,42 @@ def test_every_document_type_is_met_and_valid_under_its_schema() -> None:
     for value in values:
         errors = list(validator(type(value)).iter_errors(json.loads(to_json(value))))
         assert not errors, (type(value).__name__, [error.message for error in errors][:3])
+
+
+def test_a_client_document_holds_no_password_hash_and_is_valid_under_its_own_schema() -> None:
+    partner = busy_partner()
+    values = documents_of(partner, AT + dt.timedelta(days=2))
+    hashed = str(partner.account.password_hash)
+    for value in values:
+        text = to_json(value, secrets=False)
+        document = json.loads(text)
+        if type(value) is not type(partner.account.password_hash):
+            assert hashed not in text and "password_hash" not in text, type(value).__name__
+        errors = list(validator(type(value), secrets=False).iter_errors(document))
+        assert not errors, (type(value).__name__, [error.message for error in errors][:3])
+    # What holds no account is written the same either way; what holds one differs only there.
+    needs = requirements(partner, at=AT + dt.timedelta(days=2))
+    assert to_json(needs, secrets=False) == to_json(needs)
+    assert "password_hash" in json_schema(Partner)["$defs"]["Account"]["required"]
+    assert "password_hash" not in json_schema(Partner, secrets=False)["$defs"]["Account"]["properties"]
+
+
+def test_a_client_document_is_a_view_not_a_stored_form() -> None:
+    partner = busy_partner()
+    with pytest.raises(ValidationError) as caught:
+        from_json(to_json(partner, secrets=False), Partner)
+    assert caught.value.fields == ("events[0].account.password_hash",)
+    assert from_json(to_json(partner), Partner) == partner  # (the storage form reads back)
+
+
+@pytest.mark.parametrize("secrets", [None, 0, "no"])
+def test_secrets_is_true_or_false(secrets: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        to_json(busy_partner(), secrets=secrets)
+    assert caught.value.fields == ("secrets",)
+    with pytest.raises(ValidationError) as caught:
+        json_schema(Partner, secrets=secrets)
+    assert caught.value.fields == ("secrets",)
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])

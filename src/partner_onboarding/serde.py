@@ -114,8 +114,12 @@ T = TypeVar("T")
 SCHEMA_VERSION: Final = 3
 
 
-def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
-    """A converter for the library's values; categories are read through ``catalog``."""
+def make_converter(catalog: Catalog = DEFAULT_CATALOG, *, secrets: bool = True) -> cattrs.Converter:
+    """A converter for the library's values; categories are read through ``catalog``.
+
+    With ``secrets=False`` it writes the form meant for a client: an account without its
+    password hash (such a document is for reading by people and programs, not for loading back).
+    """
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
     converter.register_structure_hook(str, _strict(str, "a string"))
@@ -138,6 +142,13 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
 
     converter.register_unstructure_hook(PasswordHash, str)
     converter.register_structure_hook(PasswordHash, lambda value, _: PasswordHash.parse(value))
+    if not secrets:  # (after the hooks of its fields: the function is made from them now)
+        converter.register_unstructure_hook(
+            Account,
+            cattrs.gen.make_dict_unstructure_fn(
+                Account, converter, password_hash=cattrs.gen.override(omit=True)
+            ),
+        )
 
     event_hook = converter.get_unstructure_hook(Event)
     converter.register_unstructure_hook(History, lambda history: list(map(event_hook, history)))
@@ -183,22 +194,26 @@ def make_converter(catalog: Catalog = DEFAULT_CATALOG) -> cattrs.Converter:
 
 
 @functools.cache
-def _converter(catalog: Catalog) -> cattrs.Converter:
-    return make_converter(catalog)
+def _converter(catalog: Catalog, *, secrets: bool = True) -> cattrs.Converter:
+    return make_converter(catalog, secrets=secrets)
 
 
-def to_data(value: object) -> Any:
+def to_data(value: object, *, secrets: bool = True) -> Any:
     """``value`` as plain JSON-ready Python data (dicts, lists, strings, numbers).
 
     ``value`` is one of the library's values (what :func:`from_data` reads back); anything else
-    raises :class:`~partner_onboarding.errors.ValidationError`.
+    raises :class:`~partner_onboarding.errors.ValidationError`. ``secrets=False`` gives the form
+    meant for a client: every account in it without its password hash (the storage form, the
+    default, keeps it so that the value can be read back).
     """
     kind = type(value)
     if kind not in DOCUMENT_TYPES:
         raise ValidationError.single(
             "", f"a {kind.__name__} is not a value this module writes", what="JSON"
         )
-    return _converter(DEFAULT_CATALOG).unstructure(value)
+    if type(secrets) is not bool:
+        raise WrongType.single("secrets", "must be True or False", what="JSON")
+    return _converter(DEFAULT_CATALOG, secrets=secrets).unstructure(value)
 
 
 def from_data(
@@ -228,9 +243,15 @@ def from_data(
         raise ValidationError(problems_of(error), what=cls.__name__, more=more_of(error)) from None
 
 
-def to_json(value: object, *, indent: int | None = None) -> str:
-    """``value`` as a versioned JSON document, naming the catalog its categories belong to."""
-    data = to_data(value)
+def to_json(value: object, *, indent: int | None = None, secrets: bool = True) -> str:
+    """``value`` as a versioned JSON document, naming the catalog its categories belong to.
+
+    ``secrets=False`` writes the document meant for a client: no password hash anywhere in it
+    (:func:`json_schema` with ``secrets=False`` describes it). :func:`from_json` refuses such a
+    document where the value needs the hash (an account, a partner's registration): it is a view,
+    not a stored form.
+    """
+    data = to_data(value, secrets=secrets)
     envelope = {
         "version": SCHEMA_VERSION,
         "type": type(value).__name__,
@@ -730,7 +751,9 @@ def _application_steps(
 # JSON Schema: generated from the types the converter reads, so the two cannot drift apart
 
 
-def json_schema(cls: type, *, catalog: Catalog = DEFAULT_CATALOG) -> dict[str, Any]:
+def json_schema(
+    cls: type, *, catalog: Catalog = DEFAULT_CATALOG, secrets: bool = True
+) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the document :func:`to_json` writes for a ``cls``.
 
     It is made from the same field types the converter reads: the envelope, then ``data`` as a
@@ -740,25 +763,29 @@ def json_schema(cls: type, *, catalog: Catalog = DEFAULT_CATALOG) -> dict[str, A
     (an EIN's pattern, a history's order, the replay of a partner's events), so a document the
     schema accepts may still be refused by :func:`from_json`, always with a
     :class:`~partner_onboarding.errors.ValidationError`. The result is a fresh copy of a cached
-    schema: change it freely.
+    schema: change it freely. ``secrets=False`` describes the document ``to_json(…,
+    secrets=False)`` writes for a client (accounts without their password hash).
     """
     if not isinstance(cls, type) or cls not in DOCUMENT_TYPES:
         raise WrongType.single("cls", "must be a value class of the library", what="schema")
     if not isinstance(catalog, Catalog):
         raise WrongType.single("catalog", "must be a Catalog", what="schema")
-    return json.loads(_schema_text(cls, catalog))  # type: ignore[no-any-return]
+    if type(secrets) is not bool:
+        raise WrongType.single("secrets", "must be True or False", what="schema")
+    return json.loads(_schema_text(cls, catalog, secrets))  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=256)
-def _schema_text(cls: type, catalog: Catalog) -> str:
-    return json.dumps(_Schema(catalog).document(cls))
+def _schema_text(cls: type, catalog: Catalog, secrets: bool) -> str:
+    return json.dumps(_Schema(catalog, secrets=secrets).document(cls))
 
 
 class _Schema:
     """Builds one document's schema, collecting the definitions of the classes it meets."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, secrets: bool) -> None:
         self.catalog = catalog
+        self.secrets = secrets
         self.defs: dict[str, dict[str, Any]] = {}
 
     def document(self, cls: type) -> dict[str, Any]:
@@ -818,6 +845,8 @@ class _Schema:
 
     def _object(self, cls: type) -> dict[str, Any]:
         fields = _document_fields(cls)
+        if cls is Account and not self.secrets:
+            fields = [field for field in fields if field[0] != "password_hash"]
         return {
             "type": "object",
             "properties": {name: self.of(kind) for name, kind, _ in fields},
