@@ -14,6 +14,7 @@ subclasses the built-in exception it resembles, so callers that already catch ``
   operation (an approved entity is locked, a second open application, …).
 - :class:`ApplicationNotFound` (``KeyError``): no open application for a (category, market).
 - :class:`PolicyRefusal`: the policy forbids the operation; it carries the explained ``Decision``.
+- :class:`PartnerNotFound` (``KeyError``): no partner of that id in a store.
 - :class:`StaleRevision`: a write made from a revision of the partner that is no longer its latest
   (optimistic concurrency); it carries ``expected`` and ``actual``.
 - :class:`NaiveDatetime` (a :class:`ValidationError`): a datetime without a zone where an instant
@@ -47,6 +48,7 @@ __all__ = [
     "NaiveDatetime",
     "NoApprovedApplication",
     "OnboardingError",
+    "PartnerNotFound",
     "PolicyRefusal",
     "Problem",
     "RuleViolation",
@@ -398,6 +400,18 @@ class PolicyRefusal(OnboardingError):
 
     def __str__(self) -> str:
         return f"{self.decision.message} (policy rule: {self.decision.decided_by.name})"
+
+
+class PartnerNotFound(OnboardingError, KeyError):
+    """No partner of id ``partner_id`` is stored (:mod:`partner_onboarding.store`)."""
+
+    def __init__(self, partner_id: str) -> None:
+        self.partner_id = partner_id
+        self._facts = {"partner_id": partner_id}
+        super().__init__(partner_id)
+
+    def __str__(self) -> str:
+        return f"no partner {self.partner_id[:100]!r} is stored"
 
 
 class StaleRevision(OnboardingError):

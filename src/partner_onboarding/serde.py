@@ -776,7 +776,7 @@ def json_schema(
 
 
 @functools.lru_cache(maxsize=256)
-def _schema_text(cls: type, catalog: Catalog, secrets: bool) -> str:
+def _schema_text(cls: type, catalog: Catalog, secrets: bool) -> str:  # noqa: FBT001  (cached)
     return json.dumps(_Schema(catalog, secrets=secrets).document(cls))
 
 

@@ -1,0 +1,387 @@
+"""The event store: partners kept as their events, on SQLite (in memory and in a file) and, in the
+``postgres`` step of .ci/run, on PostgreSQL (``PARTNER_ONBOARDING_POSTGRES_URL``).
+
+Each test runs on every database; what is stored is read back, a second writer from the same
+revision is refused, and rows edited by hand are refused on load with the partner and the seq."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from partner_onboarding import DEFAULT_POLICY, Partner, lifecycle
+from partner_onboarding.errors import (
+    PartnerNotFound,
+    StaleRevision,
+    ValidationError,
+    WrongType,
+)
+from partner_onboarding.serde import to_json
+from partner_onboarding.store import EVENTS, METADATA, PARTNERS, EventStore
+from partner_onboarding.testing import approved_partner, partners, sample_info
+
+AT = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+POSTGRES_URL = "PARTNER_ONBOARDING_POSTGRES_URL"
+
+MakeStore = Callable[[], EventStore]
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(POSTGRES_URL)
+    if not url:
+        pytest.fail(
+            f"the postgres tests need {POSTGRES_URL} (scripts/throwaway-postgres starts one)"
+        )
+    return url
+
+
+@pytest.fixture(
+    params=["sqlite-memory", "sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
+    """A factory of empty stores on one database (each call empties it)."""
+    engines: list[sa.Engine] = []
+
+    def make() -> EventStore:
+        if request.param == "sqlite-memory":
+            store = EventStore("sqlite://")
+        elif request.param == "sqlite-file":
+            store = EventStore(f"sqlite:///{tmp_path / f'store{len(engines)}.db'}")
+        else:
+            store = EventStore(_postgres_url())
+        engines.append(store.engine)
+        store.create()
+        with store.engine.begin() as connection:
+            connection.execute(EVENTS.delete())
+            connection.execute(PARTNERS.delete())
+        return store
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def store(make_store: MakeStore) -> EventStore:
+    return make_store()
+
+
+def partner(email: str = "ops@acme.example", partner_id: str | None = None) -> Partner:
+    """An approved partner of account ``email`` (its id derived from it, or ``partner_id``)."""
+    made = approved_partner("Paid Media", at=AT)
+    account = attrs.evolve(made.account, email=email)
+    new_id = partner_id or lifecycle.derived_partner_id(account, AT)
+    events = [attrs.evolve(event, partner_id=new_id) for event in made.events]
+    return Partner((attrs.evolve(events[0], account=account), *events[1:]))
+
+
+def rejected(value: Partner, reason: str = "team too small") -> Partner:
+    later = AT + dt.timedelta(days=1)
+    value = lifecycle.apply(value, "Shop Management", sample_info("Shop Management"), at=later)
+    return lifecycle.reject(value, "Shop Management", [reason], at=later)
+
+
+# ------------------------------------------------------------------------------------------------
+# What is stored is what is read back
+
+
+def test_a_partner_is_read_back_as_it_was_stored(store: EventStore) -> None:
+    stored = partner()
+    assert store.append(stored, 0) == stored.revision
+    loaded = store.load(stored.partner_id)
+    assert loaded == stored
+    assert loaded.account.password_hash == stored.account.password_hash
+    changed = rejected(loaded)
+    assert store.append(changed, loaded.revision) == changed.revision
+    assert store.load(stored.partner_id) == changed
+    assert store.revision(stored.partner_id) == changed.revision
+    assert store.revision("p-nobody") == 0
+
+
+def test_the_feed_holds_every_event_once_in_commit_order(store: EventStore) -> None:
+    first, second = partner("a@acme.example"), partner("b@acme.example")
+    store.append(first, 0)
+    store.append(second, 0)
+    store.append(rejected(first), first.revision)
+    expected = [*first.events, *second.events, *rejected(first).events_since(first.revision)]
+    page = store.feed(0, limit=4)
+    read = page + store.feed(page[-1].position, limit=10_000)
+    assert [item.event for item in read] == expected
+    positions = [item.position for item in read]
+    assert positions == sorted(set(positions))
+    assert store.feed(positions[-1]) == []
+    assert [item.event for item in store.feed(positions[2], limit=2)] == expected[3:5]
+
+
+def test_partners_are_found_by_their_email(store: EventStore) -> None:
+    stored = partner("Ops@Acme.Example")
+    store.append(stored, 0)
+    assert stored.account.email == "Ops@acme.example"  # (the domain is normalised)
+    assert store.partner_for_email("Ops@ACME.example") == stored.partner_id
+    assert store.partner_for_email("nobody@acme.example") is None
+    assert store.partner_for_email("not an email") is None
+
+
+def test_a_load_replays_under_the_policy_given(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    assert store.load(stored.partner_id, policy=None) == stored
+    assert store.load(stored.partner_id, policy=DEFAULT_POLICY) == stored
+
+
+def test_appending_nothing_new_writes_nothing(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    assert store.append(stored, stored.revision) == stored.revision
+    assert len(store.feed()) == stored.revision
+
+
+# ------------------------------------------------------------------------------------------------
+# Two writers
+
+
+def test_the_second_writer_from_one_revision_is_refused_and_writes_nothing(
+    store: EventStore,
+) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    one, other = rejected(stored, "first"), rejected(stored, "second")
+    store.append(one, stored.revision)
+    with pytest.raises(StaleRevision) as caught:
+        store.append(other, stored.revision)
+    assert (caught.value.expected, caught.value.actual) == (stored.revision, one.revision)
+    assert store.load(stored.partner_id) == one
+    assert len(store.feed()) == one.revision
+
+
+def test_a_write_from_a_revision_the_store_has_not_reached_is_stale(store: EventStore) -> None:
+    stored = partner()
+    store.append(Partner(stored.events[:3]), 0)
+    with pytest.raises(StaleRevision) as caught:
+        store.append(stored, 4)
+    assert (caught.value.expected, caught.value.actual) == (4, 3)
+
+
+def test_a_partner_registered_twice_is_a_stale_write(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    with pytest.raises(StaleRevision) as caught:
+        store.append(stored, 0)
+    assert caught.value.actual == stored.revision
+
+
+def test_an_email_has_one_partner(store: EventStore) -> None:
+    store.append(partner(), 0)
+    other = partner(partner_id="p-other")
+    with pytest.raises(ValidationError) as caught:
+        store.append(other, 0)
+    assert caught.value.fields == ("account.email",)
+    assert "ops@acme.example" not in str(caught.value)  # (personal data is not quoted)
+    assert store.revision("p-other") == 0
+
+
+def test_a_partner_that_does_not_continue_the_stored_history_is_refused(
+    store: EventStore,
+) -> None:
+    stored = rejected(partner(), "stored")
+    store.append(stored, 0)
+    forked = rejected(partner(), "forked")
+    assert forked.revision == stored.revision
+    assert forked != stored
+    with pytest.raises(ValidationError) as caught:
+        store.append(_next(forked), forked.revision)
+    assert "does not continue the stored history" in str(caught.value)
+    assert store.load(stored.partner_id) == stored
+
+
+def _next(value: Partner) -> Partner:
+    later = AT + dt.timedelta(days=2)
+    return lifecycle.apply(value, "LIVE Management", sample_info("LIVE Management"), at=later)
+
+
+def test_a_partner_never_stored_cannot_be_continued(store: EventStore) -> None:
+    stored = partner()
+    with pytest.raises(PartnerNotFound):
+        store.append(rejected(stored), stored.revision)
+    with pytest.raises(PartnerNotFound) as caught:
+        store.load(stored.partner_id)
+    assert isinstance(caught.value, KeyError)
+    assert stored.partner_id in str(caught.value)
+    copied = pickle.loads(pickle.dumps(caught.value))  # noqa: S301  (bytes made here)
+    assert copied.partner_id == stored.partner_id
+
+
+# ------------------------------------------------------------------------------------------------
+# Rows edited by hand
+
+
+def _edit(
+    store: EventStore, seq: int, change: Callable[[dict[str, Any]], None], *, digest: bool
+) -> str:
+    """Edit the stored event ``seq`` of the only partner; ``digest``: keep its digest in step
+    (an editor who knows how the store checks)."""
+    with store.engine.begin() as connection:
+        row = connection.execute(sa.select(EVENTS).where(EVENTS.c.seq == seq)).one()
+        partner_id: str = row.partner_id
+        document = json.loads(row.document)
+        change(document)
+        text = json.dumps(document)
+        values: dict[str, Any] = {"document": text}
+        if digest:
+            values["digest"] = hashlib.sha256(text.encode()).hexdigest()
+        connection.execute(
+            EVENTS.update().where(EVENTS.c.position == row.position).values(**values)
+        )
+    return partner_id
+
+
+def _refused(store: EventStore, partner_id: str) -> str:
+    with pytest.raises(ValidationError) as caught:
+        store.load(partner_id)
+    assert partner_id in str(caught.value)
+    return str(caught.value)
+
+
+def test_an_edited_document_is_refused_on_load(store: EventStore) -> None:
+    store.append(rejected(partner()), 0)
+    last = rejected(partner()).revision
+
+    def reword(document: dict[str, Any]) -> None:
+        document["data"]["reasons"] = ["a reason nobody gave"]
+
+    partner_id = _edit(store, last, reword, digest=False)
+    message = _refused(store, partner_id)
+    assert f"seq {last}" in message
+    assert "digest differs" in message
+
+
+def test_an_edited_document_the_rules_refuse_is_refused_on_load_even_with_its_digest(
+    store: EventStore,
+) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    approval = next(
+        e for e in stored.events if e.kind.value == "approve" and e.subject.value == "entity"
+    )
+
+    def approve_something_else(document: dict[str, Any]) -> None:
+        document["data"]["approves"] = "sha256:" + "0" * 64
+
+    partner_id = _edit(store, approval.seq, approve_something_else, digest=True)
+    message = _refused(store, partner_id)
+    assert f"seq {approval.seq}" in message
+
+
+def test_a_document_moved_to_another_row_is_refused(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+
+    def renumber(document: dict[str, Any]) -> None:
+        document["data"]["seq"] = 3
+
+    partner_id = _edit(store, 2, renumber, digest=True)
+    assert "another event than its row" in _refused(store, partner_id)
+
+
+@pytest.mark.parametrize("where", ["last", "first"])
+def test_a_removed_event_is_refused_on_load(store: EventStore, where: str) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    seq = stored.revision if where == "last" else 1
+    with store.engine.begin() as connection:
+        connection.execute(EVENTS.delete().where(EVENTS.c.seq == seq))
+    message = _refused(store, stored.partner_id)
+    assert "seq" in message
+
+
+def test_a_document_that_is_not_json_or_too_long_is_refused(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    for text in ("{not json", "[" * 100_000, " " * (1 << 20) + "{}"):
+        with store.engine.begin() as connection:
+            connection.execute(
+                EVENTS.update()
+                .where(EVENTS.c.seq == 2)
+                .values(document=text, digest=hashlib.sha256(text.encode()).hexdigest())
+            )
+        assert "seq 2" in _refused(store, stored.partner_id)
+
+
+# ------------------------------------------------------------------------------------------------
+# Properties and arguments
+
+
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(partners(max_steps=10), st.data())
+def test_any_partner_stored_in_any_steps_is_read_back(
+    make_store: MakeStore, drawn: Partner, data: st.DataObject
+) -> None:
+    store = make_store()
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, drawn.revision), max_size=4))))
+    written = 0
+    for cut in [*cuts, drawn.revision]:
+        if cut > written:
+            assert store.append(Partner(drawn.events[:cut]), written) == cut
+            written = cut
+    assert store.load(drawn.partner_id) == drawn
+    assert [item.event for item in store.feed(limit=10_000)] == list(drawn.events)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda s: s.load(None), "partner_id"),
+        (lambda s: s.append("partner", 0), "partner"),
+        (lambda s: s.append(partner(), "0"), "revision"),
+        (lambda s: s.feed(-1), "after"),
+        (lambda s: s.feed(0, 0), "limit"),
+        (lambda s: s.partner_for_email(b"a@b.example"), "email"),
+    ],
+)
+def test_wrong_arguments_are_typed_errors(store: EventStore, call: Any, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        call(store)
+    assert caught.value.fields == (field,)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"engine": 3}, "engine"),
+        ({"catalog": "default"}, "catalog"),
+        ({"policy": "default"}, "policy"),
+    ],
+)
+def test_a_store_is_made_of_an_engine_a_catalog_and_a_policy(
+    kwargs: dict[str, Any], field: str
+) -> None:
+    arguments: dict[str, Any] = {"engine": "sqlite://", **kwargs}
+    with pytest.raises(WrongType) as caught:
+        EventStore(arguments.pop("engine"), **arguments)
+    assert caught.value.fields == (field,)
+
+
+def test_the_store_never_shows_a_password() -> None:
+    store = EventStore("postgresql://user:secret@db.example/partners")
+    assert "secret" not in repr(store)
+    assert store.engine.url.drivername == "postgresql+psycopg"
+
+
+def test_the_tables_are_the_documented_ones() -> None:
+    assert sorted(METADATA.tables) == ["onboarding_events", "onboarding_partners"]
+    assert to_json(partner().events[0]).startswith('{"version": 3, "type": "PartnerEvent"')
