@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _stores import DATABASES, empty_store
 from partner_onboarding import serde
 from partner_onboarding.store import EventStore
 from partner_onboarding.testing import passwords, sample_entity, sample_info
@@ -42,11 +43,9 @@ class Clock:
 
 
 @contextlib.contextmanager
-def service(start: dt.datetime = START) -> Iterator[TestClient]:
-    """A test client of the service on a fresh store; every response it got is checked at the
-    end: no password hash, no 500."""
-    store = EventStore("sqlite://")
-    store.create()
+def service(store: EventStore, start: dt.datetime = START) -> Iterator[TestClient]:
+    """A test client of the service on ``store``; every response it got is checked at the end:
+    no password hash, no 500."""
     app = onboarding_service.create_app(store, clock=Clock(start))
     responses: list[Any] = []
 
@@ -64,9 +63,16 @@ def service(start: dt.datetime = START) -> Iterator[TestClient]:
     assert responses
 
 
+@pytest.fixture(params=[DATABASES[0], DATABASES[-1]])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    made = empty_store(request.param, tmp_path)
+    yield made
+    made.engine.dispose()
+
+
 @pytest.fixture
-def client() -> Iterator[TestClient]:
-    with service() as made:
+def client(store: EventStore) -> Iterator[TestClient]:
+    with service(store) as made:
         yield made
 
 
@@ -275,9 +281,9 @@ def test_a_rule_or_the_review_state_refusing_is_409_with_the_rule(client: TestCl
     assert body["allowed"] == ["submit"]
 
 
-def test_the_policy_refusing_is_403_with_its_decision() -> None:
+def test_the_policy_refusing_is_403_with_its_decision(store: EventStore) -> None:
     # A partner registered after the upgrade is new: Paid Media is closed to it.
-    with service(dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) as late:
+    with service(store, dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) as late:
         partner_id, etag = register(late)
         for method, path in [
             ("put", f"/partners/{partner_id}/entity"),

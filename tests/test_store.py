@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _stores import DATABASES, empty_store
 from partner_onboarding import DEFAULT_POLICY, Partner, lifecycle
 from partner_onboarding.errors import (
     PartnerNotFound,
@@ -29,43 +29,23 @@ from partner_onboarding.errors import (
     WrongType,
 )
 from partner_onboarding.serde import to_json
-from partner_onboarding.store import EVENTS, METADATA, PARTNERS, EventStore
+from partner_onboarding.store import EVENTS, METADATA, EventStore
 from partner_onboarding.testing import approved_partner, partners, sample_info
 
 AT = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
-POSTGRES_URL = "PARTNER_ONBOARDING_POSTGRES_URL"
-
 MakeStore = Callable[[], EventStore]
 
 
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_URL)
-    if not url:
-        pytest.fail(
-            f"the postgres tests need {POSTGRES_URL} (scripts/throwaway-postgres starts one)"
-        )
-    return url
-
-
-@pytest.fixture(
-    params=["sqlite-memory", "sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=DATABASES)
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
     """A factory of empty stores on one database (each call empties it)."""
     engines: list[sa.Engine] = []
 
     def make() -> EventStore:
-        if request.param == "sqlite-memory":
-            store = EventStore("sqlite://")
-        elif request.param == "sqlite-file":
-            store = EventStore(f"sqlite:///{tmp_path / f'store{len(engines)}.db'}")
-        else:
-            store = EventStore(_postgres_url())
+        folder = tmp_path / str(len(engines))
+        folder.mkdir()
+        store = empty_store(request.param, folder)
         engines.append(store.engine)
-        store.create()
-        with store.engine.begin() as connection:
-            connection.execute(EVENTS.delete())
-            connection.execute(PARTNERS.delete())
         return store
 
     yield make

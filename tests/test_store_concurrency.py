@@ -19,12 +19,13 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from _stores import DATABASES, database_url, empty_store
 from partner_onboarding import DEFAULT_CATALOG, Category, Partner, PartnerRole, lifecycle
 from partner_onboarding.errors import OnboardingError, StaleRevision
 from partner_onboarding.model import Account, EventKind, ReviewStatus, Subject
@@ -154,21 +155,11 @@ def open_writer(url: str, partner_id: str, ready: multiprocessing.synchronize.Ev
         time.sleep(600)
 
 
-@pytest.fixture(params=["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite-file":
-        yield f"sqlite:///{tmp_path / 'concurrent.db'}"
-        return
-    found = os.environ.get("PARTNER_ONBOARDING_POSTGRES_URL")
-    if not found:
-        pytest.fail("the postgres tests need PARTNER_ONBOARDING_POSTGRES_URL")
-    store = EventStore(found)
-    store.create()
-    with store.engine.begin() as connection:
-        connection.execute(EVENTS.delete())
-        connection.execute(PARTNERS.delete())
+@pytest.fixture(params=DATABASES[1:])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    store = empty_store(request.param, tmp_path)
     store.engine.dispose()
-    yield found
+    return database_url(request.param, tmp_path)
 
 
 def _registered(index: int) -> Partner:
