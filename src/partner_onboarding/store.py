@@ -38,13 +38,13 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from partner_onboarding import lifecycle, serde
 from partner_onboarding._fields import as_email
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import (
+    OnboardingError,
     PartnerNotFound,
     Problem,
     StaleRevision,
@@ -99,9 +99,39 @@ EVENTS: Final = sa.Table(
 #: The most characters one stored event's document may hold; a longer one is refused unread.
 MAX_EVENT_CHARS: Final = 1 << 20
 
-_WRITE: Final = "partner_onboarding_write"
 # A transaction lock number of this store's appends on PostgreSQL ("PARTNERS" in ASCII).
 _APPEND_LOCK: Final = 0x504152544E455253
+
+
+# The statements, made once (SQLAlchemy caches their compiled forms by these objects' keys).
+_ADVANCE: Final = (
+    PARTNERS.update()
+    .where(
+        PARTNERS.c.partner_id == sa.bindparam("b_partner_id"),
+        PARTNERS.c.revision == sa.bindparam("b_expected"),
+        PARTNERS.c.head == sa.bindparam("b_previous"),
+    )
+    .values(revision=sa.bindparam("b_revision"), head=sa.bindparam("b_head"))
+)
+_EVENT_COLUMNS: Final = ("partner_id", "seq", "kind", "document", "digest")
+_INSERT_EVENTS: Final = EVENTS.insert().values(
+    {name: sa.bindparam(name) for name in _EVENT_COLUMNS}
+)
+_INSERT_PARTNER: Final = PARTNERS.insert().values(
+    {name: sa.bindparam(name) for name in ("partner_id", "email", "revision", "head")}
+)
+_REVISION: Final = sa.select(PARTNERS.c.revision).where(
+    PARTNERS.c.partner_id == sa.bindparam("b_partner_id")
+)
+_LOAD: Final = (
+    sa.select(
+        PARTNERS.c.revision, PARTNERS.c.head, EVENTS.c.seq, EVENTS.c.document, EVENTS.c.digest
+    )
+    .join_from(PARTNERS, EVENTS, EVENTS.c.partner_id == PARTNERS.c.partner_id)
+    .where(PARTNERS.c.partner_id == sa.bindparam("b_partner_id"))
+    .order_by(EVENTS.c.seq)
+)
+_LOCK: Final = sa.select(sa.func.pg_advisory_xact_lock(sa.literal_column(str(_APPEND_LOCK))))
 
 
 @attrs.frozen
@@ -141,6 +171,7 @@ class EventStore:
         self.catalog = catalog
         self.policy = policy
         self._postgres = self.engine.dialect.name == "postgresql"
+        self._driver = _Driver(self.engine)
 
     def __repr__(self) -> str:
         return f"EventStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -219,9 +250,8 @@ class EventStore:
 
     def revision(self, partner_id: str) -> int:
         """The stored revision of ``partner_id`` (0: not stored)."""
-        query = sa.select(PARTNERS.c.revision).where(PARTNERS.c.partner_id == partner_id)
         with self.engine.connect() as connection:
-            found = connection.execute(query).scalar_one_or_none()
+            found = connection.execute(_REVISION, {"b_partner_id": partner_id}).scalar_one_or_none()
         return 0 if found is None else int(found)
 
     def partner_for_email(self, email: str) -> str | None:
@@ -298,52 +328,52 @@ class EventStore:
             }
             for event, document, digest in zip(new, documents, digests, strict=True)
         ]
+        driver = self._driver
         try:
-            with self._writing() as connection:
+            with driver.transaction() as cursor:
                 if expected_revision == 0:
-                    self._insert_partner(connection, partner, digests[-1])
+                    driver.run(
+                        cursor,
+                        driver.insert_partner,
+                        {
+                            "partner_id": partner.partner_id,
+                            "email": partner.account.email,
+                            "revision": partner.revision,
+                            "head": digests[-1],
+                        },
+                    )
                 else:
                     previous = _digest(serde.to_json(partner.events[expected_revision - 1]))
-                    self._advance(connection, partner, expected_revision, previous, digests[-1])
+                    moved = driver.run(
+                        cursor,
+                        driver.advance,
+                        {
+                            "b_partner_id": partner.partner_id,
+                            "b_expected": expected_revision,
+                            "b_previous": previous,
+                            "b_revision": partner.revision,
+                            "b_head": digests[-1],
+                        },
+                    )
+                    if moved != 1:
+                        raise _NotMoved
                 if self._postgres:
-                    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_APPEND_LOCK)))
-                connection.execute(EVENTS.insert(), rows)
-        except IntegrityError:
+                    driver.run(cursor, driver.lock, {})
+                driver.run_many(cursor, driver.insert_events, rows)
+        except _NotMoved:  # (asked why once the transaction is rolled back)
+            raise self._refusal(partner, expected_revision) from None
+        except driver.integrity_error:
             raise self._conflict(partner, expected_revision) from None
         return partner.revision
 
-    def _insert_partner(self, connection: Connection, partner: Partner, head: str) -> None:
-        connection.execute(
-            PARTNERS.insert().values(
-                partner_id=partner.partner_id,
-                email=partner.account.email,
-                revision=partner.revision,
-                head=head,
-            )
-        )
-
-    def _advance(
-        self, connection: Connection, partner: Partner, expected: int, previous: str, head: str
-    ) -> None:
-        moved = connection.execute(
-            PARTNERS.update()
-            .where(
-                PARTNERS.c.partner_id == partner.partner_id,
-                PARTNERS.c.revision == expected,
-                PARTNERS.c.head == previous,
-            )
-            .values(revision=partner.revision, head=head)
-        )
-        if moved.rowcount == 1:
-            return
-        stored = connection.execute(
-            sa.select(PARTNERS.c.revision).where(PARTNERS.c.partner_id == partner.partner_id)
-        ).scalar_one_or_none()
-        if stored is None:
-            raise PartnerNotFound(partner.partner_id)
+    def _refusal(self, partner: Partner, expected: int) -> OnboardingError:
+        """Why the partner's row did not move from ``expected``."""
+        stored = self.revision(partner.partner_id)
+        if stored == 0:
+            return PartnerNotFound(partner.partner_id)
         if stored != expected:
-            raise StaleRevision(expected=expected, actual=int(stored))
-        raise ValidationError.single(
+            return StaleRevision(expected=expected, actual=stored)
+        return ValidationError.single(
             f"events[{expected - 1}]",
             f"differs from the stored event of seq {expected}: the partner does not continue "
             "the stored history",
@@ -359,13 +389,72 @@ class EventStore:
             "account.email", "is the account of another partner already", what="partner"
         )
 
+
+class _NotMoved(Exception):
+    """The partner's row was not at the expected revision and digest."""
+
+
+class _Driver:
+    """The append's statements, compiled once for the store's database and run on the driver's
+    own cursor, in a transaction of its own (SQLAlchemy makes and pools the connections).
+
+    On this path SQLAlchemy's execution machinery cost more than the database's work; the
+    statements are still SQLAlchemy's, compiled by its dialect, so they are the ones
+    :meth:`EventStore.create` made the tables for.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect
+        self.sqlite = dialect.name == "sqlite"
+        self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
+        self.advance = _compile(_ADVANCE, dialect)
+        self.insert_partner = _compile(_INSERT_PARTNER, dialect)
+        self.insert_events = _compile(_INSERT_EVENTS, dialect)
+        self.lock = _compile(_LOCK, dialect)
+
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """A write transaction (SQLite: ``BEGIN IMMEDIATE``, so two writers queue, never
-        deadlock on upgrading a read lock)."""
-        options = {_WRITE: True}
-        with self.engine.connect().execution_options(**options) as connection, connection.begin():
-            yield connection
+    def transaction(self) -> Iterator[Any]:
+        """A cursor in a write transaction, committed at the end or rolled back (SQLite:
+        ``BEGIN IMMEDIATE``, so two writers queue rather than deadlock on upgrading a lock)."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if self.sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            cursor.close()
+        finally:
+            connection.close()
+
+    @staticmethod
+    def run(cursor: Any, statement: _Compiled, values: dict[str, Any]) -> int:
+        sql, names = statement
+        cursor.execute(sql, values if names is None else [values[name] for name in names])
+        return int(cursor.rowcount)
+
+    @staticmethod
+    def run_many(cursor: Any, statement: _Compiled, rows: list[dict[str, Any]]) -> None:
+        sql, names = statement
+        if names is None:
+            cursor.executemany(sql, rows)
+        else:
+            cursor.executemany(sql, [[row[name] for name in names] for row in rows])
+
+
+_Compiled = tuple[str, tuple[str, ...] | None]
+
+
+def _compile(statement: sa.Executable, dialect: sa.Dialect) -> _Compiled:
+    """``statement`` as the driver's SQL, with the order of its parameters when positional."""
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    names = compiled.positiontup
+    return compiled.string, None if names is None else tuple(names)
 
 
 def _at_seq(problem: Problem) -> Problem:
@@ -414,5 +503,4 @@ def _sqlite_connect(connection: Any, _: object) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    write = connection.get_execution_options().get(_WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    connection.exec_driver_sql("BEGIN")  # (a reader's; a writer's is _Driver.transaction's)
