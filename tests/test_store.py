@@ -264,6 +264,35 @@ def test_an_edited_document_the_rules_refuse_is_refused_on_load_even_with_its_di
     assert f"seq {approval.seq}" in message
 
 
+def test_an_edit_after_a_load_is_refused_on_the_next_load(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    store.load(stored.partner_id)  # (the store keeps the partner it replayed)
+
+    def approve_something_else(document: dict[str, Any]) -> None:
+        document["data"]["approves"] = "sha256:" + "0" * 64
+
+    approval = next(e for e in stored.events if e.kind.value == "approve")
+    _edit(store, approval.seq, approve_something_else, digest=True)
+    assert f"seq {approval.seq}" in _refused(store, stored.partner_id)
+
+
+def test_a_partner_kept_under_one_policy_is_replayed_again_under_another(
+    store: EventStore,
+) -> None:
+    # Registered after the upgrade, the partner is new: the default policy refuses Paid Media.
+    late = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    made = approved_partner("Paid Media", at=late, policy=None)
+    store.append(Partner(made.events[:-2], policy=None), 0)
+    assert store.load(made.partner_id).revision == made.revision - 2  # (kept, default policy)
+    store.append(made, made.revision - 2)
+    message = _refused(store, made.partner_id)  # (the kept partner's tail is refused: replayed)
+    assert f"seq {made.revision - 1}" in message
+    assert "policy" in message
+    assert store.load(made.partner_id, policy=None) == made  # (kept under no policy now)
+    assert f"seq {made.revision - 1}" in _refused(store, made.partner_id)
+
+
 def test_a_document_moved_to_another_row_is_refused(store: EventStore) -> None:
     stored = partner()
     store.append(stored, 0)
@@ -312,12 +341,14 @@ def test_any_partner_stored_in_any_steps_is_read_back(
     make_store: MakeStore, drawn: Partner, data: st.DataObject
 ) -> None:
     store = make_store()
+    plain = EventStore(store.engine, replayed=0)  # (replays every event at every load)
     cuts = sorted(set(data.draw(st.lists(st.integers(1, drawn.revision), max_size=4))))
     written = 0
     for cut in [*cuts, drawn.revision]:
         if cut > written:
             assert store.append(Partner(drawn.events[:cut]), written) == cut
             written = cut
+            assert store.load(drawn.partner_id) == plain.load(drawn.partner_id)
     assert store.load(drawn.partner_id) == drawn
     assert [item.event for item in store.feed(limit=10_000)] == list(drawn.events)
 

@@ -29,8 +29,10 @@ A row edited in the database is refused with the partner's id and the event's ``
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -52,7 +54,7 @@ from partner_onboarding.errors import (
     WrongType,
 )
 from partner_onboarding.model import DEFAULT, Partner, PartnerEvent, UseDefault
-from partner_onboarding.policy import Policy
+from partner_onboarding.policy import DEFAULT_POLICY, Policy
 
 __all__ = [
     "EVENTS",
@@ -154,6 +156,11 @@ class EventStore:
     or PostgreSQL through psycopg 3 (``postgresql+psycopg://user@host/db``; a plain
     ``postgresql://`` URL is read as that). ``catalog`` reads the stored categories and
     ``policy`` is the one :meth:`load` replays under (default: the library's default policy).
+
+    ``replayed`` is how many partners the store keeps as it last replayed them (default 1024;
+    0 keeps none): a later load of one whose stored events begin with the same documents, under
+    the same policy, replays only the events after them. Every load still reads every event and
+    checks each document against its digest.
     """
 
     def __init__(
@@ -162,7 +169,10 @@ class EventStore:
         *,
         catalog: Catalog = DEFAULT_CATALOG,
         policy: Policy | UseDefault | None = DEFAULT,
+        replayed: int = 1024,
     ) -> None:
+        if type(replayed) is not int or not 0 <= replayed <= 10**7:
+            raise WrongType.single("replayed", "must be a whole number from 0", what="store")
         if not isinstance(catalog, Catalog):
             raise WrongType.single("catalog", "must be a Catalog", what="store")
         if policy is not DEFAULT and policy is not None and not isinstance(policy, Policy):
@@ -172,6 +182,7 @@ class EventStore:
         self.policy = policy
         self._postgres = self.engine.dialect.name == "postgresql"
         self._driver = _Driver(self.engine)
+        self._snapshots = _Snapshots(replayed)
 
     def __repr__(self) -> str:
         return f"EventStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -190,26 +201,17 @@ class EventStore:
         if type(partner_id) is not str:
             raise WrongType.single("partner_id", "must be a string", what="store")
         chosen = self.policy if policy is DEFAULT else policy
-        query = (
-            sa.select(
-                PARTNERS.c.revision,
-                PARTNERS.c.head,
-                EVENTS.c.seq,
-                EVENTS.c.document,
-                EVENTS.c.digest,
-            )
-            .join_from(PARTNERS, EVENTS, EVENTS.c.partner_id == PARTNERS.c.partner_id)
-            .where(PARTNERS.c.partner_id == partner_id)
-            .order_by(EVENTS.c.seq)
-        )
+        resolved = DEFAULT_POLICY if chosen is DEFAULT else chosen
+        if resolved is not None and not isinstance(resolved, Policy):
+            raise WrongType.single("policy", "must be a Policy or None", what="store")
         with self.engine.connect() as connection:  # (one statement: one snapshot of both tables)
-            rows = connection.execute(query).all()
+            rows = connection.execute(_LOAD, {"b_partner_id": partner_id}).all()
         if not rows:
             raise PartnerNotFound(partner_id)
         what = f"stored partner {partner_id!r}"
-        revision, head = rows[0].revision, rows[0].head
-        events = [self._event(row.seq, row.document, row.digest, partner_id, what) for row in rows]
-        last = rows[-1]
+        for row in rows:
+            _check_document(row.seq, row.document, row.digest, what)
+        revision, head, last = rows[0].revision, rows[0].head, rows[-1]
         if len(rows) != revision or last.seq != revision or last.digest != head:
             raise ValidationError.single(
                 f"seq {last.seq}",
@@ -217,32 +219,35 @@ class EventStore:
                 f"{revision}: an event was removed or added by hand",
                 what=what,
             )
-        try:
-            return lifecycle.replay(events, policy=chosen)
-        except ValidationError as error:
-            raise ValidationError(
-                [_at_seq(problem) for problem in error.problems], what=what
-            ) from None
+        digests = tuple(row.digest for row in rows)
+        policy_key = "" if resolved is None else resolved.id
+        known = self._snapshots.get(partner_id, policy_key, digests)
+        start = 0 if known is None else known.revision
+        tail = [self._event(row, partner_id, what) for row in rows[start:]]
+        partner = None if known is None else _continued(known, tail, resolved)
+        if partner is None:
+            try:
+                partner = lifecycle.replay(
+                    [self._event(row, partner_id, what) for row in rows[:start]] + tail,
+                    policy=resolved,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    [_at_seq(problem) for problem in error.problems], what=what
+                ) from None
+        self._snapshots.put(partner_id, policy_key, digests, partner)
+        return partner
 
-    def _event(
-        self, seq: int, document: str, digest: str, partner_id: str, what: str
-    ) -> PartnerEvent:
-        path = f"seq {seq}"
-        if len(document) > MAX_EVENT_CHARS:
-            raise ValidationError.single(
-                path, f"the document is over {MAX_EVENT_CHARS} characters", what=what
-            )
-        if _digest(document) != digest:
-            raise ValidationError.single(
-                path, "the document is not the one written (its digest differs)", what=what
-            )
+    def _event(self, row: Any, partner_id: str, what: str) -> PartnerEvent:
+        """The event a row holds (its document already checked against its digest)."""
+        path = f"seq {row.seq}"
         try:
-            event = serde.from_json(document, PartnerEvent, catalog=self.catalog)
+            event = serde.from_json(row.document, PartnerEvent, catalog=self.catalog)
         except ValidationError as error:
             raise ValidationError(
                 [problem.under(path) for problem in error.problems], what=what
             ) from None
-        if event.partner_id != partner_id or event.seq != seq:
+        if event.partner_id != partner_id or event.seq != row.seq:
             raise ValidationError.single(
                 path, "the document is another event than its row (partner or seq)", what=what
             )
@@ -286,19 +291,12 @@ class EventStore:
         )
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [
-            StoredEvent(
-                row.position,
-                self._event(
-                    row.seq,
-                    row.document,
-                    row.digest,
-                    row.partner_id,
-                    f"stored partner {row.partner_id!r}",
-                ),
-            )
-            for row in rows
-        ]
+        read = []
+        for row in rows:
+            what = f"stored partner {row.partner_id!r}"
+            _check_document(row.seq, row.document, row.digest, what)
+            read.append(StoredEvent(row.position, self._event(row, row.partner_id, what)))
+        return read
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -455,6 +453,67 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     names = compiled.positiontup
     return compiled.string, None if names is None else tuple(names)
+
+
+def _check_document(seq: int, document: str, digest: str, what: str) -> None:
+    """A stored document is the one written: bounded, and its digest the one stored with it."""
+    if len(document) > MAX_EVENT_CHARS:
+        raise ValidationError.single(
+            f"seq {seq}", f"the document is over {MAX_EVENT_CHARS} characters", what=what
+        )
+    if _digest(document) != digest:
+        raise ValidationError.single(
+            f"seq {seq}", "the document is not the one written (its digest differs)", what=what
+        )
+
+
+def _continued(known: Partner, tail: list[PartnerEvent], policy: Policy | None) -> Partner | None:
+    """``known`` after the ``tail`` events, by the one step; ``None`` if the rules refuse one
+    (the caller then replays the whole history, which names the event and the rule)."""
+    partner = known
+    try:
+        for event in tail:
+            partner = lifecycle.apply_event(partner, event, policy=policy)
+    except OnboardingError:
+        return None
+    return partner
+
+
+class _Snapshots:
+    """The partners the store replayed last, each with the digests of the events it was replayed
+    from and the policy it was replayed under: a later load whose stored events begin with the
+    same digests replays only the events after them.
+
+    A partner is the fold of its events, so the partner made from the same documents under the
+    same policy is the same value: what is kept is a computed result, never a stored one. Each
+    load still checks every document against its digest. Bounded: the least recently used goes.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: collections.OrderedDict[str, tuple[str, tuple[str, ...], Partner]] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, partner_id: str, policy: str, digests: tuple[str, ...]) -> Partner | None:
+        with self._lock:
+            found = self._kept.get(partner_id)
+        if found is None:
+            return None
+        kept_policy, kept_digests, partner = found
+        if kept_policy != policy or digests[: len(kept_digests)] != kept_digests:
+            return None
+        return partner
+
+    def put(self, partner_id: str, policy: str, digests: tuple[str, ...], partner: Partner) -> None:
+        if self.size == 0:
+            return
+        with self._lock:
+            self._kept[partner_id] = (policy, digests, partner)
+            self._kept.move_to_end(partner_id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
 
 def _at_seq(problem: Problem) -> Problem:
