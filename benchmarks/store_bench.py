@@ -12,10 +12,11 @@
    seller authorisations), the median: cold (a store that keeps no replayed partner: every
    document read and every event replayed), with one event stored since the last load (the
    kept partner continued by that event), and unchanged. Target: at most 2 ms on SQLite.
-3. The reference service (examples/service), in process through FastAPI's test client: requests
-   per second for ``GET /partners/{id}/requirements`` and for one review action (an approval,
-   written to the store), beside a FastAPI endpoint returning a fixed document (the framework's
-   floor, through the same client).
+3. The reference service (examples/service), in process through an ASGI client (httpx2's
+   ``ASGITransport``, one request at a time, no network): requests per second for
+   ``GET /partners/{id}/requirements`` and for one review action (an approval, written to the
+   store), beside a FastAPI endpoint returning a fixed partner document (the framework's floor,
+   through the same client).
 """
 
 from __future__ import annotations
@@ -178,9 +179,11 @@ def load_ms(url: str, partner: Partner, rounds: int) -> dict[str, float]:
 
 
 def service_rates(url: str, requests: int) -> dict[str, float]:
+    import asyncio  # noqa: PLC0415
+
+    import httpx2  # noqa: PLC0415
     from fastapi import FastAPI  # noqa: PLC0415
     from fastapi.responses import Response  # noqa: PLC0415
-    from fastapi.testclient import TestClient  # noqa: PLC0415
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "service"))
     import onboarding_service  # noqa: PLC0415
@@ -198,27 +201,36 @@ def service_rates(url: str, requests: int) -> dict[str, float]:
     async def fixed_document() -> Response:
         return Response(fixed, media_type="application/json")
 
-    rates = {}
-    with TestClient(fixed_app) as client:
-        start = time.perf_counter()
-        for _ in range(requests):
-            client.get("/fixed")
-        rates["fixed document (floor)"] = requests / (time.perf_counter() - start)
-    with TestClient(app) as client:
-        start = time.perf_counter()
-        for _, changed in pairs:
-            client.get(f"/partners/{changed.partner_id}/requirements")
-        rates["GET requirements"] = requests / (time.perf_counter() - start)
-        start = time.perf_counter()
-        for _, changed in pairs:
-            application = changed.applications[-1]
-            answer = client.post(
-                f"/review/partners/{changed.partner_id}/applications/"
-                f"{application.category.code}/{application.market.code}/approve",
-                headers={"If-Match": f'"{changed.revision}"'},
-            )
-            assert answer.status_code == 200, answer.text
-        rates["POST approve (a write)"] = requests / (time.perf_counter() - start)
+    def client(target: Any) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=target), base_url="http://s")
+
+    async def rate(target: Any, requests: list[tuple[str, str, dict[str, str]]]) -> float:
+        async with client(target) as session:
+            start = time.perf_counter()
+            for method, path, headers in requests:
+                answer = await session.request(method, path, headers=headers)
+                assert answer.status_code == 200, answer.text
+            return len(requests) / (time.perf_counter() - start)
+
+    reads = [("GET", f"/partners/{c.partner_id}/requirements", {}) for _, c in pairs]
+    writes = [
+        (
+            "POST",
+            (
+                f"/review/partners/{c.partner_id}/applications/"
+                f"{c.applications[-1].category.code}/{c.applications[-1].market.code}/approve"
+            ),
+            {"If-Match": f'"{c.revision}"'},
+        )
+        for _, c in pairs
+    ]
+    rates = {
+        "fixed document (the framework's floor)": asyncio.run(
+            rate(fixed_app, [("GET", "/fixed", {})] * requests)
+        ),
+        "GET requirements": asyncio.run(rate(app, reads)),
+        "POST approve (a write through the store)": asyncio.run(rate(app, writes)),
+    }
     store.engine.dispose()
     return rates
 

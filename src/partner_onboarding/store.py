@@ -58,10 +58,12 @@ from partner_onboarding.policy import DEFAULT_POLICY, Policy
 
 __all__ = [
     "EVENTS",
+    "MAX_EVENT_CHARS",
     "METADATA",
     "PARTNERS",
     "EventStore",
     "StoredEvent",
+    "ddl",
 ]
 
 #: The store's tables; ``METADATA.create_all`` (or :meth:`EventStore.create`) makes them.
@@ -134,6 +136,22 @@ _LOAD: Final = (
     .order_by(EVENTS.c.seq)
 )
 _LOCK: Final = sa.select(sa.func.pg_advisory_xact_lock(sa.literal_column(str(_APPEND_LOCK))))
+
+
+def ddl(dialect: str = "postgresql") -> str:
+    """The ``CREATE TABLE`` statements of the store for ``dialect`` (``"postgresql"`` or
+    ``"sqlite"``), for those who manage their schema with migrations of their own."""
+    if dialect not in ("postgresql", "sqlite"):
+        raise WrongType.single("dialect", "must be 'postgresql' or 'sqlite'", what="store")
+    compiler = sa.create_mock_engine(f"{dialect}://", executor=lambda *_: None).dialect
+    return "\n".join(
+        str(sa.schema.CreateTable(table).compile(dialect=compiler))
+        .strip()
+        .replace(" \n", "\n")
+        .replace("\t", "    ")
+        + ";"
+        for table in METADATA.sorted_tables
+    )
 
 
 @attrs.frozen
