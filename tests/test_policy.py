@@ -142,6 +142,56 @@ def test_seller_authorisation_needs_an_approved_application() -> None:
     assert other_market.codes == ("no_approved_application",)
 
 
+def approved_later(approved_at: dt.datetime, category: str = "Paid Media") -> Partner:
+    """An existing partner (registered 2024-01-10) that applied for ``category`` that day and
+    was approved at ``approved_at``."""
+    applied = dt.datetime(2024, 1, 10, 10, 0, tzinfo=LA)
+    partner = lifecycle.apply(EXISTING, category, sample_info(category), at=applied, policy=None)
+    return lifecycle.approve(partner, category, at=approved_at)
+
+
+# Approved as summer time began (2024-03-10: 02:00 PST became 03:00 PDT). (In UTC: arithmetic on
+# a datetime in LA would be wall-clock arithmetic, and 02:59:59.999999 that day does not exist.)
+APPROVED = dt.datetime(2024, 3, 10, 3, 0, tzinfo=LA).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("approved_at", "at", "allowed", "codes", "changes_at"),
+    [
+        # Asked before the recorded approval: refused until the approval, to the microsecond.
+        (APPROVED, APPROVED - TICK, False, ("no_approved_application",), APPROVED),
+        (
+            APPROVED,
+            dt.datetime(2024, 3, 10, 1, 59, 59, tzinfo=LA),
+            False,
+            ("no_approved_application",),
+            APPROVED,
+        ),
+        (
+            APPROVED,
+            dt.datetime(2024, 2, 1, tzinfo=UTC),
+            False,
+            ("no_approved_application",),
+            APPROVED,
+        ),
+        (APPROVED, APPROVED, True, ("approved_application", "authorization_open"), CUTOFF),
+        # Approved after the cut-off: refused before the approval and after it.
+        (CUTOFF + TICK, CUTOFF - TICK, False, ("no_approved_application",), None),
+        (CUTOFF + TICK, CUTOFF, False, ("no_approved_application", "authorization_closed"), None),
+    ],
+)
+def test_a_question_about_the_past_changes_at_the_recorded_approval(
+    approved_at: dt.datetime,
+    at: dt.datetime,
+    allowed: bool,
+    codes: tuple[str, ...],
+    changes_at: dt.datetime | None,
+) -> None:
+    partner = approved_later(approved_at)
+    decision = DEFAULT_POLICY.can_authorize_seller(partner, "Paid Media", at=at)
+    assert (decision.allowed, decision.codes, decision.changes_at) == (allowed, codes, changes_at)
+
+
 @pytest.mark.parametrize("at", [UPGRADE - TICK, CUTOFF, dt.date(2030, 1, 1)])
 def test_seller_authorisation_in_a_current_category_never_closes(at: dt.datetime) -> None:
     decision = DEFAULT_POLICY.can_authorize_seller(PAID_MEDIA_PARTNER, "Shop Management", at=at)
@@ -355,6 +405,34 @@ def test_changes_at_is_truthful(data: st.DataObject) -> None:
             question(partner, category, at=decision.changes_at - TICK).allowed is decision.allowed
         )
         assert question(partner, category, at=decision.changes_at).allowed is not decision.allowed
+
+
+@given(st.data())
+def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObject) -> None:
+    policy = data.draw(policies())
+    partner = data.draw(partners(max_steps=10))
+    asked = [(a.category, a.market) for a in partner.applications]
+    category, market = data.draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
+    start, end = partner.events[0].at, partner.latest
+    around = instants_around(start, end, policy.authorization_cutoff_at)
+    at = data.draw(st.one_of(around, st.sampled_from([e.at for e in partner.events])))
+
+    def allowed(instant: dt.datetime) -> bool:
+        return policy.can_authorize_seller(partner, category, market=market, at=instant).allowed
+
+    decision = policy.can_authorize_seller(partner, category, market=market, at=at)
+    later = sorted(
+        {e.at for e in partner.events if e.at > at} | {policy.authorization_cutoff_at} - {at}
+    )
+    if decision.changes_at is None:
+        for instant in [i for i in later if i > at] + [max(at, end) + dt.timedelta(days=3650)]:
+            assert allowed(instant) is decision.allowed
+        return
+    assert decision.changes_at > at
+    assert allowed(decision.changes_at - TICK) is decision.allowed
+    assert allowed(decision.changes_at) is not decision.allowed
+    for instant in (i for i in later if at < i < decision.changes_at):
+        assert allowed(instant) is decision.allowed
 
 
 @given(policies(), partners(max_steps=6), st.sampled_from(list(DEFAULT_CATALOG)), st.data())

@@ -205,9 +205,10 @@ class Decision(_Answer):
     file gives it; ``None`` when asked on plain facts without one); the ``category`` and target
     ``market``; the instant ``at``; the policy that answered (``policy_id``, its
     :attr:`Policy.id`). The answer: ``allowed``, why (``reasons``), by which rule
-    (``decided_by``), and ``changes_at``, the next instant at which the same question gets a
-    different answer (``None`` if time alone never changes it). ``bool(decision)`` is
-    ``decision.allowed``.
+    (``decided_by``), and ``changes_at``, the next instant at which the same question gets the
+    other answer (allowed where it is refused, or the reverse): by time alone, or, for a question
+    about a partner's past, by an event it recorded later (an approval); ``None`` if neither
+    changes it. ``bool(decision)`` is ``decision.allowed``.
     """
 
     question: Question
@@ -940,9 +941,32 @@ class _Compiled:
         code = category.code
         approved = partner.approved_in(code, market, at=at)
         verdict = self.authorize_for(approved, code, partner.registration_market.code, at)
+        if at < partner.latest:  # a question about the past: recorded events may change it first
+            verdict = self._past_authorization(partner, code, market, at, verdict)
         return _decision(
             Question.AUTHORIZE_SELLER, partner.partner_id, category, market, at, self.id, verdict
         )
+
+    def _past_authorization(
+        self, partner: Partner, code: str, market: Market, at: dt.datetime, verdict: Verdict
+    ) -> Verdict:
+        """``verdict`` with ``changes_at`` the first instant after ``at`` at which the answer is
+        allowed where it was refused or the reverse: by time (the verdict's own ``changes_at``),
+        or by an event the partner recorded later in that category and market (an approval)."""
+        ends = verdict.changes_at
+        recorded = {
+            event.at
+            for application in partner.applications
+            if application.category.code == code and application.market == market
+            for event in application.history
+            if event.at > at and (ends is None or event.at < ends)
+        }
+        home = partner.registration_market.code
+        for instant in sorted(recorded):
+            approved = partner.approved_in(code, market, at=instant)
+            if self.authorize_for(approved, code, home, instant).allowed != verdict.allowed:
+                return attrs.evolve(verdict, changes_at=instant)
+        return verdict
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
 
