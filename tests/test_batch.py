@@ -298,13 +298,15 @@ MISSING = [None, "", float("nan"), pd.NA, pd.NaT]
 def test_a_missing_cell_counts_as_absent(missing: object) -> None:
     # What a DataFrame holds where a row has no value: None, NaN, pandas' NA or NaT.
     base = {"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}
-    optional = {"market": missing, "question": missing, "status": missing}
+    optional = {"market": missing, "status": missing}
     records = check_rows([base | optional | {"approved_categories": missing}], at=AT)
     assert [(r["market"], r["question"], r["allowed"]) for r in records] == [
         ("US", "register", False),
         ("US", "authorize_seller", False),
     ]
-    for field in ("partner_id", "registered_at", "category"):
+    # A row without a question asks both; one whose question cell is empty says nothing (as in
+    # a DataFrame with a question column: check_frame refuses that row the same way).
+    for field in ("partner_id", "registered_at", "category", "question"):
         with pytest.raises(ValidationError) as caught:
             check_rows([base | {field: missing}], at=AT)
         assert caught.value.problems[0].reason == "is required"

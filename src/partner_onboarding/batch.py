@@ -14,7 +14,8 @@ A row has these keys (others are ignored):
 - ``registration_market``: optional; the partner's registration market (its Partner Center), an
   ISO code, default ``US``. The policy covers the partners of its own Partner Center in every
   target market.
-- ``question``: optional; ``register`` or ``authorize_seller`` (default: both, a record each).
+- ``question``: optional; ``register`` or ``authorize_seller``; a row without the key answers
+  both, a record each (a row that has it and leaves it empty is refused: it says nothing).
 - ``status``: optional; the partner's application status in that category and market, in any
   spelling the library prints (``approved``, ``Pending Review``); ``approved`` counts for seller
   authorisation, ``none`` or empty means no application.
@@ -127,11 +128,16 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             partner_id = get("partner_id")
             if (not partner_id) if type(partner_id) is str else _absent(partner_id):
                 raise ValidationError.single("partner_id", "is required")
-            key = (get("category"), get("market"), get("question"), get("registration_market"))
+            raw_question = get("question")
+            key = (get("category"), get("market"), raw_question, get("registration_market"))
             try:
                 category, registering, authorizing = plans[key]
             except (KeyError, TypeError):
                 category, registering, authorizing = facts.plan(key)
+            if (type(raw_question) is not str or raw_question.isspace() or not raw_question) and (
+                "question" in row and _absent(raw_question)
+            ):  # (a row without the key asks both; one that leaves it empty says nothing)
+                raise ValidationError.single("question", "is required")
             # Every question of the row is answered before any is given: a row is good or bad.
             if registering is not None:
                 raw = get("registered_at")
@@ -445,10 +451,11 @@ class Facts:
 
 
 def _absent(value: object) -> bool:
-    """Whether a cell is empty: ``None``, empty text, or a DataFrame's missing-value marker (NaN,
-    pandas' ``NA`` and ``NaT``), which compare unlike ordinary values (``NA == ""`` is ``NA``)."""
+    """Whether a cell is empty: ``None``, blank text (spaces only: what a spreadsheet leaves in a
+    cell it shows empty), or a DataFrame's missing-value marker (NaN, pandas' ``NA`` and
+    ``NaT``), which compare unlike ordinary values (``NA == ""`` is ``NA``)."""
     if value is None or type(value) is str:
-        return not value
+        return not value or value.isspace()
     if isinstance(value, float):
         return math.isnan(value)
     return type(value).__name__ in _MISSING_MARKERS
