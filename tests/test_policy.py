@@ -411,7 +411,9 @@ def test_changes_at_is_truthful(data: st.DataObject) -> None:
 def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObject) -> None:
     policy = data.draw(policies())
     partner = data.draw(partners(max_steps=10))
-    asked = [(a.category, a.market) for a in partner.applications]
+    asked: list[tuple[Category | str, Market]] = [
+        (a.category, a.market) for a in partner.applications
+    ]
     category, market = data.draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
     start, end = partner.events[0].at, partner.latest
     around = instants_around(start, end, policy.authorization_cutoff_at)
