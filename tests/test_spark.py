@@ -282,3 +282,33 @@ def test_spark_agrees_on_date_columns(
         [{"partner_id": "P", **r} for r in table], at=at, policy=policy, on_error="record"
     )
     same_answers(found, want)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (["registerd_at", "category"], "did you mean 'registered_at'?"),
+        (["registered_at"], "has no column 'category'"),
+    ],
+)
+def test_a_missing_or_misspelled_column_is_named_before_any_job(
+    spark: SparkSession, columns: list[str], message: str
+) -> None:
+    from partner_onboarding import ValidationError  # noqa: PLC0415
+
+    frame = spark.createDataFrame([tuple("x" for _ in columns)], columns)
+    with pytest.raises(ValidationError) as caught:
+        check_spark(frame, at=dt.date(2024, 5, 20))
+    assert message in str(caught.value)
+
+
+def test_naive_timestamps_are_refused_before_any_job(spark: SparkSession) -> None:
+    from partner_onboarding import ValidationError  # noqa: PLC0415
+
+    naive = dt.datetime(2024, 5, 2)  # noqa: DTZ001
+    frame = spark.sql(
+        f"SELECT TIMESTAMP_NTZ '{naive.isoformat()}' AS registered_at, 'Paid Media' AS category"
+    )
+    with pytest.raises(ValidationError) as caught:
+        check_spark(frame, at=dt.date(2024, 5, 20))
+    assert caught.value.fields == ("registered_at",)

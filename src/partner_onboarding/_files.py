@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import io
 import json
 import re
@@ -21,7 +20,7 @@ from typing import IO, Any, Final, Protocol
 import attrs
 
 from partner_onboarding._documents import no_repeated_keys
-from partner_onboarding.batch import COLUMNS
+from partner_onboarding.batch import COLUMNS, misspelled_columns
 
 __all__ = [
     "MAX_CELL",
@@ -222,18 +221,12 @@ def _check_header(names: list[str]) -> None:
     problems = []
     known = {name.casefold(): name for name in COLUMNS}
     seen: set[str] = set()
-    unknown = []
     for name in names:
         key = name.casefold()
         if key in seen and key in known:
             problems.append(f"column {name!r} appears twice")
         seen.add(key)
-        if key not in known:
-            unknown.append(name)
-    for name in unknown:
-        close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.75)
-        if close:
-            problems.append(f"unknown column {plain_text(name)[:40]!r}; did you mean {close[0]!r}?")
+    problems += misspelled_columns(names, fold_case=True)
     problems += [f"missing column {name!r}" for name in REQUIRED if name not in seen]
     if problems:
         raise HeaderError("the header line cannot be used: " + "; ".join(problems))

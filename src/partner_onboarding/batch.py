@@ -45,18 +45,27 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 from partner_onboarding._fields import require_instance
-from partner_onboarding.catalog import Category, Market, normalize_name, parse_member
+from partner_onboarding.catalog import Category, Market, normalize_name, parse_member, quote
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.model import ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Verdict
 
-__all__ = ["COLUMNS", "RECORD_FIELDS", "check_rows", "decide_row", "iter_check_rows"]
+__all__ = [
+    "COLUMNS",
+    "RECORD_FIELDS",
+    "check_rows",
+    "column_problems",
+    "decide_row",
+    "iter_check_rows",
+    "misspelled_columns",
+]
 
 #: The columns a row may have, in order; the first three are required.
 COLUMNS: Final = (
@@ -69,6 +78,41 @@ COLUMNS: Final = (
     "status",
     "approved_categories",
 )
+
+
+def misspelled_columns(names: Iterable[object], *, fold_case: bool = False) -> list[str]:
+    """What is wrong with a table's column names: each unknown name close to one of
+    :data:`COLUMNS` that the table lacks (``registerd_at``: did you mean ``registered_at``?),
+    compared as they are or, with ``fold_case``, without case (a file's header). Any other name
+    is a column of the user's own, and kept."""
+    texts = [str(name) for name in names]
+    present = {text.casefold() if fold_case else text for text in texts}
+    missing = [column for column in COLUMNS if column not in present]
+    problems = []
+    for text in texts:
+        if not missing or (text.casefold() if fold_case else text) in _KNOWN_COLUMNS:
+            continue
+        close = difflib.get_close_matches(text.casefold(), missing, n=1, cutoff=0.75)
+        if close:
+            problems.append(f"unknown column {quote(text)}; did you mean {close[0]!r}?")
+    return problems
+
+
+_KNOWN_COLUMNS: Final = frozenset(COLUMNS)
+
+
+def column_problems(names: Iterable[object], question: Question | None) -> list[Problem]:
+    """What is wrong with a frame's columns for ``question`` (``None``: both, or as a column
+    says), before any row is read: a misspelled column (:func:`misspelled_columns`), a missing
+    ``category``, a missing ``registered_at`` unless only ``authorize_seller`` is asked."""
+    names = list(names)
+    problems = [Problem("frame", text) for text in misspelled_columns(names)]
+    needed = ["category"] if question is Question.AUTHORIZE_SELLER else ["category", COLUMNS[1]]
+    problems += [
+        Problem("frame", f"has no column {name!r}") for name in needed if name not in names
+    ]
+    return problems
+
 
 #: The keys of every record, in order (the columns of a DataFrame built from the records).
 RECORD_FIELDS: Final = (

@@ -14,6 +14,8 @@ subclasses the built-in exception it resembles, so callers that already catch ``
   operation (an approved entity is locked, a second open application, …).
 - :class:`ApplicationNotFound` (``KeyError``): no open application for a (category, market).
 - :class:`PolicyRefusal`: the policy forbids the operation; it carries the explained ``Decision``.
+- :class:`MissingExtra` (``ImportError``): a feature needs an optional extra that is not
+  installed; the message says which to install.
 - :class:`PartnerNotFound` (``KeyError``): no partner of that id in a store.
 - :class:`StaleRevision`: a write made from a revision of the partner that is no longer its latest
   (optimistic concurrency); it carries ``expected`` and ``actual``.
@@ -45,6 +47,7 @@ __all__ = [
     "EntityNotSubmitted",
     "HistoryOutOfOrder",
     "InvalidTransition",
+    "MissingExtra",
     "NaiveDatetime",
     "NoApprovedApplication",
     "OnboardingError",
@@ -400,6 +403,23 @@ class PolicyRefusal(OnboardingError):
 
     def __str__(self) -> str:
         return f"{self.decision.message} (policy rule: {self.decision.decided_by.name})"
+
+
+class MissingExtra(OnboardingError, ImportError):
+    """``feature`` needs the optional extra ``extra`` (``pip install
+    'partner-onboarding[extra]'``), which is not installed here."""
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        self._facts = {"feature": feature, "extra": extra}
+        super().__init__(feature, extra)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.feature} needs the {self.extra!r} extra: "
+            f"pip install 'partner-onboarding[{self.extra}]'"
+        )
 
 
 class PartnerNotFound(OnboardingError, KeyError):

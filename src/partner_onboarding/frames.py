@@ -22,15 +22,22 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from partner_onboarding.batch import COLUMNS, REMEMBERED_REFUSALS, Facts, short_key
-from partner_onboarding.catalog import quote
-from partner_onboarding.errors import OnboardingError, ValidationError
-from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
+from partner_onboarding.batch import (
+    COLUMNS,
+    REMEMBERED_REFUSALS,
+    Facts,
+    column_problems,
+    short_key,
+)
+from partner_onboarding.catalog import parse_member, quote
+from partner_onboarding.errors import MissingExtra, OnboardingError, Problem, ValidationError
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict, iana_zone
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,6 +98,7 @@ def check_frame(
     at: dt.datetime | dt.date | str,
     policy: Policy = DEFAULT_POLICY,
     question: Question | str | None = None,
+    assume_zone: str | None = None,
 ) -> Any:
     """The policy's answers for every row of ``frame`` at ``at``, aligned to the input.
 
@@ -98,25 +106,47 @@ def check_frame(
     per row; without that either, both questions are answered, in columns prefixed ``register_``
     and ``authorize_seller_``. The answer columns are :data:`ANSWER_FIELDS` (``reason_codes`` a
     list) and ``error``: ``None``, or what is wrong with the row (its answers are then null).
-    """
-    import polars as pl  # noqa: PLC0415  (an optional extra)
 
+    What would make every row wrong is refused before any row is answered, with a
+    :class:`~partner_onboarding.errors.ValidationError`: a missing ``category`` or
+    ``registered_at`` column (the latter is not needed to answer ``authorize_seller`` alone), a
+    column whose name is a misspelling of one of :data:`~partner_onboarding.batch.COLUMNS` that
+    the frame lacks (did you mean), and a ``registered_at`` column of date-times without a time
+    zone: pass ``assume_zone`` (an IANA zone, ``"America/Los_Angeles"``) if they are the wall
+    clock of that zone. A lazy frame is checked from its schema, and gives a lazy frame whose
+    schema has the answer columns.
+    """
+    _polars("check_frame")  # (the library's own error, naming the extra, if it is missing)
+    import polars as pl  # noqa: PLC0415
+
+    zone = None if assume_zone is None else iana_zone(assume_zone, field="assume_zone")
+    asked = None if question is None else parse_member(Question, question, field="question")
     if isinstance(frame, pl.LazyFrame):
+        schema = frame.collect_schema()
+        _diagnose(list(schema), schema.get(REGISTERED_COLUMN), asked, zone)
+        output: dict[str, Any] = dict(schema)
+        for name in (["question"] if asked is not None else []) + _answer_names(
+            Question.REGISTER if asked is not None or "question" in schema else None
+        ):
+            output[name] = pl.String if name == "question" else _answer_type(name)
         return frame.map_batches(
-            lambda batch: _check(batch, at=at, policy=policy, question=question),
+            lambda batch: _check(_assumed(batch, zone), at=at, policy=policy, question=asked),
             streamable=False,
-            validate_output_schema=False,
+            schema=output,
         )
     if isinstance(frame, pl.DataFrame):
-        return _check(frame, at=at, policy=policy, question=question)
+        _diagnose(frame.columns, frame.schema.get(REGISTERED_COLUMN), asked, zone)
+        return _check(_assumed(frame, zone), at=at, policy=policy, question=asked)
     if type(frame).__module__.startswith("pandas"):
         import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
 
-        answers = _check(_from_pandas(frame), at=at, policy=policy, question=question)
+        converted = _from_pandas(frame)
+        _diagnose(list(frame.columns), converted.schema.get(REGISTERED_COLUMN), asked, zone)
+        answers = _check(_assumed(converted, zone), at=at, policy=policy, question=asked)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
-        one_question = question is not None or "question" in frame.columns
+        one_question = asked is not None or "question" in frame.columns
         produced = set(_answer_names(Question.REGISTER if one_question else None))
-        if question is not None:
+        if asked is not None:
             produced.add("question")
         fresh = [c for c in answers.columns if c in produced]  # (the input's own are kept as is)
         added = answers.select(fresh).to_pandas()
@@ -124,6 +154,55 @@ def check_frame(
         kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
         return pandas.concat([kept, added], axis=1)
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+
+
+def _polars(feature: str) -> None:
+    """Nothing if Polars can be imported; else the library's error naming the extra."""
+    try:
+        import polars  # noqa: F401, ICN001, PLC0415  (an optional extra)
+    except ImportError:
+        raise MissingExtra(feature, "polars") from None
+
+
+def _diagnose(
+    names: list[Any], registered: Any, question: Question | None, zone: zoneinfo.ZoneInfo | None
+) -> None:
+    """Refuse, before any row is answered, a frame that every row would be wrong in."""
+    import polars as pl  # noqa: PLC0415
+
+    problems = column_problems(names, question)
+    if isinstance(registered, pl.Datetime) and registered.time_zone is None and zone is None:
+        problems.append(
+            Problem(
+                REGISTERED_COLUMN,
+                "holds date-times without a time zone: convert the column to aware date-times, "
+                "or pass assume_zone= the IANA zone whose wall clock they are",
+            )
+        )
+    if problems:
+        raise ValidationError(problems, what="frame")
+
+
+def _assumed(frame: pl.DataFrame, zone: zoneinfo.ZoneInfo | None) -> pl.DataFrame:
+    """``frame`` with its naive ``registered_at`` read as the wall clock of ``zone``."""
+    import polars as pl  # noqa: PLC0415
+
+    registered = frame.schema.get(REGISTERED_COLUMN)
+    if zone is None or not isinstance(registered, pl.Datetime) or registered.time_zone:
+        return frame
+    try:
+        return frame.with_columns(
+            pl.col(REGISTERED_COLUMN).dt.replace_time_zone(
+                zone.key, ambiguous="raise", non_existent="raise"
+            )
+        )
+    except pl.exceptions.PolarsError:
+        raise ValidationError.single(
+            REGISTERED_COLUMN,
+            f"holds a wall-clock time that {zone.key} skips or repeats (a daylight-saving "
+            "change): it names no single instant; convert those cells yourself",
+            what="frame",
+        ) from None
 
 
 def _from_pandas(frame: pd.DataFrame) -> pl.DataFrame:

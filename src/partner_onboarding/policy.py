@@ -65,6 +65,7 @@ __all__ = [
     "ReasonCode",
     "Rule",
     "Verdict",
+    "iana_zone",
 ]
 
 
@@ -323,13 +324,24 @@ def _parse_date(value: object, field: str, problems: Problems) -> dt.date | None
         return None
 
 
-def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
+def iana_zone(name: object, *, field: str = "zone") -> zoneinfo.ZoneInfo:
+    """The IANA time zone ``name`` (``America/Los_Angeles``), one that means the same on every
+    machine (not ``localtime``, ``Factory`` or the ``posix/`` and ``right/`` trees); else
+    :class:`~partner_onboarding.errors.ValidationError` on ``field``."""
+    problems = Problems()
+    zone = _zone(name, problems, field=field)
+    problems.raise_if_any("time zone")
+    assert zone is not None  # noqa: S101  (no problem: a zone)
+    return zone
+
+
+def _zone(name: object, problems: Problems, *, field: str = "zone") -> zoneinfo.ZoneInfo | None:
     if not isinstance(name, str) or not name.strip():
-        problems.add("zone", "must be an IANA time zone name such as 'America/Los_Angeles'")
+        problems.add(field, "must be an IANA time zone name such as 'America/Los_Angeles'")
         return None
     if name in _HOST_ZONES or name.startswith(("posix/", "right/")):
         problems.add(
-            "zone",
+            field,
             f"{name[:60]!r} does not mean the same on every machine: name the IANA zone itself, "
             "such as 'America/Los_Angeles'",
         )
@@ -339,9 +351,9 @@ def _zone(name: object, problems: Problems) -> zoneinfo.ZoneInfo | None:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # (a folder such as "US")
         pass
     if _has_zone_data():
-        problems.add("zone", f"{name!r} is not an IANA time zone")
+        problems.add(field, f"{name[:60]!r} is not an IANA time zone")
     else:
-        problems.add("zone", NO_ZONE_DATA)
+        problems.add(field, NO_ZONE_DATA)
     return None
 
 

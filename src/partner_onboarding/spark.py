@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
-from partner_onboarding.errors import OnboardingError
+from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.frames import (
     ANSWER_FIELDS,
     FIRST_DAY,
@@ -49,6 +49,25 @@ _INSTANT_PATTERNS: Final = (
 _DAY: Final = r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}\s*$"
 
 
+def _diagnose(frame: DataFrame, question: Question | None) -> None:
+    """Refuse, from the schema (no job runs), a frame that every row would be wrong in."""
+    from pyspark.sql import types  # noqa: PLC0415
+
+    from partner_onboarding.batch import column_problems  # noqa: PLC0415
+
+    problems = column_problems(frame.columns, question)
+    fields = {field.name: field.dataType for field in frame.schema.fields}
+    if isinstance(fields.get("registered_at"), types.TimestampNTZType):
+        problems.append(
+            Problem(
+                "registered_at",
+                "holds date-times without a time zone: convert the column to aware timestamps",
+            )
+        )
+    if problems:
+        raise ValidationError(problems, what="frame")
+
+
 def check_spark(
     frame: DataFrame,
     *,
@@ -64,6 +83,7 @@ def check_spark(
     from partner_onboarding.batch import Facts  # noqa: PLC0415
 
     facts = Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
+    _diagnose(frame, None if question is None else facts.questions(question)[0])
     spark = frame.sparkSession
     if question is not None:
         frame = frame.withColumn("question", f.lit(facts.questions(question)[0].value))
