@@ -895,3 +895,19 @@ def test_a_memo_remembers_a_bounded_number_of_refusals() -> None:
         REMEMBERED_REFUSALS
     )
     assert ("category", (str, "Paid Media")) in memo.seen  # (a good reading, beyond them)
+
+
+@pytest.mark.parametrize("question", [None, "register"])
+def test_pandas_answers_have_nullable_types_and_list_cells(question: str | None) -> None:
+    frame = pd.DataFrame(
+        {"registered_at": ["2024-05-02", "garbage", "2024-01-10"], "category": ["Paid Media"] * 3}
+    )
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question=question)
+    prefix = "" if question else "register_"
+    assert str(answered[f"{prefix}allowed"].dtype) == "boolean"
+    assert str(answered["error"].dtype) == "string"
+    # (a row with an error is NA: a boolean mask treats it as False, never raises)
+    assert answered[answered[f"{prefix}allowed"]].index.tolist() == [2]
+    codes = answered[f"{prefix}reason_codes"].tolist()
+    assert codes == [["new_partner_discontinued"], None, ["existing_partner"]]
+    assert all(type(cell) is list for cell in codes if cell is not None)

@@ -149,11 +149,28 @@ def check_frame(
         if asked is not None:
             produced.add("question")
         fresh = [c for c in answers.columns if c in produced]  # (the input's own are kept as is)
-        added = answers.select(fresh).to_pandas()
+        added = _to_pandas(answers.select(fresh))
         added.index = frame.index  # (by position: never joined on an index, which may repeat)
         kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
         return pandas.concat([kept, added], axis=1)
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+
+
+def _to_pandas(answers: pl.DataFrame) -> pd.DataFrame:
+    """The answer columns as pandas columns of nullable types: ``allowed`` ``boolean`` (so that
+    ``frame[frame.allowed]`` works when some rows have errors), ``error`` and ``question``
+    ``string``, ``reason_codes`` Python lists, ``reason`` and ``message`` categorical."""
+    import pandas  # noqa: ICN001, PLC0415
+
+    added = answers.to_pandas()
+    for name in answers.columns:
+        if name.endswith("allowed"):
+            added[name] = added[name].astype("boolean")
+        elif name in ("error", "question"):
+            added[name] = added[name].astype("string")
+        elif name.endswith("reason_codes"):
+            added[name] = pandas.Series(answers[name].to_list(), dtype=object)
+    return added
 
 
 def _polars(feature: str) -> None:
