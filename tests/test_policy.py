@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -435,6 +436,69 @@ def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObjec
     assert allowed(decision.changes_at) is not decision.allowed
     for instant in (i for i in later if at < i < decision.changes_at):
         assert allowed(instant) is decision.allowed
+
+
+def test_a_timeline_lists_each_change_with_the_answer_after_it() -> None:
+    partner = approved_later(APPROVED)
+    seller = DEFAULT_POLICY.timeline(
+        partner,
+        "Paid Media",
+        "authorize_seller",
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2025, 1, 1),
+    )
+    assert [(d.at, d.allowed, d.codes) for d in seller] == [
+        (dt.datetime(2024, 1, 1, tzinfo=LA), False, ("no_approved_application",)),
+        (APPROVED, True, ("approved_application", "authorization_open")),
+        (CUTOFF, False, ("authorization_closed",)),
+    ]
+    new = partner_registered(dt.datetime(2024, 5, 2, tzinfo=LA))
+    register = DEFAULT_POLICY.timeline(
+        new, "Paid Media", "register", since=dt.date(2024, 4, 1), until=UPGRADE
+    )
+    assert [(d.at, d.allowed, d.codes) for d in register] == [
+        (dt.datetime(2024, 4, 1, tzinfo=LA), True, ("before_upgrade",)),
+        (UPGRADE, False, ("new_partner_discontinued",)),
+    ]
+    assert (
+        len(DEFAULT_POLICY.timeline(new, "Paid Media", "register", since=UPGRADE, until=UPGRADE))
+        == 1
+    )
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.timeline(new, "Paid Media", "register", since=CUTOFF, until=UPGRADE)
+    assert caught.value.fields == ("until",)
+
+
+@given(st.data())
+def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> None:
+    policy = data.draw(policies())
+    partner = data.draw(partners(max_steps=10))
+    asked: list[tuple[Category | str, Market]] = [
+        (a.category, a.market) for a in partner.applications
+    ]
+    category, market = data.draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
+    question = data.draw(st.sampled_from(list(Question)))
+    around = instants_around(
+        partner.events[0].at, policy.upgrade_at, policy.authorization_cutoff_at
+    )
+    since, until = sorted(data.draw(around) for _ in range(2))
+    found = policy.timeline(partner, category, question, market=market, since=since, until=until)
+    assert found[0].at == since
+    ask = policy.can_register if question is Question.REGISTER else policy.can_authorize_seller
+    for before, after in itertools.pairwise(found):
+        assert since < after.at <= until
+        assert (before.allowed, before.reasons) != (after.allowed, after.reasons)
+        held = ask(partner, category, market=market, at=after.at - TICK)
+        assert (held.allowed, held.reasons) == (before.allowed, before.reasons)
+    # Between the changes, at every instant the answer could change at, it holds.
+    candidates = [e.at for e in partner.events] + [
+        policy.upgrade_at,
+        policy.authorization_cutoff_at,
+    ]
+    for instant in (i for i in candidates if since <= i <= until):
+        current = [d for d in found if d.at <= instant][-1]
+        answer = ask(partner, category, market=market, at=instant)
+        assert (answer.allowed, answer.reasons) == (current.allowed, current.reasons)
 
 
 @given(policies(), partners(max_steps=6), st.sampled_from(list(DEFAULT_CATALOG)), st.data())

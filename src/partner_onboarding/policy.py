@@ -594,6 +594,49 @@ class Policy:
             partner, compiled.category(category), market, compiled.instant(at)
         )
 
+    def timeline(
+        self,
+        partner: Partner,
+        category: str | Category,
+        question: Question | str,
+        *,
+        market: Market | str | None = None,
+        since: dt.datetime | dt.date,
+        until: dt.datetime | dt.date,
+    ) -> tuple[Decision, ...]:
+        """The answers to ``question`` for ``partner`` in ``category``/``market`` from ``since``
+        to ``until``: the answer at ``since``, then one decision at each later instant (up to
+        ``until``, included) at which the answer changes (allowed or refused, or why), each
+        holding until the next. The instants are the policy's own (the upgrade, the cut-off) and
+        those of the partner's recorded events in that category and market (an approval)."""
+        compiled = self._compiled
+        partner = _partner(partner)
+        asked = parse_member(Question, question, field="question")
+        chosen = compiled.category(category)
+        start, end = compiled.instant(since), compiled.instant(until)
+        if end < start:
+            raise ValidationError.single("until", "must not be before since", what="timeline")
+        ask = self.can_register if asked is Question.REGISTER else self.can_authorize_seller
+        target = partner.target_market(market)
+        recorded = {
+            event.at
+            for application in partner.applications
+            if application.category.code == chosen.code and application.market == target
+            for event in application.history
+        }
+        instants = sorted(
+            instant
+            for instant in recorded | {compiled.upgrade_at, compiled.cutoff_at}
+            if start < instant <= end
+        )
+        answers = [ask(partner, chosen, market=target, at=start)]
+        for instant in instants:
+            answer = ask(partner, chosen, market=target, at=instant)
+            last = answers[-1]
+            if (answer.allowed, answer.reasons) != (last.allowed, last.reasons):
+                answers.append(answer)
+        return tuple(answers)
+
     def decide(
         self,
         question: Question | str,
