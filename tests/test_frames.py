@@ -28,6 +28,7 @@ from partner_onboarding.frames import (
     _new_from_text,
     answers,
     check_frame,
+    diff,
 )
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
@@ -911,3 +912,61 @@ def test_pandas_answers_have_nullable_types_and_list_cells(question: str | None)
     codes = answered[f"{prefix}reason_codes"].tolist()
     assert codes == [["new_partner_discontinued"], None, ["existing_partner"]]
     assert all(type(cell) is list for cell in codes if cell is not None)
+
+
+def _plain_answer(record: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(record[name] for name in ("allowed", "reason_codes", "message", "changes_at"))
+
+
+@given(st.lists(rows(), min_size=1, max_size=20), st.sampled_from(AT_CHOICES), policies())
+def test_diff_lists_exactly_the_rows_whose_plain_answers_differ(
+    table: list[dict[str, Any]], at: dt.date, other: Any
+) -> None:
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    found = diff(frame, at=at, policy=DEFAULT_POLICY, other=other)
+    before, after = plain(table, at), plain(table, at, other)
+    differing = [
+        row
+        for row, (one, two) in enumerate(zip(before, after, strict=True))
+        if one["error"] != two["error"] or _plain_answer(one) != _plain_answer(two)
+    ]
+    assert len(found) == len(differing)
+    assert found.select(frame.columns).rows() == frame[differing].rows()
+    for got, row in zip(found.iter_rows(named=True), differing, strict=True):
+        assert got["before_error"] == before[row]["error"]
+        assert got["after_error"] == after[row]["error"]
+        if after[row]["error"] is None:
+            same_answer(got, after[row], "after_")
+
+
+@pytest.mark.parametrize("kind", ["pandas", "lazy"])
+def test_diff_keeps_the_frame_s_kind(kind: str) -> None:
+    later = Policy.from_data(
+        {
+            **{k: v for k, v in DEFAULT_POLICY.to_data().items() if k != "id"},
+            "authorization_cutoff": "2024-07-01",
+        }
+    )
+    table = pl.DataFrame(
+        {
+            "registered_at": ["2024-01-10", "2024-01-10"],
+            "category": ["Paid Media", "Shop Management"],
+            "status": ["approved", "approved"],
+        }
+    )
+    if kind == "pandas":
+        frame = table.to_pandas().set_index(pd.Index([10, 20]))
+        found = diff(
+            frame,
+            at=dt.date(2024, 6, 10),
+            policy=DEFAULT_POLICY,
+            other=later,
+            question="authorize_seller",
+        )
+        assert found.index.tolist() == [10]
+        assert list(found["after_allowed"]) == [True]
+        assert str(found["after_allowed"].dtype) == "boolean"
+    else:
+        found = diff(table.lazy(), at=dt.date(2024, 6, 10), policy=DEFAULT_POLICY, other=later)
+        assert isinstance(found, pl.LazyFrame)
+        assert found.collect()["category"].to_list() == ["Paid Media"]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from partner_onboarding._fields import require_instance
 from partner_onboarding.batch import (
     COLUMNS,
     REMEMBERED_REFUSALS,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import polars as pl
 
-__all__ = ["ANSWER_FIELDS", "answers", "check_frame"]
+__all__ = ["ANSWER_FIELDS", "answers", "check_frame", "diff"]
 
 #: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
 ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
@@ -156,6 +157,72 @@ def check_frame(
     raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
 
 
+def diff(
+    frame: pd.DataFrame | pl.DataFrame | pl.LazyFrame,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy,
+    other: Policy,
+    question: Question | str | None = None,
+    assume_zone: str | None = None,
+) -> Any:
+    """The rows of ``frame`` whose answers at ``at`` differ between ``policy`` and ``other``
+    (the question before a change of policy), each with both answers: every answer column of
+    :func:`check_frame`, prefixed ``before_`` (``policy``'s) and ``after_`` (``other``'s). A
+    row whose error differs is listed too. The input's columns are kept; a pandas frame keeps
+    the index of the rows listed, a lazy frame stays lazy."""
+    _polars("diff")
+    import polars as pl  # noqa: PLC0415
+
+    require_instance("other", other, Policy, what="diff")
+    pandas_input = type(frame).__module__.startswith("pandas")
+    source: Any = _from_pandas(frame).with_row_index(_ROW) if pandas_input else frame
+    names = source.collect_schema().names()
+    runs = [
+        check_frame(source, at=at, policy=chosen, question=question, assume_zone=assume_zone)
+        for chosen in (policy, other)
+    ]
+    produced = runs[0].collect_schema().names()
+    answered = [name for name in produced if name not in names and name != "question"]
+    both = pl.concat(
+        [
+            runs[0].rename({name: f"before_{name}" for name in answered}),
+            runs[1].select(pl.col(name).alias(f"after_{name}") for name in answered),
+        ],
+        how="horizontal",
+    )
+    found = both.filter(
+        pl.any_horizontal(
+            ~_comparable(f"before_{name}").eq_missing(_comparable(f"after_{name}"))
+            for name in answered
+        )
+    )
+    if not pandas_input:
+        return found
+    import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
+
+    kept = frame.iloc[found[_ROW].to_list()]  # type: ignore[union-attr]
+    added = _to_pandas(found.drop([name for name in names if name in found.columns]))
+    added.index = kept.index
+    return pandas.concat([kept, added], axis=1)
+
+
+#: The column :func:`diff` numbers a pandas frame's rows with (to list them by position).
+_ROW: Final = "__partner_onboarding_row"
+
+
+def _comparable(name: str) -> pl.Expr:
+    """Column ``name`` as values that compare across two runs (a categorical as its text)."""
+    import polars as pl  # noqa: PLC0415
+
+    column = pl.col(name)
+    if name.endswith("reason_codes"):
+        return column.cast(pl.List(pl.String))
+    if name.endswith(("reason", "message")):
+        return column.cast(pl.String)
+    return column
+
+
 def _to_pandas(answers: pl.DataFrame) -> pd.DataFrame:
     """The answer columns as pandas columns of nullable types: ``allowed`` ``boolean`` (so that
     ``frame[frame.allowed]`` works when some rows have errors), ``error`` and ``question``
@@ -166,7 +233,7 @@ def _to_pandas(answers: pl.DataFrame) -> pd.DataFrame:
     for name in answers.columns:
         if name.endswith("allowed"):
             added[name] = added[name].astype("boolean")
-        elif name in ("error", "question"):
+        elif name.endswith("error") or name == "question":
             added[name] = added[name].astype("string")
         elif name.endswith("reason_codes"):
             added[name] = pandas.Series(answers[name].to_list(), dtype=object)
