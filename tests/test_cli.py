@@ -1660,3 +1660,15 @@ def test_a_quote_left_open_until_the_next_quote_is_refused_and_the_lines_read_ag
         (3, "P2"),
         (4, "P3"),
     ]
+
+
+def test_the_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.metadata  # noqa: PLC0415
+
+    import partner_onboarding  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"partner-onboarding {partner_onboarding.__version__}\n"
+    assert importlib.metadata.version("partner-onboarding") == partner_onboarding.__version__

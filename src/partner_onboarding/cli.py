@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Final, TextIO
 
+import partner_onboarding
 from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
@@ -831,6 +832,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partner-onboarding",
         description="TikTok Shop Partner Center (US) onboarding rules.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {partner_onboarding.__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
