@@ -156,3 +156,47 @@ def test_importing_the_library_loads_what_it_uses_when_it_uses_it() -> None:
         "True",
         "module 'partner_onboarding' has no attribute 'nothing'",
     ]
+
+
+def test_every_exported_value_type_has_a_strategy() -> None:
+    """``st.from_type`` draws valid values of each value type a downstream test suite meets,
+    each of them read back from its JSON as it is."""
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    import partner_onboarding  # noqa: PLC0415
+    from partner_onboarding import serde  # noqa: PLC0415
+    from partner_onboarding.model import (  # noqa: PLC0415  # noqa: PLC0415
+        EntityReview,
+        Event,
+        FinanceIdentity,
+        PartnerEvent,
+        SellerAuthorization,
+    )
+    from partner_onboarding.policy import Decision, Verdict  # noqa: PLC0415
+
+    wanted = {
+        Decision,
+        Verdict,
+        Event,
+        PartnerEvent,
+        EntityReview,
+        FinanceIdentity,
+        SellerAuthorization,
+        partner_onboarding.Partner,
+        partner_onboarding.Entity,
+        partner_onboarding.Account,
+    }
+    met: list[type] = []
+
+    @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def drawn(data: st.DataObject) -> None:
+        for cls in sorted(wanted, key=lambda kind: kind.__name__):
+            value = data.draw(st.from_type(cls))
+            met.append(type(value))
+            assert type(value) is cls
+            assert serde.from_json(serde.to_json(value), cls) == value
+
+    drawn()
+    assert set(met) == wanted

@@ -27,10 +27,15 @@ def register_strategies() -> None:
         ContactPerson,
         DocumentRef,
         Entity,
+        EntityReview,
+        Event,
+        FinanceIdentity,
         Partner,
+        PartnerEvent,
         PasswordHash,
+        SellerAuthorization,
     )
-    from partner_onboarding.policy import Policy  # noqa: PLC0415
+    from partner_onboarding.policy import Decision, Policy, Verdict  # noqa: PLC0415
 
     def deferred(name: str) -> st.SearchStrategy[Any]:
         def build() -> st.SearchStrategy[Any]:
@@ -54,6 +59,13 @@ def register_strategies() -> None:
         PasswordHash: "password_hashes",
         Partner: "partners",
         Policy: "policies",
+        Decision: "decisions",
+        Verdict: "verdicts",
+        PartnerEvent: "partner_events",
+        Event: "history_events",
+        EntityReview: "entity_reviews",
+        FinanceIdentity: "finance_identities",
+        SellerAuthorization: "seller_authorizations",
     }
     for kind, name in strategies.items():
         st.register_type_strategy(kind, deferred(name))

@@ -22,7 +22,7 @@ import functools
 import string
 import zoneinfo
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeVar
 
 from hypothesis import strategies as st
 
@@ -47,12 +47,19 @@ from partner_onboarding.model import (
     ContactPerson,
     DocumentRef,
     Entity,
+    EntityReview,
+    Event,
     EventKind,
+    FinanceIdentity,
     Partner,
+    PartnerEvent,
     PasswordHash,
     ReviewStatus,
+    SellerAuthorization,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Policy
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Verdict
+
+T = TypeVar("T")
 
 __all__ = [
     "KNOWN_PASSWORD",
@@ -66,10 +73,14 @@ __all__ = [
     "category_infos",
     "category_spellings",
     "contact_people",
+    "decisions",
     "documents",
     "eins",
     "emails",
     "entities",
+    "entity_reviews",
+    "finance_identities",
+    "history_events",
     "instants_around",
     "invalid_eins",
     "invalid_emails",
@@ -77,6 +88,7 @@ __all__ = [
     "invalid_phones",
     "invalid_zip_codes",
     "markets",
+    "partner_events",
     "partners",
     "password_hashes",
     "passwords",
@@ -84,7 +96,9 @@ __all__ = [
     "policies",
     "sample_entity",
     "sample_info",
+    "seller_authorizations",
     "states",
+    "verdicts",
     "zip_codes",
 ]
 
@@ -603,6 +617,84 @@ def applications(status: ReviewStatus | None = None) -> st.SearchStrategy[Applic
     return found.flatmap(
         lambda apps: st.sampled_from([a for a in apps if status is None or a.status is status])
     )
+
+
+def partner_events() -> st.SearchStrategy[PartnerEvent]:
+    """Events of drawn partners (a registration, entity and application steps, authorisations):
+    each one a partner recorded, so valid in its history."""
+    return partners(max_steps=8).flatmap(lambda p: st.sampled_from(p.events))
+
+
+def history_events() -> st.SearchStrategy[Event]:
+    """Review events of drawn applications and entities (what a history holds)."""
+    return applications().flatmap(lambda a: st.sampled_from(tuple(a.history)))
+
+
+def entity_reviews() -> st.SearchStrategy[EntityReview]:
+    """The entity reviews of drawn partners: submitted, approved, rejected, modified."""
+    with_entity = partners(max_steps=8).filter(lambda p: p.entity is not None)
+    return with_entity.map(lambda p: _present(p.entity))
+
+
+@st.composite
+def _approved(draw: st.DrawFn) -> Partner:
+    """A partner whose drawn entity and one drawn current category are approved."""
+    at = draw(aware_datetimes())
+    category = draw(st.sampled_from(DEFAULT_CATALOG.categories()))
+    account = draw(accounts(registered=st.just(at)))
+    partner = lifecycle.choose_role(account, category.role, at=at)
+    partner = lifecycle.submit_entity(partner, draw(entities()), at=at)
+    partner = lifecycle.approve_entity(partner, at=at)
+    partner = lifecycle.apply(partner, category, sample_info(category), at=at, policy=None)
+    return lifecycle.approve(partner, category, at=at)
+
+
+def finance_identities() -> st.SearchStrategy[FinanceIdentity]:
+    """The finance identities of approved entities (drawn ones)."""
+    return _approved().map(lambda p: _present(p.finance_identity))
+
+
+def _present(value: T | None) -> T:
+    assert value is not None  # noqa: S101  (drawn where it is)
+    return value
+
+
+def seller_authorizations() -> st.SearchStrategy[SellerAuthorization]:
+    """Seller authorisations in an approved current category (which no policy closes)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> SellerAuthorization:
+        partner = draw(_approved())
+        category = partner.applications[0].category
+        seller = draw(
+            st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=12)
+        )
+        later = partner.latest + draw(_STEP)
+        partner = lifecycle.authorize_seller(partner, category, seller, at=later, policy=None)
+        return partner.authorizations[-1]
+
+    return build()
+
+
+def decisions() -> st.SearchStrategy[Decision]:
+    """Decisions of drawn policies on drawn partners: either question, any category, at instants
+    around the policy's cut-offs."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Decision:
+        policy = draw(policies())
+        partner = draw(partners(max_steps=6))
+        category = draw(st.sampled_from(list(DEFAULT_CATALOG)))
+        at = draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+        ask = draw(st.sampled_from([policy.can_register, policy.can_authorize_seller]))
+        return ask(partner, category, market=partner.registration_market, at=at)
+
+    return build()
+
+
+def verdicts() -> st.SearchStrategy[Verdict]:
+    """The answers of drawn decisions, without their questions."""
+    return decisions().map(lambda decision: decision.verdict)
 
 
 # --------------------------------------------------------------------------------------------------
