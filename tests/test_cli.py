@@ -288,6 +288,33 @@ def test_explain_a_sample_partner() -> None:
     assert "authorization_closed" in text
 
 
+def test_explain_a_partner_explains_each_of_its_rows(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "partner_id,registered_at,category,status\n"
+        "P1,2024-01-10,Paid Media,approved\n"
+        "P2,2024-05-02,Paid Media,\n"
+        "P1,2024-01-10,Shop Management,\n",
+        encoding="utf-8",
+    )
+    result = run("explain", str(path), "--partner", "P1", "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("partner P1,") == 2
+    assert "category Paid Media" in result.stdout
+    assert "category Shop Management" in result.stdout
+    one = run(
+        "explain",
+        str(path),
+        "--partner",
+        "P1",
+        "--category",
+        "shop management",
+        "--at",
+        "2024-05-20",
+    )
+    assert one.stdout.count("partner P1,") == 1
+
+
 def test_explain_given_facts_shows_the_next_change() -> None:
     result = run(
         "explain",

@@ -613,20 +613,28 @@ class _Progress:
 def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     policy = _policy(arguments.policy)
     at = _instant(arguments.at, policy, arguments.now)
-    row = _explained_row(arguments, policy.catalog)
-    print(f"partner {_text(row['partner_id'])}, registered {_text(row['registered_at'])}", file=out)
-    print(f"category {_text(row['category'])}, market {_text(row.get('market') or 'US')}", file=out)
-    print(f"at {at.isoformat()} ({policy.zone})", file=out)
-    for question in Question:
-        try:
-            decision = decide_row(row, question, at=at, policy=policy)
-        except ValidationError as error:
-            raise InputError(str(error)) from None
-        _print_decision(question, decision, out)
+    for number, row in enumerate(_explained_rows(arguments, policy.catalog)):
+        if number:
+            print(file=out)
+        print(
+            f"partner {_text(row['partner_id'])}, registered {_text(row['registered_at'])}",
+            file=out,
+        )
+        market = _text(row.get("market") or "US")
+        print(f"category {_text(row['category'])}, market {market}", file=out)
+        print(f"at {at.isoformat()} ({policy.zone})", file=out)
+        for question in Question:
+            try:
+                decision = decide_row(row, question, at=at, policy=policy)
+            except ValidationError as error:
+                raise InputError(str(error)) from None
+            _print_decision(question, decision, out)
     return OK
 
 
-def _explained_row(arguments: argparse.Namespace, catalog: Catalog) -> dict[str, Any]:
+def _explained_rows(arguments: argparse.Namespace, catalog: Catalog) -> list[dict[str, Any]]:
+    """The rows ``explain`` explains: every row of ``--partner`` (in ``--category`` if given),
+    or the one row its options describe."""
     if arguments.partner:
         rows, _, label = _read_rows(arguments.file, arguments.input_format)
         matches = [
@@ -641,21 +649,23 @@ def _explained_row(arguments: argparse.Namespace, catalog: Catalog) -> dict[str,
         ]
         if not matches:
             raise InputError(f"no row for partner {arguments.partner!r} in {label}")
-        row = dict(matches[0])
-        if arguments.category:
+        rows = [dict(match) for match in matches]
+        for row in rows if arguments.category else ():
             row["category"] = arguments.category
-        return row
+        return rows
     if not arguments.registered_at or not arguments.category:
         raise InputError(
             "give --partner (with a file, or the sample), or --registered-at and --category"
         )
-    return {
-        "partner_id": "-",
-        "registered_at": arguments.registered_at,
-        "category": arguments.category,
-        "market": arguments.market,
-        "status": arguments.status,
-    }
+    return [
+        {
+            "partner_id": "-",
+            "registered_at": arguments.registered_at,
+            "category": arguments.category,
+            "market": arguments.market,
+            "status": arguments.status,
+        }
+    ]
 
 
 def _same_category(raw: object, wanted: str, catalog: Catalog) -> bool:
