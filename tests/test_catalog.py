@@ -272,3 +272,23 @@ def test_a_value_that_is_no_name_is_quoted_once_and_short(value: object, shown: 
     with pytest.raises(UnknownCategory) as caught:
         DEFAULT_CATALOG.category(value)  # type: ignore[arg-type]
     assert str(caught.value) == f"unknown service category {shown}"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "\u201cPaid Media\u201d",  # a word processor's curly quotes
+        "'Paid Media'",
+        '"Paid Media"',
+        "\u00abPaid Media\u00bb",
+        "Paid\u00a0Media",  # a no-break space
+        "\u201c Paid  media \u201d",
+    ],
+)
+def test_names_as_spreadsheets_and_word_processors_write_them(spelling: str) -> None:
+    assert DEFAULT_CATALOG.category(spelling).code == "paid_media"
+
+
+def test_a_quote_inside_a_name_is_not_left_out() -> None:
+    with pytest.raises(UnknownCategory):
+        DEFAULT_CATALOG.category("Paid\u201d Media")

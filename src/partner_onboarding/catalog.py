@@ -160,19 +160,28 @@ Market.US = Market("US")
 
 def normalize_name(name: str) -> str:
     """The look-up key of a name or code: compatibility characters as their plain forms (NFKC:
-    full-width letters as letters), case-folded, ``-``/``_`` as spaces, spaces folded.
+    full-width letters as letters, a no-break space as a space), case-folded, ``-``/``_`` as
+    spaces, spaces folded, and the quotes a word processor or spreadsheet puts around a whole
+    name (``“Paid Media”``, ``'Approved'``) left out.
 
     >>> normalize_name("  Seller_affiliate-Management ")
     'seller affiliate management'
     >>> normalize_name("\uff30\uff41\uff49\uff44 Media")  # (full-width "Paid")
     'paid media'
+    >>> normalize_name("\u201cPaid\u00a0Media\u201d")  # (curly quotes, a no-break space)
+    'paid media'
     """
     if not name.isascii():
         name = unicodedata.normalize("NFKC", name)
-    return " ".join(_SEPARATORS.sub(" ", name).casefold().split())
+    folded = " ".join(_SEPARATORS.sub(" ", name).casefold().split())
+    if len(folded) > 1 and folded[0] in _QUOTES and folded[-1] in _QUOTES:
+        folded = " ".join(folded[1:-1].split())
+    return folded
 
 
 _SEPARATORS: Final = re.compile(r"[-_]+")
+#: The quotes that may enclose a whole name: straight, curly, low and guillemets.
+_QUOTES: Final = frozenset("\"'\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb")
 
 
 E = TypeVar("E", bound=enum.Enum)
