@@ -1,7 +1,7 @@
 """Hypothesis profiles: a fast default, a thorough ``ci`` profile, a ``long`` one for soak runs.
 
 Choose with ``HYPOTHESIS_PROFILE=ci`` (the CI script sets it). The ``long`` profile drives the
-partner state machine through 100 000 examples of 20 steps (docs/quality.md has its figures):
+partner state machine through 100 000 examples of 20 steps (docs/quality.md has a run's figures):
 
     HYPOTHESIS_PROFILE=long python -m pytest tests/test_stateful.py
 """
