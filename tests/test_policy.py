@@ -408,14 +408,21 @@ def test_changes_at_is_truthful(data: st.DataObject) -> None:
         assert question(partner, category, at=decision.changes_at).allowed is not decision.allowed
 
 
-@given(st.data())
-def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObject) -> None:
-    policy = data.draw(policies())
-    partner = data.draw(partners(max_steps=10))
+@st.composite
+def asked_about(draw: st.DrawFn) -> tuple[Policy, Partner, Category | str, Market]:
+    """A policy, a partner, and one of its (category, market) pairs (a current category in the
+    US for a partner without an application)."""
+    policy, partner = draw(policies()), draw(partners(max_steps=10))
     asked: list[tuple[Category | str, Market]] = [
         (a.category, a.market) for a in partner.applications
     ]
-    category, market = data.draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
+    category, market = draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
+    return policy, partner, category, market
+
+
+@given(st.data())
+def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObject) -> None:
+    policy, partner, category, market = data.draw(asked_about())
     start, end = partner.events[0].at, partner.latest
     around = instants_around(start, end, policy.authorization_cutoff_at)
     at = data.draw(st.one_of(around, st.sampled_from([e.at for e in partner.events])))
@@ -471,12 +478,7 @@ def test_a_timeline_lists_each_change_with_the_answer_after_it() -> None:
 
 @given(st.data())
 def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> None:
-    policy = data.draw(policies())
-    partner = data.draw(partners(max_steps=10))
-    asked: list[tuple[Category | str, Market]] = [
-        (a.category, a.market) for a in partner.applications
-    ]
-    category, market = data.draw(st.sampled_from(asked or [(CURRENT[0], Market.US)]))
+    policy, partner, category, market = data.draw(asked_about())
     question = data.draw(st.sampled_from(list(Question)))
     around = instants_around(
         partner.events[0].at, policy.upgrade_at, policy.authorization_cutoff_at
