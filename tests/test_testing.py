@@ -81,7 +81,7 @@ def test_partners_reach_the_hard_cases() -> None:
     seen: Counter[str] = Counter()
 
     @settings(
-        max_examples=300,
+        max_examples=150,
         derandomize=True,
         database=None,
         deadline=None,
