@@ -1266,16 +1266,16 @@ def test_the_progress_line_word_for_word(monkeypatch: pytest.MonkeyPatch) -> Non
     stream = io.BytesIO(b"x" * 1000)
     stream.seek(250)
     shown = Terminal()
-    progress = cli._Progress(shown, stream, 1000)
+    progress = cli.Progress(shown, stream, 1000)
     progress.step(49_999)  # (only every 50 000 answers)
     progress.step(50_000)
     progress.done()
     assert shown.getvalue() == "\r50,000 answers, 25,000/s, 25 % read" + "\r" + " " * 60 + "\r"
     unsized = Terminal()
-    cli._Progress(unsized, stream, None).step(100_000)
+    cli.Progress(unsized, stream, None).step(100_000)
     assert unsized.getvalue() == "\r100,000 answers, 50,000/s"
     hidden = io.StringIO()
-    quiet = cli._Progress(hidden, stream, 1000)
+    quiet = cli.Progress(hidden, stream, 1000)
     quiet.step(50_000)
     quiet.done()
     assert hidden.getvalue() == ""

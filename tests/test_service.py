@@ -302,15 +302,16 @@ def test_the_policy_refusing_is_403_with_its_decision(store: EventStore) -> None
 
 
 def test_an_unknown_partner_or_application_is_404(client: TestClient) -> None:
-    problem(client.get("/partners/p-nobody"), 404)
+    assert "p-nobody" in problem(client.get("/partners/p-nobody"), 404)["detail"]
     partner_id, etag = register(client)
-    problem(
+    body = problem(
         client.post(
             f"/review/partners/{partner_id}/applications/shop_management/US/approve",
             headers={"If-Match": etag},
         ),
         404,
     )
+    assert body["title"] == "Not found"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -363,7 +364,9 @@ def test_bodies_out_of_bounds_are_refused_before_use(
         content=body,
         headers={"Content-Type": kind, "If-Match": etag},
     )
-    problem(answer, status)
+    assert problem(answer, status)["status"] == status
+    # (refused before use: the partner is as it was)
+    assert client.get(f"/partners/{partner_id}").json()["data"]["revision"] == 1
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,7 +6,7 @@ return but before a line feed, without a blank line, every line with the header'
 values and none longer than a cell may be. On such lines :mod:`partner_onboarding._files`' reader
 and Polars' read the same cells, and a line number is a row's position. The answers' text is the
 plain path's own: the writer writes each combination's part and each decision's part once, in
-Python (:meth:`~partner_onboarding.cli._Writer.parts`), rows gather them by index, and only the
+Python (:meth:`~partner_onboarding.cli.Writer.parts`), rows gather them by index, and only the
 row's own part (its line, its partner id) is written in native code, for partner ids that need no
 quoting or escaping. The first chunk that is not clean, and everything after it, goes the plain
 way (:meth:`~partner_onboarding._files.CsvRows.resumed`): the output is the same, byte for byte
@@ -33,8 +33,8 @@ from partner_onboarding.policy import Policy, Question, Verdict
 if TYPE_CHECKING:
     import polars as pl
 
-    from partner_onboarding.cli import _Progress, _Writer
-    from partner_onboarding.frames import _Decided, _PlanRow
+    from partner_onboarding.cli import Progress, Writer
+    from partner_onboarding.frames import Decided, PlanRow
 
 __all__ = ["Answering", "answer"]
 
@@ -53,9 +53,9 @@ class Answering:
     at: dt.datetime
     policy: Policy
     question: str | None
-    writer: _Writer
+    writer: Writer
     bad: Callable[[int, str], None]  # (reports a bad row: its line, its problem)
-    progress: _Progress
+    progress: Progress
 
 
 def answer(
@@ -157,7 +157,7 @@ class _Answerer:
         self.keys = [name.casefold() for name in rows.names]
         one_question = run.question is not None or "question" in self.keys
         self.memo = Memo(Facts(run.policy, run.at), one_question=one_question)
-        self.plan_texts: dict[tuple[_PlanRow, str | None], str | None] = {}
+        self.plan_texts: dict[tuple[PlanRow, str | None], str | None] = {}
         self.decision_texts: dict[Verdict, str] = {}
 
     def chunk(self, chunk: bytes, first_line: int) -> bool:
@@ -165,7 +165,7 @@ class _Answerer:
         question column (a frame's row answers one: such a chunk is the plain path's)."""
         import polars as pl  # noqa: PLC0415
 
-        from partner_onboarding.frames import _decide  # noqa: PLC0415
+        from partner_onboarding.frames import decide_rows  # noqa: PLC0415
 
         names = [f"c{i}" for i in range(len(self.keys))]
         read = pl.read_csv(
@@ -184,13 +184,13 @@ class _Answerer:
         run = self.run
         if run.question is None and "question" in cells.columns and (cells["question"] == "").any():
             return False
-        decided = _decide(
+        decided = decide_rows(
             cells, at=run.at, policy=run.policy, question=run.question, memo=self.memo
         )
         self.write(decided, cells["partner_id"], first_line)
         return True
 
-    def plan_text(self, plan: _PlanRow, asked: str | None) -> str | None:
+    def plan_text(self, plan: PlanRow, asked: str | None) -> str | None:
         """The writer's text of a combination (None for one in error), asked ``asked``."""
         key = (plan, asked)
         if key in self.plan_texts:
@@ -213,7 +213,7 @@ class _Answerer:
                 self.decision_texts[decision] = text
         return text
 
-    def write(self, decided: _Decided, partners: pl.Series, first_line: int) -> None:
+    def write(self, decided: Decided, partners: pl.Series, first_line: int) -> None:
         """Write a chunk's answers and its bad rows, and count them."""
         import polars as pl  # noqa: PLC0415
 

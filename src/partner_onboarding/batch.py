@@ -309,7 +309,7 @@ class Facts:
     def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
         policy = require_instance("policy", policy, Policy, what="rows")
         self.policy = policy
-        self.rules = policy._compiled  # (this module is the policy's bulk front end)
+        self.rules = policy.compiled
         self.instant = self.rules.instant(at)
         self.catalog = policy.catalog
         # (category, market, question) as given → (category, register records, authorize records)

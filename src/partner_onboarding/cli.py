@@ -217,7 +217,7 @@ def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rows, position = _rows_of(
             stream, label, arguments.file, arguments.input_format, arguments.delimiter
         )
-        progress = _Progress(err, position, size if position is stream else None)
+        progress = Progress(err, position, size if position is stream else None)
         return _check_stream(arguments, rows, at, policy, label, out, err, progress)
 
 
@@ -229,7 +229,7 @@ def _check_stream(  # noqa: PLR0917
     label: str,
     out: TextIO,
     err: TextIO,
-    progress: _Progress,
+    progress: Progress,
 ) -> int:
     """Answer the rows, and write each answer as it is made: a CSV file's clean pieces through
     the columnar path (when Polars is installed and ``--row-by-row`` is not given), the rest as
@@ -300,7 +300,7 @@ def _short(code: str) -> str:
     return "".join(word[0] for word in code.split("_")).upper()
 
 
-class _Writer:
+class Writer:
     """Writes answers. A writer of text says how a record becomes its cells (:meth:`cells`),
     and how those cells are written: the whole line (:meth:`write`), or in three parts joined by
     :attr:`SEPARATOR` (:meth:`parts`) — the row's own (line, partner), the combination's
@@ -338,7 +338,7 @@ def _fit(cell: str, width: int) -> str:
     return (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
 
 
-class _TableWriter(_Writer):
+class _TableWriter(Writer):
     """A table that fits 100 columns, written row by row, with a legend of the reason codes."""
 
     WIDTHS: Final = (5, 10, 27, 3, 9, 7, 8, 16)
@@ -413,7 +413,7 @@ def _csv_line(cells: Sequence[object]) -> str:
     return buffer.getvalue()
 
 
-class _CsvWriter(_Writer):
+class _CsvWriter(Writer):
     """CSV with a header; a cell a spreadsheet would run as a formula is neutralised."""
 
     SEPARATOR = ","
@@ -451,7 +451,7 @@ def _json_text(value: dict[str, Any]) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-class _JsonLinesWriter(_Writer):
+class _JsonLinesWriter(Writer):
     """JSON Lines: one object per answer, ``reason_codes`` a list; never ``NaN`` or ``Infinity``."""
 
     SEPARATOR = ", "
@@ -494,7 +494,7 @@ class _JsonLinesWriter(_Writer):
         )
 
 
-class _ParquetWriter(_Writer):
+class _ParquetWriter(Writer):
     """Parquet on standard output (binary), a row group every :data:`PARQUET_GROUP` answers, so
     memory stays flat; ``reason_codes`` a list, ``changes_at`` a UTC timestamp. Needs pyarrow
     (the ``polars`` extra)."""
@@ -556,7 +556,7 @@ PARQUET_GROUP: Final = 65_536
 #: The writers whose answers the columnar path writes (Parquet's are columns already).
 _COLUMNAR_WRITERS: Final = (_TableWriter, _CsvWriter, _JsonLinesWriter)
 
-_WRITERS: Final[dict[str, type[_Writer]]] = {
+_WRITERS: Final[dict[str, type[Writer]]] = {
     "table": _TableWriter,
     "csv": _CsvWriter,
     "json": _JsonLinesWriter,
@@ -574,7 +574,7 @@ def _plain(record: dict[str, Any]) -> list[Any]:
     ]
 
 
-class _Progress:
+class Progress:
     """A progress line on standard error, only when it is a terminal: answers, rate, and the
     share of the input read when its size is known."""
 

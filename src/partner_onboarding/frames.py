@@ -408,7 +408,7 @@ def _check(
     policy: Policy,
     question: Question | str | None,
 ) -> pl.DataFrame:
-    decided = _decide(frame, at=at, policy=policy, question=question)
+    decided = decide_rows(frame, at=at, policy=policy, question=question)
     answers = []
     for prefix, indices in decided.indices.items():
         answers += decided.table.columns(prefix, indices)
@@ -416,13 +416,13 @@ def _check(
 
 
 @attrs.frozen
-class _Decided:
+class Decided:
     """Every row's answers, as indices: what :func:`_check` makes columns of, and the command
     line makes text of."""
 
     frame: pl.DataFrame  # (the input, with a ``question`` column when one was given)
     table: _DecisionTable
-    plans: list[_PlanRow]
+    plans: list[PlanRow]
     combo: pl.Series  # each row's index into ``plans``
     #: Each answer column's prefix ("" for one question a row; ``register_`` and
     #: ``authorize_seller_`` for both) and each row's index into ``table.decisions`` (null for a
@@ -431,14 +431,14 @@ class _Decided:
     error: pl.Series
 
 
-def _decide(
+def decide_rows(
     frame: pl.DataFrame,
     *,
     at: dt.datetime | dt.date | str,
     policy: Policy,
     question: Question | str | None,
     memo: Memo | None = None,
-) -> _Decided:
+) -> Decided:
     """Every row's answers as indices. ``memo``: the readings and plans of earlier frames of
     the same policy, instant and shape (the command line's chunks); a new one by default."""
     import polars as pl  # noqa: PLC0415
@@ -514,7 +514,7 @@ def _decide(
         texts.alias("error"), *(expression.alias(prefix) for prefix, expression in chosen.items())
     )
     indices = {prefix: picked[prefix].alias("") for prefix in chosen}
-    return _Decided(frame, table, plans, combo_of_row, indices, picked["error"])
+    return Decided(frame, table, plans, combo_of_row, indices, picked["error"])
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -593,7 +593,7 @@ def _sparse(length: int, values: Mapping[int, int | None]) -> pl.Series:
 class _DecisionTable:
     """Every distinct decision of the plans once, and each plan's index into them."""
 
-    def __init__(self, plans: list[_PlanRow]) -> None:
+    def __init__(self, plans: list[PlanRow]) -> None:
         import polars as pl  # noqa: PLC0415
 
         self.decisions: list[Verdict] = []
@@ -652,7 +652,7 @@ class _DecisionTable:
         ]
 
 
-class _PlanRow:
+class PlanRow:
     """What one distinct combination of the few-valued columns answers."""
 
     __slots__ = (
@@ -695,9 +695,9 @@ class Memo:
         self.refused = 0  # (how many refusals ``seen`` and ``plans`` hold)
         # Each combination's plan, for a memo that serves many frames (the command line's
         # chunks); bounded, as every memory of raw values is.
-        self.plans: dict[tuple[object, ...], _PlanRow] = {}
+        self.plans: dict[tuple[object, ...], PlanRow] = {}
 
-    def plan_of(self, row: Mapping[str, Any]) -> _PlanRow:
+    def plan_of(self, row: Mapping[str, Any]) -> PlanRow:
         """:meth:`plan`, remembered by the combination's values (and their types)."""
         try:
             key: tuple[object, ...] | None = tuple(
@@ -740,11 +740,11 @@ class Memo:
             raise failure.with_traceback(None)  # (not the frames of every earlier raise)
         return value
 
-    def plan(self, row: Mapping[str, Any]) -> _PlanRow:
+    def plan(self, row: Mapping[str, Any]) -> PlanRow:
         """The plan of one combination; its problems in the order the plain path finds them:
-        the category, the markets and the question first, then (per row, in
-        :func:`~partner_onboarding.frames._decide`) the registration, then the approval facts."""
-        facts, plan = self.facts, _PlanRow()
+        the category, the markets and the question first, then (per row, in :func:`decide_rows`)
+        the registration, then the approval facts."""
+        facts, plan = self.facts, PlanRow()
         try:
             category = self.read("category", row.get("category"), facts.category)
             market = self.read("market", row.get("market"), facts.market)

@@ -431,7 +431,7 @@ class Policy:
     )
     # (part of the value: the same dates over another catalog are another policy)
     catalog: Catalog = attrs.field(default=DEFAULT_CATALOG, repr=False)
-    _compiled: _Compiled = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _compiled: CompiledPolicy = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = Problems()
@@ -477,7 +477,7 @@ class Policy:
         object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
         identity = "policy#" + content_digest([self._content(), self.catalog.id])[:16]
-        compiled = _Compiled(
+        compiled = CompiledPolicy(
             self, zone, (upgrade, cutoff, new_from), discontinued, overrides, identity=identity
         )
         object.__setattr__(self, "_compiled", compiled)
@@ -553,6 +553,12 @@ class Policy:
         content (every field, and the identity of its catalog). Equal policies have equal ids in
         every process; a decision names the policy that answered by it."""
         return self._compiled.id
+
+    @property
+    def compiled(self) -> CompiledPolicy:
+        """The policy's rules compiled once, for the bulk readers (:mod:`partner_onboarding.batch`):
+        the verdicts prebuilt, the cut-offs as instants. The questions above answer through it."""
+        return self._compiled
 
     def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
         """``at`` as an instant: an aware datetime as it is, a ``date`` (or text written as a day,
@@ -884,7 +890,7 @@ def _starts_off_calendar(day: dt.date, zone: zoneinfo.ZoneInfo) -> bool:
     return False
 
 
-class _Compiled:
+class CompiledPolicy:
     """A policy's rules as instants, sets and prebuilt decisions."""
 
     __slots__ = (
