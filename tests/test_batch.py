@@ -263,7 +263,7 @@ def test_polars_rows() -> None:
 def test_rows_agree_with_the_policy_on_partner_values(
     policy: Policy, partner: Partner, category: Any, data: st.DataObject
 ) -> None:
-    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    at = data.draw(instants_around(*policy.instants))
     # A row carries the partner's facts as they are now: ask about now or later (questions about
     # an earlier instant see the partner as it stood then, which a row cannot say).
     at = max(at, partner.latest)
@@ -331,7 +331,7 @@ CELLS: dict[str, list[object]] = {
         min_size=10,
         max_size=40,
     ),
-    instants_around(DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at),
+    instants_around(*DEFAULT_POLICY.instants),
 )
 def test_remembered_values_answer_as_fresh_ones(rows: list[dict[str, Any]], at: Any) -> None:
     # One call remembers each raw value it has understood; each row checked on its own (nothing

@@ -25,8 +25,8 @@ from partner_onboarding import (
     from_json,
     lifecycle,
 )
-from partner_onboarding.errors import OnboardingError, WrongType
-from partner_onboarding.policy import Reason, ReasonCode, Rule
+from partner_onboarding.errors import OnboardingError, Problem, WrongType
+from partner_onboarding.policy import Reason, ReasonCode, Rule, upgrade_rules
 from partner_onboarding.serde import to_json
 from partner_onboarding.testing import approved_partner, sample_entity, sample_info
 
@@ -48,9 +48,10 @@ HOSTILE: list[tuple[str, Callable[[], object], str]] = [
     (
         "a cut-off off the calendar",
         lambda: Policy(
+            rules=upgrade_rules(
+                upgrade_date=dt.date(1, 1, 1), authorization_cutoff=dt.date(1, 1, 2)
+            ),
             zone="Asia/Tokyo",
-            upgrade_date=dt.date(1, 1, 1),
-            authorization_cutoff=dt.date(1, 1, 2),
         ),
         "the very end of the calendar",
     ),
@@ -363,7 +364,7 @@ def test_a_cut_off_before_the_calendar_is_refused_naming_its_own_field(
     days: dict[str, dt.date], named: list[str]
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        Policy(zone="Asia/Tokyo", **days)  # type: ignore[arg-type]
+        Policy.from_data({"zone": "Asia/Tokyo", **days})  # (a version 1 document)
     assert [problem.path for problem in caught.value.problems] == named
     assert {problem.reason for problem in caught.value.problems} == {
         "a cut-off at the very end of the calendar"
@@ -702,6 +703,12 @@ def test_a_policy_of_many_unknown_names_is_refused_with_a_bounded_message() -> N
         Policy.from_data({"discontinued": [f"unknown category {i}" for i in range(20_000)]})
     assert len(str(caught.value)) < 10_000
     assert len(caught.value.problems) + caught.value.more == 20_000
+    rules = [{"categories": [f"unknown {i}" for i in range(20_000)], "question": "register"}]
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data({"rules": [{**rules[0], "bars": "everyone", "from": "2024-04-30"}]})
+    assert caught.value.problems == (
+        Problem("rules[0].categories", "must name at most 200 categories"),
+    )
 
 
 def test_suggestions_are_searched_for_the_first_distinct_unknown_names_only() -> None:
@@ -723,7 +730,7 @@ def test_suggestions_are_searched_for_the_first_distinct_unknown_names_only() ->
 def test_a_policy_pickles_under_every_protocol(protocol: int) -> None:
     import pickle  # noqa: PLC0415
 
-    custom = Policy(zone="America/New_York", discontinued=["Paid Media"])
+    custom = Policy(rules=upgrade_rules(discontinued=["Paid Media"]), zone="America/New_York")
     for policy in (DEFAULT_POLICY, custom):
         copied = pickle.loads(pickle.dumps(policy, protocol=protocol))  # noqa: S301
         assert copied == policy
@@ -841,9 +848,10 @@ def test_json_lines_refuse_repeated_keys_and_nested_cells(line: str, words: str)
 
 def test_a_cut_off_at_a_midnight_the_zone_skips_is_said_as_its_wall_clock_reads() -> None:
     policy = Policy(
+        rules=upgrade_rules(
+            upgrade_date=dt.date(2024, 3, 10), authorization_cutoff=dt.date(2024, 6, 5)
+        ),
         zone="America/Havana",
-        upgrade_date=dt.date(2024, 3, 10),
-        authorization_cutoff=dt.date(2024, 6, 5),
     )
     partner = approved_partner(at=dt.datetime(2024, 3, 11, tzinfo=dt.UTC), policy=None)
     decision = policy.can_register(partner, "Paid Media", at=dt.date(2024, 3, 9))

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, _columnar_check
 from partner_onboarding.cli import main, render_table
-from partner_onboarding.policy import Policy
+from partner_onboarding.policy import Policy, upgrade_rules
 
 SAMPLE_ROWS = 40
 
@@ -245,7 +245,11 @@ def test_fail_on_refusal_exits_1() -> None:
 
 
 def test_a_custom_policy_file(tmp_path: pathlib.Path) -> None:
-    policy = Policy(upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1))
+    policy = Policy(
+        rules=upgrade_rules(
+            upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1)
+        )
+    )
     path = write(tmp_path, "policy.toml", policy.to_toml())
     result = run("check", "--at", "2024-05-20", "--policy", path, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -254,7 +258,10 @@ def test_a_custom_policy_file(tmp_path: pathlib.Path) -> None:
     )
     shown = run("policy", path)
     assert shown.returncode == 0
-    assert "upgrade_date = 2030-01-01" in shown.stdout
+    assert "from = 2030-01-01" in shown.stdout
+    assert (
+        "# rule 2, from 2030-01-01T00:00:00-08:00: no new seller authorisation in" in shown.stdout
+    )
 
 
 def test_an_invalid_policy_file_exits_2_with_every_problem(tmp_path: pathlib.Path) -> None:
@@ -1049,7 +1056,7 @@ def test_the_profile_page_follows_the_policy_given(tmp_path: pathlib.Path) -> No
     from partner_onboarding import to_json  # noqa: PLC0415
 
     path = write(tmp_path, "partner.json", to_json(golden_partners()["busy"]))
-    later = Policy(authorization_cutoff=dt.date(2024, 9, 1))
+    later = Policy(rules=upgrade_rules(authorization_cutoff=dt.date(2024, 9, 1)))
     policy = write(tmp_path, "policy.toml", later.to_toml())
     result = run("profile", path, "--at", "2024-05-20", "--policy", policy)
     assert result.returncode == 0, result.stderr
@@ -1119,7 +1126,11 @@ def test_explain_without_a_market_speaks_of_the_us_and_follows_the_policy_given(
     result = run("explain", *facts)
     assert result.stdout.splitlines()[1] == "category Paid Media, market US"
     assert "register: REFUSED" in result.stdout
-    later = Policy(upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1))
+    later = Policy(
+        rules=upgrade_rules(
+            upgrade_date=dt.date(2030, 1, 1), authorization_cutoff=dt.date(2030, 1, 1)
+        )
+    )
     policy = write(tmp_path, "policy.toml", later.to_toml())
     result = run("explain", *facts, "--policy", policy)
     assert result.returncode == 0, result.stderr

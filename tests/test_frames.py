@@ -23,19 +23,18 @@ from partner_onboarding.frames import (
     _VALID_INSTANT,
     ANSWER_FIELDS,
     Memo,
+    _bucket_from_text,
     _decided_by_text,
     _far_from,
-    _new_from_text,
     answers,
     check_frame,
     diff,
 )
+from partner_onboarding.policy import upgrade_rules
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 
 AT_CHOICES = [dt.date(2024, 4, 29), dt.date(2024, 5, 20), dt.date(2024, 6, 5), dt.date(2024, 7, 1)]
-INSTANTS = instants_around(
-    DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at, spread=dt.timedelta(days=2)
-)
+INSTANTS = instants_around(*DEFAULT_POLICY.instants, spread=dt.timedelta(days=2))
 
 
 def offset_text(at: dt.datetime) -> str:
@@ -308,19 +307,21 @@ def days_near(day: dt.date) -> st.SearchStrategy[str]:
 def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     data: st.DataObject, policy: Any
 ) -> None:
-    threshold = policy.new_partners_from_at
-    first_day = policy.new_partners_day
+    threshold = data.draw(st.sampled_from(policy.compiled.thresholds or policy.instants))
+    first_day = policy.compiled.first_day_from(threshold)
     near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
     facts = Facts(policy, dt.date(2024, 5, 20))
-    native = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
-    by_text = pl.select(_decided_by_text(pl.lit(pl.Series(texts)), policy)).to_series().to_list()
+    native = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
+    cells = pl.lit(pl.Series(texts))
+    by_text = pl.select(_decided_by_text(cells, threshold, first_day)).to_series().to_list()
     before, after = _far_from(threshold)
-    for text, new, decided in zip(texts, native, by_text, strict=True):
-        assert new is facts.new_partner(text), text  # (every one of them is read natively)
+    for text, bucket, decided in zip(texts, native, by_text, strict=True):
+        assert bucket == facts.bucket(text), text  # (every one of them is read natively)
         far = re.fullmatch(_VALID_INSTANT, text) and not before <= text < after
         if re.fullmatch(_VALID_DAY, text) or far:
-            assert decided is new, text  # (no parsing: the text alone decides it)
+            # (no parsing: the text alone decides it)
+            assert decided is (policy.instant(text) >= threshold), text
         else:
             assert decided is None, text  # (parsed)
     table = [{**data.draw(rows()), "registered_at": text} for text in texts]
@@ -331,14 +332,14 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     )
 
 
-@given(instants_around(DEFAULT_POLICY.new_partners_from_at, spread=dt.timedelta(days=4)), OFFSETS)
+@given(instants_around(*DEFAULT_POLICY.compiled.thresholds, spread=dt.timedelta(days=4)), OFFSETS)
 def test_the_text_alone_decides_only_where_the_offset_cannot_matter(
     instant: dt.datetime, offset: dt.timedelta
 ) -> None:
     # The rule behind the native reading of far instants, on the reading itself: a text that
     # sorts before the first bound is an instant before the threshold, one that sorts at or after
     # the second is at or after it, and a reading two days or more away is always decided.
-    threshold = DEFAULT_POLICY.new_partners_from_at
+    (threshold,) = DEFAULT_POLICY.compiled.thresholds
     before, after = _far_from(threshold.astimezone(dt.UTC))
     text = instant.astimezone(dt.timezone(offset)).isoformat()
     assert re.fullmatch(_VALID_INSTANT, text), text
@@ -353,7 +354,7 @@ def test_the_text_alone_decides_only_where_the_offset_cannot_matter(
 @pytest.mark.parametrize(
     ("threshold", "bounds"),
     [
-        (DEFAULT_POLICY.new_partners_from_at, ("2024-04-29T07:00:00", "2024-05-01T07:00:00")),
+        (DEFAULT_POLICY.compiled.thresholds[0], ("2024-04-29T07:00:00", "2024-05-01T07:00:00")),
         (
             dt.datetime(2024, 5, 1, 7, 0, 0, 1, tzinfo=dt.UTC),  # (a microsecond past a second)
             ("2024-04-30T07:00:00", "2024-05-02T07:00:01"),
@@ -373,7 +374,7 @@ def test_the_bounds_of_the_text_only_reading_are_a_day_either_side_in_utc(
 @pytest.mark.parametrize("zone", ["Z", "+00:00", "-00:00", "-07:00", "+05:30", "+14:00", "-12:00"])
 def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: str) -> None:
     # (within a day of the threshold: parsed, not read by its text)
-    threshold = DEFAULT_POLICY.new_partners_from_at
+    (threshold,) = DEFAULT_POLICY.compiled.thresholds
     offset = (
         dt.timedelta(0)
         if zone == "Z"
@@ -389,9 +390,9 @@ def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: st
         )
         for instant in (threshold, threshold - dt.timedelta(microseconds=1))
     ]
-    new = _new_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
+    new = _bucket_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
     facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
-    assert new == [True, False] == [facts.new_partner(text) for text in texts]
+    assert new == [1, 0] == [facts.bucket(text) for text in texts]
 
 
 def test_instants_of_the_right_shape_with_fields_out_of_range_get_the_plain_path_s_answers() -> (
@@ -418,17 +419,24 @@ def test_instants_of_the_right_shape_with_fields_out_of_range_get_the_plain_path
 
 
 @given(policies())
-@example(Policy(new_partners_from=dt.date(2024, 2, 29), upgrade_date=dt.date(2024, 3, 1)))
+@example(
+    Policy(
+        rules=upgrade_rules(
+            new_partners_from=dt.date(2024, 2, 29), upgrade_date=dt.date(2024, 3, 1)
+        )
+    )
+)
 def test_the_first_day_itself_is_a_new_partner_s_in_either_form(policy: Any) -> None:
     # (the 29th of February is parsed, any other day read by its text: the same answer)
-    first_day = policy.new_partners_day
-    texts = [f"{first_day:%Y-%m-%d}", f"{first_day:%Y%m%d}"]
-    texts += [
-        f"{first_day - dt.timedelta(days=1):%Y-%m-%d}",
-        f"{first_day - dt.timedelta(days=1):%Y%m%d}",
-    ]
-    new = _new_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
-    assert new == [True, True, False, False]
+    for index, threshold in enumerate(policy.compiled.thresholds):
+        first_day = policy.compiled.first_day_from(threshold)
+        texts = [f"{first_day:%Y-%m-%d}", f"{first_day:%Y%m%d}"]
+        texts += [
+            f"{first_day - dt.timedelta(days=1):%Y-%m-%d}",
+            f"{first_day - dt.timedelta(days=1):%Y%m%d}",
+        ]
+        buckets = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
+        assert [bucket > index for bucket in buckets] == [True, True, False, False]
 
 
 @pytest.mark.parametrize(
@@ -943,7 +951,7 @@ def test_diff_lists_exactly_the_rows_whose_plain_answers_differ(
 def test_diff_keeps_the_frame_s_kind(kind: str) -> None:
     later = Policy.from_data(
         {
-            **{k: v for k, v in DEFAULT_POLICY.to_data().items() if k != "id"},
+            "upgrade_date": "2024-04-30",
             "authorization_cutoff": "2024-07-01",
         }
     )

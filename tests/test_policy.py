@@ -16,7 +16,14 @@ from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationE
 from partner_onboarding.catalog import Category
 from partner_onboarding.errors import NaiveDatetime, PolicyRefusal
 from partner_onboarding.model import Account, EventKind, Partner, ReviewStatus
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, ReasonCode
+from partner_onboarding.policy import (
+    DEFAULT_POLICY,
+    Decision,
+    Policy,
+    Question,
+    ReasonCode,
+    upgrade_rules,
+)
 from partner_onboarding.testing import (
     approved_partner,
     categories,
@@ -313,7 +320,7 @@ def test_authorisation_boundary_to_the_microsecond_in_any_zone(
     ],
 )
 def test_cutoffs_across_dst_changes(day: dt.date, utc_hour: int) -> None:
-    policy = Policy(upgrade_date=day, authorization_cutoff=day)
+    policy = Policy(rules=upgrade_rules(upgrade_date=day, authorization_cutoff=day))
     boundary = dt.datetime(day.year, day.month, day.day, utc_hour, tzinfo=UTC)
     assert policy.upgrade_at == boundary
     new = partner_registered(boundary)
@@ -324,7 +331,11 @@ def test_cutoffs_across_dst_changes(day: dt.date, utc_hour: int) -> None:
 
 
 def test_an_instant_in_a_dst_fold_is_the_instant_it_names() -> None:
-    policy = Policy(upgrade_date=dt.date(2024, 11, 3), authorization_cutoff=dt.date(2024, 11, 3))
+    policy = Policy(
+        rules=upgrade_rules(
+            upgrade_date=dt.date(2024, 11, 3), authorization_cutoff=dt.date(2024, 11, 3)
+        )
+    )
     new = partner_registered(dt.datetime(2024, 11, 3, 12, tzinfo=UTC))
     first = dt.datetime(2024, 11, 3, 1, 30, fold=0, tzinfo=LA)  # 08:30Z, after the cut-off (07:00Z)
     assert not policy.can_register(new, "Paid Media", at=first).allowed
@@ -368,7 +379,7 @@ registrations = instants_around(UPGRADE, CUTOFF, spread=dt.timedelta(days=60))
 
 @st.composite
 def partners_around(draw: st.DrawFn, policy: Policy) -> Partner:
-    registered = draw(instants_around(policy.new_partners_from_at, spread=dt.timedelta(days=40)))
+    registered = draw(instants_around(*policy.instants, spread=dt.timedelta(days=40)))
     categories = draw(
         st.lists(st.sampled_from([c.name for c in DEFAULT_CATALOG]), max_size=3, unique=True)
     )
@@ -380,7 +391,7 @@ def test_monotone_in_time_once_closed_stays_closed(data: st.DataObject) -> None:
     policy = data.draw(policies())
     partner = data.draw(partners_around(policy))
     category = data.draw(st.sampled_from(list(DEFAULT_CATALOG)))
-    around = instants_around(policy.upgrade_at, policy.authorization_cutoff_at)
+    around = instants_around(*policy.instants)
     # (time alone: from the partner's latest event on, only the policy's cut-offs change answers)
     first, second = sorted(max(data.draw(around), partner.latest) for _ in range(2))
     for question in (policy.can_register, policy.can_authorize_seller):
@@ -393,7 +404,7 @@ def test_changes_at_is_truthful(data: st.DataObject) -> None:
     policy = data.draw(policies())
     partner = data.draw(partners_around(policy))
     category = data.draw(st.sampled_from(list(DEFAULT_CATALOG)))
-    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    at = data.draw(instants_around(*policy.instants))
     at = max(at, partner.latest)  # (time alone: the partner's own later steps change answers too)
     for question in (policy.can_register, policy.can_authorize_seller):
         decision = question(partner, category, at=at)
@@ -424,16 +435,14 @@ def asked_about(draw: st.DrawFn) -> tuple[Policy, Partner, Category | str, Marke
 def test_changes_at_is_truthful_for_a_question_about_the_past(data: st.DataObject) -> None:
     policy, partner, category, market = data.draw(asked_about())
     start, end = partner.events[0].at, partner.latest
-    around = instants_around(start, end, policy.authorization_cutoff_at)
+    around = instants_around(start, end, *policy.instants)
     at = data.draw(st.one_of(around, st.sampled_from([e.at for e in partner.events])))
 
     def allowed(instant: dt.datetime) -> bool:
         return policy.can_authorize_seller(partner, category, market=market, at=instant).allowed
 
     decision = policy.can_authorize_seller(partner, category, market=market, at=at)
-    later = sorted(
-        {e.at for e in partner.events if e.at > at} | {policy.authorization_cutoff_at} - {at}
-    )
+    later = sorted({e.at for e in partner.events if e.at > at} | set(policy.instants) - {at})
     if decision.changes_at is None:
         for instant in [i for i in later if i > at] + [max(at, end) + dt.timedelta(days=3650)]:
             assert allowed(instant) is decision.allowed
@@ -480,9 +489,7 @@ def test_a_timeline_lists_each_change_with_the_answer_after_it() -> None:
 def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> None:
     policy, partner, category, market = data.draw(asked_about())
     question = data.draw(st.sampled_from(list(Question)))
-    around = instants_around(
-        partner.events[0].at, policy.upgrade_at, policy.authorization_cutoff_at
-    )
+    around = instants_around(partner.events[0].at, *policy.instants)
     since, until = sorted(data.draw(around) for _ in range(2))
     found = policy.timeline(partner, category, question, market=market, since=since, until=until)
     assert found[0].at == since
@@ -493,10 +500,7 @@ def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> Non
         held = ask(partner, category, market=market, at=after.at - TICK)
         assert (held.allowed, held.reasons) == (before.allowed, before.reasons)
     # Between the changes, at every instant the answer could change at, it holds.
-    candidates = [e.at for e in partner.events] + [
-        policy.upgrade_at,
-        policy.authorization_cutoff_at,
-    ]
+    candidates = [e.at for e in partner.events] + list(policy.instants)
     for instant in (i for i in candidates if since <= i <= until):
         current = [d for d in found if d.at <= instant][-1]
         answer = ask(partner, category, market=market, at=instant)
@@ -507,7 +511,7 @@ def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> Non
 def test_decisions_depend_only_on_their_inputs(
     policy: Policy, partner: Partner, category: object, data: st.DataObject
 ) -> None:
-    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    at = data.draw(instants_around(*policy.instants))
     rebuilt = Policy.from_json(policy.to_json())
     for question in (Question.REGISTER, Question.AUTHORIZE_SELLER):
         rows = [(partner, category, US, question)] * 3
@@ -808,8 +812,8 @@ def test_register_decision_for_an_account_object() -> None:
         registered_at=UPGRADE,
     )
     partner = lifecycle.choose_role(account, "Seller Service Partner", at=UPGRADE)
-    assert DEFAULT_POLICY.is_new_partner(partner)
-    assert not DEFAULT_POLICY.is_new_partner(EXISTING)
+    assert DEFAULT_POLICY.compiled.bucket(partner.account.registered_at) == 1
+    assert DEFAULT_POLICY.compiled.bucket(EXISTING.account.registered_at) == 0
     assert ReasonCode.NEW_PARTNER_DISCONTINUED.value == "new_partner_discontinued"
     assert DEFAULT_POLICY.instant(dt.date(2024, 4, 30)) == UPGRADE
     assert DEFAULT_POLICY.time_zone == LA
@@ -863,7 +867,6 @@ def test_an_unnamed_market_is_the_local_agency_s_registration_market() -> None:
         lambda p: DEFAULT_POLICY.can_register(p, "Paid Media", at=UPGRADE),
         lambda p: DEFAULT_POLICY.can_authorize_seller(p, "Paid Media", at=UPGRADE),
         lambda p: DEFAULT_POLICY.roles(p, at=UPGRADE),
-        DEFAULT_POLICY.is_new_partner,
         lambda p: list(DEFAULT_POLICY.check_many([(p, "Paid Media", US, "register")], at=UPGRADE)),
     ],
 )
@@ -902,9 +905,9 @@ def test_require_registration_raises_the_refusal_or_gives_the_decision() -> None
 def test_the_first_day_of_new_partners_is_the_upgrade_date_unless_given(
     given: dict[str, Any], day: dt.date
 ) -> None:
-    policy = Policy(upgrade_date=dt.date(2024, 4, 30), **given)
-    assert policy.new_partners_day == day
-    assert policy.new_partners_from_at.date() == day
+    policy = Policy(rules=upgrade_rules(upgrade_date=dt.date(2024, 4, 30), **given))
+    assert policy.rules[0].registered_from in {None, day}
+    assert policy.compiled.thresholds[0].date() == day
 
 
 # ------------------------------------------------------------------------------------------------
@@ -915,7 +918,7 @@ def test_the_first_day_of_new_partners_is_the_upgrade_date_unless_given(
 def test_a_decision_carries_the_question_it_answers(
     policy: Policy, partner: Partner, category: Category, market: Market, data: st.DataObject
 ) -> None:
-    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    at = data.draw(instants_around(*policy.instants))
     asked = {
         Question.REGISTER: policy.can_register(partner, category.name, market=market.code, at=at),
         Question.AUTHORIZE_SELLER: policy.can_authorize_seller(
@@ -1028,12 +1031,14 @@ def test_a_policy_id_is_the_same_in_every_process() -> None:
 def test_a_policy_whose_content_does_not_match_its_id_is_refused() -> None:
     data = json.loads(DEFAULT_POLICY.to_json())
     assert Policy.from_data(data) == DEFAULT_POLICY
-    changed = {**data, "authorization_cutoff": "2024-07-01"}
+    changed = {**data, "rules": [data["rules"][0], {**data["rules"][1], "from": "2024-07-01"}]}
     with pytest.raises(ValidationError) as caught:
         Policy.from_data(changed)
     assert caught.value.fields == ("id",)
     del changed["id"]  # (an id may be left out: a policy written by hand)
-    assert Policy.from_data(changed).authorization_cutoff == dt.date(2024, 7, 1)
+    assert Policy.from_data(changed).authorization_cutoff_at == dt.datetime(
+        2024, 7, 1, 7, tzinfo=UTC
+    )
     with pytest.raises(ValidationError) as caught:
         Policy.from_data(data, catalog=CUSTOM)
     assert caught.value.fields == ("id",)

@@ -26,7 +26,7 @@ from partner_onboarding import (
 )
 from partner_onboarding.errors import PolicyRefusal
 from partner_onboarding.model import Application, Partner
-from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, upgrade_rules
 from partner_onboarding.testing import approved_partner, sample_info
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -334,7 +334,7 @@ def test_every_answer_word_for_word(
 
 
 def test_the_switch_for_existing_partners_word_for_word() -> None:
-    policy = Policy(existing_partners_may_register=False)
+    policy = Policy(rules=upgrade_rules(existing_partners_may_register=False))
     assert describe(policy.can_register(EXISTING, "Paid Media", at=dt.date(2024, 5, 3))) == (
         False,
         f"refused: nobody opens a new application in a discontinued category from {UPGRADE}",
@@ -355,13 +355,13 @@ def test_the_switch_for_existing_partners_word_for_word() -> None:
 
 
 def test_new_partners_from_moves_the_line_between_new_and_existing() -> None:
-    policy = Policy(new_partners_from=dt.date(2024, 1, 1))
-    assert policy.new_partners_from_at.isoformat() == "2024-01-01T00:00:00-08:00"
-    assert policy.is_new_partner(EXISTING)
+    policy = Policy(rules=upgrade_rules(new_partners_from=dt.date(2024, 1, 1)))
+    assert policy.instants[0].isoformat() == "2024-01-01T00:00:00-08:00"
+    assert policy.compiled.bucket(EXISTING.account.registered_at) == 1
     assert policy.can_register(EXISTING, "Paid Media", at=dt.date(2024, 5, 3)).codes == (
         "new_partner_discontinued",
     )
-    assert not DEFAULT_POLICY.is_new_partner(EXISTING)
+    assert DEFAULT_POLICY.compiled.bucket(EXISTING.account.registered_at) == 0
     assert Policy.from_data(policy.to_data()) == policy
 
 
@@ -435,7 +435,7 @@ def test_loader_errors_word_for_word(data: object, message: str) -> None:
 
 def test_a_datetime_is_not_a_cut_off_date() -> None:
     with pytest.raises(ValidationError) as caught:
-        Policy(upgrade_date=dt.datetime(2024, 4, 30, tzinfo=LA))
+        Policy.from_data({"upgrade_date": dt.datetime(2024, 4, 30, tzinfo=LA)})
     assert str(caught.value) == (
         "invalid policy: 1 problem\n"
         "  - upgrade_date: must be a calendar date (the cut-off is the start of that day)"
@@ -473,6 +473,7 @@ def test_loaders_use_the_catalog_they_are_given(tmp_path: object) -> None:
                 name="Studio",
                 first_category=FirstCategory.SELLER_SERVICE,
                 role=PartnerRole.SELLER_SERVICE_PARTNER,
+                legacy=True,
             )
         ]
     )
@@ -492,12 +493,15 @@ def test_loaders_use_the_catalog_they_are_given(tmp_path: object) -> None:
 
 def test_policy_text_forms() -> None:
     assert DEFAULT_POLICY.to_json().startswith(
-        '{\n  "market": "US",\n  "zone": "America/Los_Angeles"'
+        '{\n  "version": 2,\n  "market": "US",\n  "zone": "America/Los_Angeles"'
     )
-    assert DEFAULT_POLICY.to_toml().splitlines()[:3] == [
+    assert DEFAULT_POLICY.to_toml().splitlines()[:6] == [
+        "version = 2",
         'market = "US"',
         'zone = "America/Los_Angeles"',
-        "upgrade_date = 2024-04-30",
+        "",
+        "[[rules]]",
+        'categories = ["mass_recruiting", "mass_tutoring", "paid_media"]',
     ]
     policy = Policy(role_overrides={"Paid Media": "creator_service_partner"})
     assert policy.role_overrides == (("paid_media", PartnerRole.CREATOR_SERVICE_PARTNER),)
@@ -555,7 +559,7 @@ def test_policy_fields_of_the_wrong_type_are_named() -> None:
         Policy(market="US")  # type: ignore[arg-type]
     assert str(caught.value) == "invalid policy: 1 problem\n  - market: must be a Market"
     with pytest.raises(ValidationError) as caught:
-        Policy(discontinued=["Paid Medias", "Mass Recruit"])
+        Policy.from_data({"discontinued": ["Paid Medias", "Mass Recruit"]})
     assert caught.value.fields == ("discontinued[0]", "discontinued[1]")
     with pytest.raises(ValidationError) as caught:
         Policy(role_overrides=["x"])  # type: ignore[list-item]

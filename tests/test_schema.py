@@ -152,7 +152,7 @@ def test_secrets_is_true_or_false(secrets: Any) -> None:
 def test_what_to_json_writes_is_valid_under_the_schema(
     partner: Partner, policy: Any, data: st.DataObject
 ) -> None:
-    at = data.draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+    at = data.draw(instants_around(*policy.instants))
     at = max(at, partner.events[-1].at)
     for value in documents_of(partner, at, policy):
         document = json.loads(to_json(value))

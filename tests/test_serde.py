@@ -30,7 +30,7 @@ from partner_onboarding import (
     to_json,
 )
 from partner_onboarding.model import Application, History, Partner
-from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode
+from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode, upgrade_rules
 from partner_onboarding.serde import SCHEMA_VERSION, catalog_of, from_data, to_data
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
@@ -285,7 +285,7 @@ def test_only_the_librarys_values_are_written(value: object) -> None:
     policies(),
     partners(max_steps=8),
     st.sampled_from(list(DEFAULT_CATALOG)),
-    instants_around(DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at),
+    instants_around(*DEFAULT_POLICY.instants),
 )
 def test_decisions_and_policies_round_trip(
     policy: Policy, partner: Partner, category: Category, at: dt.datetime
@@ -336,10 +336,14 @@ def test_a_forged_decision_is_refused_field_by_field() -> None:
 def test_a_policy_inside_a_document_reads_with_the_catalog_given() -> None:
     document = json.loads(to_json(DEFAULT_POLICY))
     assert from_data(document["data"], Policy) == DEFAULT_POLICY
-    document["data"]["discontinued"] = ["paid_media", "live_managment"]
+    document["data"]["rules"][0]["categories"] = ["paid_media", "live_managment"]
     with pytest.raises(ValidationError) as caught:
         from_data(document["data"], Policy)
-    assert [p.path for p in caught.value.problems] == ["discontinued[1]"]
+    assert [p.path for p in caught.value.problems] == ["rules[0].categories[1]"]
+    document["data"]["discontinued"] = ["paid_media"]  # (a field of version 1 in a version 2)
+    with pytest.raises(ValidationError) as caught:
+        from_data(document["data"], Policy)
+    assert [p.path for p in caught.value.problems] == ["discontinued"]
 
 
 def test_the_plain_form_holds_plain_strings() -> None:
@@ -557,7 +561,7 @@ def test_what_no_hook_expects_is_still_named_where_it_is() -> None:
 
 
 def test_a_policy_on_its_own_catalog_reads_back_with_it() -> None:
-    policy = Policy(catalog=CUSTOM, discontinued=frozenset({"live_coaching"}))
+    policy = Policy(rules=upgrade_rules(discontinued=["paid_media"]), catalog=CUSTOM)
     assert from_json(to_json(policy), Policy, catalog=CUSTOM) == policy
     assert from_data(to_data(policy), Policy, catalog=CUSTOM) == policy
 

@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_POLICY, Policy
+from partner_onboarding import DEFAULT_POLICY, Cutoff, Policy
 from partner_onboarding.batch import check_rows
 from partner_onboarding.frames import ANSWER_FIELDS
 from partner_onboarding.spark import check_spark  # (imports PySpark only when called)
@@ -126,9 +125,16 @@ def test_spark_reads_cells_near_any_policys_threshold_as_the_plain_path_does(
     spark: SparkSession, data: st.DataObject, policy: Policy
 ) -> None:
     # Paid Media discontinued: a register answer turns on the registration alone.
-    policy = attrs.evolve(policy, discontinued=sorted({*policy.discontinued, "paid_media"}))
-    first_day = policy.new_partners_day
-    near = st.one_of(texts_near(policy.new_partners_from_at), days_near(first_day))
+    rule = Cutoff(
+        categories=["paid_media"],
+        question="register",
+        bars="new_partners",
+        from_=dt.date(2024, 5, 1),
+    )
+    policy = Policy(zone=policy.zone, rules=(*policy.rules, rule))
+    threshold = data.draw(st.sampled_from(policy.compiled.thresholds))
+    first_day = policy.compiled.first_day_from(threshold)
+    near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=200))
     frame = spark.createDataFrame(
         [(i, text, "Paid Media") for i, text in enumerate(texts)],

@@ -32,7 +32,7 @@ from partner_onboarding import (
 from partner_onboarding.errors import BackdatedStep, OnboardingError
 from partner_onboarding.lifecycle import Subject
 from partner_onboarding.model import Actor, EventKind, ReviewStatus
-from partner_onboarding.policy import Policy, Question
+from partner_onboarding.policy import Policy, Question, upgrade_rules
 from partner_onboarding.standing import (
     CategoryOffer,
     CategoryRow,
@@ -738,7 +738,7 @@ def test_requirements_read_the_markets_asked_for() -> None:
 def test_a_registration_open_only_until_the_upgrade_is_closing() -> None:
     # New partners from April 1 under this policy: one registered on April 10 may still
     # register for Paid Media until the upgrade takes effect.
-    early = Policy(new_partners_from=dt.date(2024, 4, 1))
+    early = Policy(rules=upgrade_rules(new_partners_from=dt.date(2024, 4, 1)))
     partner = lifecycle.submit_entity(registered(on(4, 10)), sample_entity(), at=on(4, 10))
     due = requirements(partner, at=on(4, 20), policy=early)
     closing = {i.category.name: i for i in due.closing if i.category}

@@ -117,12 +117,10 @@ def test_instants_around_a_date_or_an_instant() -> None:
     spread = dt.timedelta(days=1)
 
     @settings(max_examples=50, database=None)
-    @given(
-        instants_around(dt.date(2024, 4, 30), DEFAULT_POLICY.authorization_cutoff_at, spread=spread)
-    )
+    @given(instants_around(dt.date(2024, 4, 30), DEFAULT_POLICY.instants[1], spread=spread))
     def draw(at: dt.datetime) -> None:
         assert at.tzinfo is not None
-        near = [DEFAULT_POLICY.upgrade_at, DEFAULT_POLICY.authorization_cutoff_at]
+        near = list(DEFAULT_POLICY.instants)
         assert min(abs(at - cutoff) for cutoff in near) <= spread
 
     draw()

@@ -47,7 +47,16 @@ from partner_onboarding.model import (
     RoleGrant,
     SellerAuthorization,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Reason, Verdict
+from partner_onboarding.policy import (
+    DEFAULT_POLICY,
+    Bars,
+    Cutoff,
+    Decision,
+    Policy,
+    Question,
+    Reason,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from partner_onboarding import standing
@@ -61,10 +70,12 @@ __all__ = [
     "Address",
     "AgencyType",
     "Application",
+    "Bars",
     "Catalog",
     "Category",
     "CategoryInfo",
     "ContactPerson",
+    "Cutoff",
     "Decision",
     "DocumentRef",
     "Entity",

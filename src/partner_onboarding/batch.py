@@ -163,7 +163,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
     # way through ``facts``, which checks it and remembers the answer.
-    plans, newness = facts.plans, facts.newness
+    plans, buckets = facts.plans, facts.buckets
     for index, row in enumerate(rows):
         try:
             if type(row) is not dict and not isinstance(row, Mapping):
@@ -186,10 +186,10 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             if registering is not None:
                 raw = get("registered_at")
                 try:
-                    new_partner = newness[raw]
+                    bucket = buckets[raw]
                 except (KeyError, TypeError):
-                    new_partner = facts.new_partner(raw)
-                registered = registering[new_partner]
+                    bucket = facts.bucket(raw)
+                registered = registering[bucket]
             if authorizing is not None:
                 status, listed = get("status"), get("approved_categories")
                 if (status is None or type(status) is str) and (
@@ -227,9 +227,10 @@ _REMEMBERED: Final = 65_536
 REMEMBERED_REFUSALS: Final = 4_096
 
 _NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
-# A question's two prebuilt records, for its fact False and True; and what a row's (category,
+# A question's prebuilt records, one for each value of its fact (a registration: the partner's
+# bucket; a seller authorisation: approved, False or True); and what a row's (category,
 # market, question) resolve to: the category, then the records of each question asked, or None.
-_Records: TypeAlias = tuple[dict[str, Any], dict[str, Any]]
+_Records: TypeAlias = tuple[dict[str, Any], ...]
 _Plan: TypeAlias = tuple[Category, _Records | None, _Records | None]
 
 
@@ -313,9 +314,9 @@ class Facts:
         self.instant = self.rules.instant(at)
         self.catalog = policy.catalog
         # (category, market, question) as given → (category, register records, authorize records)
-        # where a pair of records is indexed by the one fact a row adds: new partner? approved?
+        # where the records are indexed by the one fact a row adds: its bucket? approved?
         self.plans: dict[object, _Plan] = {}
-        self.newness: dict[object, bool] = {}
+        self.buckets: dict[object, int] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
         self.statuses: dict[str, bool] = {}
         # What a bad (category, markets, question) said, so that a bad row costs no more than a
@@ -356,8 +357,11 @@ class Facts:
         self, question: Question, category: Category, market: str, registration: str
     ) -> _Records:
         """The record for each value of the row's fact, ``row`` and ``partner_id`` left blank."""
-        decisions = (self.decide(question, category, registration, fact) for fact in (False, True))
-        no, yes = (
+        decisions = (
+            self.decide(question, category, registration, fact)
+            for fact in self.fact_values(question)
+        )
+        return tuple(
             {
                 "row": None,
                 "partner_id": None,
@@ -373,25 +377,26 @@ class Facts:
             }
             for decision in decisions
         )
-        return no, yes
 
-    def fact(self, question: Question, category: Category, row: Mapping[str, Any]) -> bool:
-        """The one fact of ``row`` that ``question`` reads: a new partner? an approved category?"""
+    def fact_values(self, question: Question) -> range:
+        """The values of the one fact ``question`` reads: a registration, the partner's bucket
+        (how many of the policy's registration thresholds it is at or after); a seller
+        authorisation, approved (0 or 1)."""
         if question is Question.REGISTER:
-            return self.new_partner(row.get("registered_at"))
+            return range(len(self.rules.thresholds) + 1)
+        return range(2)
+
+    def fact(self, question: Question, category: Category, row: Mapping[str, Any]) -> int:
+        """The one fact of ``row`` that ``question`` reads: its bucket? an approved category?"""
+        if question is Question.REGISTER:
+            return self.bucket(row.get("registered_at"))
         return self.approved(row, category)
 
     def decide(
-        self,
-        question: Question,
-        category: Category,
-        registration: str,
-        fact: bool,  # noqa: FBT001
+        self, question: Question, category: Category, registration: str, fact: int
     ) -> Verdict:
         """The answer for a partner registered in ``registration`` and the row's one fact."""
-        if question is Question.REGISTER:
-            return self.rules.register_as(fact, category.code, registration, self.instant)
-        return self.rules.authorize_for(fact, category.code, registration, self.instant)
+        return self.rules.verdict(question, category.code, registration, fact, self.instant)
 
     def category(self, raw: object) -> Category:
         if _absent(raw):
@@ -430,13 +435,14 @@ class Facts:
         allowed = ", ".join(q.value for q in Question)
         return ValidationError.single("question", f"must be one of {allowed}")
 
-    def new_partner(self, raw: object) -> bool:
-        known = self.newness.get(raw) if _hashable(raw) else None
+    def bucket(self, raw: object) -> int:
+        """The bucket of a registration cell (see :meth:`fact_values`)."""
+        known = self.buckets.get(raw) if _hashable(raw) else None
         if known is not None:
             return known
-        found = self.rules.is_new_partner(self._instant(raw))
-        if _hashable(raw) and len(self.newness) < _REMEMBERED:
-            self.newness[raw] = found
+        found = self.rules.bucket(self._instant(raw))
+        if _hashable(raw) and len(self.buckets) < _REMEMBERED:
+            self.buckets[raw] = found
         return found
 
     def _instant(self, raw: object) -> dt.datetime:

@@ -43,7 +43,7 @@ from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Bars, Decision, Policy, Question
 
 if TYPE_CHECKING:
     import polars as pl
@@ -112,11 +112,18 @@ def _run_policy(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     policy = _policy(arguments.file or arguments.policy)
     source = arguments.file or arguments.policy or "the default policy (the 2024 US upgrade)"
     print(f"# {source}: valid", file=out)
-    print(f"# upgrade takes effect:        {policy.upgrade_at.isoformat()}", file=out)
-    print(
-        f"# new seller authorisation until: {policy.authorization_cutoff_at.isoformat()}", file=out
-    )
-    print(f"# new partners registered from: {policy.new_partners_from_at.isoformat()}", file=out)
+    compiled = policy.compiled
+    for number, rule in enumerate(policy.rules, 1):
+        names = ", ".join(policy.catalog.category(code).name for code in rule.categories)
+        starts = compiled.when(rule.from_).isoformat()
+        if rule.question is Question.AUTHORIZE_SELLER:
+            what = "no new seller authorisation"
+        elif rule.bars is Bars.EVERYONE:
+            what = "nobody opens a new application"
+        else:
+            registered = compiled.when(rule.registered_from or rule.from_).isoformat()
+            what = f"partners registered from {registered} cannot register"
+        print(f"# rule {number}, from {starts}: {what} in {names}", file=out)
     print(policy.to_toml(), end="", file=out)
     return OK
 

@@ -455,35 +455,36 @@ def decide_rows(
     if memo is None:
         memo = Memo(facts, one_question=asked is None)
     plans = [memo.plan_of(dict(zip(keys, values, strict=True))) for values in combos]
-    # 2. The one per-partner fact, new partner or not, in native code.
-    new = _new_partner(frame, policy)
+    # 2. The one per-partner fact, its bucket among the registration thresholds, natively.
+    new = _bucket(frame, policy)
     needs = pl.Series([plan.needs_registration for plan in plans], dtype=pl.Boolean)
     needs = needs.gather(combo_of_row)
     # 3. Cells the native parsers could not read go the plain way (and say what is wrong).
     slow_rows = (
-        (needs & new["new"].is_null() & new["raw_present"]).arg_true().to_list()
+        (needs & new["bucket"].is_null() & new["raw_present"]).arg_true().to_list()
         if REGISTERED_COLUMN in frame.columns
         else []
     )
-    fixed: dict[int, bool] = {}
+    fixed: dict[int, int] = {}
     slow_errors: dict[int, str] = {}
     for row in slow_rows:
         try:
-            fixed[row] = facts.new_partner(frame[REGISTERED_COLUMN][row])
+            fixed[row] = facts.bucket(frame[REGISTERED_COLUMN][row])
         except OnboardingError as error:
             slow_errors[row] = error_text(error)
-    is_new = new["new"]
+    bucket = new["bucket"]
     if fixed:
-        is_new = is_new.scatter(list(fixed), list(fixed.values()))
+        bucket = bucket.scatter(list(fixed), list(fixed.values()))
     # 4. The answers: each distinct decision becomes values once, and rows gather them by index;
     #    so does each distinct error text (numbers are combined, and texts gathered once).
-    table = _DecisionTable(plans)
+    buckets = len(facts.fact_values(Question.REGISTER))
+    table = _DecisionTable(plans, buckets)
     slow = {row: table.error_number(text) for row, text in slow_errors.items()}
     required = table.error_number("registered_at: is required")
     state = pl.DataFrame(
         {
             "combo": combo_of_row,
-            "new": is_new,
+            "bucket": bucket,
             "needs": needs,
             "plan_error": table.errors.gather(combo_of_row),
             "slow_error": _sparse(len(frame), slow),
@@ -493,17 +494,13 @@ def decide_rows(
     error_of_row = pl.coalesce(  # (in the order the plain path reads a row)
         pl.col("plan_error"),
         pl.col("slow_error"),
-        pl.when(pl.col("needs") & pl.col("new").is_null()).then(pl.lit(required, pl.UInt32)),
+        pl.when(pl.col("needs") & pl.col("bucket").is_null()).then(pl.lit(required, pl.UInt32)),
         pl.col("approval_error"),
     )
     state = state.with_columns(error_of_row.alias("error"))
     ok = pl.col("error").is_null()
-    register = (
-        pl.when(ok & pl.col("new"))
-        .then(pl.lit(table.register_true).gather(pl.col("combo")))
-        .when(ok)
-        .then(pl.lit(table.register_false).gather(pl.col("combo")))
-    )
+    where = pl.col("combo").cast(pl.UInt32) * buckets + pl.col("bucket").cast(pl.UInt32)
+    register = pl.when(ok).then(pl.lit(table.register).gather(where))
     authorize = pl.when(ok).then(pl.lit(table.authorize).gather(pl.col("combo")))
     if asked is None:  # one question per row: the one its plan answers
         chosen = {"": pl.coalesce(register, authorize)}
@@ -593,7 +590,7 @@ def _sparse(length: int, values: Mapping[int, int | None]) -> pl.Series:
 class _DecisionTable:
     """Every distinct decision of the plans once, and each plan's index into them."""
 
-    def __init__(self, plans: list[PlanRow]) -> None:
+    def __init__(self, plans: list[PlanRow], buckets: int) -> None:
         import polars as pl  # noqa: PLC0415
 
         self.decisions: list[Verdict] = []
@@ -607,11 +604,15 @@ class _DecisionTable:
                 self.decisions.append(decision)
             return seen[id(decision)]
 
-        self.register_false = pl.Series(
-            [index(p.register[0]) if p.register else None for p in plans], dtype=pl.UInt32
-        )
-        self.register_true = pl.Series(
-            [index(p.register[1]) if p.register else None for p in plans], dtype=pl.UInt32
+        # (each plan's registration answers, one for each bucket: plan * buckets + bucket)
+        self.buckets = buckets
+        self.register = pl.Series(
+            [
+                index(p.register[bucket]) if p.register else None
+                for p in plans
+                for bucket in range(buckets)
+            ],
+            dtype=pl.UInt32,
         )
         self.authorize = pl.Series([index(p.authorize) for p in plans], dtype=pl.UInt32)
         # Each plan's error and approval error as a number: an index into ``error_texts``.
@@ -672,7 +673,7 @@ class PlanRow:
         self.category: str | None = None
         self.market: str | None = None
         self.question: str | None = None
-        self.register: tuple[Verdict, Verdict] | None = None  # by new partner? False, True
+        self.register: tuple[Verdict, ...] | None = None  # by the partner's bucket
         self.authorize: Verdict | None = None
         self.error: str | None = None  # (category, markets, question: read before anything)
         # (the approval facts: read after the registration, as the plain path reads a row)
@@ -762,9 +763,9 @@ class Memo:
                 if Question.AUTHORIZE_SELLER in asked
             ]
             if Question.REGISTER in asked:
-                plan.register = (
-                    facts.decide(Question.REGISTER, category, registration, False),  # noqa: FBT003
-                    facts.decide(Question.REGISTER, category, registration, True),  # noqa: FBT003
+                plan.register = tuple(
+                    facts.decide(Question.REGISTER, category, registration, bucket)
+                    for bucket in facts.fact_values(Question.REGISTER)
                 )
         except OnboardingError as error:
             plan.error = error_text(error)
@@ -805,50 +806,72 @@ def _nulls(length: int, dtype: Any) -> pl.Series:
     return polars.repeat(None, length, dtype=dtype, eager=True)
 
 
-def _new_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
-    """New partner? for a text column: days (``2024-04-30``, ``20240430``) and instants with an
-    offset are each parsed once, on their own rows only; null where native code cannot tell.
-    A valid day, and a valid instant more than a day from the policy's threshold, need no
-    parsing: the text says which side it is on (:data:`_VALID_DAY`, :func:`_far_from`). The two
-    parses of the other cells run as one batch, so that Polars can run them side by side."""
+def registration_thresholds(policy: Policy) -> tuple[list[tuple[dt.datetime, dt.date]], int]:
+    """The policy's registration thresholds, each as an instant and as the first day whose start
+    is at or after it; and the factor a bucket is multiplied by. A rulebook without thresholds
+    still has its registration cells read (a bad one is a bad row): they are compared with one
+    stand-in threshold, and the bucket multiplied by 0."""
+    compiled = policy.compiled
+    pairs = list(zip(compiled.thresholds, compiled.threshold_days, strict=True))
+    if pairs:
+        return pairs, 1
+    return [(compiled.upgrade_at, compiled.first_day_from(compiled.upgrade_at))], 0
+
+
+def _sum(flags: list[pl.Expr], factor: int) -> pl.Expr:
+    """How many of ``flags`` hold (null if any is null), times ``factor``."""
+    import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
+
+    total = flags[0].cast(polars.UInt16)
+    for flag in flags[1:]:
+        total = total + flag.cast(polars.UInt16)
+    return total * factor if factor != 1 else total
+
+
+def _bucket_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
+    """The bucket of each cell of a text column: days (``2024-04-30``, ``20240430``) and
+    instants with an offset are each parsed once, on their own rows only; null where native code
+    cannot tell. A valid day, and a valid instant more than a day from every threshold, need no
+    parsing: the text says which side of each it is on (:data:`_VALID_DAY`, :func:`_far_from`).
+    The two parses of the other cells run as one batch, so that Polars can run them side by
+    side."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
     text = polars.col("raw")
-    threshold = policy.new_partners_from_at.astimezone(dt.UTC)
-    first_day = policy.new_partners_day
+    pairs, factor = registration_thresholds(policy)
     shaped = polars.DataFrame({"raw": raw}).with_columns(
-        _decided_by_text(text, policy).alias("new"),
+        _sum([_decided_by_text(text, at, day) for at, day in pairs], factor).alias("bucket"),
         polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
     )
     day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
     instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
-    rest = shaped.lazy().filter(polars.col("new").is_null())
+    rest = shaped.lazy().filter(polars.col("bucket").is_null())
+    by_day = _sum([day >= polars.lit(first) for _, first in pairs], factor)
+    by_instant = _sum([instant >= at.astimezone(dt.UTC) for at, _ in pairs], factor)
     read = polars.collect_all(
         [
-            rest.filter(text.str.contains(_DAY_SHAPE)).select(
-                "row", (day >= polars.lit(first_day)).alias("new")
-            ),
+            rest.filter(text.str.contains(_DAY_SHAPE)).select("row", by_day.alias("bucket")),
             rest.filter(text.str.contains(_INSTANT_SHAPE)).select(
-                "row", (instant >= threshold).alias("new")
+                "row", by_instant.alias("bucket")
             ),
         ]
     )
-    new = shaped["new"]
+    bucket = shaped["bucket"]
     for rows in read:
         if len(rows):
-            new = new.scatter(rows["row"], rows["new"])
-    return new
+            bucket = bucket.scatter(rows["row"], rows["bucket"])
+    return bucket
 
 
-def _decided_by_text(text: pl.Expr, policy: Policy) -> pl.Expr:
-    """New partner? for the cells of ``text`` valid by their text alone: a day of
-    :data:`_VALID_DAY`, compared with the first day's text; an instant of :data:`_VALID_INSTANT`
-    more than a day from the threshold, compared with the bounds of :func:`_far_from`. Null for
-    every other cell, which is parsed."""
+def _decided_by_text(text: pl.Expr, threshold: dt.datetime, first_day: dt.date) -> pl.Expr:
+    """At or after ``threshold``? for the cells of ``text`` valid by their text alone: a day of
+    :data:`_VALID_DAY`, compared with the text of ``first_day`` (the first day whose start is at
+    or after the threshold); an instant of :data:`_VALID_INSTANT` more than a day from the
+    threshold, compared with the bounds of :func:`_far_from`. Null for every other cell, which
+    is parsed."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    first_day = policy.new_partners_day
-    before, after = _far_from(policy.new_partners_from_at)
+    before, after = _far_from(threshold)
     late, early = text >= after, text < before
     dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
     return (
@@ -884,30 +907,32 @@ def _far_from(threshold: dt.datetime) -> tuple[str, str]:
 _ALMOST_A_SECOND: Final = dt.timedelta(microseconds=999_999)
 
 
-def _new_partner(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Columns ``new`` (null where native code could not tell) and ``raw_present``."""
+def _bucket(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """Columns ``bucket`` (null where native code could not tell) and ``raw_present``."""
     import polars as pl  # noqa: PLC0415
 
     if REGISTERED_COLUMN not in work.columns:
         return pl.DataFrame(
             {
-                "new": _nulls(len(work), pl.Boolean),
+                "bucket": _nulls(len(work), pl.UInt16),
                 "raw_present": pl.repeat(False, len(work), dtype=pl.Boolean, eager=True),  # noqa: FBT003
             }
         )
     column = pl.col(REGISTERED_COLUMN)
     dtype = work.schema[REGISTERED_COLUMN]
-    threshold = policy.new_partners_from_at
-    first_day = policy.new_partners_day
+    pairs, factor = registration_thresholds(policy)
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        new = column >= pl.lit(threshold).dt.convert_time_zone(dtype.time_zone)
+        zone = dtype.time_zone
+        flags = [column >= pl.lit(at).dt.convert_time_zone(zone) for at, _ in pairs]
+        bucket = _sum(flags, factor)
     elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see FIRST_DAY)
-        new = pl.when(column > pl.lit(FIRST_DAY)).then(column >= pl.lit(first_day))
+        by_day = _sum([column >= pl.lit(day) for _, day in pairs], factor)
+        bucket = pl.when(column > pl.lit(FIRST_DAY)).then(by_day)
     elif dtype == pl.String:
-        new = pl.lit(_new_from_text(work[REGISTERED_COLUMN], policy))
+        bucket = pl.lit(_bucket_from_text(work[REGISTERED_COLUMN], policy))
     else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
-        new = pl.lit(None, dtype=pl.Boolean)
+        bucket = pl.lit(None, dtype=pl.UInt16)
     present = column.is_not_null()
     if dtype == pl.String:
         present = present & (column.str.len_chars() > 0)
-    return work.select(new.alias("new"), present.alias("raw_present"))
+    return work.select(bucket.cast(pl.UInt16).alias("bucket"), present.alias("raw_present"))

@@ -20,6 +20,7 @@ False
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
 import json
@@ -27,7 +28,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -36,7 +37,10 @@ from partner_onboarding._fields import Problems, require_instance
 from partner_onboarding._time import (
     as_instant,
     instant_or_day,
+    instant_problem,
+    is_day_text,
     parse_day,
+    parse_instant,
     require_aware,
     start_of_day,
 )
@@ -47,8 +51,10 @@ from partner_onboarding.catalog import (
     Market,
     PartnerRole,
     parse_member,
+    quote,
 )
 from partner_onboarding.errors import (
+    MAX_PROBLEMS,
     PolicyRefusal,
     Problem,
     UnknownCategory,
@@ -58,6 +64,10 @@ from partner_onboarding.model import Partner, ReviewStatus, content_digest, stat
 
 __all__ = [
     "DEFAULT_POLICY",
+    "POLICY_VERSION",
+    "UPGRADE_2024",
+    "Bars",
+    "Cutoff",
     "Decision",
     "Policy",
     "Question",
@@ -66,6 +76,7 @@ __all__ = [
     "Rule",
     "Verdict",
     "iana_zone",
+    "upgrade_rules",
 ]
 
 
@@ -82,6 +93,7 @@ class ReasonCode(enum.StrEnum):
     AUTHORIZATION_CLOSED = "authorization_closed"
     APPROVED_APPLICATION = "approved_application"
     NO_APPROVED_APPLICATION = "no_approved_application"
+    NO_RULE = "no_rule"
 
 
 class Question(enum.StrEnum):
@@ -311,19 +323,6 @@ def _minutes(instant: dt.datetime) -> str:
     return instant.isoformat(timespec="minutes")
 
 
-def _parse_date(value: object, field: str, problems: Problems) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        problems.add(field, "must be a calendar date (the cut-off is the start of that day)")
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return parse_day(value, field=field)
-    except ValidationError as error:
-        problems.items += error.problems
-        return None
-
-
 def iana_zone(name: object, *, field: str = "zone") -> zoneinfo.ZoneInfo:
     """The IANA time zone ``name`` (``America/Los_Angeles``), one that means the same on every
     machine (not ``localtime``, ``Factory`` or the ``posix/`` and ``right/`` trees); else
@@ -394,42 +393,231 @@ def _as_role_pairs(
     return pairs  # kept so the check can report it
 
 
+class Bars(enum.StrEnum):
+    """Whom a :class:`Cutoff` bars."""
+
+    #: Partners registered at or after the cut-off's ``registered_from`` (default: its ``from``).
+    NEW_PARTNERS = "new_partners"
+    #: Every partner.
+    EVERYONE = "everyone"
+
+
+When = dt.date | dt.datetime
+
+
+def _as_when(value: object) -> object:
+    """A day or an instant from what a rule may be given: a ``date``, an aware ``datetime``, or
+    ISO 8601 text of either; anything else is kept for the check to report."""
+    if isinstance(value, str):
+        try:
+            return parse_day(value) if is_day_text(value) else parse_instant(value.strip())
+        except ValidationError:
+            return value
+    if isinstance(value, dt.datetime) and instant_problem(value) is None:
+        return as_instant(value)
+    return value
+
+
+def _as_optional_when(value: object) -> object:
+    return None if value is None else _as_when(value)
+
+
+def _as_question(value: object) -> Question:
+    return _as_member(Question, value)  # type: ignore[return-value]  # (else: checked later)
+
+
+def _as_bars(value: object) -> Bars:
+    return _as_member(Bars, value)  # type: ignore[return-value]  # (else: checked later)
+
+
+def _when_problem(field: str, value: object, problems: Problems) -> None:
+    if isinstance(value, dt.datetime):
+        problem = instant_problem(value)
+        if problem is not None:
+            problems.add(field, f"{problem} (or write a day, such as 2024-04-30)")
+    elif not isinstance(value, dt.date):
+        problems.add(
+            field, f"{quote(value)} is not a day (2024-04-30) or an instant with an offset"
+        )
+
+
+def _when_text(value: When) -> str:
+    return value.isoformat()
+
+
+@attrs.frozen(kw_only=True)
+class Cutoff:
+    """One rule of a policy's rulebook: from ``from_`` on, ``question`` is refused in each of
+    ``categories`` to the partners ``bars`` names.
+
+    - ``categories``: codes or names of the catalog's legacy categories (a policy resolves them
+      to codes, and refuses a category of the current structure).
+    - ``question``: :attr:`Question.REGISTER` (a new application) or
+      :attr:`Question.AUTHORIZE_SELLER` (a new seller authorisation).
+    - ``bars``: :attr:`Bars.NEW_PARTNERS` (partners registered at or after ``registered_from``,
+      by default ``from_`` itself) or :attr:`Bars.EVERYONE`. A seller-authorisation rule bars
+      everyone: the source closes new authorisations to all partners alike.
+    - ``from_`` (``from`` in a file): a day (it takes effect at that day's start in the policy's
+      zone) or an aware instant; ISO 8601 text of either is read as such.
+    """
+
+    categories: tuple[str, ...] = attrs.field(converter=_as_codes)
+    question: Question = attrs.field(converter=_as_question)
+    bars: Bars = attrs.field(converter=_as_bars)
+    from_: When = attrs.field(converter=_as_when)
+    registered_from: When | None = attrs.field(default=None, converter=_as_optional_when)
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        if not isinstance(self.categories, tuple) or not self.categories:
+            problems.add("categories", "must be a non-empty list of category names or codes")
+        else:
+            for index, name in enumerate(self.categories[:MAX_RULE_CATEGORIES]):
+                problems.text(f"categories[{index}]", name, max_length=100)
+            if len(self.categories) > MAX_RULE_CATEGORIES:
+                problems.add("categories", f"must name at most {MAX_RULE_CATEGORIES} categories")
+        for field, kind in (("question", Question), ("bars", Bars)):
+            if not isinstance(getattr(self, field), kind):
+                allowed = ", ".join(member.value for member in kind)
+                problems.add(field, f"must be one of {allowed}")
+        _when_problem("from", self.from_, problems)
+        if self.registered_from is not None:
+            _when_problem("registered_from", self.registered_from, problems)
+            if self.bars is not Bars.NEW_PARTNERS:
+                problems.add("registered_from", "only a rule that bars new partners reads it")
+        if self.question is Question.AUTHORIZE_SELLER and self.bars is Bars.NEW_PARTNERS:
+            problems.add(
+                "bars",
+                "a seller-authorisation rule bars everyone (new seller authorisations close "
+                "for all partners alike)",
+            )
+        problems.raise_if_any("rule")
+
+    def to_data(self) -> dict[str, Any]:
+        """The rule as plain data (``from`` and ``registered_from`` as ISO text)."""
+        data: dict[str, Any] = {
+            "categories": list(self.categories),
+            "question": self.question.value,
+            "bars": self.bars.value,
+            "from": _when_text(self.from_),
+        }
+        if self.registered_from is not None:
+            data["registered_from"] = _when_text(self.registered_from)
+        return data
+
+    @classmethod
+    def from_data(cls, data: object) -> Cutoff:
+        """A rule from plain data: the keys of :meth:`to_data`."""
+        if not isinstance(data, Mapping):
+            raise ValidationError.single("", "must be a table of rule fields", what="rule")
+        unknown = [str(key)[:100] for key in data if key not in _RULE_KEYS]
+        if unknown:
+            raise ValidationError(
+                [Problem(key, "unknown field") for key in unknown[:MAX_PROBLEMS]], what="rule"
+            )
+        missing = [key for key in _RULE_KEYS[:4] if key not in data]
+        if missing:
+            raise ValidationError([Problem(key, "is required") for key in missing], what="rule")
+        return cls(
+            categories=data["categories"],
+            question=data["question"],
+            bars=data["bars"],
+            from_=data["from"],
+            registered_from=data.get("registered_from"),
+        )
+
+
+def _current_category(category: Category) -> str:
+    return (
+        f"{category.name!r} is a category of the current structure: only the catalog's legacy "
+        "categories can be discontinued"
+    )
+
+
+#: How many unknown names of one list of categories get suggestions searched for them.
+_SUGGESTED: Final = 10
+_RULE_KEYS: Final = ("categories", "question", "bars", "from", "registered_from")
+#: Bounds of a rulebook (what one policy document may hold).
+MAX_RULES: Final = 1000
+MAX_RULE_CATEGORIES: Final = 200
+
+
+def _as_member(kind: type[enum.StrEnum], value: object) -> object:
+    if isinstance(value, kind):
+        return value
+    try:
+        return parse_member(kind, value, field="")
+    except ValidationError:
+        return value  # kept so the check can report it
+
+
+def _as_rules(values: Iterable[Cutoff]) -> tuple[Cutoff, ...]:
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping):
+        return tuple(values)
+    return values  # type: ignore[return-value]  # (not a list: kept for the check to report)
+
+
+def upgrade_rules(
+    *,
+    upgrade_date: When = dt.date(2024, 4, 30),
+    authorization_cutoff: When = dt.date(2024, 6, 5),
+    new_partners_from: When | None = None,
+    discontinued: Iterable[str] = ("mass_recruiting", "mass_tutoring", "paid_media"),
+    existing_partners_may_register: bool = True,
+) -> tuple[Cutoff, ...]:
+    """The rulebook of an upgrade of the 2024 shape, and what a version 1 policy document says:
+    from ``upgrade_date`` new partners (registered from ``new_partners_from``, by default the
+    upgrade date) cannot register for the ``discontinued`` categories (nobody can, if
+    ``existing_partners_may_register`` is false); from ``authorization_cutoff`` nobody obtains
+    a new seller authorisation in them."""
+    categories = _as_codes(discontinued)
+    everyone = existing_partners_may_register is False
+    return (
+        Cutoff(
+            categories=categories,
+            question=Question.REGISTER,
+            bars=Bars.EVERYONE if everyone else Bars.NEW_PARTNERS,
+            from_=upgrade_date,
+            registered_from=None if everyone else new_partners_from,
+        ),
+        Cutoff(
+            categories=categories,
+            question=Question.AUTHORIZE_SELLER,
+            bars=Bars.EVERYONE,
+            from_=authorization_cutoff,
+        ),
+    )
+
+
+#: The 2024 upgrade of the US Partner Center, as a rulebook.
+UPGRADE_2024: Final = upgrade_rules()
+
+
 @attrs.frozen(kw_only=True, cache_hash=True)
 class Policy:
-    """The effective-dated rules for the discontinued categories of one Partner Center.
+    """A rulebook: the effective-dated rules for the discontinued categories of one Partner
+    Center.
 
     Every field is data, and :meth:`from_toml`/:meth:`from_json` build one from data:
 
     - ``market``, ``zone``: the registration market of the Partner Center whose partners the
-      rules cover, and its IANA time zone. The rules hold in *every target market* an
-      application names; only a partner registered in another Partner Center is not covered.
-    - ``upgrade_date``: from the start of this day new partners cannot register for the
-      discontinued categories (the new category structure takes effect).
-    - ``authorization_cutoff``: from the start of this day nobody obtains new seller
-      authorisation in the discontinued categories.
-    - ``new_partners_from``: accounts registered from the start of this day are new partners
-      (default: the upgrade date).
-    - ``discontinued``: the codes of the discontinued categories.
-    - ``existing_partners_may_register``: whether an existing partner may still open a *new*
-      application in a discontinued category after the upgrade (default: yes, as the source says
-      only new partners are barred).
+      rules cover, and its IANA time zone (a rule's day starts at midnight there). The rules hold
+      in *every target market* an application names; only a partner registered in another
+      Partner Center is not covered.
+    - ``rules``: the :class:`Cutoff` rules, at least one (default: :data:`UPGRADE_2024`). The
+      categories they name are the discontinued ones; each must be a legacy category of the
+      catalog.
     - ``role_overrides``: (category code, current role) pairs (or a mapping), overriding the
       catalog's mapping for the role switch.
     """
 
     market: Market = Market.US
     zone: str = "America/Los_Angeles"
-    upgrade_date: dt.date = dt.date(2024, 4, 30)
-    authorization_cutoff: dt.date = dt.date(2024, 6, 5)
-    new_partners_from: dt.date | None = None
-    discontinued: tuple[str, ...] = attrs.field(
-        default=("mass_recruiting", "mass_tutoring", "paid_media"), converter=_as_codes
-    )
-    existing_partners_may_register: bool = True
+    rules: tuple[Cutoff, ...] = attrs.field(default=UPGRADE_2024, converter=_as_rules)
     role_overrides: tuple[tuple[str, PartnerRole], ...] = attrs.field(
         default=(), converter=_as_role_pairs
     )
-    # (part of the value: the same dates over another catalog are another policy)
+    # (part of the value: the same rules over another catalog are another policy)
     catalog: Catalog = attrs.field(default=DEFAULT_CATALOG, repr=False)
     _compiled: CompiledPolicy = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -437,84 +625,49 @@ class Policy:
         problems = Problems()
         problems.instance("market", self.market, Market)
         zone = _zone(self.zone, problems)
-        upgrade = _parse_date(self.upgrade_date, "upgrade_date", problems)
-        cutoff = _parse_date(self.authorization_cutoff, "authorization_cutoff", problems)
-        new_from = (
-            upgrade
-            if self.new_partners_from is None
-            else _parse_date(self.new_partners_from, "new_partners_from", problems)
-        )
-        if upgrade and cutoff and cutoff < upgrade:
-            problems.add(
-                "authorization_cutoff",
-                f"must not be before the upgrade date ({upgrade.isoformat()})",
-            )
-        given_days = (
-            ("upgrade_date", upgrade),
-            ("authorization_cutoff", cutoff),
-            ("new_partners_from", None if self.new_partners_from is None else new_from),
-        )
-        for name, day in given_days:  # (0001-01-01 starts before the calendar east of UTC)
-            if zone is not None and day is not None and _starts_off_calendar(day, zone):
-                problems.add(name, "a cut-off at the very end of the calendar")
-        discontinued: tuple[Category, ...] = ()
+        rules: tuple[Cutoff, ...] = ()
         overrides: dict[str, PartnerRole] = {}
         if problems.instance("catalog", self.catalog, Catalog):  # (it resolves the codes below)
-            discontinued = self._discontinued(problems)
+            rules = self._rules(zone, problems)
             overrides = self._overrides(problems)
-        if not isinstance(self.existing_partners_may_register, bool):
-            problems.add("existing_partners_may_register", "must be true or false")
         problems.raise_if_any("policy")
-        # (raise_if_any above guarantees these; the checks narrow the types)
-        assert zone is not None  # noqa: S101
-        assert upgrade is not None  # noqa: S101
-        assert cutoff is not None  # noqa: S101
-        assert new_from is not None  # noqa: S101
-        # Normalise what was given as text, so that equal policies are equal values.
-        object.__setattr__(self, "upgrade_date", upgrade)
-        object.__setattr__(self, "authorization_cutoff", cutoff)
-        object.__setattr__(self, "new_partners_from", new_from)
-        object.__setattr__(self, "discontinued", tuple(c.code for c in discontinued))
+        assert zone is not None  # noqa: S101  (raise_if_any above guarantees it)
+        # Normalise what was given as names, so that equal policies are equal values.
+        object.__setattr__(self, "rules", rules)
         object.__setattr__(self, "role_overrides", tuple(sorted(overrides.items())))
         identity = "policy#" + content_digest([self._content(), self.catalog.id])[:16]
-        compiled = CompiledPolicy(
-            self, zone, (upgrade, cutoff, new_from), discontinued, overrides, identity=identity
-        )
+        compiled = CompiledPolicy(self, zone, overrides, identity=identity)
         object.__setattr__(self, "_compiled", compiled)
 
-    def _discontinued(self, problems: Problems) -> tuple[Category, ...]:
-        found: list[Category] = []
-        if not isinstance(self.discontinued, tuple):
-            problems.add("discontinued", "must be a list of category codes")
+    def _rules(self, zone: zoneinfo.ZoneInfo | None, problems: Problems) -> tuple[Cutoff, ...]:
+        if not isinstance(self.rules, tuple) or not all(isinstance(r, Cutoff) for r in self.rules):
+            problems.add("rules", "must be a list of rules (Cutoff values)")
             return ()
-        for index, name in enumerate(self.discontinued):
-            try:
-                category = self.catalog.category(name)
-            except UnknownCategory as error:
-                problems.add(f"discontinued[{index}]", str(error))
-                continue
-            if category not in found:
-                found.append(category)
+        if not self.rules:
+            problems.add("rules", "must hold at least one rule")
+        if len(self.rules) > MAX_RULES:
+            problems.add("rules", f"must hold at most {MAX_RULES} rules")
+            return ()
+        found: list[Cutoff] = []
+        for index, rule in enumerate(self.rules):
+            codes: list[str] = []
+            for position, name in enumerate(rule.categories):
+                field = f"rules[{index}].categories[{position}]"
+                category = self.catalog.find(name)
+                if category is None:
+                    error = self.catalog.unknown(name, suggest=position < _SUGGESTED)
+                    problems.add(field, str(error))
+                elif not category.legacy:
+                    problems.add(field, _current_category(category))
+                elif category.code not in codes:
+                    codes.append(category.code)
+            for field, when in (("from", rule.from_), ("registered_from", rule.registered_from)):
+                if type(when) is dt.date and zone is not None and _starts_off_calendar(when, zone):
+                    problems.add(
+                        f"rules[{index}].{field}", "a cut-off at the very end of the calendar"
+                    )
+            found.append(attrs.evolve(rule, categories=tuple(codes)) if codes else rule)
         return tuple(found)
-
-    def _overrides(self, problems: Problems) -> dict[str, PartnerRole]:
-        overrides: dict[str, PartnerRole] = {}
-        try:
-            given = dict(self.role_overrides)
-        except (TypeError, ValueError):
-            problems.add("role_overrides", "must be a table of category code = role")
-            return overrides
-        for name, role in given.items():
-            try:
-                category = self.catalog.category(name)
-                overrides[category.code] = parse_member(
-                    PartnerRole, role, field=f"role_overrides.{name}"
-                )
-            except UnknownCategory as error:
-                problems.add(f"role_overrides.{name}", str(error))
-            except ValidationError as error:
-                problems.items += error.problems
-        return overrides
 
     # ----------------------------------------------------------------------------------------------
     # Instants
@@ -525,27 +678,27 @@ class Policy:
         return self._compiled.zone
 
     @property
+    def discontinued(self) -> tuple[str, ...]:
+        """The codes of the discontinued categories: those the rules name, in catalog order."""
+        return self._compiled.discontinued_codes
+
+    @property
     def upgrade_at(self) -> dt.datetime:
-        """The instant the upgrade takes effect (start of ``upgrade_date`` in the zone)."""
+        """The instant the upgrade takes effect: the earliest a rule of the rulebook does (the
+        new category structure, and the upgrade migration, start there)."""
         return self._compiled.upgrade_at
 
     @property
-    def authorization_cutoff_at(self) -> dt.datetime:
-        """The instant new seller authorisations close in the discontinued categories."""
-        return self._compiled.cutoff_at
+    def authorization_cutoff_at(self) -> dt.datetime | None:
+        """The earliest instant a seller-authorisation rule takes effect (``None``: no rule
+        closes seller authorisations)."""
+        return self._compiled.first_from.get(Question.AUTHORIZE_SELLER)
 
     @property
-    def new_partners_day(self) -> dt.date:
-        """The first day whose registrations are new partners: :attr:`new_partners_from`, which
-        is the upgrade date when not given."""
-        day = self.new_partners_from
-        assert day is not None  # noqa: S101  (set when the policy is built)
-        return day
-
-    @property
-    def new_partners_from_at(self) -> dt.datetime:
-        """Accounts registered at or after this instant are new partners."""
-        return self._compiled.new_from_at
+    def instants(self) -> tuple[dt.datetime, ...]:
+        """Every instant the rulebook names (each rule's start and the registration instants its
+        rules read), in order: the only instants at which an answer can change by time alone."""
+        return self._compiled.instants
 
     @property
     def id(self) -> str:
@@ -567,9 +720,24 @@ class Policy:
         """
         return self._compiled.instant(at)
 
-    def is_new_partner(self, partner: Partner) -> bool:
-        """Whether ``partner``'s account was registered at or after :attr:`new_partners_from_at`."""
-        return self._compiled.is_new_partner(_partner(partner).account.registered_at)
+    def _overrides(self, problems: Problems) -> dict[str, PartnerRole]:
+        overrides: dict[str, PartnerRole] = {}
+        try:
+            given = dict(self.role_overrides)
+        except (TypeError, ValueError):
+            problems.add("role_overrides", "must be a table of category code = role")
+            return overrides
+        for name, role in given.items():
+            try:
+                category = self.catalog.category(name)
+                overrides[category.code] = parse_member(
+                    PartnerRole, role, field=f"role_overrides.{name}"
+                )
+            except UnknownCategory as error:
+                problems.add(f"role_overrides.{name}", str(error))
+            except ValidationError as error:
+                problems.items += error.problems
+        return overrides
 
     # ----------------------------------------------------------------------------------------------
     # Questions
@@ -631,9 +799,7 @@ class Policy:
             for event in application.history
         }
         instants = sorted(
-            instant
-            for instant in recorded | {compiled.upgrade_at, compiled.cutoff_at}
-            if start < instant <= end
+            instant for instant in recorded | set(compiled.instants) if start < instant <= end
         )
         answers = [ask(partner, chosen, market=target, at=start)]
         for instant in instants:
@@ -669,16 +835,12 @@ class Policy:
         if partner_id is not None:
             _check_partner_id(partner_id)
         if asked is Question.REGISTER:
-            verdict = compiled.register_for(
-                require_aware(registered_at, field="registered_at"),
-                chosen.code,
-                registration.code,
-                instant,
-            )
+            fact = compiled.bucket(require_aware(registered_at, field="registered_at"))
         elif not isinstance(approved, bool):
             raise ValidationError.single("approved", "must be true or false")
         else:
-            verdict = compiled.authorize_for(approved, chosen.code, registration.code, instant)
+            fact = approved
+        verdict = compiled.verdict(asked, chosen.code, registration.code, fact, instant)
         return _decision(asked, partner_id, chosen, target, instant, compiled.id, verdict)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
@@ -765,34 +927,48 @@ class Policy:
 
     def _content(self) -> dict[str, Any]:
         return {
+            "version": POLICY_VERSION,
             "market": self.market.code,
             "zone": self.zone,
-            "upgrade_date": self.upgrade_date.isoformat(),
-            "authorization_cutoff": self.authorization_cutoff.isoformat(),
-            "new_partners_from": self.new_partners_day.isoformat(),
-            "discontinued": list(self.discontinued),
-            "existing_partners_may_register": self.existing_partners_may_register,
+            "rules": [rule.to_data() for rule in self.rules],
             "role_overrides": {code: role.value for code, role in self.role_overrides},
         }
 
     @classmethod
     def from_data(cls, data: object, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
-        """A policy from plain data (a mapping of the fields above); every problem reported.
+        """A policy from plain data (a mapping of the fields above, ``rules`` a list of tables
+        of :meth:`Cutoff.to_data`'s keys); every problem reported.
 
-        An ``id``, when given, must be the id of what the other fields say (it is how a stored
-        policy shows it was not changed); it may be left out."""
+        A version 1 document (``upgrade_date``, ``authorization_cutoff``, ``new_partners_from``,
+        ``discontinued``, ``existing_partners_may_register``) still loads, as the rules
+        :func:`upgrade_rules` builds from those fields. An ``id``, when given, must be the id of
+        what the other fields say (it is how a stored policy shows it was not changed)."""
         if not isinstance(data, Mapping):
             raise ValidationError.single("", "must be a table of policy fields", what="policy")
-        fields = {a.name for a in attrs.fields(cls) if a.init and a.name != "catalog"}
-        problems = [
-            Problem(str(key)[:100], "unknown field")
-            for key in data
-            if key not in fields and key != "id"
-        ]
-        if problems:
-            raise ValidationError(problems, what="policy")
         values = dict(data)
         written = values.pop("id", None)
+        version = values.pop("version", None)
+        old = [key for key in _V1_FIELDS if key in values]
+        if version is None:
+            version = 1 if old or "rules" not in values else POLICY_VERSION
+        if type(version) is not int or version not in {1, POLICY_VERSION}:
+            raise ValidationError.single(
+                "version",
+                f"must be 1 or {POLICY_VERSION} (a policy document's version)",
+                what="policy",
+            )
+        known = {"market", "zone", "role_overrides", *(_V1_FIELDS if version == 1 else ["rules"])}
+        unknown = [Problem(str(key)[:100], "unknown field") for key in values if key not in known]
+        if unknown:
+            raise ValidationError(
+                unknown[:MAX_PROBLEMS], what="policy", more=len(unknown[MAX_PROBLEMS:])
+            )
+        if version == 1:
+            first = Problems()  # (the version 1 fields' own problems come first)
+            values["rules"] = _v1_rules({key: values.pop(key) for key in old}, catalog, first)
+        else:
+            first = Problems()
+            values["rules"] = _rules_of(values.get("rules"))
         if "market" in values:
             try:
                 values["market"] = Market.parse(values["market"])
@@ -800,7 +976,7 @@ class Policy:
                 raise ValidationError(error.under("market").problems, what="policy") from None
         if "role_overrides" in values and not isinstance(values["role_overrides"], Mapping):
             raise ValidationError.single("role_overrides", "must be a table", what="policy")
-        policy = cls(**values, catalog=catalog)
+        policy = _built(cls, values, catalog, version=version, first=first)
         if written is not None and written != policy.id:
             raise ValidationError.single(
                 "id",
@@ -820,20 +996,24 @@ class Policy:
         return cls.from_data(load_json(text, what="policy"), catalog=catalog)
 
     def to_toml(self) -> str:
-        """The policy as a TOML document (what :meth:`from_toml` reads)."""
-        data = self._content()  # (no id: a TOML file is for people to edit)
-        overrides = data.pop("role_overrides")
+        """The policy as a TOML document (what :meth:`from_toml` reads): days as TOML dates."""
         lines = [
-            f"{key} = {value}" if key in _DATE_FIELDS else f"{key} = {_toml_value(value)}"
-            for key, value in data.items()
+            f"version = {POLICY_VERSION}",
+            f"market = {_toml_value(self.market.code)}",
+            f"zone = {_toml_value(self.zone)}",
         ]
+        for rule in self.rules:
+            lines += ["", "[[rules]]"]
+            for key, value in rule.to_data().items():
+                written = value if key in {"from", "registered_from"} else _toml_value(value)
+                lines.append(f"{key} = {written}")
         lines += ["", "[role_overrides]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in overrides.items()]
+        lines += [f"{code} = {_toml_value(role.value)}" for code, role in self.role_overrides]
         return "\n".join(lines) + "\n"
 
     @classmethod
     def from_toml(cls, text: str, *, catalog: Catalog = DEFAULT_CATALOG) -> Policy:
-        """A policy from a TOML document of its fields (dates may be TOML dates or strings)."""
+        """A policy from a TOML document of its fields (days may be TOML dates or strings)."""
         return cls.from_data(load_toml(text, what="policy"), catalog=catalog)
 
     @classmethod
@@ -846,11 +1026,128 @@ class Policy:
         return cls.from_toml(text, catalog=catalog)
 
 
+#: The version of the policy documents :meth:`Policy.to_data` writes (version 1 still loads).
+POLICY_VERSION: Final = 2
+_V1_FIELDS: Final = (
+    "upgrade_date",
+    "authorization_cutoff",
+    "new_partners_from",
+    "discontinued",
+    "existing_partners_may_register",
+)
+
+
+def _v1_days(given: dict[str, Any], problems: Problems) -> dict[str, dt.date]:
+    days: dict[str, dt.date] = {}
+    for key in _V1_FIELDS[:3]:
+        if key in given:
+            value = given[key]
+            if isinstance(value, dt.datetime):
+                problems.add(key, "must be a calendar date (the cut-off is the start of that day)")
+                continue
+            try:
+                days[key] = value if isinstance(value, dt.date) else parse_day(value, field=key)
+            except ValidationError as error:
+                problems.items += error.problems
+    return days
+
+
+def _v1_rules(given: dict[str, Any], catalog: Catalog, problems: Problems) -> tuple[Cutoff, ...]:
+    """The rules a version 1 document's fields say, each problem added to ``problems`` named by
+    its own field (with problems, the default rules stand in, so that the rest is checked)."""
+    days = _v1_days(given, problems)
+    discontinued = given.get("discontinued", UPGRADE_2024[0].categories)
+    if not isinstance(discontinued, list | tuple) or not all(
+        isinstance(code, str) for code in discontinued
+    ):
+        problems.add("discontinued", "must be a list of category codes")
+    else:
+        for index, name in enumerate(discontinued):
+            category = catalog.find(name)
+            if category is None:
+                unknown = catalog.unknown(name, suggest=index < _SUGGESTED)
+                problems.add(f"discontinued[{index}]", str(unknown))
+            elif not category.legacy:
+                problems.add(f"discontinued[{index}]", _current_category(category))
+    existing = given.get("existing_partners_may_register", True)
+    if not isinstance(existing, bool):
+        problems.add("existing_partners_may_register", "must be true or false")
+    upgrade = days.get("upgrade_date", dt.date(2024, 4, 30))
+    cutoff = days.get("authorization_cutoff", dt.date(2024, 6, 5))
+    if cutoff < upgrade:
+        problems.add(
+            "authorization_cutoff", f"must not be before the upgrade date ({upgrade.isoformat()})"
+        )
+    if isinstance(discontinued, list | tuple) and not discontinued:
+        problems.add("discontinued", "must name at least one category")
+    if problems.items:
+        return UPGRADE_2024
+    return upgrade_rules(
+        upgrade_date=upgrade,
+        authorization_cutoff=cutoff,
+        new_partners_from=days.get("new_partners_from"),
+        discontinued=discontinued[:MAX_RULE_CATEGORIES],  # (checked above, every one)
+        existing_partners_may_register=existing,
+    )
+
+
+def _built(
+    cls: type[Policy], values: dict[str, Any], catalog: Catalog, *, version: int, first: Problems
+) -> Policy:
+    """The policy of ``values``, or every problem: ``first``, then the policy's own (a version 1
+    document's named by its own fields)."""
+    policy = None
+    try:
+        policy = cls(**values, catalog=catalog)
+    except ValidationError as error:
+        for problem in error.problems:
+            named = _v1_field(problem) if version == 1 else problem
+            first.add(named.path, named.reason)
+        first.more += error.more
+    first.raise_if_any("policy")  # (outside the handler: the policy's error is not its context)
+    assert policy is not None  # noqa: S101  (no problem: a policy)
+    return policy
+
+
+def _v1_field(problem: Problem) -> Problem:
+    """A problem of the rules a version 1 document made, named by the document's own field."""
+    path = problem.path
+    for prefix, field in _V1_PATHS:
+        if path.startswith(prefix):
+            return Problem(field + path[len(prefix) :], problem.reason)
+    return problem
+
+
+_V1_PATHS: Final = (
+    ("rules[0].categories", "discontinued"),
+    ("rules[1].categories", "discontinued"),
+    ("rules[0].registered_from", "new_partners_from"),
+    ("rules[0].from", "upgrade_date"),
+    ("rules[1].from", "authorization_cutoff"),
+)
+
+
+def _rules_of(data: object) -> tuple[Cutoff, ...]:
+    if not isinstance(data, list | tuple):
+        raise ValidationError.single("rules", "must be a list of rule tables", what="policy")
+    if len(data) > MAX_RULES:
+        raise ValidationError.single("rules", f"must hold at most {MAX_RULES} rules", what="policy")
+    rules: list[Cutoff] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(data):
+        try:
+            rules.append(Cutoff.from_data(item))
+        except ValidationError as error:
+            problems += error.under(f"rules[{index}]").problems
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise ValidationError(problems[:MAX_PROBLEMS], what="policy")
+    return tuple(rules)
+
+
 def _policy_of(data: dict[str, Any], catalog: Catalog) -> Policy:
     return Policy.from_data(data, catalog=catalog)
-
-
-_DATE_FIELDS: Final = ("upgrade_date", "authorization_cutoff", "new_partners_from")
 
 
 def _toml_value(value: object) -> str:
@@ -890,22 +1187,45 @@ def _starts_off_calendar(day: dt.date, zone: zoneinfo.ZoneInfo) -> bool:
     return False
 
 
+class _Compiled(NamedTuple):
+    """One rule of the rulebook as the compiled policy reads it."""
+
+    starts: dt.datetime  # (its ``from`` as an instant)
+    phase: int  # (how many of the policy's phase instants are at or before ``starts``)
+    threshold: int | None  # (index into the thresholds; None: it bars everyone)
+    rule: Rule
+    reason: Reason  # (the refusal's reason)
+    shown: str  # (``starts`` as the zone's wall clock reads it, to the minute)
+
+
 class CompiledPolicy:
-    """A policy's rules as instants, sets and prebuilt decisions."""
+    """A policy's rules as instants and indices, and its answers built once for each distinct
+    combination of facts, so that a question costs a few comparisons and a dictionary look-up.
+
+    The facts a rule reads: the question, the category, whether the partner's Partner Center is
+    the policy's, the row's *fact* (for a registration, the partner's **bucket**: how many of
+    :attr:`thresholds` its registration instant is at or after; for a seller authorisation,
+    whether it holds an approved application), and the *phase* of the instant asked (how many of
+    :attr:`phases` it is at or after). :meth:`verdict` answers from those alone.
+    """
 
     __slots__ = (
         "bounds",
         "catalog",
-        "cutoff_at",
         "days",
-        "decisions",
         "discontinued",
-        "existing_may_register",
+        "discontinued_codes",
+        "first_from",
         "id",
+        "instants",
         "market_code",
-        "new_from_at",
+        "phases",
         "roles",
+        "rules",
+        "threshold_days",
+        "thresholds",
         "upgrade_at",
+        "verdicts",
         "zone",
     )
 
@@ -913,45 +1233,98 @@ class CompiledPolicy:
         self,
         policy: Policy,
         zone: zoneinfo.ZoneInfo,
-        dates: tuple[dt.date, dt.date, dt.date],
-        discontinued: tuple[Category, ...],
         roles: dict[str, PartnerRole],
         *,
         identity: str,
     ) -> None:
-        upgrade, cutoff, new_from = dates
         self.zone = zone
         self.days: dict[dt.date, dt.datetime] = {}
-        self.upgrade_at = self._start_of_day(upgrade)
-        self.cutoff_at = self._start_of_day(cutoff)
-        self.new_from_at = self._start_of_day(new_from)
         self.market_code = policy.market.code
-        self.discontinued = frozenset(c.code for c in discontinued)
-        self.existing_may_register = policy.existing_partners_may_register
         self.catalog = policy.catalog
         self.roles = roles
-        self.decisions = _verdicts(self.upgrade_at, self.cutoff_at, zone)
         self.id = identity
-        self.bounds: dict[dt.tzinfo, tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+        starts = [self.when(rule.from_) for rule in policy.rules]
+        registered = [
+            self.when(rule.registered_from if rule.registered_from is not None else rule.from_)
+            for rule in policy.rules
+        ]
+        self.thresholds: tuple[dt.datetime, ...] = tuple(
+            sorted(
+                {
+                    at
+                    for at, r in zip(registered, policy.rules, strict=True)
+                    if r.bars is Bars.NEW_PARTNERS
+                }
+            )
+        )
+        # (for a column of days: the first day whose start is at or after each threshold)
+        self.threshold_days = tuple(self.first_day_from(at) for at in self.thresholds)
+        self.phases: tuple[dt.datetime, ...] = tuple(sorted(set(starts)))
+        self.instants = tuple(sorted({*self.phases, *self.thresholds}))
+        self.upgrade_at = self.phases[0]
+        self.first_from: dict[Question, dt.datetime] = {}
+        named = {code for rule in policy.rules for code in rule.categories}
+        self.discontinued = frozenset(named)
+        self.discontinued_codes = tuple(c.code for c in policy.catalog if c.code in named)
+        # (question, category code) → its rules, earliest first
+        self.rules: dict[tuple[Question, str], tuple[_Compiled, ...]] = {}
+        for rule, start, threshold in zip(policy.rules, starts, registered, strict=True):
+            self.first_from[rule.question] = min(start, self.first_from.get(rule.question, start))
+            compiled = _Compiled(
+                start,
+                bisect.bisect_right(self.phases, start),
+                None if rule.bars is Bars.EVERYONE else self.thresholds.index(threshold),
+                *_rule_and_reason(rule, start, zone),
+            )
+            for code in rule.categories:
+                found = self.rules.get((rule.question, code), ())
+                self.rules[rule.question, code] = tuple(
+                    sorted((*found, compiled), key=lambda each: each.starts)
+                )
+        self.verdicts: dict[tuple[Question, str, bool, int, int], Verdict] = {}
+        self.bounds: dict[dt.tzinfo, tuple[tuple[dt.datetime, ...], tuple[dt.datetime, ...]]] = {}
 
-    def in_zone_of(self, at: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-        """(upgrade, cut-off, new-partners-from) expressed with ``at``'s own fixed offset.
+    def when(self, value: When) -> dt.datetime:
+        """A rule's day (its start in the zone) or instant, as an instant with the offset the
+        zone's wall clock reads at it (a midnight the zone skips reads as the hour it jumps to)."""
+        instant = value if isinstance(value, dt.datetime) else self._start_of_day(value)
+        return as_instant(instant.astimezone(self.zone))
+
+    def first_day_from(self, at: dt.datetime) -> dt.date:
+        """The first day whose start in the zone is at or after ``at`` (a day at or after it is,
+        as a registration day, at or after ``at``)."""
+        day = at.astimezone(self.zone).date()
+        if self._start_of_day(day) < at:
+            day += dt.timedelta(days=1)
+        return day
+
+    def in_zone_of(
+        self, at: dt.datetime
+    ) -> tuple[tuple[dt.datetime, ...], tuple[dt.datetime, ...]]:
+        """(thresholds, phases) expressed with ``at``'s own fixed offset.
 
         Python compares two datetimes of the same ``tzinfo`` by their fields alone, and those of
         different ``tzinfo`` by converting both to UTC first, several times slower. With a fixed
-        offset, both comparisons agree; so the cut-offs are kept once per offset seen.
+        offset, both comparisons agree; so the instants are kept once per offset seen.
         """
         zone = at.tzinfo
         found = self.bounds.get(zone)  # type: ignore[arg-type]
         if found is None:
             found = (
-                self.upgrade_at.astimezone(zone),
-                self.cutoff_at.astimezone(zone),
-                self.new_from_at.astimezone(zone),
+                tuple(t.astimezone(zone) for t in self.thresholds),
+                tuple(p.astimezone(zone) for p in self.phases),
             )
             if len(self.bounds) < 256:
                 self.bounds[zone] = found  # type: ignore[index]
         return found
+
+    def bucket(self, registered_at: dt.datetime) -> int:
+        """How many of the registration thresholds ``registered_at`` is at or after."""
+        return bisect.bisect_right(self.in_zone_of(registered_at)[0], registered_at)
+
+    def phase(self, at: dt.datetime) -> int:
+        """How many of the rules' starts ``at`` is at or after."""
+        return bisect.bisect_right(self.in_zone_of(at)[1], at)
 
     def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
         if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone:
@@ -985,9 +1358,15 @@ class CompiledPolicy:
             partner = _partner(partner)
         if type(market) is not Market:
             market = partner.target_market(market)  # (checked: no way around a rule)
-        verdict = self.register_for(
-            partner.account.registered_at, category.code, partner.registration_market.code, at
+        verdict = self.verdict(
+            Question.REGISTER,
+            category.code,
+            partner.registration_market.code,
+            self.bucket(partner.account.registered_at),
+            at,
         )
+        if at < partner.latest:  # a question about the past: recorded events may change it first
+            verdict = self._past(partner, Question.REGISTER, category.code, market, at, verdict)
         return _decision(
             Question.REGISTER, partner.partner_id, category, market, at, self.id, verdict
         )
@@ -1001,19 +1380,29 @@ class CompiledPolicy:
             market = partner.target_market(market)
         code = category.code
         approved = partner.approved_in(code, market, at=at)
-        verdict = self.authorize_for(approved, code, partner.registration_market.code, at)
+        verdict = self.verdict(
+            Question.AUTHORIZE_SELLER, code, partner.registration_market.code, approved, at
+        )
         if at < partner.latest:  # a question about the past: recorded events may change it first
-            verdict = self._past_authorization(partner, code, market, at, verdict)
+            verdict = self._past(partner, Question.AUTHORIZE_SELLER, code, market, at, verdict)
         return _decision(
             Question.AUTHORIZE_SELLER, partner.partner_id, category, market, at, self.id, verdict
         )
 
-    def _past_authorization(
-        self, partner: Partner, code: str, market: Market, at: dt.datetime, verdict: Verdict
+    def _past(  # noqa: PLR0917
+        self,
+        partner: Partner,
+        question: Question,
+        code: str,
+        market: Market,
+        at: dt.datetime,
+        verdict: Verdict,
     ) -> Verdict:
         """``verdict`` with ``changes_at`` the first instant after ``at`` at which the answer is
         allowed where it was refused or the reverse: by time (the verdict's own ``changes_at``),
         or by an event the partner recorded later in that category and market (an approval)."""
+        if question is Question.REGISTER:
+            return verdict  # (a registration reads no recorded event)
         ends = verdict.changes_at
         recorded = {
             event.at
@@ -1025,136 +1414,143 @@ class CompiledPolicy:
         home = partner.registration_market.code
         for instant in sorted(recorded):
             approved = partner.approved_in(code, market, at=instant)
-            if self.authorize_for(approved, code, home, instant).allowed != verdict.allowed:
+            if self.verdict(question, code, home, approved, instant).allowed != verdict.allowed:
                 return attrs.evolve(verdict, changes_at=instant)
         return verdict
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
 
-    def register_for(
-        self, registered_at: dt.datetime, code: str, market: str, at: dt.datetime
+    def verdict(
+        self, question: Question, code: str, home: str, fact: int, at: dt.datetime
     ) -> Verdict:
-        """``market`` is the partner's registration market (its Partner Center)."""
+        """The answer to ``question`` in category ``code`` for a partner of the Partner Center
+        ``home`` whose fact is ``fact`` (its bucket, for a registration; approved or not, for a
+        seller authorisation), at ``at``."""
+        key = (question, code, home == self.market_code, fact, self.phase(at))
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.judge(*key)
+            if len(self.verdicts) < 65_536:
+                self.verdicts[key] = found
+        return found
+
+    def judge(self, question: Question, code: str, covered: bool, fact: int, phase: int) -> Verdict:  # noqa: FBT001
+        """The rules, once for each distinct combination of facts (see the class)."""
         if code not in self.discontinued:
-            return self.decisions["register:current"]
-        return self.register_as(self.is_new_partner(registered_at), code, market, at)
-
-    def is_new_partner(self, registered_at: dt.datetime) -> bool:
-        """Whether an account registered at ``registered_at`` counts as a new partner."""
-        return registered_at >= self.in_zone_of(registered_at)[2]
-
-    def register_as(self, new_partner: bool, code: str, market: str, at: dt.datetime) -> Verdict:  # noqa: FBT001
-        """The registration rule on the one fact of the registration instant that it reads."""
-        if code not in self.discontinued:
-            return self.decisions["register:current"]
-        if market != self.market_code:
-            return self.decisions["register:other_market"]
-        barred = new_partner or not self.existing_may_register
-        if not barred:
-            key = "register:existing"
-        elif at < self.in_zone_of(at)[0]:
-            key = "register:before_upgrade"
-        elif self.existing_may_register:
-            key = "register:new_partner"
-        else:
-            key = "register:discontinued_for_all"
-        return self.decisions[key]
-
-    def authorize_for(self, approved: bool, code: str, market: str, at: dt.datetime) -> Verdict:  # noqa: FBT001
-        """``approved``: an approved application in the category and the target market at
-        ``at``; ``market``: the partner's registration market (its Partner Center)."""
-        covered = code in self.discontinued and market == self.market_code
-        closed = covered and at >= self.in_zone_of(at)[1]
-        if not approved:
-            key = "authorize:closed_not_approved" if closed else "authorize:not_approved"
-        elif code not in self.discontinued:
-            key = "authorize:current"
-        elif not covered:
-            key = "authorize:other_market"
-        else:
-            key = "authorize:closed" if closed else "authorize:open"
-        return self.decisions[key]
+            if question is Question.REGISTER:
+                return _CURRENT_REGISTER
+            return _CURRENT_AUTHORIZE if fact else _NOT_APPROVED
+        rules = self.rules.get((question, code), ()) if covered else ()
+        if question is Question.REGISTER:
+            return _registration(rules, covered=covered, bucket=fact, phase=phase)
+        return _authorization(rules, covered=covered, approved=bool(fact), phase=phase)
 
 
-def _verdicts(
-    upgrade_at: dt.datetime, cutoff_at: dt.datetime, zone: zoneinfo.ZoneInfo
-) -> dict[str, Verdict]:
-    """Every answer the policy can give, built once. Its messages give the cut-offs as the
-    zone's own wall clock reads them (a midnight the zone skips reads as the hour it jumps to)."""
-    upgrade_at, cutoff_at = (as_instant(at.astimezone(zone)) for at in (upgrade_at, cutoff_at))
-    upgrade, cutoff = _minutes(upgrade_at), _minutes(cutoff_at)
-    current = Rule("current_structure")
-    registration = Rule("new_partner_registration", upgrade_at)
-    authorization = Rule("new_seller_authorization", cutoff_at)
-    approval = Rule("approved_application_required")
-    scope = Rule("market_scope")
-    code = ReasonCode
+def _registration(
+    rules: tuple[_Compiled, ...], *, covered: bool, bucket: int, phase: int
+) -> Verdict:
+    """May a partner of ``bucket`` open a new application in a discontinued category whose
+    registration ``rules`` are these, in ``phase``? Refused by the earliest rule in force that
+    bars it; else allowed until the earliest that will."""
+    if not covered:
+        return _OTHER_MARKET_REGISTER
+    if not rules:
+        return _allow((_NO_RULE,), _NO_RULE.rule)
+    barring = [rule for rule in rules if rule.threshold is None or bucket > rule.threshold]
+    in_force = [rule for rule in barring if rule.phase <= phase]
+    if in_force:
+        return _refuse((in_force[0].reason,), in_force[0].rule)
+    if barring:
+        first = barring[0]
+        before = Reason(
+            ReasonCode.BEFORE_UPGRADE,
+            f"the upgrade takes effect at {first.shown}",
+            first.rule,
+        )
+        return _allow((before,), first.rule, first.starts)
+    existing = Reason(ReasonCode.EXISTING_PARTNER, "existing partner", rules[0].rule)
+    return _allow((existing,), rules[0].rule)
 
-    def allow(reasons: tuple[Reason, ...], rule: Rule, until: dt.datetime | None = None) -> Verdict:
-        return Verdict(allowed=True, reasons=reasons, decided_by=rule, changes_at=until)
 
-    def refuse(reasons: tuple[Reason, ...], rule: Rule) -> Verdict:
-        return Verdict(allowed=False, reasons=reasons, decided_by=rule)
+def _authorization(
+    rules: tuple[_Compiled, ...], *, covered: bool, approved: bool, phase: int
+) -> Verdict:
+    """May a partner that holds an approved application or not obtain a new seller
+    authorisation in a discontinued category whose authorisation ``rules`` are these (none
+    outside the policy's Partner Center), in ``phase``?"""
+    closed = [rule for rule in rules if rule.phase <= phase]
+    if not approved:
+        if closed:
+            return _refuse((_NOT_APPROVED_REASON, closed[0].reason), closed[0].rule)
+        return _NOT_APPROVED
+    if closed:
+        return _refuse((closed[0].reason,), closed[0].rule)
+    if not covered:
+        return _OTHER_MARKET_AUTHORIZE
+    if not rules:
+        return _allow((_APPROVED, _NO_RULE), _NO_RULE.rule)
+    first = rules[0]
+    open_until = Reason(ReasonCode.AUTHORIZATION_OPEN, f"open until {first.shown}", first.rule)
+    return _allow((_APPROVED, open_until), first.rule, first.starts)
 
-    is_current = Reason(code.CURRENT_CATEGORY, "a category of the current structure", current)
-    other_market = Reason(
-        code.MARKET_NOT_COVERED,
-        "the policy does not cover partners registered in another Partner Center",
-        scope,
-    )
-    approved = Reason(code.APPROVED_APPLICATION, "an approved application", approval)
-    not_approved = Reason(
-        code.NO_APPROVED_APPLICATION,
-        "a seller authorisation needs an approved application in that category and market",
-        approval,
-    )
-    closed = Reason(
-        code.AUTHORIZATION_CLOSED,
-        f"no new seller authorisation in a discontinued category from {cutoff}",
-        authorization,
-    )
-    return {
-        "register:current": allow((is_current,), current),
-        "register:other_market": allow((other_market,), scope),
-        "register:before_upgrade": allow(
-            (Reason(code.BEFORE_UPGRADE, f"the upgrade takes effect at {upgrade}", registration),),
-            registration,
-            upgrade_at,
-        ),
-        "register:existing": allow(
-            (Reason(code.EXISTING_PARTNER, "existing partner", registration),), registration
-        ),
-        "register:new_partner": refuse(
-            (
-                Reason(
-                    code.NEW_PARTNER_DISCONTINUED,
-                    f"new partners cannot register for a discontinued category from {upgrade}",
-                    registration,
-                ),
-            ),
-            registration,
-        ),
-        "register:discontinued_for_all": refuse(
-            (
-                Reason(
-                    code.DISCONTINUED_FOR_ALL,
-                    f"nobody opens a new application in a discontinued category from {upgrade}",
-                    registration,
-                ),
-            ),
-            registration,
-        ),
-        "authorize:current": allow((approved, is_current), current),
-        "authorize:other_market": allow((approved, other_market), scope),
-        "authorize:not_approved": refuse((not_approved,), approval),
-        "authorize:open": allow(
-            (approved, Reason(code.AUTHORIZATION_OPEN, f"open until {cutoff}", authorization)),
-            authorization,
-            cutoff_at,
-        ),
-        "authorize:closed": refuse((closed,), authorization),
-        "authorize:closed_not_approved": refuse((not_approved, closed), authorization),
-    }
+
+def _rule_and_reason(
+    rule: Cutoff, starts: dt.datetime, zone: zoneinfo.ZoneInfo
+) -> tuple[Rule, Reason, str]:
+    """The :class:`Rule` a decision names for ``rule``, and the reason of its refusal. Its
+    messages give the cut-off as the zone's own wall clock reads it (a midnight the zone skips
+    reads as the hour it jumps to)."""
+    shown = _minutes(as_instant(starts.astimezone(zone)))
+    if rule.question is Question.AUTHORIZE_SELLER:
+        named = Rule("new_seller_authorization", starts)
+        closed = f"no new seller authorisation in a discontinued category from {shown}"
+        return named, Reason(ReasonCode.AUTHORIZATION_CLOSED, closed, named), shown
+    named = Rule("new_partner_registration", starts)
+    if rule.bars is Bars.EVERYONE:
+        barred = f"nobody opens a new application in a discontinued category from {shown}"
+        return named, Reason(ReasonCode.DISCONTINUED_FOR_ALL, barred, named), shown
+    barred = f"new partners cannot register for a discontinued category from {shown}"
+    return named, Reason(ReasonCode.NEW_PARTNER_DISCONTINUED, barred, named), shown
+
+
+def _allow(reasons: tuple[Reason, ...], rule: Rule, until: dt.datetime | None = None) -> Verdict:
+    return Verdict(allowed=True, reasons=reasons, decided_by=rule, changes_at=until)
+
+
+def _refuse(reasons: tuple[Reason, ...], rule: Rule) -> Verdict:
+    return Verdict(allowed=False, reasons=reasons, decided_by=rule)
+
+
+# The answers that read no rule of the rulebook, the same for every policy.
+_CURRENT_RULE: Final = Rule("current_structure")
+_APPROVAL_RULE: Final = Rule("approved_application_required")
+_SCOPE_RULE: Final = Rule("market_scope")
+_IS_CURRENT: Final = Reason(
+    ReasonCode.CURRENT_CATEGORY, "a category of the current structure", _CURRENT_RULE
+)
+_OTHER_MARKET: Final = Reason(
+    ReasonCode.MARKET_NOT_COVERED,
+    "the policy does not cover partners registered in another Partner Center",
+    _SCOPE_RULE,
+)
+_APPROVED: Final = Reason(
+    ReasonCode.APPROVED_APPLICATION, "an approved application", _APPROVAL_RULE
+)
+_NOT_APPROVED_REASON: Final = Reason(
+    ReasonCode.NO_APPROVED_APPLICATION,
+    "a seller authorisation needs an approved application in that category and market",
+    _APPROVAL_RULE,
+)
+_NO_RULE: Final = Reason(
+    ReasonCode.NO_RULE,
+    "no rule of the policy restricts this question in this category",
+    Rule("rulebook"),
+)
+_CURRENT_REGISTER: Final = _allow((_IS_CURRENT,), _CURRENT_RULE)
+_CURRENT_AUTHORIZE: Final = _allow((_APPROVED, _IS_CURRENT), _CURRENT_RULE)
+_NOT_APPROVED: Final = _refuse((_NOT_APPROVED_REASON,), _APPROVAL_RULE)
+_OTHER_MARKET_REGISTER: Final = _allow((_OTHER_MARKET,), _SCOPE_RULE)
+_OTHER_MARKET_AUTHORIZE: Final = _allow((_APPROVED, _OTHER_MARKET), _SCOPE_RULE)
 
 
 #: The 2024 upgrade of the US Partner Center (see the module documentation).

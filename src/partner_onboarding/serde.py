@@ -85,6 +85,8 @@ from partner_onboarding.model import (
     content_digest,
 )
 from partner_onboarding.policy import (
+    Bars,
+    Cutoff,
     Decision,
     Policy,
     Question,
@@ -387,6 +389,7 @@ _ENUMS: Final = (
     AgencyType,
     ReasonCode,
     Question,
+    Bars,
     Subject,
     standing.Refusal,
 )
@@ -832,6 +835,8 @@ class _Schema:
             return self._define(_CATEGORY, lambda: {"enum": [c.code for c in self.catalog]})
         if kind is History:
             return self.of(tuple[Event, ...])
+        if kind is Cutoff:
+            return self._define("Cutoff", self._cutoff)
         if isinstance(kind, type) and attrs.has(kind):
             return self._define(kind.__name__, lambda: self._object(kind))
         raise TypeError(f"no JSON Schema for {kind!r}")  # (a new field type: add it above)
@@ -842,6 +847,26 @@ class _Schema:
             self.defs[name] = {}  # (taken before building: a class may refer to itself)
             self.defs[name] = build()
         return {"$ref": f"#/$defs/{name}"}
+
+    def _cutoff(self) -> dict[str, Any]:
+        """A rule of a policy, as :meth:`Cutoff.to_data` writes it."""
+        when = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+        return {
+            "type": "object",
+            "properties": {
+                "categories": {
+                    "type": "array",
+                    "items": {"enum": [c.code for c in self.catalog.legacy()]},
+                    "minItems": 1,
+                },
+                "question": self.of(Question),
+                "bars": self.of(Bars),
+                "from": when,
+                "registered_from": when,
+            },
+            "required": ["categories", "question", "bars", "from"],
+            "additionalProperties": False,
+        }
 
     def _object(self, cls: type) -> dict[str, Any]:
         fields = _document_fields(cls)
@@ -874,7 +899,7 @@ def _document_fields(cls: type) -> list[tuple[str, object, bool]]:
         for name, kind, _ in fields
         if name != "catalog"
     ]
-    return [*written, ("id", str, False)]
+    return [("version", int, False), *written, ("id", str, False)]
 
 
 _CATEGORY: Final = "Category"  # (written as its code: its definition is the catalog's codes)
@@ -890,5 +915,4 @@ _SIMPLE_SCHEMAS: Final[Mapping[object, Mapping[str, Any]]] = {
 #: How :meth:`Policy.to_data` writes the fields it writes otherwise than their type says.
 _POLICY_WRITES: Final[Mapping[str, object]] = {
     "role_overrides": dict[str, PartnerRole],
-    "discontinued": tuple[str, ...],
 }

@@ -27,6 +27,7 @@ from partner_onboarding.frames import (
     REGISTERED_COLUMN,
     Memo,
     error_text,
+    registration_thresholds,
 )
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
 
@@ -89,26 +90,29 @@ def check_spark(
         frame = frame.withColumn("question", f.lit(facts.questions(question)[0].value))
     asked = None if "question" in frame.columns else (Question.REGISTER, Question.AUTHORIZE_SELLER)
     keys = [name for name in KEY_COLUMNS if name in frame.columns]
-    new, unread = _registration(frame, policy)
+    bucket, unread = _registration(frame, policy)
+    buckets = len(facts.fact_values(Question.REGISTER))
     # 1. One pass: the distinct combinations of the few-valued columns, each with the
     #    registration cells Spark cannot read, understood once on the driver.
     seen_rows = frame.select(*keys, unread.alias("__raw")).distinct().collect()
     combos = {_hashable(row[:-1]): row[:-1] for row in seen_rows} if keys else {(): ()}
     memo = Memo(facts, one_question=asked is None)  # (a Spark array arrives as a list)
     plans = {key: memo.plan(dict(zip(keys, combo, strict=True))) for key, combo in combos.items()}
-    # Each combination's candidate answers, by question and new partner or not: a row whose
-    # question is asked in the frame takes ``__t``/``__f`` (the answer when the partner is new /
-    # is not); with both questions answered, ``__rt``/``__rf`` and ``__au``.
+    # Each combination's candidate answers, by question and the partner's bucket: a row whose
+    # question is asked in the frame takes ``__b{bucket}`` (an authorisation: ``__b0``); with
+    # both questions answered, ``__r{bucket}`` and ``__au``.
+    registers = tuple(f"__{'b' if asked is None else 'r'}{i}" for i in range(buckets))
     if asked is None:
         candidates = {
-            key: (plan.register or (plan.authorize, plan.authorize)) for key, plan in plans.items()
+            key: (plan.register or (plan.authorize,) * buckets) for key, plan in plans.items()
         }
-        prefixes: tuple[str, ...] = ("__f", "__t")
+        prefixes: tuple[str, ...] = registers
     else:
         candidates = {
-            key: (*(plan.register or (None, None)), plan.authorize) for key, plan in plans.items()
+            key: (*(plan.register or (None,) * buckets), plan.authorize)
+            for key, plan in plans.items()
         }
-        prefixes = ("__rf", "__rt", "__au")
+        prefixes = (*registers, "__au")
     answer_types = ("boolean", "string", "array<string>", "string", "timestamp")
     plan_rows = [
         (
@@ -142,27 +146,28 @@ def check_spark(
         if row[-1] is not None and plans[_hashable(row[:-1])].needs_registration
     }
     cells = sorted(unread_cells.values(), key=repr)
-    work, new, slow_error = _read_the_rest(work, new, cells, facts, spark)
+    work, bucket, slow_error = _read_the_rest(work, bucket, cells, facts, spark)
     error = f.coalesce(  # (in the order the plain path reads a row)
         f.col("__pe"),
         slow_error,
-        f.when(f.col("__nd") & new.isNull(), f.lit("registered_at: is required")),
+        f.when(f.col("__nd") & bucket.isNull(), f.lit("registered_at: is required")),
         f.col("__ae"),
     )
     work = work.withColumn("error", error)
     ok = f.col("error").isNull()
     # 3. The answers: each field picked from the row's candidates.
+
+    def by_bucket(name: str) -> Column:
+        chosen = f.when(f.lit(False), f.lit(None))  # noqa: FBT003  (a chain to extend)
+        for i, prefix in list(enumerate(registers))[1:]:
+            chosen = chosen.when(ok & (bucket == i), f.col(f"{prefix}_{name}"))
+        return chosen.when(ok, f.col(f"{registers[0]}_{name}"))
+
     if asked is None:
-        picked = {
-            n: f.when(ok & new, f.col(f"__t_{n}")).when(ok, f.col(f"__f_{n}"))
-            for n in ANSWER_FIELDS
-        }
+        picked = {n: by_bucket(n) for n in ANSWER_FIELDS}
     else:
         picked = {
-            **{
-                f"register_{n}": f.when(ok & new, f.col(f"__rt_{n}")).when(ok, f.col(f"__rf_{n}"))
-                for n in ANSWER_FIELDS
-            },
+            **{f"register_{n}": by_bucket(n) for n in ANSWER_FIELDS},
             **{f"authorize_seller_{n}": f.when(ok, f.col(f"__au_{n}")) for n in ANSWER_FIELDS},
         }
     # (an input column of an answer's name is replaced, as check_frame does)
@@ -189,23 +194,30 @@ def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
-    """Two expressions on ``frame``: new partner? (null where Spark cannot read the cell, or
-    there is no column) and the cell itself where Spark cannot read it (else null)."""
+    """Two expressions on ``frame``: the partner's bucket (null where Spark cannot read the cell,
+    or there is no column) and the cell itself where Spark cannot read it (else null)."""
     from pyspark.sql import functions as f  # noqa: PLC0415
     from pyspark.sql import types as t  # noqa: PLC0415
 
     nothing = f.lit(None).cast("string")
     if REGISTERED_COLUMN not in frame.columns:
-        return f.lit(None).cast("boolean"), nothing
+        return f.lit(None).cast("int"), nothing
     column = f.col(REGISTERED_COLUMN)
     dtype = frame.schema[REGISTERED_COLUMN].dataType
-    threshold = policy.new_partners_from_at.astimezone(dt.UTC)
-    first_day = policy.new_partners_day
+    pairs, factor = registration_thresholds(policy)
+
+    def total(flags: list[Column]) -> Column:
+        found = flags[0].cast("int")
+        for flag in flags[1:]:
+            found = found + flag.cast("int")
+        return found * factor
+
     if isinstance(dtype, t.TimestampType):  # an instant (Spark's TIMESTAMP is one)
-        return column >= f.lit(threshold), nothing
+        return total([column >= f.lit(at.astimezone(dt.UTC)) for at, _ in pairs]), nothing
     if isinstance(dtype, t.DateType):  # (the first year goes the plain way: see FIRST_DAY)
         first = f.year(column) == FIRST_DAY.year  # (Spark takes no literal of that day)
-        return f.when(~first, column >= f.lit(first_day)), f.when(first, column)
+        by_day = total([column >= f.lit(day) for _, day in pairs])
+        return f.when(~first, by_day), f.when(first, column)
     # (naive timestamps, numbers: read as text, and the plain way says what is wrong)
     is_text = isinstance(dtype, t.StringType)
     text = column if is_text else column.cast("string")
@@ -214,12 +226,12 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
     instant = f.coalesce(*(f.try_to_timestamp(trimmed, f.lit(p)) for p in _INSTANT_PATTERNS))
     year_0, year_1 = trimmed.startswith("0000"), trimmed.startswith("0001")
     native = (
-        f.when(year_0, f.lit(None).cast("boolean"))
-        .when(trimmed.rlike(_DAY), f.when(~year_1, day >= f.lit(first_day)))
-        .otherwise(instant >= f.lit(threshold))
+        f.when(year_0, f.lit(None).cast("int"))
+        .when(trimmed.rlike(_DAY), f.when(~year_1, total([day >= f.lit(d) for _, d in pairs])))
+        .otherwise(total([instant >= f.lit(at.astimezone(dt.UTC)) for at, _ in pairs]))
     )
     if not is_text:
-        native = f.lit(None).cast("boolean")
+        native = f.lit(None).cast("int")
     present = column.isNotNull() & (trimmed != "")
     return native, f.when(present & native.isNull(), column)
 
@@ -227,20 +239,20 @@ def _registration(frame: DataFrame, policy: Policy) -> tuple[Column, Column]:
 def _read_the_rest(
     work: DataFrame, native: Column, unread: list[Any], facts: Any, spark: Any
 ) -> tuple[DataFrame, Column, Column]:
-    """``work`` and two expressions: new partner? (null when not read) and the error of a cell
-    that only the plain path could read."""
+    """``work`` and two expressions: the partner's bucket (null when not read) and the error of
+    a cell that only the plain path could read."""
     from pyspark.sql import functions as f  # noqa: PLC0415
 
-    fallback: list[tuple[object, bool | None, str | None]] = []
+    fallback: list[tuple[object, int | None, str | None]] = []
     for raw in unread:
         try:
-            fallback.append((raw, facts.new_partner(raw), None))
+            fallback.append((raw, facts.bucket(raw), None))
         except OnboardingError as error:
             fallback.append((raw, None, error_text(error)))
     if not fallback:
         return work, native, f.lit(None).cast("string")
     raw = work.schema[REGISTERED_COLUMN].dataType.simpleString()
-    schema = f"__raw {raw}, __fnew boolean, __ferr string"
+    schema = f"__raw {raw}, __fnew int, __ferr string"
     read = spark.createDataFrame(fallback, schema)
     column = f.col(REGISTERED_COLUMN)
     work = work.join(f.broadcast(read), column.eqNullSafe(read["__raw"]), "left").drop("__raw")

@@ -57,7 +57,16 @@ from partner_onboarding.model import (
     ReviewStatus,
     SellerAuthorization,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Verdict
+from partner_onboarding.policy import (
+    DEFAULT_POLICY,
+    Bars,
+    Cutoff,
+    Decision,
+    Policy,
+    Question,
+    Verdict,
+    upgrade_rules,
+)
 
 T = TypeVar("T")
 
@@ -94,6 +103,7 @@ __all__ = [
     "passwords",
     "phones",
     "policies",
+    "rulebooks",
     "sample_entity",
     "sample_info",
     "seller_authorizations",
@@ -699,7 +709,7 @@ def decisions() -> st.SearchStrategy[Decision]:
         policy = draw(policies())
         partner = draw(partners(max_steps=6))
         category = draw(st.sampled_from(list(DEFAULT_CATALOG)))
-        at = draw(instants_around(policy.upgrade_at, policy.authorization_cutoff_at))
+        at = draw(instants_around(*policy.instants))
         ask = draw(st.sampled_from([policy.can_register, policy.can_authorize_seller]))
         return ask(partner, category, market=partner.registration_market, at=at)
 
@@ -716,35 +726,57 @@ def verdicts() -> st.SearchStrategy[Verdict]:
 
 
 def policies() -> st.SearchStrategy[Policy]:
-    """Policies with other dates, zones, discontinued sets and switches (and the default)."""
+    """Policies of other rulebooks (each category its own dates, rules that bar new partners or
+    everyone, days and instants), zones and discontinued sets; and the default."""
+    return st.one_of(st.just(DEFAULT_POLICY), st.builds(_policy, rulebooks(), _zone_names))
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Policy:
-        upgrade = draw(st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2027, 12, 31)))
-        cutoff = upgrade + draw(
-            st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=200))
-        )
-        new_from = upgrade - draw(
-            st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30))
-        )
-        discontinued = draw(
-            st.lists(
-                st.sampled_from([c.code for c in DEFAULT_CATALOG]),
-                min_size=1,
-                max_size=4,
-                unique=True,
-            )
-        )
-        return Policy(
-            zone=draw(st.sampled_from([zone.key for zone in ZONES])),
-            upgrade_date=upgrade,
-            authorization_cutoff=cutoff,
-            new_partners_from=new_from,
-            discontinued=discontinued,
-            existing_partners_may_register=draw(st.booleans()),
-        )
 
-    return st.one_of(st.just(DEFAULT_POLICY), build())
+def rulebooks(*, max_rules: int = 4) -> st.SearchStrategy[tuple[Cutoff, ...]]:
+    """Rulebooks over the default catalog's legacy categories: either of the 2024 shape with
+    other dates, or 1 to ``max_rules`` rules of their own, each with its own cut-off."""
+    return st.one_of(
+        _upgrade_shaped(), st.lists(_cutoffs(), min_size=1, max_size=max_rules).map(tuple)
+    )
+
+
+def _policy(rules: tuple[Cutoff, ...], zone: str) -> Policy:
+    return Policy(zone=zone, rules=rules)
+
+
+_zone_names: Final = st.sampled_from([zone.key for zone in ZONES])
+_legacy_codes: Final = [c.code for c in DEFAULT_CATALOG.legacy()]
+_days: Final = st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2027, 12, 31))
+
+
+@st.composite
+def _upgrade_shaped(draw: st.DrawFn) -> tuple[Cutoff, ...]:
+    upgrade = draw(_days)
+    return upgrade_rules(
+        upgrade_date=upgrade,
+        authorization_cutoff=upgrade + draw(st.timedeltas(dt.timedelta(0), dt.timedelta(days=200))),
+        new_partners_from=upgrade - draw(st.timedeltas(dt.timedelta(0), dt.timedelta(days=30))),
+        discontinued=draw(st.lists(st.sampled_from(_legacy_codes), min_size=1, unique=True)),
+        existing_partners_may_register=draw(st.booleans()),
+    )
+
+
+@st.composite
+def _cutoffs(draw: st.DrawFn) -> Cutoff:
+    question = draw(st.sampled_from(Question))
+    bars = Bars.EVERYONE if question is Question.AUTHORIZE_SELLER else draw(st.sampled_from(Bars))
+    starts: dt.date | dt.datetime = draw(_days)
+    if draw(st.booleans()):  # (an instant of its own, not a day's start)
+        starts = dt.datetime.combine(starts, draw(st.times()), tzinfo=draw(st.sampled_from(ZONES)))
+    registered: dt.date | dt.datetime | None = None
+    if bars is Bars.NEW_PARTNERS and draw(st.booleans()):
+        registered = draw(_days)
+    return Cutoff(
+        categories=draw(st.lists(st.sampled_from(_legacy_codes), min_size=1, unique=True)),
+        question=question,
+        bars=bars,
+        from_=starts,
+        registered_from=registered,
+    )
 
 
 def instants_around(
