@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _fourth import ASKED, RULEBOOK
+from _fourth import rows as fourth_rows
 from partner_onboarding import DEFAULT_POLICY, Cutoff, Policy
 from partner_onboarding.batch import check_rows
 from partner_onboarding.frames import ANSWER_FIELDS
@@ -318,3 +320,20 @@ def test_naive_timestamps_are_refused_before_any_job(spark: SparkSession) -> Non
     with pytest.raises(ValidationError) as caught:
         check_spark(frame, at=dt.date(2024, 5, 20))
     assert caught.value.fields == ("registered_at",)
+
+
+@pytest.mark.parametrize("at", ASKED)
+def test_spark_answers_a_fourth_category_with_its_own_dates_as_check_rows(
+    spark: SparkSession, at: dt.date
+) -> None:
+    table = fourth_rows()
+    names = list(table[0])
+    frame = spark.createDataFrame(
+        [(i, *(row[n] for n in names)) for i, row in enumerate(table)],
+        "n int, " + ", ".join(f"{n} string" for n in names),
+    )
+    found = check_spark(frame, at=at, policy=RULEBOOK).orderBy("n").collect()
+    same_answers(
+        [{k: v for k, v in row.asDict().items() if k != "n"} for row in found],
+        check_rows(table, at=at, policy=RULEBOOK, on_error="record"),
+    )

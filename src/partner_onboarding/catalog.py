@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from typing import ClassVar, Final, TypeVar
 
 import attrs
 
+from partner_onboarding._documents import load_json, load_toml, read_document
 from partner_onboarding.errors import Problem, UnknownCategory, ValidationError
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "FirstCategory",
     "Market",
     "PartnerRole",
+    "extend_catalog",
+    "load_catalog",
     "normalize_name",
     "parse_member",
     "quote",
@@ -605,3 +609,82 @@ DEFAULT_CATALOG: Final = Catalog(
     name="partner-center-us",
     version="2024.04",
 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Catalog files: the default catalog and the categories a file adds
+
+
+#: The most categories a catalog file may add.
+MAX_ADDED_CATEGORIES: Final = 1000
+_CATEGORY_KEYS: Final = (
+    "code",
+    "name",
+    "first_category",
+    "role",
+    "aliases",
+    "required_fields",
+    "legacy",
+)
+
+
+def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
+    """``base`` (default: :data:`DEFAULT_CATALOG`) with the categories ``data`` adds: a mapping
+    of ``name`` and ``version`` (the new catalog's identity) and ``categories``, a list of tables
+    of a :class:`Category`'s fields (``code``, ``name``, ``first_category``, ``role``, and
+    optionally ``aliases``, ``required_fields`` and ``legacy``). Every problem is reported,
+    named by its path (``categories[0].role``)."""
+    catalog = DEFAULT_CATALOG if base is None else base
+    if not isinstance(data, dict):
+        raise ValidationError.single("", "must be a table of catalog fields", what="catalog")
+    unknown = [key for key in data if key not in {"name", "version", "categories"}]
+    if unknown:
+        raise ValidationError(
+            [Problem(str(key)[:100], "unknown field") for key in unknown[:50]], what="catalog"
+        )
+    rows = data.get("categories")
+    if not isinstance(rows, list) or not rows:
+        raise ValidationError.single(
+            "categories", "must be a non-empty list of category tables", what="catalog"
+        )
+    if len(rows) > MAX_ADDED_CATEGORIES:
+        raise ValidationError.single(
+            "categories", f"must add at most {MAX_ADDED_CATEGORIES} categories", what="catalog"
+        )
+    added: list[Category] = []
+    problems: list[Problem] = []
+    for index, row in enumerate(rows):
+        where = f"categories[{index}]"
+        if not isinstance(row, dict):
+            problems.append(Problem(where, "must be a table of category fields"))
+            continue
+        strange = [key for key in row if key not in _CATEGORY_KEYS]
+        if strange:
+            problems += [Problem(f"{where}.{str(key)[:100]}", "unknown field") for key in strange]
+            continue
+        try:
+            added.append(Category(**row))
+        except TypeError:  # (a required field missing)
+            missing = [key for key in _CATEGORY_KEYS[:4] if key not in row]
+            problems += [Problem(f"{where}.{key}", "is required") for key in missing]
+        except ValidationError as error:
+            problems += error.under(where).problems
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ValidationError(problems, what="catalog")
+    base_categories = [attrs.evolve(c, catalog=None) for c in catalog]
+    return Catalog(
+        [*base_categories, *added],
+        name=data.get("name", "custom"),
+        version=data.get("version"),
+    )
+
+
+def load_catalog(path: str | os.PathLike[str], *, base: Catalog | None = None) -> Catalog:
+    """The catalog a ``.toml`` or ``.json`` catalog file says (see :func:`extend_catalog`), read
+    only up to the bound of a document, whatever the file is."""
+    text = read_document(path, what="catalog")
+    if os.fspath(path).lower().endswith(".json"):
+        return extend_catalog(load_json(text, what="catalog"), base=base)
+    return extend_catalog(load_toml(text, what="catalog"), base=base)

@@ -40,7 +40,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Final, TextIO
 import partner_onboarding
 from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
-from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog
+from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, load_catalog
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
 from partner_onboarding.policy import DEFAULT_POLICY, Bars, Decision, Policy, Question
@@ -109,7 +109,7 @@ def _run_diagram(_: argparse.Namespace, out: TextIO, __: TextIO) -> int:
 
 
 def _run_policy(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
-    policy = _policy(arguments.file or arguments.policy)
+    policy = _policy(arguments.file or arguments.policy, arguments.catalog)
     source = arguments.file or arguments.policy or "the default policy (the 2024 US upgrade)"
     print(f"# {source}: valid", file=out)
     compiled = policy.compiled
@@ -128,11 +128,25 @@ def _run_policy(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     return OK
 
 
-def _policy(path: str | None) -> Policy:
+_CATALOG_HELP: Final = (
+    "a catalog file (.toml or .json): the default catalog and the categories it adds, such as a"
+    " newly discontinued (legacy) one that --policy names"
+)
+
+
+def _policy(path: str | None, catalog_path: str | None = None) -> Policy:
+    catalog = DEFAULT_CATALOG
+    if catalog_path:
+        try:
+            catalog = load_catalog(catalog_path)
+        except ValidationError as error:
+            raise InputError(f"catalog {catalog_path}: {error}") from None
     if not path:
-        return DEFAULT_POLICY
+        if catalog is DEFAULT_CATALOG:
+            return DEFAULT_POLICY
+        raise InputError(f"--catalog {catalog_path}: a catalog of its own needs --policy FILE")
     try:
-        return Policy.load(path)
+        return Policy.load(path, catalog=catalog)
     except ValidationError as error:
         raise InputError(f"policy {path}: {error}") from None
 
@@ -217,7 +231,7 @@ def _rows_of(
 
 
 def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = _policy(arguments.policy)
+    policy = _policy(arguments.policy, arguments.catalog)
     at = _instant(arguments.at, policy, arguments.now)
     stream, label, size = _open_input(arguments.file)
     with stream:
@@ -618,7 +632,7 @@ class Progress:
 
 
 def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
-    policy = _policy(arguments.policy)
+    policy = _policy(arguments.policy, arguments.catalog)
     at = _instant(arguments.at, policy, arguments.now)
     for number, row in enumerate(_explained_rows(arguments, policy.catalog)):
         if number:
@@ -696,7 +710,7 @@ def _print_decision(question: Question, decision: Decision, out: TextIO) -> None
 
 
 def _run_profile(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
-    policy = _policy(arguments.policy)
+    policy = _policy(arguments.policy, arguments.catalog)
     partner = _stored_partner(arguments.file, policy)
     at = _instant(arguments.at, policy, arguments.now)
     if at < partner.latest and arguments.at is None:
@@ -866,6 +880,7 @@ def _parser() -> argparse.ArgumentParser:
             help="default: from the file's suffix, else from its first bytes",
         )
         command.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
+        command.add_argument("--catalog", metavar="FILE", help=_CATALOG_HELP)
         command.add_argument(
             "--at",
             metavar="WHEN",
@@ -931,6 +946,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     shown.add_argument("file", help="a partner as written by to_json ('-' for standard input)")
     shown.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
+    shown.add_argument("--catalog", metavar="FILE", help=_CATALOG_HELP)
     shown.add_argument(
         "--at",
         metavar="WHEN",
@@ -945,6 +961,7 @@ def _parser() -> argparse.ArgumentParser:
     policy = commands.add_parser("policy", help="show the policy, or check a policy file")
     policy.add_argument("file", nargs="?", help="a policy file (.toml or .json) to check")
     policy.add_argument("--policy", help=argparse.SUPPRESS)
+    policy.add_argument("--catalog", metavar="FILE", help=_CATALOG_HELP)
     policy.set_defaults(run=_run_policy)
     return parser
 

@@ -409,10 +409,33 @@ def _check(
     question: Question | str | None,
 ) -> pl.DataFrame:
     decided = decide_rows(frame, at=at, policy=policy, question=question)
-    answers = []
+    answers = _canonical(decided)
     for prefix, indices in decided.indices.items():
         answers += decided.table.columns(prefix, indices)
     return decided.frame.with_columns([*answers, decided.error])
+
+
+def _canonical(decided: Decided) -> list[pl.Expr]:
+    """The ``category``, ``market`` and ``question`` text columns of the input as ``check_rows``
+    writes them for a row it answers (the category's name, the market's code, the question's
+    value, whatever their spelling); a row in error keeps its own cells."""
+    import polars as pl  # noqa: PLC0415
+
+    frame, plans = decided.frame, decided.plans
+    spelled = {
+        "category": [plan.category for plan in plans],
+        "market": [plan.market for plan in plans],
+        "question": [plan.question for plan in plans],
+    }
+    ok = decided.error.is_null()
+    columns = []
+    for name, values in spelled.items():
+        if name not in frame.columns or frame.schema[name] != pl.String:
+            continue  # (a column of another type is the user's own: kept as it is)
+        canonical = pl.Series(values, dtype=pl.String).gather(decided.combo)
+        keep = pl.lit(ok) & pl.lit(canonical).is_not_null()
+        columns.append(pl.when(keep).then(pl.lit(canonical)).otherwise(pl.col(name)).alias(name))
+    return columns
 
 
 @attrs.frozen
