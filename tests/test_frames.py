@@ -314,14 +314,15 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     facts = Facts(policy, dt.date(2024, 5, 20))
     native = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
     cells = pl.lit(pl.Series(texts))
-    by_text = pl.select(_decided_by_text(cells, threshold, first_day)).to_series().to_list()
+    only = [(threshold, first_day)]
+    by_text = pl.select(_decided_by_text(cells, only, 1)).to_series().to_list()
     before, after = _far_from(threshold)
     for text, bucket, decided in zip(texts, native, by_text, strict=True):
         assert bucket == facts.bucket(text), text  # (every one of them is read natively)
         far = re.fullmatch(_VALID_INSTANT, text) and not before <= text < after
         if re.fullmatch(_VALID_DAY, text) or far:
             # (no parsing: the text alone decides it)
-            assert decided is (policy.instant(text) >= threshold), text
+            assert decided == (policy.instant(text) >= threshold), text
         else:
             assert decided is None, text  # (parsed)
     table = [{**data.draw(rows()), "registered_at": text} for text in texts]

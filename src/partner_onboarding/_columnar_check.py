@@ -20,7 +20,7 @@ import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, TextIO
 
 import attrs
 
@@ -33,10 +33,30 @@ from partner_onboarding.policy import Policy, Question, Verdict
 if TYPE_CHECKING:
     import polars as pl
 
-    from partner_onboarding.cli import Progress, Writer
     from partner_onboarding.frames import Decided, PlanRow
 
-__all__ = ["Answering", "answer"]
+__all__ = ["Answering", "PartsWriter", "ProgressLine", "answer"]
+
+
+class PartsWriter(Protocol):
+    """What the columnar path needs of the command line's writer of text: a record's three
+    parts (the row's own, the combination's, the decision's), joined by ``SEPARATOR``; the row
+    part in native code for a partner id that ``ORDINARY`` matches; and where to write."""
+
+    SEPARATOR: ClassVar[str]
+    ORDINARY: ClassVar[str]
+    out: TextIO
+
+    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]: ...
+
+    @staticmethod
+    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr: ...
+
+
+class ProgressLine(Protocol):
+    """What the columnar path needs of the command line's progress line."""
+
+    def show(self, answers: int) -> None: ...
 
 #: The bytes of the first chunk (its answers go out at once), then of each chunk after it: the
 #: size that keeps a run of any length under 100 MB on one core, at no less than 0.6 times the
@@ -53,9 +73,9 @@ class Answering:
     at: dt.datetime
     policy: Policy
     question: str | None
-    writer: Writer
+    writer: PartsWriter
     bad: Callable[[int, str], None]  # (reports a bad row: its line, its problem)
-    progress: Progress
+    progress: ProgressLine
 
 
 def answer(

@@ -432,6 +432,11 @@ def _canonical(decided: Decided) -> list[pl.Expr]:
     for name, values in spelled.items():
         if name not in frame.columns or frame.schema[name] != pl.String:
             continue  # (a column of another type is the user's own: kept as it is)
+        given = decided.cells.get(name)
+        if given is not None and all(
+            new is None or new == old for new, old in zip(values, given, strict=True)
+        ):
+            continue  # (every cell already spelled so: nothing to write)
         canonical = pl.Series(values, dtype=pl.String).gather(decided.combo)
         keep = pl.lit(ok) & pl.lit(canonical).is_not_null()
         columns.append(pl.when(keep).then(pl.lit(canonical)).otherwise(pl.col(name)).alias(name))
@@ -447,6 +452,8 @@ class Decided:
     table: _DecisionTable
     plans: list[PlanRow]
     combo: pl.Series  # each row's index into ``plans``
+    #: Each plan's cells, by column: the few-valued columns' values that made it.
+    cells: dict[str, list[Any]]
     #: Each answer column's prefix ("" for one question a row; ``register_`` and
     #: ``authorize_seller_`` for both) and each row's index into ``table.decisions`` (null for a
     #: row with an error).
@@ -534,7 +541,10 @@ def decide_rows(
         texts.alias("error"), *(expression.alias(prefix) for prefix, expression in chosen.items())
     )
     indices = {prefix: picked[prefix].alias("") for prefix in chosen}
-    return Decided(frame, table, plans, combo_of_row, indices, picked["error"])
+    cells: dict[str, list[Any]] = {
+        name: [values[i] for values in combos] for i, name in enumerate(keys)
+    }
+    return Decided(frame, table, plans, combo_of_row, cells, indices, picked["error"])
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -841,14 +851,14 @@ def registration_thresholds(policy: Policy) -> tuple[list[tuple[dt.datetime, dt.
     return [(compiled.upgrade_at, compiled.first_day_from(compiled.upgrade_at))], 0
 
 
-def _sum(flags: list[pl.Expr], factor: int) -> pl.Expr:
-    """How many of ``flags`` hold (null if any is null), times ``factor``."""
+def _position(bounds: list[Any], value: pl.Expr, dtype: Any, factor: int) -> pl.Expr:
+    """How many of the sorted ``bounds`` are at or before ``value`` (a binary search a row, in
+    native code), times ``factor``; null where ``value`` is null."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    total = flags[0].cast(polars.UInt16)
-    for flag in flags[1:]:
-        total = total + flag.cast(polars.UInt16)
-    return total * factor if factor != 1 else total
+    found = polars.lit(polars.Series(bounds, dtype=dtype)).search_sorted(value, side="right")
+    found = found.cast(polars.UInt16) * factor if factor != 1 else found.cast(polars.UInt16)
+    return polars.when(value.is_not_null()).then(found)
 
 
 def _bucket_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
@@ -863,14 +873,16 @@ def _bucket_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     text = polars.col("raw")
     pairs, factor = registration_thresholds(policy)
     shaped = polars.DataFrame({"raw": raw}).with_columns(
-        _sum([_decided_by_text(text, at, day) for at, day in pairs], factor).alias("bucket"),
+        _decided_by_text(text, pairs, factor).alias("bucket"),
         polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
     )
     day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
     instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
     rest = shaped.lazy().filter(polars.col("bucket").is_null())
-    by_day = _sum([day >= polars.lit(first) for _, first in pairs], factor)
-    by_instant = _sum([instant >= at.astimezone(dt.UTC) for at, _ in pairs], factor)
+    days = [first for _, first in pairs]
+    instants = [at.astimezone(dt.UTC) for at, _ in pairs]
+    by_day = _position(days, day, polars.Date, factor)
+    by_instant = _position(instants, instant, polars.Datetime("us", "UTC"), factor)
     read = polars.collect_all(
         [
             rest.filter(text.str.contains(_DAY_SHAPE)).select("row", by_day.alias("bucket")),
@@ -886,22 +898,33 @@ def _bucket_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
     return bucket
 
 
-def _decided_by_text(text: pl.Expr, threshold: dt.datetime, first_day: dt.date) -> pl.Expr:
-    """At or after ``threshold``? for the cells of ``text`` valid by their text alone: a day of
-    :data:`_VALID_DAY`, compared with the text of ``first_day`` (the first day whose start is at
-    or after the threshold); an instant of :data:`_VALID_INSTANT` more than a day from the
-    threshold, compared with the bounds of :func:`_far_from`. Null for every other cell, which
-    is parsed."""
+def _decided_by_text(
+    text: pl.Expr, pairs: list[tuple[dt.datetime, dt.date]], factor: int
+) -> pl.Expr:
+    """The bucket of the cells of ``text`` valid by their text alone: a day of
+    :data:`_VALID_DAY`, placed among the texts of the thresholds' first days (the first day
+    whose start is at or after each); an instant of :data:`_VALID_INSTANT` more than a day from
+    every threshold, placed among the bounds of :func:`_far_from` (it is decided when as many
+    lower bounds as upper bounds sort at or before it: it lies in no threshold's day either
+    side). Null for every other cell, which is parsed."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
-    before, after = _far_from(threshold)
-    late, early = text >= after, text < before
-    dashed = polars.when(text.str.len_bytes() == len("2024-04-30"))
+    string = polars.String
+    dashed = _position([day.isoformat() for _, day in pairs], text, string, factor)
+    compact = _position(
+        [day.isoformat().replace("-", "") for _, day in pairs], text, string, factor
+    )
+    bounds = [_far_from(at) for at, _ in pairs]
+    lower = _position([before for before, _ in bounds], text, string, 1)
+    upper = _position([after for _, after in bounds], text, string, 1)
+    by_instant = upper * factor if factor != 1 else upper
     return (
         polars.when(text.str.contains(_VALID_DAY))
-        .then(dashed.then(text >= first_day.isoformat()).otherwise(text >= f"{first_day:%Y%m%d}"))
-        .when(text.str.contains(_VALID_INSTANT) & (late | early))
-        .then(late)
+        .then(
+            polars.when(text.str.len_bytes() == len("2024-04-30")).then(dashed).otherwise(compact)
+        )
+        .when(text.str.contains(_VALID_INSTANT) & (lower == upper))
+        .then(by_instant)
     )
 
 
@@ -945,11 +968,11 @@ def _bucket(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     dtype = work.schema[REGISTERED_COLUMN]
     pairs, factor = registration_thresholds(policy)
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        zone = dtype.time_zone
-        flags = [column >= pl.lit(at).dt.convert_time_zone(zone) for at, _ in pairs]
-        bucket = _sum(flags, factor)
+        in_utc = column.dt.convert_time_zone("UTC")  # (the same instants: a type change only)
+        instants = [at.astimezone(dt.UTC) for at, _ in pairs]
+        bucket = _position(instants, in_utc, pl.Datetime(dtype.time_unit, "UTC"), factor)
     elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see FIRST_DAY)
-        by_day = _sum([column >= pl.lit(day) for _, day in pairs], factor)
+        by_day = _position([day for _, day in pairs], column, pl.Date, factor)
         bucket = pl.when(column > pl.lit(FIRST_DAY)).then(by_day)
     elif dtype == pl.String:
         bucket = pl.lit(_bucket_from_text(work[REGISTERED_COLUMN], policy))
