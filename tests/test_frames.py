@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import polars as pl
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, ValidationError
@@ -985,3 +985,56 @@ def test_diff_keeps_the_frame_s_kind(kind: str) -> None:
         found = diff(table.lazy(), at=dt.date(2024, 6, 10), policy=DEFAULT_POLICY, other=later)
         assert isinstance(found, pl.LazyFrame)
         assert found.collect()["category"].to_list() == ["Paid Media"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Every other engine: PyArrow, DuckDB and Dask frames answered as the plain path answers
+
+
+def _via_arrow(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
+    found = check_frame(frame.to_arrow(), at=at, policy=policy)
+    assert type(found).__name__ == "Table"
+    answered = pl.from_arrow(found)
+    assert isinstance(answered, pl.DataFrame)
+    return answered
+
+
+def _via_duckdb(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
+    import duckdb  # noqa: PLC0415
+
+    relation = duckdb.from_arrow(frame.to_arrow())
+    found = check_frame(relation, at=at, policy=policy)
+    assert isinstance(found, duckdb.DuckDBPyRelation)
+    answered: pl.DataFrame = found.pl()
+    return answered
+
+
+def _via_dask(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
+    import dask.dataframe as dd  # noqa: PLC0415
+
+    partitioned = dd.from_pandas(frame.to_pandas(), npartitions=2)  # type: ignore[no-untyped-call]
+    lazy = check_frame(partitioned, at=at, policy=policy)
+    answered = lazy.compute()  # (nothing was computed before: a Dask frame stays lazy)
+    answered["reason_codes"] = [None if c is None else list(c) for c in answered["reason_codes"]]
+    return pl.from_pandas(answered)
+
+
+@pytest.mark.parametrize("engine", [_via_arrow, _via_duckdb, _via_dask])
+@settings(max_examples=15, deadline=None)
+@given(st.lists(rows(), min_size=1, max_size=20), st.sampled_from(AT_CHOICES), policies())
+def test_every_engine_agrees_with_the_plain_path(
+    engine: Any, table: list[dict[str, Any]], at: dt.date, policy: Any
+) -> None:
+    frame = pl.DataFrame(table, schema=dict.fromkeys(table[0], pl.String))
+    found = engine(frame, at, policy)
+    same_answers(found, plain(table, at, policy))
+    assert (
+        found["category"].to_list()
+        == check_frame(frame, at=at, policy=policy)["category"].to_list()
+    )
+
+
+def test_a_frame_of_no_engine_is_refused_naming_the_engines() -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_frame([{"category": "Paid Media"}], at=dt.date(2024, 5, 20))
+    assert "a PyArrow Table or a DuckDB relation" in str(caught.value)

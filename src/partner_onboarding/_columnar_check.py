@@ -58,6 +58,7 @@ class ProgressLine(Protocol):
 
     def show(self, answers: int) -> None: ...
 
+
 #: The bytes of the first chunk (its answers go out at once), then of each chunk after it: the
 #: size that keeps a run of any length under 100 MB on one core, at no less than 0.6 times the
 #: speed of a plain ``csv`` read-and-write (docs/benchmarks.md: each chunk costs about 4 ms of

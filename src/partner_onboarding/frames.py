@@ -23,7 +23,7 @@ import contextlib
 import copy
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -94,7 +94,7 @@ _VALID_INSTANT: Final = (
 
 
 def check_frame(
-    frame: pd.DataFrame | pl.DataFrame | pl.LazyFrame,
+    frame: Any,
     *,
     at: dt.datetime | dt.date | str,
     policy: Policy = DEFAULT_POLICY,
@@ -149,12 +149,56 @@ def check_frame(
         produced = set(_answer_names(Question.REGISTER if one_question else None))
         if asked is not None:
             produced.add("question")
+        # (and the input's text columns that check_rows spells its own way, as Polars has them)
+        produced.update(n for n in _SPELLED if converted.schema.get(n) == pl.String)
         fresh = [c for c in answers.columns if c in produced]  # (the input's own are kept as is)
         added = _to_pandas(answers.select(fresh))
         added.index = frame.index  # (by position: never joined on an index, which may repeat)
-        kept = frame.drop(columns=[c for c in fresh if c in frame.columns])
-        return pandas.concat([kept, added], axis=1)
-    raise ValidationError.single("frame", "must be a pandas or Polars DataFrame (or LazyFrame)")
+        own = [c for c in fresh if c in frame.columns]
+        if own:  # (replaced where they stand: the input's order of columns is kept)
+            frame = frame.assign(**{c: added[c] for c in own if isinstance(c, str)})
+        return pandas.concat([frame, added.drop(columns=own)], axis=1)
+    other = _other_engine(frame)
+    if other is not None:
+        return other(
+            lambda each: check_frame(
+                each, at=at, policy=policy, question=asked, assume_zone=assume_zone
+            )
+        )
+    raise ValidationError.single(
+        "frame",
+        "must be a Polars, pandas or Dask DataFrame, a Polars LazyFrame, a PyArrow Table or a "
+        "DuckDB relation",
+    )
+
+
+def _other_engine(frame: object) -> Callable[[Callable[[Any], Any]], Any] | None:
+    """For a frame of an engine the columnar path does not run in, how to answer it: a function
+    of the answering of a Polars (or, for Dask, pandas) frame. A PyArrow table goes to Polars
+    and back through Arrow (no copy of the columns); a DuckDB relation is read as Arrow,
+    answered, and given back as a relation (of DuckDB's default connection); a Dask frame is
+    answered partition by partition, lazily, each through the pandas path. None for anything
+    else."""
+    import polars as pl  # noqa: PLC0415
+
+    module = type(frame).__module__
+    if module.startswith("pyarrow") and type(frame).__name__ == "Table":
+        return lambda answer: answer(pl.from_arrow(frame)).to_arrow()
+    if module.startswith("duckdb") and hasattr(frame, "arrow"):
+        import duckdb  # noqa: PLC0415  (installed: the relation is one)
+
+        read = getattr(frame, "to_arrow_table", None) or frame.arrow  # (the name of DuckDB ≥ 1.4)
+        return lambda answer: duckdb.from_arrow(answer(pl.from_arrow(read())).to_arrow())
+    if module.startswith("dask") and hasattr(frame, "map_partitions"):
+        # (the answers of the empty frame of the input's columns say the output's own)
+        empty = getattr(frame, "_meta", None)  # (Dask's empty frame of the input's columns)
+
+        def partition(answer: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            # (text, not categorical: each partition's categories differ, and Dask joins them)
+            return lambda part: _without_categories(answer(part))
+
+        return lambda answer: frame.map_partitions(partition(answer), meta=partition(answer)(empty))
+    return None
 
 
 def diff(
@@ -176,6 +220,10 @@ def diff(
 
     require_instance("other", other, Policy, what="diff")
     pandas_input = type(frame).__module__.startswith("pandas")
+    if not pandas_input and not isinstance(frame, pl.DataFrame | pl.LazyFrame):
+        raise ValidationError.single(
+            "frame", "must be a Polars or pandas DataFrame, or a Polars LazyFrame", what="diff"
+        )
     source: Any = _from_pandas(frame).with_row_index(_ROW) if pandas_input else frame
     names = source.collect_schema().names()
     runs = [
@@ -233,11 +281,19 @@ def _to_pandas(answers: pl.DataFrame) -> pd.DataFrame:
     for name in answers.columns:
         if name.endswith("allowed"):
             added[name] = added[name].astype("boolean")
-        elif name.endswith("error") or name == "question":
+        elif name.endswith("error") or name in _SPELLED:
             added[name] = added[name].astype("string")
         elif name.endswith("reason_codes"):
             added[name] = pandas.Series(answers[name].to_list(), dtype=object)
     return added
+
+
+def _without_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as ``string`` columns."""
+    for name in frame.columns:
+        if str(frame[name].dtype) == "category":
+            frame[name] = frame[name].astype("string")
+    return frame
 
 
 def _polars(feature: str) -> None:
@@ -415,6 +471,10 @@ def _check(
     return decided.frame.with_columns([*answers, decided.error])
 
 
+#: The input's columns that the answers spell as ``check_rows`` writes them.
+_SPELLED: Final = ("category", "market", "question")
+
+
 def _canonical(decided: Decided) -> list[pl.Expr]:
     """The ``category``, ``market`` and ``question`` text columns of the input as ``check_rows``
     writes them for a row it answers (the category's name, the market's code, the question's
@@ -422,7 +482,7 @@ def _canonical(decided: Decided) -> list[pl.Expr]:
     import polars as pl  # noqa: PLC0415
 
     frame, plans = decided.frame, decided.plans
-    spelled = {
+    spelled = {  # (in the order of _SPELLED)
         "category": [plan.category for plan in plans],
         "market": [plan.market for plan in plans],
         "question": [plan.question for plan in plans],
