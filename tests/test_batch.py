@@ -402,13 +402,13 @@ def test_decide_row_refuses_in_its_own_words(
 def test_a_domain_error_in_a_row_is_raised_as_that_rows_validation_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from partner_onboarding import batch  # noqa: PLC0415
+    from partner_onboarding import engine  # noqa: PLC0415
     from partner_onboarding.errors import UnknownCategory  # noqa: PLC0415
 
     def unknown(self: object, raw: object) -> object:
         raise UnknownCategory(str(raw), ["Paid Media"])
 
-    monkeypatch.setattr(batch.Facts, "category", unknown)
+    monkeypatch.setattr(engine.Facts, "category", unknown)
     rows = [{"partner_id": "P1", "category": "Paid Mdia", "registered_at": "2024-05-02"}]
     with pytest.raises(ValidationError) as caught:
         check_rows(rows, at=ON_MAY_20)

@@ -193,7 +193,7 @@ def test_the_bulk_reader_does_not_remember_huge_cells() -> None:
     # 2 000 rows of distinct 10 kB unknown categories: each refused, none kept in the reader's
     # memory of refusals (a remembered one costs its size for the rest of the run).
     from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
-    from partner_onboarding.batch import Facts  # noqa: PLC0415
+    from partner_onboarding.engine import Facts  # noqa: PLC0415
 
     facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
     for index in range(2_000):

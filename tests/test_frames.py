@@ -16,20 +16,20 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, ValidationError
-from partner_onboarding.batch import REMEMBERED_REFUSALS, Facts, check_rows
-from partner_onboarding.errors import MissingExtra
-from partner_onboarding.frames import (
+from partner_onboarding.batch import check_rows
+from partner_onboarding.engine import (
     _VALID_DAY,
     _VALID_INSTANT,
     ANSWER_FIELDS,
+    REMEMBERED_REFUSALS,
+    Facts,
     Memo,
     _bucket_from_text,
     _decided_by_text,
     _far_from,
-    answers,
-    check_frame,
-    diff,
 )
+from partner_onboarding.errors import MissingExtra
+from partner_onboarding.frames import answers, check_frame, diff
 from partner_onboarding.policy import upgrade_rules
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
 

@@ -25,15 +25,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, TextIO
 import attrs
 
 from partner_onboarding import _files
-from partner_onboarding.batch import COLUMNS
 from partner_onboarding.catalog import parse_member
+from partner_onboarding.engine import COLUMNS, Decided, Facts, Memo, PlanRow, decide_rows
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.policy import Policy, Question, Verdict
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from partner_onboarding.frames import Decided, PlanRow
 
 __all__ = ["Answering", "PartsWriter", "ProgressLine", "answer"]
 
@@ -161,7 +160,7 @@ _REMEMBERED: Final = 65_536
 
 class _Answerer:
     """Answers chunks of one input, remembering across them what the rows have in common: each
-    combination's plan (:class:`~partner_onboarding.frames.Memo`), and the writer's text of
+    combination's plan (:class:`~partner_onboarding.engine.Memo`), and the writer's text of
     each combination and each decision."""
 
     def __init__(
@@ -171,9 +170,6 @@ class _Answerer:
         counts: dict[str, int],
         seen_codes: dict[str, str],
     ) -> None:
-        from partner_onboarding.batch import Facts  # noqa: PLC0415
-        from partner_onboarding.frames import Memo  # noqa: PLC0415
-
         self.rows, self.run, self.counts, self.seen_codes = rows, run, counts, seen_codes
         self.keys = [name.casefold() for name in rows.names]
         one_question = run.question is not None or "question" in self.keys
@@ -185,8 +181,6 @@ class _Answerer:
         """Answer the rows of a clean chunk, unless one of them asks both questions in a
         question column (a frame's row answers one: such a chunk is the plain path's)."""
         import polars as pl  # noqa: PLC0415
-
-        from partner_onboarding.frames import decide_rows  # noqa: PLC0415
 
         names = [f"c{i}" for i in range(len(self.keys))]
         read = pl.read_csv(

@@ -20,7 +20,7 @@ from typing import IO, Any, Final, Protocol
 import attrs
 
 from partner_onboarding._documents import no_repeated_keys
-from partner_onboarding.batch import COLUMNS, misspelled_columns
+from partner_onboarding.engine import COLUMNS, misspelled_columns
 
 __all__ = [
     "MAX_CELL",

@@ -43,75 +43,26 @@ P2 authorize_seller True approved_application
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import functools
-import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal
 
 from partner_onboarding._fields import require_instance
-from partner_onboarding.catalog import Category, Market, normalize_name, parse_member, quote
+from partner_onboarding.engine import (
+    NOT_APPROVED,
+    Facts,
+    absent,
+)
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
-from partner_onboarding.model import ReviewStatus
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question, Verdict
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
 
 __all__ = [
-    "COLUMNS",
     "RECORD_FIELDS",
     "check_rows",
-    "column_problems",
     "decide_row",
     "iter_check_rows",
-    "misspelled_columns",
 ]
-
-#: The columns a row may have, in order; the first three are required.
-COLUMNS: Final = (
-    "partner_id",
-    "registered_at",
-    "category",
-    "market",
-    "registration_market",
-    "question",
-    "status",
-    "approved_categories",
-)
-
-
-def misspelled_columns(names: Iterable[object], *, fold_case: bool = False) -> list[str]:
-    """What is wrong with a table's column names: each unknown name close to one of
-    :data:`COLUMNS` that the table lacks (``registerd_at``: did you mean ``registered_at``?),
-    compared as they are or, with ``fold_case``, without case (a file's header). Any other name
-    is a column of the user's own, and kept."""
-    texts = [str(name) for name in names]
-    present = {text.casefold() if fold_case else text for text in texts}
-    missing = [column for column in COLUMNS if column not in present]
-    problems = []
-    for text in texts:
-        if not missing or (text.casefold() if fold_case else text) in _KNOWN_COLUMNS:
-            continue
-        close = difflib.get_close_matches(text.casefold(), missing, n=1, cutoff=0.75)
-        if close:
-            problems.append(f"unknown column {quote(text)}; did you mean {close[0]!r}?")
-    return problems
-
-
-_KNOWN_COLUMNS: Final = frozenset(COLUMNS)
-
-
-def column_problems(names: Iterable[object], question: Question | None) -> list[Problem]:
-    """What is wrong with a frame's columns for ``question`` (``None``: both, or as a column
-    says), before any row is read: a misspelled column (:func:`misspelled_columns`), a missing
-    ``category``, a missing ``registered_at`` unless only ``authorize_seller`` is asked."""
-    names = list(names)
-    problems = [Problem("frame", text) for text in misspelled_columns(names)]
-    needed = ["category"] if question is Question.AUTHORIZE_SELLER else ["category", COLUMNS[1]]
-    problems += [
-        Problem("frame", f"has no column {name!r}") for name in needed if name not in names
-    ]
-    return problems
 
 
 #: The keys of every record, in order (the columns of a DataFrame built from the records).
@@ -170,7 +121,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
                 raise ValidationError.single("", "must be a mapping of column names to values")
             get = row.get
             partner_id = get("partner_id")
-            if (not partner_id) if type(partner_id) is str else _absent(partner_id):
+            if (not partner_id) if type(partner_id) is str else absent(partner_id):
                 raise ValidationError.single("partner_id", "is required")
             raw_question = get("question")
             key = (get("category"), get("market"), raw_question, get("registration_market"))
@@ -179,7 +130,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             except (KeyError, TypeError):
                 category, registering, authorizing = facts.plan(key)
             if (type(raw_question) is not str or raw_question.isspace() or not raw_question) and (
-                "question" in row and _absent(raw_question)
+                "question" in row and absent(raw_question)
             ):  # (a row without the key asks both; one that leaves it empty says nothing)
                 raise ValidationError.single("question", "is required")
             # Every question of the row is answered before any is given: a row is good or bad.
@@ -197,7 +148,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
                 ):
                     if status == "approved":
                         approved = True
-                    elif status in _NOT_APPROVED:
+                    elif status in NOT_APPROVED:
                         approved = False
                     else:  # a status to check
                         approved = facts.approved(row, category)
@@ -219,21 +170,6 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             yield record
 
 
-#: How many distinct raw values of a column the bulk reader remembers (a bounded memory: realistic
-#: exports have one registration instant per partner, which remembering would not speed up).
-_REMEMBERED: Final = 65_536
-#: How many refusals it remembers: a refusal carries its words (an unknown category's, its
-#: suggestions), a kilobyte or more; the same few mistakes repeated are what remembering is for.
-REMEMBERED_REFUSALS: Final = 4_096
-
-_NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
-# A question's prebuilt records, one for each value of its fact (a registration: the partner's
-# bucket; a seller authorisation: approved, False or True); and what a row's (category,
-# market, question) resolve to: the category, then the records of each question asked, or None.
-_Records: TypeAlias = tuple[dict[str, Any], ...]
-_Plan: TypeAlias = tuple[Category, _Records | None, _Records | None]
-
-
 def decide_row(
     row: Mapping[str, Any],
     question: Question | str,
@@ -251,7 +187,7 @@ def decide_row(
         raise ValidationError.single("", "must be a mapping of column names to values")
     category = facts.category(row.get("category"))
     registration = facts.market(row.get("registration_market"), field="registration_market")
-    if _absent(question):  # (no question means both, which a single Decision cannot be)
+    if absent(question):  # (no question means both, which a single Decision cannot be)
         raise facts.bad_question()
     (asked,) = facts.questions(question)
     market = facts.market(row.get("market"))
@@ -297,234 +233,3 @@ def _error_record(index: int, row: object, error: OnboardingError) -> dict[str, 
         "changes_at": None,
         "error": "; ".join(str(problem) for problem in problems),
     }
-
-
-#: How many distinct unknown category names of one reading get suggestions searched for them.
-_SUGGESTIONS: Final = 100
-
-
-class Facts:
-    """Reads the facts of rows for one policy at one instant, remembering each raw value it has
-    already understood (and, per category, market and question, the records it can answer)."""
-
-    def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
-        policy = require_instance("policy", policy, Policy, what="rows")
-        self.policy = policy
-        self.rules = policy.compiled
-        self.instant = self.rules.instant(at)
-        self.catalog = policy.catalog
-        # (category, market, question) as given → (category, register records, authorize records)
-        # where the records are indexed by the one fact a row adds: its bucket? approved?
-        self.plans: dict[object, _Plan] = {}
-        self.buckets: dict[object, int] = {}
-        self.approved_lists: dict[object, frozenset[str]] = {}
-        self.statuses: dict[str, bool] = {}
-        # What a bad (category, markets, question) said, so that a bad row costs no more than a
-        # good one (an unknown category's suggestions are searched once).
-        self.refusals: dict[object, OnboardingError] = {}
-        self.suggestions_left = _SUGGESTIONS
-
-    def plan(self, key: tuple[object, object, object, object]) -> _Plan:
-        refused = self.refusals.get(key) if _hashable(key) else None
-        if refused is not None:
-            # (a fresh traceback: raised as it is, it would keep every earlier raise's frames)
-            raise refused.with_traceback(None)
-        try:
-            return self._plan(key)
-        except OnboardingError as error:
-            if _hashable(key) and short_key(key) and len(self.refusals) < REMEMBERED_REFUSALS:
-                # (a huge cell is not remembered, and a copy keeps no traceback and its frames:
-                # memory stays small)
-                self.refusals[key] = copy.copy(error)
-            raise
-
-    def _plan(self, key: tuple[object, object, object, object]) -> _Plan:
-        raw_category, raw_market, raw_question, raw_registration = key
-        category = self.category(raw_category)
-        market = self.market(raw_market)
-        registration = self.market(raw_registration, field="registration_market")
-        asked = self.questions(raw_question)
-        registering, authorizing = (
-            (self._records(question, category, market, registration) if question in asked else None)
-            for question in (Question.REGISTER, Question.AUTHORIZE_SELLER)
-        )
-        found = (category, registering, authorizing)
-        if _hashable(key) and len(self.plans) < 65_536:
-            self.plans[key] = found
-        return found
-
-    def _records(
-        self, question: Question, category: Category, market: str, registration: str
-    ) -> _Records:
-        """The record for each value of the row's fact, ``row`` and ``partner_id`` left blank."""
-        decisions = (
-            self.decide(question, category, registration, fact)
-            for fact in self.fact_values(question)
-        )
-        return tuple(
-            {
-                "row": None,
-                "partner_id": None,
-                "category": category.name,
-                "market": market,
-                "question": question.value,
-                "allowed": decision.allowed,
-                "reason": decision.codes[0],
-                "reason_codes": ";".join(decision.codes),
-                "message": decision.message,
-                "changes_at": decision.changes_at,
-                "error": None,
-            }
-            for decision in decisions
-        )
-
-    def fact_values(self, question: Question) -> range:
-        """The values of the one fact ``question`` reads: a registration, the partner's bucket
-        (how many of the policy's registration thresholds it is at or after); a seller
-        authorisation, approved (0 or 1)."""
-        if question is Question.REGISTER:
-            return range(len(self.rules.thresholds) + 1)
-        return range(2)
-
-    def fact(self, question: Question, category: Category, row: Mapping[str, Any]) -> int:
-        """The one fact of ``row`` that ``question`` reads: its bucket? an approved category?"""
-        if question is Question.REGISTER:
-            return self.bucket(row.get("registered_at"))
-        return self.approved(row, category)
-
-    def decide(
-        self, question: Question, category: Category, registration: str, fact: int
-    ) -> Verdict:
-        """The answer for a partner registered in ``registration`` and the row's one fact."""
-        return self.rules.verdict(question, category.code, registration, fact, self.instant)
-
-    def category(self, raw: object) -> Category:
-        if _absent(raw):
-            raise ValidationError.single("category", "is required")
-        if not isinstance(raw, str | Category):
-            raise ValidationError.single("category", "must be a category name or code")
-        found = self.catalog.find(raw)
-        if found is not None:
-            return found
-        # Suggestions are searched for the first distinct unknown names only: a file of many
-        # distinct unknown names costs a look-up a row, not a search of the catalog a row.
-        suggest = self.suggestions_left > 0
-        self.suggestions_left -= suggest
-        error = self.catalog.unknown(raw, suggest=suggest)
-        raise ValidationError.single("category", str(error)) from None
-
-    def market(self, raw: object, *, field: str = "market") -> str:
-        if _absent(raw):
-            return Market.US.code
-        if isinstance(raw, Market):
-            return raw.code
-        if not isinstance(raw, str):
-            raise ValidationError.single(field, "must be an ISO 3166-1 alpha-2 code")
-        try:
-            return Market.parse(raw).code
-        except ValidationError as error:
-            raise error.under(field) from None
-
-    def questions(self, raw: object) -> tuple[Question, ...]:
-        if _absent(raw):
-            return tuple(Question)
-        return (parse_member(Question, raw, field="question"),)
-
-    @staticmethod
-    def bad_question() -> ValidationError:
-        allowed = ", ".join(q.value for q in Question)
-        return ValidationError.single("question", f"must be one of {allowed}")
-
-    def bucket(self, raw: object) -> int:
-        """The bucket of a registration cell (see :meth:`fact_values`)."""
-        known = self.buckets.get(raw) if _hashable(raw) else None
-        if known is not None:
-            return known
-        found = self.rules.bucket(self._instant(raw))
-        if _hashable(raw) and len(self.buckets) < _REMEMBERED:
-            self.buckets[raw] = found
-        return found
-
-    def _instant(self, raw: object) -> dt.datetime:
-        if _absent(raw):
-            raise ValidationError.single("registered_at", "is required")
-        try:
-            return self.policy.instant(raw)  # type: ignore[arg-type]  # (it checks what it reads)
-        except ValidationError as error:
-            raise ValidationError(
-                [Problem("registered_at", p.reason) for p in error.problems]
-            ) from None
-
-    def approved(self, row: Mapping[str, Any], category: Category) -> bool:
-        status = row.get("status")
-        if not _absent(status):
-            known = self.statuses.get(status) if type(status) is str else None
-            if known is None:
-                known = self._approved_status(status)
-            return known
-        raw = row.get("approved_categories")
-        if _absent(raw):
-            return False
-        codes = self.approved_lists.get(raw) if _hashable(raw) else None
-        if codes is None:
-            codes = self._approved_codes(raw)
-        return category.code in codes
-
-    def _approved_status(self, status: object) -> bool:
-        """Whether ``status`` (any spelling of a review status, or ``none``) is Approved."""
-        if isinstance(status, str) and normalize_name(status) == "none":
-            found = False
-        else:
-            found = parse_member(ReviewStatus, status, field="status") is ReviewStatus.APPROVED
-        if type(status) is str and len(self.statuses) < _REMEMBERED:
-            self.statuses[status] = found
-        return found
-
-    def _approved_codes(self, raw: object) -> frozenset[str]:
-        names = raw.split(";") if isinstance(raw, str) else raw
-        if not isinstance(names, Iterable):
-            raise ValidationError.single("approved_categories", "must be a list or ';'-separated")
-        codes = set()
-        for name in names:
-            if isinstance(name, str) and not name.strip():
-                continue
-            try:
-                codes.add(
-                    self.catalog.category(name.strip() if isinstance(name, str) else name).code
-                )
-            except OnboardingError as error:
-                raise ValidationError.single("approved_categories", str(error)) from None
-        found = frozenset(codes)
-        if _hashable(raw) and len(self.approved_lists) < _REMEMBERED:
-            self.approved_lists[raw] = found
-        return found
-
-
-def _absent(value: object) -> bool:
-    """Whether a cell is empty: ``None``, blank text (spaces only: what a spreadsheet leaves in a
-    cell it shows empty), or a DataFrame's missing-value marker (NaN, pandas' ``NA`` and
-    ``NaT``), which compare unlike ordinary values (``NA == ""`` is ``NA``)."""
-    if value is None or type(value) is str:
-        return not value or value.isspace()
-    if isinstance(value, float):
-        return math.isnan(value)
-    return type(value).__name__ in _MISSING_MARKERS
-
-
-_MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
-
-
-#: The longest cell a bulk reader remembers a refusal for (no name, code or instant is longer).
-_REMEMBERED_CELL: Final = 256
-
-
-def short_key(key: tuple[object, ...]) -> bool:
-    return all(not isinstance(cell, str) or len(cell) <= _REMEMBERED_CELL for cell in key)
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True

@@ -3,13 +3,13 @@
 :func:`check_spark` answers every row of a Spark DataFrame inside the JVM, on any cluster, with no
 Python UDF. As in :mod:`partner_onboarding.frames`, what has few distinct values (category,
 markets, question, status, approved lists) is collected once per distinct combination and
-understood by the plain path of :mod:`partner_onboarding.batch`, which builds each answer once;
-the small table of each combination's answers (for a new partner and for an existing one) is
-broadcast and joined back in one join. The registration instant, one per partner, is compared in
-Spark with the one instant the policy's rule reads, which picks the row's answer; the few distinct
-cells Spark cannot parse are read by the plain path too and joined back, so every row gets exactly
-the answer of :func:`partner_onboarding.batch.check_rows` (a differential test checks it). An
-input column named as an answer column is replaced by it, as in ``check_frame``.
+understood by the bulk engine (:mod:`partner_onboarding.engine`), which builds each answer once;
+the small table of each combination's answers (one for each bucket of the registration among
+the rulebook's thresholds) is broadcast and joined back in one join. The registration instant,
+one per partner, is placed among the thresholds in Spark, which picks the row's answer; the few
+distinct cells Spark cannot parse are read the plain way too and joined back, so every row gets
+exactly the answer of :func:`partner_onboarding.batch.check_rows` (a differential test checks
+it). An input column named as an answer column is replaced by it, as in ``check_frame``.
 
 PySpark is an optional extra: ``pip install 'partner-onboarding[spark]'``.
 """
@@ -19,16 +19,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
-from partner_onboarding.errors import OnboardingError, Problem, ValidationError
-from partner_onboarding.frames import (
+from partner_onboarding.engine import (
     ANSWER_FIELDS,
     FIRST_DAY,
     KEY_COLUMNS,
     REGISTERED_COLUMN,
+    Facts,
     Memo,
+    column_problems,
     error_text,
     registration_thresholds,
 )
+from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, Verdict
 
 if TYPE_CHECKING:
@@ -54,8 +56,6 @@ def _diagnose(frame: DataFrame, question: Question | None) -> None:
     """Refuse, from the schema (no job runs), a frame that every row would be wrong in."""
     from pyspark.sql import types  # noqa: PLC0415
 
-    from partner_onboarding.batch import column_problems  # noqa: PLC0415
-
     problems = column_problems(frame.columns, question)
     fields = {field.name: field.dataType for field in frame.schema.fields}
     if isinstance(fields.get("registered_at"), types.TimestampNTZType):
@@ -80,8 +80,6 @@ def check_spark(
     columns and the answer columns of :func:`partner_onboarding.frames.check_frame` (prefixed
     ``register_``/``authorize_seller_`` when both questions are answered), and ``error``."""
     from pyspark.sql import functions as f  # noqa: PLC0415  (an optional extra)
-
-    from partner_onboarding.batch import Facts  # noqa: PLC0415
 
     facts = Facts(policy, at)  # type: ignore[arg-type]  # (it reads text too)
     _diagnose(frame, None if question is None else facts.questions(question)[0])
