@@ -310,6 +310,20 @@ def test_a_missing_or_misspelled_column_is_named_before_any_job(
     assert message in str(caught.value)
 
 
+def test_the_call_runs_no_job_until_the_result_is_asked_for(spark: SparkSession) -> None:
+    frame = spark.createDataFrame(
+        [(f"P{i}", "2024-05-02", "Paid Media") for i in range(1000)],
+        "partner_id string, registered_at string, category string",
+    ).repartition(4)
+    tracker = spark.sparkContext.statusTracker()
+    spark.sparkContext.setJobGroup("check-spark-call", "the call alone")
+    answered = check_spark(frame, at=dt.date(2024, 5, 20), question="register")
+    assert tracker.getJobIdsForGroup("check-spark-call") == []
+    spark.sparkContext.setJobGroup("check-spark-result", "the result")
+    assert answered.where("reason = 'new_partner_discontinued'").count() == 1000
+    assert tracker.getJobIdsForGroup("check-spark-result") != []
+
+
 def test_naive_timestamps_are_refused_before_any_job(spark: SparkSession) -> None:
     from partner_onboarding import ValidationError  # noqa: PLC0415
 

@@ -32,6 +32,7 @@ from partner_onboarding.engine import (
     REGISTERED_COLUMN,
     Decided,
     Facts,
+    Memo,
     column_problems,
     decide_rows,
 )
@@ -83,19 +84,21 @@ def check_frame(
         ):
             output[name] = pl.String if name == "question" else _answer_type(name)
         return frame.map_batches(
-            lambda batch: _check(_assumed(batch, zone), at=at, policy=policy, question=asked),
+            lambda batch: answer_polars(
+                _assumed(batch, zone), at=at, policy=policy, question=asked
+            ),
             streamable=False,
             schema=output,
         )
     if isinstance(frame, pl.DataFrame):
         _diagnose(frame.columns, frame.schema.get(REGISTERED_COLUMN), asked, zone)
-        return _check(_assumed(frame, zone), at=at, policy=policy, question=asked)
+        return answer_polars(_assumed(frame, zone), at=at, policy=policy, question=asked)
     if type(frame).__module__.startswith("pandas"):
         import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
 
         converted = _from_pandas(frame)
         _diagnose(list(frame.columns), converted.schema.get(REGISTERED_COLUMN), asked, zone)
-        answers = _check(_assumed(converted, zone), at=at, policy=policy, question=asked)
+        answers = answer_polars(_assumed(converted, zone), at=at, policy=policy, question=asked)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
         one_question = asked is not None or "question" in frame.columns
         produced = set(_answer_names(Question.REGISTER if one_question else None))
@@ -378,7 +381,7 @@ def answers(
         frame = rows.struct.unnest()
         if question is None and "question" in frame.columns:
             frame = frame.drop("question")  # (both questions, whatever a row asks)
-        checked = _check(frame, at=at, policy=policy, question=question)
+        checked = answer_polars(frame, at=at, policy=policy, question=question)
         return checked.select(names).to_struct(rows.name)
 
     schema = pl.Struct({name: _answer_type(name) for name in names})
@@ -409,14 +412,18 @@ def _answer_type(name: str) -> Any:
     return next(kind for field, kind in types.items() if name.endswith(field))
 
 
-def _check(
+def answer_polars(
     frame: pl.DataFrame,
     *,
     at: dt.datetime | dt.date | str,
     policy: Policy,
     question: Question | str | None,
+    memo: Memo | None = None,
 ) -> pl.DataFrame:
-    decided = decide_rows(frame, at=at, policy=policy, question=question)
+    """The answer columns beside ``frame``'s, for a frame already diagnosed (what
+    :func:`check_frame` does after its checks, and each batch of Spark's answers):
+    ``memo``, the readings of earlier batches of the same policy, instant and shape."""
+    decided = decide_rows(frame, at=at, policy=policy, question=question, memo=memo)
     answers = _canonical(decided)
     for prefix, indices in decided.indices.items():
         answers += decided.table.columns(prefix, indices)
