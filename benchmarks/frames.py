@@ -79,6 +79,47 @@ def realistic(n: int, seed: int = 7) -> dict[str, list[Any]]:
     }
 
 
+def by_hand(frame: Any) -> Any:
+    """The floor: the two rules of the shipped rulebook as one hand-written Polars expression on
+    typed columns, as an analyst would write it for this one policy and this one instant (the
+    spellings folded by hand, approved lists ignored, no error column, no change instants)."""
+    import polars as pl  # noqa: PLC0415
+
+    upgrade = dt.datetime(2024, 4, 30, 7, tzinfo=dt.UTC)
+    cutoff = dt.datetime(2024, 6, 5, 7, tzinfo=dt.UTC)
+    at = dt.datetime(2024, 5, 20, 7, tzinfo=dt.UTC)
+    name = pl.col("category").str.to_lowercase().str.replace_all("_", " ")
+    discontinued = name.is_in(["paid media", "mass tutoring", "mass recruiting"])
+    covered = pl.col("registration_market").fill_null("US") == "US"
+    new = pl.col("registered_at") >= upgrade
+    approved = pl.col("status").str.to_lowercase() == "approved"
+    barred = discontinued & covered
+    register = (
+        pl.when(~discontinued)
+        .then(pl.lit("current_category"))
+        .when(~covered)
+        .then(pl.lit("market_not_covered"))
+        .when(~new)
+        .then(pl.lit("existing_partner"))
+        .when(pl.lit(at < upgrade))
+        .then(pl.lit("before_upgrade"))
+        .otherwise(pl.lit("new_partner_discontinued"))
+    )
+    authorize = (
+        pl.when(~approved)
+        .then(pl.lit("no_approved_application"))
+        .when(barred & pl.lit(at >= cutoff))
+        .then(pl.lit("authorization_closed"))
+        .otherwise(pl.lit("approved_application"))
+    )
+    return frame.with_columns(
+        (~(barred & new & pl.lit(at >= upgrade))).alias("register_allowed"),
+        register.alias("register_reason"),
+        (approved & ~(barred & pl.lit(at >= cutoff))).alias("authorize_seller_allowed"),
+        authorize.alias("authorize_seller_reason"),
+    )
+
+
 def repetitive(n: int) -> dict[str, list[Any]]:
     return {
         "partner_id": [f"P{i}" for i in range(n)],
@@ -153,7 +194,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         ),
     )
+    row("floor: the two rules written by hand in Polars, typed", best(lambda: by_hand(typed)))
     row("check_frame, typed instants", best(lambda: check_frame(typed, at=AT)), plain)
+    floor = results["floor: the two rules written by hand in Polars, typed"]
+    print(
+        f"| | check_frame, typed, against the hand-written floor | | | "
+        f"{floor / results['check_frame, typed instants']:.2f}× |"
+    )
     row("check_frame, text instants", best(lambda: check_frame(text, at=AT)), notebook)
     pandas_frame = text.to_pandas()
     row(
@@ -161,6 +208,19 @@ def main(argv: list[str] | None = None) -> int:
         best(lambda: check_frame(pandas_frame, at=AT)),
         notebook,
     )
+    arrow = text.to_arrow()
+    row("check_frame, PyArrow table, text", best(lambda: check_frame(arrow, at=AT)), notebook)
+    try:
+        import duckdb  # noqa: PLC0415
+    except ImportError:
+        print("| realistic | check_frame, DuckDB relation | (duckdb not installed) | | |")
+    else:
+        relation = duckdb.from_arrow(arrow)
+        row(
+            "check_frame, DuckDB relation, text (read, answered, back)",
+            best(lambda: check_frame(relation, at=AT)),
+            notebook,
+        )
     answered = check_frame(typed, at=AT)
     added = answered.select(answered.columns[len(typed.columns) :])
     print()

@@ -229,18 +229,27 @@ def _comparable(name: str) -> pl.Expr:
 def _to_pandas(answers: pl.DataFrame) -> pd.DataFrame:
     """The answer columns as pandas columns of nullable types: ``allowed`` ``boolean`` (so that
     ``frame[frame.allowed]`` works when some rows have errors), ``error`` and ``question``
-    ``string``, ``reason_codes`` Python lists, ``reason`` and ``message`` categorical."""
+    ``string``, ``reason_codes`` a list column (Arrow's: each cell reads as a Python list,
+    without a Python object a row), ``reason`` and ``message`` categorical."""
     import pandas  # noqa: ICN001, PLC0415
+    import polars as pl  # noqa: PLC0415
 
-    added = answers.to_pandas()
+    # Each column from its Arrow form, without a Python object a row: lists as Arrow's list
+    # column, flags as pandas' nullable booleans, texts as Arrow-backed strings.
+    columns: dict[str, Any] = {}
     for name in answers.columns:
-        if name.endswith("allowed"):
-            added[name] = added[name].astype("boolean")
+        column = answers[name]
+        if name.endswith("reason_codes"):  # (each cell reads as a Python list)
+            codes = column.cast(pl.List(pl.String)).to_arrow()
+            columns[name] = pandas.arrays.ArrowExtensionArray(codes)
+        elif name.endswith("allowed"):
+            columns[name] = pandas.BooleanDtype().__from_arrow__(column.to_arrow())
         elif name.endswith("error") or name in _SPELLED:
-            added[name] = added[name].astype("string")
-        elif name.endswith("reason_codes"):
-            added[name] = pandas.Series(answers[name].to_list(), dtype=object)
-    return added
+            text = column.cast(pl.String).to_arrow()
+            columns[name] = pandas.StringDtype("pyarrow").__from_arrow__(text)
+        else:  # (the categorical texts and the instants: pandas' own conversion)
+            columns[name] = column.to_pandas()
+    return pandas.DataFrame(columns)
 
 
 def _without_categories(frame: pd.DataFrame) -> pd.DataFrame:
