@@ -991,7 +991,21 @@ def test_diff_keeps_the_frame_s_kind(kind: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Every other engine: PyArrow, DuckDB and Dask frames answered as the plain path answers
+# Every engine: pandas, lazy Polars, PyArrow, DuckDB and Dask frames answered as the plain path
+# answers (eager Polars: the properties above)
+
+
+def _via_pandas(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
+    found = check_frame(frame.to_pandas(), at=at, policy=policy)
+    assert isinstance(found, pd.DataFrame)
+    return pl.from_pandas(found)
+
+
+def _via_lazy(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
+    found = check_frame(frame.lazy(), at=at, policy=policy)
+    assert isinstance(found, pl.LazyFrame)
+    answered: pl.DataFrame = found.collect()
+    return answered
 
 
 def _via_arrow(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
@@ -1024,7 +1038,7 @@ def _via_dask(frame: pl.DataFrame, at: dt.date, policy: Any) -> pl.DataFrame:
     return pl.from_pandas(answered)
 
 
-@pytest.mark.parametrize("engine", [_via_arrow, _via_duckdb, _via_dask])
+@pytest.mark.parametrize("engine", [_via_pandas, _via_lazy, _via_arrow, _via_duckdb, _via_dask])
 @settings(max_examples=15, deadline=None)
 @given(st.lists(rows(), min_size=1, max_size=20), st.sampled_from(AT_CHOICES), policies())
 def test_every_engine_agrees_with_the_plain_path(
