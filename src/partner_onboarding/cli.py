@@ -156,8 +156,8 @@ def _policy(path: str | None, catalog_path: str | None = None) -> Policy:
 
 
 def _instant(text: str | None, policy: Policy, now: Callable[[], dt.datetime]) -> dt.datetime:
-    if text is None:
-        return now().astimezone(policy.time_zone)
+    if text is None:  # (now, to the second: the header says the instant the answers are at)
+        return now().replace(microsecond=0).astimezone(policy.time_zone)
     try:
         return policy.instant(text)
     except ValueError as error:
