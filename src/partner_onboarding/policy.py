@@ -527,11 +527,24 @@ class Cutoff:
         )
 
 
-def _current_category(category: Category) -> str:
-    return (
-        f"{category.name!r} is a category of the current structure: only the catalog's legacy "
-        "categories can be discontinued"
-    )
+def _discontinued(
+    catalog: Catalog, name: str, position: int, field: str, problems: Problems
+) -> Category | None:
+    """The legacy category ``name`` names (the ``position``-th of its list), or ``None`` with the
+    problem added on ``field``: unknown (with suggestions for the first few of a list), or a
+    category of the current structure."""
+    category = catalog.find(name)
+    if category is None:
+        problems.add(field, str(catalog.unknown(name, suggest=position < _SUGGESTED)))
+    elif not category.legacy:
+        problems.add(
+            field,
+            f"{category.name!r} is a category of the current structure: only the catalog's "
+            "legacy categories can be discontinued",
+        )
+    else:
+        return category
+    return None
 
 
 #: How many unknown names of one list of categories get suggestions searched for them.
@@ -653,13 +666,8 @@ class Policy:
             codes: list[str] = []
             for position, name in enumerate(rule.categories):
                 field = f"rules[{index}].categories[{position}]"
-                category = self.catalog.find(name)
-                if category is None:
-                    error = self.catalog.unknown(name, suggest=position < _SUGGESTED)
-                    problems.add(field, str(error))
-                elif not category.legacy:
-                    problems.add(field, _current_category(category))
-                elif category.code not in codes:
+                category = _discontinued(self.catalog, name, position, field, problems)
+                if category is not None and category.code not in codes:
                     codes.append(category.code)
             for field, when in (("from", rule.from_), ("registered_from", rule.registered_from)):
                 if type(when) is dt.date and zone is not None and _starts_off_calendar(when, zone):
@@ -963,11 +971,10 @@ class Policy:
             raise ValidationError(
                 unknown[:MAX_PROBLEMS], what="policy", more=len(unknown[MAX_PROBLEMS:])
             )
+        first = Problems()  # (a version 1 document's own fields' problems come first)
         if version == 1:
-            first = Problems()  # (the version 1 fields' own problems come first)
             values["rules"] = _v1_rules({key: values.pop(key) for key in old}, catalog, first)
         else:
-            first = Problems()
             values["rules"] = _rules_of(values.get("rules"))
         if "market" in values:
             try:
@@ -1063,12 +1070,7 @@ def _v1_rules(given: dict[str, Any], catalog: Catalog, problems: Problems) -> tu
         problems.add("discontinued", "must be a list of category codes")
     else:
         for index, name in enumerate(discontinued):
-            category = catalog.find(name)
-            if category is None:
-                unknown = catalog.unknown(name, suggest=index < _SUGGESTED)
-                problems.add(f"discontinued[{index}]", str(unknown))
-            elif not category.legacy:
-                problems.add(f"discontinued[{index}]", _current_category(category))
+            _discontinued(catalog, name, index, f"discontinued[{index}]", problems)
     existing = given.get("existing_partners_may_register", True)
     if not isinstance(existing, bool):
         problems.add("existing_partners_may_register", "must be true or false")
@@ -1364,9 +1366,7 @@ class CompiledPolicy:
             partner.registration_market.code,
             self.bucket(partner.account.registered_at),
             at,
-        )
-        if at < partner.latest:  # a question about the past: recorded events may change it first
-            verdict = self._past(partner, Question.REGISTER, category.code, market, at, verdict)
+        )  # (a registration reads no recorded event: a question about the past is the same)
         return _decision(
             Question.REGISTER, partner.partner_id, category, market, at, self.id, verdict
         )
@@ -1384,25 +1384,17 @@ class CompiledPolicy:
             Question.AUTHORIZE_SELLER, code, partner.registration_market.code, approved, at
         )
         if at < partner.latest:  # a question about the past: recorded events may change it first
-            verdict = self._past(partner, Question.AUTHORIZE_SELLER, code, market, at, verdict)
+            verdict = self._past(partner, code, market, at, verdict)
         return _decision(
             Question.AUTHORIZE_SELLER, partner.partner_id, category, market, at, self.id, verdict
         )
 
-    def _past(  # noqa: PLR0917
-        self,
-        partner: Partner,
-        question: Question,
-        code: str,
-        market: Market,
-        at: dt.datetime,
-        verdict: Verdict,
+    def _past(
+        self, partner: Partner, code: str, market: Market, at: dt.datetime, verdict: Verdict
     ) -> Verdict:
         """``verdict`` with ``changes_at`` the first instant after ``at`` at which the answer is
         allowed where it was refused or the reverse: by time (the verdict's own ``changes_at``),
         or by an event the partner recorded later in that category and market (an approval)."""
-        if question is Question.REGISTER:
-            return verdict  # (a registration reads no recorded event)
         ends = verdict.changes_at
         recorded = {
             event.at
@@ -1414,7 +1406,8 @@ class CompiledPolicy:
         home = partner.registration_market.code
         for instant in sorted(recorded):
             approved = partner.approved_in(code, market, at=instant)
-            if self.verdict(question, code, home, approved, instant).allowed != verdict.allowed:
+            answer = self.verdict(Question.AUTHORIZE_SELLER, code, home, approved, instant)
+            if answer.allowed != verdict.allowed:
                 return attrs.evolve(verdict, changes_at=instant)
         return verdict
 

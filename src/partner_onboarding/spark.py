@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from partner_onboarding.engine import Facts, Memo, column_problems
 from partner_onboarding.errors import MissingExtra, Problem, ValidationError
+from partner_onboarding.frames import answer_polars
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def check_spark(
     # The answers of an empty frame of the input's columns: the result's columns and types.
     empty = pl.from_arrow(to_arrow_schema(frame.schema, timezone="UTC").empty_table())
     assert isinstance(empty, pl.DataFrame)  # noqa: S101  (a table gives a frame)
-    shape = _narrowed(_answered(empty, instant, policy, asked, None)).schema
+    shape = _narrowed(answer_polars(empty, at=instant, policy=policy, question=asked)).schema
     one_question = asked is not None or "question" in frame.columns
 
     def answer(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -82,23 +83,12 @@ def check_spark(
         for batch in batches:
             read = pl.from_arrow(batch)
             assert isinstance(read, pl.DataFrame)  # noqa: S101  (a batch gives a frame)
-            yield from _narrowed(_answered(read, instant, policy, asked, memo)).to_batches()
+            answered = answer_polars(read, at=instant, policy=policy, question=asked, memo=memo)
+            yield from _narrowed(answered).to_batches()
 
     with warnings.catch_warnings():  # (Spark checks pandas for any Arrow UDF; none is used)
         warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
         return frame.mapInArrow(answer, from_arrow_schema(shape))
-
-
-def _answered(
-    frame: pl.DataFrame,
-    at: dt.datetime,
-    policy: Policy,
-    question: Question | None,
-    memo: Memo | None,
-) -> pl.DataFrame:
-    from partner_onboarding.frames import answer_polars  # noqa: PLC0415  (needs Polars)
-
-    return answer_polars(frame, at=at, policy=policy, question=question, memo=memo)
 
 
 def _narrowed(frame: pl.DataFrame) -> pa.Table:
