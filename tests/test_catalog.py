@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -292,3 +294,50 @@ def test_names_as_spreadsheets_and_word_processors_write_them(spelling: str) -> 
 def test_a_quote_inside_a_name_is_not_left_out() -> None:
     with pytest.raises(UnknownCategory):
         DEFAULT_CATALOG.category("Paid\u201d Media")
+
+
+# --------------------------------------------------------------------------------------------------
+# Catalog files: the default catalog and the categories a file adds; hostile files refused
+
+
+def test_a_catalog_file_adds_its_categories_and_names_each_problem(tmp_path: pathlib.Path) -> None:
+    import json  # noqa: PLC0415
+
+    from partner_onboarding.catalog import extend_catalog, load_catalog  # noqa: PLC0415
+
+    row = {
+        "code": "live_coaching",
+        "name": "LIVE Coaching",
+        "first_category": "seller_service",
+        "role": "seller_service_partner",
+        "legacy": True,
+    }
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps({"name": "us", "version": "2", "categories": [row]}), "utf-8")
+    loaded = load_catalog(path)
+    assert loaded.category("live coaching").legacy
+    assert len(loaded) == len(DEFAULT_CATALOG) + 1
+    bad = [
+        ({"categories": []}, ["categories"]),
+        ({"categories": [row] * 1001}, ["categories"]),
+        ({"categories": [row], "colour": 1}, ["colour"]),
+        ({"categories": [{**row, "role": 5}]}, ["categories[0].role"]),
+        ({"categories": [{**row, "shade": 1}]}, ["categories[0].shade"]),
+        (
+            {"categories": [{"code": "x"}]},
+            [f"categories[0].{k}" for k in ("name", "first_category", "role")],
+        ),
+        ({"categories": [{**row, "name": "Paid Media"}]}, ["categories[0]"]),  # (a name taken)
+        ({"categories": ["live_coaching"]}, ["categories[0]"]),
+        ([row], [""]),
+    ]
+    for data, fields in bad:
+        with pytest.raises(ValidationError) as caught:
+            extend_catalog(data)
+        assert [p.path for p in caught.value.problems] == fields, data
+    for content in (b"\xff\xfe not utf-8", b"[categories", b"x" * 2_000_000):
+        path.write_bytes(content)
+        with pytest.raises(ValidationError):
+            load_catalog(path)
+    with pytest.raises(ValidationError):
+        load_catalog("/dev/zero")  # (read up to the bound of a document, then refused)

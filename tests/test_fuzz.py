@@ -33,7 +33,9 @@ from partner_onboarding import (
     from_json,
     to_json,
 )
+from partner_onboarding._documents import load_json, load_toml
 from partner_onboarding.batch import check_rows
+from partner_onboarding.catalog import extend_catalog
 from partner_onboarding.cli import main
 from partner_onboarding.model import (
     EntityReview,
@@ -297,3 +299,44 @@ def test_values_built_from_arbitrary_arguments(cls: type, data: st.DataObject) -
         cls(**arguments)
     except ValidationError as error:
         assert_typed(error)
+
+
+CATALOG_FILE = {
+    "name": "partner-center-us",
+    "version": "2025.03",
+    "categories": [
+        {
+            "code": "live_coaching",
+            "name": "LIVE Coaching",
+            "first_category": "seller_service",
+            "role": "seller_service_partner",
+            "aliases": ["Live-Coaching"],
+            "legacy": True,
+        }
+    ],
+}
+
+
+@given(st.one_of(json_values, st.builds(lambda d: {"categories": d}, json_values)))
+def test_arbitrary_catalog_files(data: Any) -> None:
+    loads: list[Callable[[], object]] = [
+        lambda: extend_catalog(data),
+        lambda: extend_catalog(load_json(json.dumps(data), what="catalog")),
+        lambda: extend_catalog(load_toml(str(data), what="catalog")),
+    ]
+    for load in loads:
+        try:
+            load()
+        except ValidationError as error:
+            assert_typed(error)
+
+
+@given(st.data())
+def test_mutated_catalog_files(data: st.DataObject) -> None:
+    mutated = mutate(CATALOG_FILE, data.draw)
+    try:
+        catalog = extend_catalog(mutated)
+    except ValidationError as error:
+        assert_typed(error)
+    else:  # (what it accepts is a catalog of the default one and what it adds)
+        assert {c.code for c in DEFAULT_CATALOG} <= {c.code for c in catalog}

@@ -674,11 +674,26 @@ def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
     if problems:
         raise ValidationError(problems, what="catalog")
     base_categories = [attrs.evolve(c, catalog=None) for c in catalog]
-    return Catalog(
-        [*base_categories, *added],
-        name=data.get("name", "custom"),
-        version=data.get("version"),
-    )
+    renamed = None
+    try:
+        return Catalog(
+            [*base_categories, *added],
+            name=data.get("name", "custom"),
+            version=data.get("version"),
+        )
+    except ValidationError as error:  # (a row's position is the file's, not the whole catalog's)
+        shift = len(base_categories)
+        renamed = ValidationError(
+            [_in_file(problem, shift) for problem in error.problems], what="catalog"
+        )
+    raise renamed  # (outside the handler: the whole catalog's error is not its context)
+
+
+def _in_file(problem: Problem, shift: int) -> Problem:
+    match = re.fullmatch(r"categories\[([0-9]+)\]", problem.path)
+    if match is None:
+        return problem
+    return Problem(f"categories[{int(match.group(1)) - shift}]", problem.reason)
 
 
 def load_catalog(path: str | os.PathLike[str], *, base: Catalog | None = None) -> Catalog:
