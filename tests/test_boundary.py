@@ -200,10 +200,36 @@ def test_the_bulk_reader_does_not_remember_huge_cells() -> None:
         key = (f"{index}" + "x" * 10_000, None, None, None)
         with pytest.raises(ValidationError):
             facts.plan(key)
-    assert facts.refusals == {}
-    with pytest.raises(ValidationError):
-        facts.plan(("Paid Medias", None, None, None))
-    assert len(facts.refusals) == 1  # (a short bad cell is remembered: a bad row stays cheap)
+    for _ in range(2):  # (a second time, a refusal would be kept)
+        with pytest.raises(ValidationError):
+            facts.plan((f"{index}" + "x" * 10_000, None, None, None))
+    assert facts.refused_plans.known == {}
+    assert facts.refused_plans.once == set()
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            facts.plan(("Paid Medias", None, None, None))
+    # (a short bad cell is remembered when it comes again: a repeated mistake stays cheap)
+    assert list(facts.refused_plans.known) == [("Paid Medias", None, None, None)]
+
+
+def test_a_repeated_refusal_is_remembered_and_says_the_same() -> None:
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+    from partner_onboarding.engine import Facts  # noqa: PLC0415
+
+    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    reads: list[Callable[[], object]] = [
+        lambda: facts.bucket("2024-13-01T00:00:00Z"),
+        lambda: facts.plan(("Paid Medias", None, None, None)),
+    ]
+    for read in reads:
+        said = []
+        for _ in range(3):
+            with pytest.raises(ValidationError) as caught:
+                read()
+            said.append(str(caught.value))
+            assert caught.value.__traceback__ is not None
+        assert said[0] == said[1] == said[2]
+    assert list(facts.refused_cells.known) == ["2024-13-01T00:00:00Z"]
 
 
 @pytest.mark.parametrize(

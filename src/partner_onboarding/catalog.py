@@ -43,6 +43,7 @@ __all__ = [
     "PartnerRole",
     "extend_catalog",
     "load_catalog",
+    "market_problem",
     "normalize_name",
     "parse_member",
     "quote",
@@ -103,13 +104,20 @@ def _iso_3166_alpha_2() -> frozenset[str]:
     return frozenset(iso3166.countries_by_alpha2)
 
 
+def market_problem(code: str) -> str | None:
+    """What is wrong with ``code`` as a market's code, or ``None`` when it is one (for readers
+    that check many cells without building a :class:`Market` of each)."""
+    if code in _iso_3166_alpha_2():
+        return None
+    return f"{quote(code)} is not an ISO 3166-1 alpha-2 country code"
+
+
 def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
     if not isinstance(code, str):
         raise ValidationError.single("", "must be a string", what="market")
-    if code not in _iso_3166_alpha_2():
-        raise ValidationError.single(
-            "", f"{quote(code)} is not an ISO 3166-1 alpha-2 country code", what="market"
-        )
+    problem = market_problem(code)
+    if problem is not None:
+        raise ValidationError.single("", problem, what="market")
 
 
 @attrs.frozen(order=True)
@@ -177,13 +185,12 @@ def normalize_name(name: str) -> str:
     """
     if not name.isascii():
         name = unicodedata.normalize("NFKC", name)
-    folded = " ".join(_SEPARATORS.sub(" ", name).casefold().split())
+    folded = " ".join(name.replace("-", " ").replace("_", " ").casefold().split())
     if len(folded) > 1 and folded[0] in _QUOTES and folded[-1] in _QUOTES:
         folded = " ".join(folded[1:-1].split())
     return folded
 
 
-_SEPARATORS: Final = re.compile(r"[-_]+")
 #: The quotes that may enclose a whole name: straight, curly, low and guillemets.
 _QUOTES: Final = frozenset("\"'\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb")
 

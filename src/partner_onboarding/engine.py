@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 import attrs
 
 from partner_onboarding._fields import require_instance
-from partner_onboarding.catalog import Category, Market, normalize_name, parse_member, quote
+from partner_onboarding.catalog import (
+    Category,
+    Market,
+    market_problem,
+    normalize_name,
+    parse_member,
+    quote,
+)
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
 from partner_onboarding.model import ReviewStatus
 from partner_onboarding.policy import Policy, Question, Verdict
@@ -149,23 +156,18 @@ class Facts:
         self.buckets: dict[object, int] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
         self.statuses: dict[str, bool] = {}
-        # What a bad (category, markets, question) said, so that a bad row costs no more than a
-        # good one (an unknown category's suggestions are searched once).
-        self.refusals: dict[object, OnboardingError] = {}
+        # What a bad (category, markets, question) or registration cell said, so that a bad row
+        # costs no more than a good one (an unknown category's suggestions are searched once).
+        self.refused_plans = _Refusals()
+        self.refused_cells = _Refusals()
         self.suggestions_left = _SUGGESTIONS
 
     def plan(self, key: tuple[object, object, object, object]) -> _Plan:
-        refused = self.refusals.get(key) if _hashable(key) else None
-        if refused is not None:
-            # (a fresh traceback: raised as it is, it would keep every earlier raise's frames)
-            raise refused.with_traceback(None)
+        self.refused_plans.raise_known(key)
         try:
             return self._plan(key)
         except OnboardingError as error:
-            if _hashable(key) and short_key(key) and len(self.refusals) < REMEMBERED_REFUSALS:
-                # (a huge cell is not remembered, and a copy keeps no traceback and its frames:
-                # memory stays small)
-                self.refusals[key] = copy.copy(error)
+            self.refused_plans.note(key, error)
             raise
 
     def _plan(self, key: tuple[object, object, object, object]) -> _Plan:
@@ -250,10 +252,11 @@ class Facts:
             return raw.code
         if not isinstance(raw, str):
             raise ValidationError.single(field, "must be an ISO 3166-1 alpha-2 code")
-        try:
-            return Market.parse(raw).code
-        except ValidationError as error:
-            raise error.under(field) from None
+        code = raw.strip().upper()  # (as Market.parse reads it, without a Market of each cell)
+        problem = market_problem(code)
+        if problem is not None:
+            raise ValidationError.single(field, problem, what="market")
+        return code
 
     def questions(self, raw: object) -> tuple[Question, ...]:
         if absent(raw):
@@ -270,7 +273,12 @@ class Facts:
         known = self.buckets.get(raw) if _hashable(raw) else None
         if known is not None:
             return known
-        found = self.rules.bucket(self._instant(raw))
+        self.refused_cells.raise_known(raw)
+        try:
+            found = self.rules.bucket(self._instant(raw))
+        except OnboardingError as error:
+            self.refused_cells.note(raw, error)
+            raise
         if _hashable(raw) and len(self.buckets) < _REMEMBERED:
             self.buckets[raw] = found
         return found
@@ -348,8 +356,45 @@ _MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
 _REMEMBERED_CELL: Final = 256
 
 
+class _Refusals:
+    """The refusals of a reading, each remembered when its key comes a second time (so that a
+    file of distinct mistakes pays no copy of each, a copy costing more than the mistake), at
+    most :data:`REMEMBERED_REFUSALS` of them and only for short keys."""
+
+    def __init__(self) -> None:
+        self.known: dict[object, OnboardingError] = {}
+        self.once: set[object] = set()
+
+    def raise_known(self, key: object) -> None:
+        """Raise the refusal remembered for ``key``, if there is one."""
+        try:
+            refused = self.known.get(key)
+        except TypeError:  # (a cell that cannot be a key: read each time)
+            return
+        if refused is not None:
+            # (a fresh traceback: raised as it is, it would keep every earlier raise's frames)
+            raise refused.with_traceback(None)
+
+    def note(self, key: object, error: OnboardingError) -> None:
+        """That ``key`` was refused with ``error``: remembered if it was refused before."""
+        if len(self.known) >= REMEMBERED_REFUSALS or not _hashable(key) or not _short(key):
+            return  # (a huge cell is not remembered: memory stays small)
+        if key in self.once:
+            # (a copy keeps no traceback and its frames)
+            self.known[key] = copy.copy(error)
+        elif len(self.once) < REMEMBERED_REFUSALS:
+            self.once.add(key)
+
+
+def _short(key: object) -> bool:
+    return short_key(key) if type(key) is tuple else short_key((key,))
+
+
 def short_key(key: tuple[object, ...]) -> bool:
-    return all(not isinstance(cell, str) or len(cell) <= _REMEMBERED_CELL for cell in key)
+    for cell in key:  # noqa: SIM110  (a loop costs half of all(…); it runs for each bad row)
+        if isinstance(cell, str) and len(cell) > _REMEMBERED_CELL:
+            return False
+    return True
 
 
 def _hashable(value: object) -> bool:

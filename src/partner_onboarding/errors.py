@@ -107,6 +107,8 @@ class Problem:
 #: The most problems an error lists; past them it says how many more there were.
 MAX_PROBLEMS: Final = 50
 
+_SEQUENCES: Final = (list, tuple)
+
 
 class ValidationError(OnboardingError, ValueError):
     """Data that cannot make a valid value; ``problems`` lists the problems found, the first
@@ -116,7 +118,11 @@ class ValidationError(OnboardingError, ValueError):
     problems: tuple[Problem, ...]
 
     def __init__(self, problems: Iterable[Problem], *, what: str = "value", more: int = 0) -> None:
-        items = problems if isinstance(problems, Sequence) else list(problems)
+        items: Sequence[Problem] = (
+            problems  # type: ignore[assignment]  # (a list or tuple: checked by its type)
+            if type(problems) in _SEQUENCES or isinstance(problems, Sequence)
+            else [*problems]
+        )
         self.problems = tuple(items[:MAX_PROBLEMS])
         self.more = more + max(0, len(items) - MAX_PROBLEMS)
         self.what = what
@@ -139,6 +145,8 @@ class ValidationError(OnboardingError, ValueError):
         return type(self)([p.under(prefix) for p in self.problems], what=self.what, more=self.more)
 
     def _message(self) -> str:
+        if len(self.problems) == 1 and not self.more:  # (the common case: cheap for bulk readers)
+            return f"invalid {self.what}: 1 problem\n  - {self.problems[0]}"
         count = len(self.problems) + self.more
         head = f"invalid {self.what}: {count} problem{'s' if count != 1 else ''}"
         lines = [head, *(f"  - {problem}" for problem in self.problems)]
