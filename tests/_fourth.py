@@ -9,7 +9,7 @@ from typing import Any
 
 from partner_onboarding import Policy
 from partner_onboarding.catalog import extend_catalog
-from partner_onboarding.policy import Question
+from partner_onboarding.policy import Facts, Question
 
 CATALOG_TOML = """\
 name = "partner-center-us"
@@ -82,14 +82,12 @@ def rows() -> list[dict[str, Any]]:
 
 def decided(row: dict[str, Any], at: dt.date) -> dict[str, Any]:
     """What the one judge, ``Policy.decide``, answers for ``row``."""
-    decision = RULEBOOK.decide(
-        row["question"],
+    facts = Facts(
         category=row["category"],
-        at=at,
         registered_at=RULEBOOK.instant(row["registered_at"]),
-        registration_market="US",
         approved=row["status"] == "approved",
     )
+    decision = RULEBOOK.decide(row["question"], facts, at=at)
     return {
         "allowed": decision.allowed,
         "reason": decision.codes[0],

@@ -408,7 +408,7 @@ def test_a_domain_error_in_a_row_is_raised_as_that_rows_validation_error(
     def unknown(self: object, raw: object) -> object:
         raise UnknownCategory(str(raw), ["Paid Media"])
 
-    monkeypatch.setattr(engine.Facts, "category", unknown)
+    monkeypatch.setattr(engine.RowReader, "category", unknown)
     rows = [{"partner_id": "P1", "category": "Paid Mdia", "registered_at": "2024-05-02"}]
     with pytest.raises(ValidationError) as caught:
         check_rows(rows, at=ON_MAY_20)

@@ -193,9 +193,9 @@ def test_the_bulk_reader_does_not_remember_huge_cells() -> None:
     # 2 000 rows of distinct 10 kB unknown categories: each refused, none kept in the reader's
     # memory of refusals (a remembered one costs its size for the rest of the run).
     from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
-    from partner_onboarding.engine import Facts  # noqa: PLC0415
+    from partner_onboarding.engine import RowReader  # noqa: PLC0415
 
-    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     for index in range(2_000):
         key = (f"{index}" + "x" * 10_000, None, None, None)
         with pytest.raises(ValidationError):
@@ -214,9 +214,9 @@ def test_the_bulk_reader_does_not_remember_huge_cells() -> None:
 
 def test_a_repeated_refusal_is_remembered_and_says_the_same() -> None:
     from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
-    from partner_onboarding.engine import Facts  # noqa: PLC0415
+    from partner_onboarding.engine import RowReader  # noqa: PLC0415
 
-    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     reads: list[Callable[[], object]] = [
         lambda: facts.bucket("2024-13-01T00:00:00Z"),
         lambda: facts.plan(("Paid Medias", None, None, None)),

@@ -22,8 +22,8 @@ from partner_onboarding.engine import (
     _VALID_INSTANT,
     ANSWER_FIELDS,
     REMEMBERED_REFUSALS,
-    Facts,
     Memo,
+    RowReader,
     _bucket_from_text,
     _decided_by_text,
     _far_from,
@@ -311,7 +311,7 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     first_day = policy.compiled.first_day_from(threshold)
     near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
-    facts = Facts(policy, dt.date(2024, 5, 20))
+    facts = RowReader(policy, dt.date(2024, 5, 20))
     native = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
     cells = pl.lit(pl.Series(texts))
     only = [(threshold, first_day)]
@@ -392,7 +392,7 @@ def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: st
         for instant in (threshold, threshold - dt.timedelta(microseconds=1))
     ]
     new = _bucket_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
-    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     assert new == [1, 0] == [facts.bucket(text) for text in texts]
 
 
@@ -883,7 +883,7 @@ def test_rows_grouped_by_a_hash_are_proven_alike_before_they_share_an_answer(
 def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -> None:
     # (the command line's columnar path keeps one memo for a whole file: a bad cell raised again
     # for each piece must not keep every earlier raise's frames)
-    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     memo = Memo(facts, one_question=False)
     depths = []
     for _ in range(50):
@@ -894,7 +894,7 @@ def test_a_remembered_reading_is_raised_without_the_frames_of_earlier_raises() -
 
 
 def test_a_memo_remembers_a_bounded_number_of_refusals() -> None:
-    facts = Facts(DEFAULT_POLICY, dt.date(2024, 5, 20))
+    facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     memo = Memo(facts, one_question=False)
     for n in range(REMEMBERED_REFUSALS + 50):
         plan = memo.plan_of({"category": f"Paid Media {n:x}"})

@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from _catalogs import CUSTOM
 from partner_onboarding import DEFAULT_CATALOG, Market, PartnerRole, ValidationError, lifecycle
 from partner_onboarding.catalog import Category
-from partner_onboarding.errors import NaiveDatetime, PolicyRefusal
+from partner_onboarding.errors import NaiveDatetime, PolicyRefusal, WrongType
 from partner_onboarding.model import Account, EventKind, Partner, ReviewStatus
 from partner_onboarding.policy import (
     DEFAULT_POLICY,
     Decision,
+    Facts,
     Policy,
     Question,
     ReasonCode,
@@ -945,40 +946,57 @@ def test_a_decision_carries_the_question_it_answers(
         )
         assert rebuilt == decision
         assert hash(rebuilt) == hash(decision)
-        facts = policy.decide(
-            question,
+        facts = Facts(
             category=category.code,
-            at=at,
             registered_at=partner.account.registered_at,
             registration_market=partner.registration_market,
             market=market,
             approved=partner.approved_in(category, market, at=at),
             partner_id=partner.partner_id,
         )
-        assert facts == decision
+        assert policy.decide(question, facts, at=at) == decision
 
 
 def test_a_decision_on_plain_facts_names_no_partner_unless_given() -> None:
-    decision = DEFAULT_POLICY.decide(
-        "register",
-        category="Paid Media",
-        at=UPGRADE,
-        registered_at=UPGRADE,
-        registration_market="US",
-    )
+    facts = Facts(category="Paid Media", registered_at=UPGRADE, registration_market="us")
+    decision = DEFAULT_POLICY.decide("register", facts, at=UPGRADE)
     assert decision.partner_id is None
     assert decision.market == US  # (the target market defaults to the registration market)
     assert decision.codes == ("new_partner_discontinued",)
     with pytest.raises(ValidationError) as caught:
-        DEFAULT_POLICY.decide(
-            "register",
-            category="Paid Media",
-            at=UPGRADE,
-            registered_at=UPGRADE,
-            registration_market="US",
-            partner_id=" ",
-        )
+        attrs.evolve(facts, partner_id=" ")
     assert caught.value.fields == ("partner_id",)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"category": ""}, ("category",)),
+        ({"category": 5}, ("category",)),
+        ({"registered_at": dt.datetime(2024, 1, 1)}, ("registered_at",)),  # noqa: DTZ001
+        ({"registered_at": "2024-01-01"}, ("registered_at",)),
+        ({"registration_market": "ZZ"}, ("registration_market",)),
+        ({"registration_market": None}, ("registration_market",)),
+        ({"market": "USA"}, ("market",)),
+        ({"approved": "yes"}, ("approved",)),
+        ({"partner_id": "P\u202e1"}, ("partner_id",)),
+        ({"category": "", "approved": 1, "market": 7}, ("category", "market", "approved")),
+        ({"category": " \t"}, ("category",)),
+    ],
+)
+def test_facts_refuse_what_no_partner_has(changes: dict[str, Any], fields: tuple[str, ...]) -> None:
+    given: dict[str, Any] = {"category": "Paid Media", "registered_at": UPGRADE} | changes
+    with pytest.raises(ValidationError) as caught:
+        Facts(**given)
+    assert caught.value.fields == fields
+    with pytest.raises(ValidationError):  # (whatever path builds them)
+        attrs.evolve(Facts(category="Paid Media", registered_at=UPGRADE), **changes)
+
+
+def test_a_decision_needs_facts() -> None:
+    with pytest.raises(WrongType) as caught:
+        DEFAULT_POLICY.decide("register", {"category": "Paid Media"}, at=UPGRADE)  # type: ignore[arg-type]
+    assert caught.value.fields == ("facts",)
 
 
 def test_a_decision_is_logged_as_json_and_read_back() -> None:

@@ -26,7 +26,7 @@ import attrs
 
 from partner_onboarding import _files
 from partner_onboarding.catalog import parse_member
-from partner_onboarding.engine import COLUMNS, Decided, Facts, Memo, PlanRow, decide_rows
+from partner_onboarding.engine import COLUMNS, Decided, Memo, PlanRow, RowReader, decide_rows
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.policy import Policy, Question, Verdict
 
@@ -173,7 +173,7 @@ class _Answerer:
         self.rows, self.run, self.counts, self.seen_codes = rows, run, counts, seen_codes
         self.keys = [name.casefold() for name in rows.names]
         one_question = run.question is not None or "question" in self.keys
-        self.memo = Memo(Facts(run.policy, run.at), one_question=one_question)
+        self.memo = Memo(RowReader(run.policy, run.at), one_question=one_question)
         self.plan_texts: dict[tuple[PlanRow, str | None], str | None] = {}
         self.decision_texts: dict[Verdict, str] = {}
 

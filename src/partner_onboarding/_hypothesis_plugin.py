@@ -35,7 +35,7 @@ def register_strategies() -> None:
         PasswordHash,
         SellerAuthorization,
     )
-    from partner_onboarding.policy import Decision, Policy, Verdict  # noqa: PLC0415
+    from partner_onboarding.policy import Decision, Facts, Policy, Verdict  # noqa: PLC0415
 
     def deferred(name: str) -> st.SearchStrategy[Any]:
         def build() -> st.SearchStrategy[Any]:
@@ -60,6 +60,7 @@ def register_strategies() -> None:
         Partner: "partners",
         Policy: "policies",
         Decision: "decisions",
+        Facts: "facts",
         Verdict: "verdicts",
         PartnerEvent: "partner_events",
         Event: "history_events",

@@ -51,7 +51,7 @@ from typing import Any, Final, Literal
 from partner_onboarding._fields import require_instance
 from partner_onboarding.engine import (
     NOT_APPROVED,
-    Facts,
+    RowReader,
     absent,
 )
 from partner_onboarding.errors import OnboardingError, Problem, ValidationError
@@ -110,7 +110,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
         raise ValidationError.single("on_error", "must be 'raise' or 'record'")
     if not isinstance(rows, Iterable) or isinstance(rows, str | bytes | Mapping):
         raise ValidationError.single("rows", "must be an iterable of mappings (one per row)")
-    facts = Facts(policy, at)
+    facts = RowReader(policy, at)
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
     # way through ``facts``, which checks it and remembers the answer.
@@ -206,10 +206,10 @@ def decide_row(
 
 
 @functools.lru_cache(maxsize=4)
-def _facts(policy: Policy, at: dt.datetime | dt.date) -> Facts:
+def _facts(policy: Policy, at: dt.datetime | dt.date) -> RowReader:
     """The reader of one policy at one instant, kept for the next :func:`decide_row` (its memories
     are bounded, like every reader's)."""
-    return Facts(policy, at)
+    return RowReader(policy, at)
 
 
 def _at_row(error: OnboardingError, index: int) -> ValidationError:

@@ -3,14 +3,14 @@
 ``check_rows`` (:mod:`partner_onboarding.batch`), ``check_frame`` (:mod:`partner_onboarding.frames`,
 every DataFrame engine), ``check_spark`` and the command line are thin adapters over it.
 
-- :class:`Facts` reads a row's facts the plain way, remembering each raw value it has understood:
-  the category and markets through the catalog's forgiving look-up, once a distinct spelling; the
-  registration as the partner's *bucket* (how many of the rulebook's registration thresholds it
-  is at or after); the status as approved or not. Each distinct combination's answers come from
-  the policy's one judge (:meth:`~partner_onboarding.policy.CompiledPolicy.verdict`): no rule is
-  restated here.
+- :class:`RowReader` reads a row's facts the plain way, remembering each raw value it has
+  understood: the category and markets through the catalog's forgiving look-up, once a distinct
+  spelling; the registration as the partner's *bucket* (how many of the rulebook's registration
+  thresholds it is at or after); the status as approved or not. Each distinct combination's
+  answers come from the policy's one judge
+  (:meth:`~partner_onboarding.policy.CompiledPolicy.verdict`): no rule is restated here.
 - :func:`decide_rows` answers a Polars frame in columns: each distinct combination of the
-  few-valued columns is read once by :class:`Facts` (through :class:`Memo`), each row's bucket
+  few-valued columns is read once by :class:`RowReader` (through :class:`Memo`), each row's bucket
   is computed natively (:func:`registration_thresholds`: a binary search a row among all the
   thresholds at once, on instants, days, or the text of a cell valid by its text alone), and
   rows gather their answers by index. A cell the native readers cannot read goes the plain way,
@@ -55,9 +55,9 @@ __all__ = [
     "REGISTERED_COLUMN",
     "REMEMBERED_REFUSALS",
     "Decided",
-    "Facts",
     "Memo",
     "PlanRow",
+    "RowReader",
     "absent",
     "column_problems",
     "decide_rows",
@@ -140,7 +140,7 @@ _Plan: TypeAlias = tuple[Category, _Records | None, _Records | None]
 _SUGGESTIONS: Final = 100
 
 
-class Facts:
+class RowReader:
     """Reads the facts of rows for one policy at one instant, remembering each raw value it has
     already understood (and, per category, market and question, the records it can answer)."""
 
@@ -506,7 +506,7 @@ def decide_rows(
     the same policy, instant and shape (the command line's chunks); a new one by default."""
     import polars as pl  # noqa: PLC0415
 
-    facts = Facts(policy, at) if memo is None else memo.facts  # type: ignore[arg-type]
+    facts = RowReader(policy, at) if memo is None else memo.facts  # type: ignore[arg-type]
     if question is not None:
         frame = frame.with_columns(pl.lit(facts.questions(question)[0].value).alias("question"))
     asked = (
@@ -755,7 +755,7 @@ class Memo:
     a row that leaves it empty is refused (a row of a frame holds one answer, not two).
     """
 
-    def __init__(self, facts: Facts, *, one_question: bool) -> None:
+    def __init__(self, facts: RowReader, *, one_question: bool) -> None:
         self.facts = facts
         self.one_question = one_question
         self.seen: dict[tuple[str, object], Any] = {}

@@ -31,8 +31,8 @@ from partner_onboarding.engine import (
     ANSWER_FIELDS,
     REGISTERED_COLUMN,
     Decided,
-    Facts,
     Memo,
+    RowReader,
     column_problems,
     decide_rows,
 )
@@ -380,9 +380,9 @@ def answers(
     """
     import polars as pl  # noqa: PLC0415  (an optional extra)
 
-    Facts(policy, at)  # type: ignore[arg-type]  # (checks the instant and the policy now)
+    RowReader(policy, at)  # type: ignore[arg-type]  # (checks the instant and the policy now)
     if question is not None:
-        question = Facts(policy, at).questions(question)[0]  # type: ignore[arg-type]
+        question = RowReader(policy, at).questions(question)[0]  # type: ignore[arg-type]
 
     names = _answer_names(question)
 

@@ -78,7 +78,7 @@ from partner_onboarding.model import (
     UseDefault,
     content_digest,
 )
-from partner_onboarding.policy import DEFAULT_POLICY, Decision, Policy, Question
+from partner_onboarding.policy import DEFAULT_POLICY, Decision, Facts, Policy, Question
 
 __all__ = [
     "ACTORS",
@@ -982,16 +982,15 @@ def _decide(
     """``policy``'s answer to ``question`` on the facts of the partner being folded."""
     account = draft.account
     assert account is not None  # noqa: S101  (registered: the fold's first event)
-    return policy.decide(
-        question,
+    facts = Facts(
         category=category,
-        at=at,
         registered_at=account.registered_at,
         registration_market=draft.registration_market,
         market=market,
         approved=approved,
         partner_id=draft.partner_id,
     )
+    return policy.decide(question, facts, at=at)
 
 
 def _clock(partner: Partner | _Draft, at: dt.datetime) -> dt.datetime:

@@ -69,6 +69,7 @@ __all__ = [
     "Bars",
     "Cutoff",
     "Decision",
+    "Facts",
     "Policy",
     "Question",
     "Reason",
@@ -445,6 +446,66 @@ def _when_text(value: When) -> str:
     return value.isoformat()
 
 
+def _as_market(value: object) -> object:
+    """A market from a :class:`Market` or its code; anything else as it is, for the value's own
+    check to name."""
+    if type(value) is Market:
+        return value
+    try:
+        return Market.of(value)  # type: ignore[arg-type]  # (checked: refused below if not)
+    except ValidationError:
+        return value
+
+
+@attrs.frozen(kw_only=True)
+class Facts:
+    """What a question about a partner reads, without the partner: the facts
+    :meth:`Policy.decide` answers on.
+
+    - ``category``: a category's name or code (the policy's catalog resolves it), or a
+      :class:`~partner_onboarding.catalog.Category`.
+    - ``registered_at``: the partner's registration instant (aware).
+    - ``registration_market``: the market of the partner's Partner Center (default US).
+    - ``market``: the target market asked about (default: the registration market).
+    - ``approved``: for a seller authorisation, whether the partner holds an approved application
+      in the category and target market at the instant asked about.
+    - ``partner_id``: recorded in the decision when given.
+
+    >>> facts = Facts(category="Paid Media", registered_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+    >>> DEFAULT_POLICY.decide("register", facts, at=dt.date(2024, 5, 20)).allowed
+    True
+    """
+
+    category: str | Category
+    registered_at: dt.datetime
+    registration_market: Market = attrs.field(default=Market.US, converter=_as_market)
+    market: Market | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_as_market)
+    )
+    approved: bool = False
+    partner_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = Problems()
+        if not isinstance(self.category, Category) and (
+            not isinstance(self.category, str) or not self.category.strip()
+        ):  # (a spelling the catalog resolves, or refuses, when the facts are asked about)
+            problems.add("category", "must be a category name or code")
+        try:
+            require_aware(self.registered_at, field="registered_at")
+        except ValidationError as error:
+            problems.items += error.problems
+        for field in ("registration_market", "market"):
+            value = getattr(self, field)
+            if not isinstance(value, Market) and (value is not None or field != "market"):
+                problems.add(field, "must be a Market or an ISO 3166-1 alpha-2 code")
+        if not isinstance(self.approved, bool):
+            problems.add("approved", "must be true or false")
+        if self.partner_id is not None:
+            problems.text("partner_id", self.partner_id, max_length=100)
+        problems.raise_if_any("facts")
+
+
 @attrs.frozen(kw_only=True)
 class Cutoff:
     """One rule of a policy's rulebook: from ``from_`` on, ``question`` is refused in each of
@@ -818,38 +879,23 @@ class Policy:
         return tuple(answers)
 
     def decide(
-        self,
-        question: Question | str,
-        *,
-        category: str | Category,
-        at: dt.datetime | dt.date,
-        registered_at: dt.datetime,
-        registration_market: Market | str,
-        market: Market | str | None = None,
-        approved: bool = False,
-        partner_id: str | None = None,
+        self, question: Question | str, facts: Facts, *, at: dt.datetime | dt.date
     ) -> Decision:
-        """The answer to ``question`` on plain facts, without a :class:`Partner`: the partner's
-        registration instant and market (its Partner Center) and, for a seller authorisation,
-        whether it holds an approved application in the category and target ``market`` (default:
-        the registration market) at ``at``. The same rules as :meth:`can_register` and
-        :meth:`can_authorize_seller`; ``partner_id``, when given, is recorded in the decision."""
+        """The answer to ``question`` at ``at`` on plain :class:`Facts`, without a
+        :class:`Partner`: the same rules, and the same judge, as :meth:`can_register` and
+        :meth:`can_authorize_seller`."""
         compiled = self._compiled
         asked = parse_member(Question, question, field="question")
-        chosen = compiled.category(category)
+        facts = require_instance("facts", facts, Facts, what="question")
+        chosen = compiled.category(facts.category)
         instant = compiled.instant(at)
-        registration = Market.of(registration_market)
-        target = registration if market is None else Market.of(market)
-        if partner_id is not None:
-            _check_partner_id(partner_id)
-        if asked is Question.REGISTER:
-            fact = compiled.bucket(require_aware(registered_at, field="registered_at"))
-        elif not isinstance(approved, bool):
-            raise ValidationError.single("approved", "must be true or false")
-        else:
-            fact = approved
+        registration = facts.registration_market
+        target = registration if facts.market is None else facts.market
+        fact = (
+            compiled.bucket(facts.registered_at) if asked is Question.REGISTER else facts.approved
+        )
         verdict = compiled.verdict(asked, chosen.code, registration.code, fact, instant)
-        return _decision(asked, partner_id, chosen, target, instant, compiled.id, verdict)
+        return _decision(asked, facts.partner_id, chosen, target, instant, compiled.id, verdict)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
         """The roles the role switch offers at ``at``: the partner's categories approved at that
@@ -1158,12 +1204,6 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(value)  # a JSON string is a valid TOML basic string
-
-
-def _check_partner_id(partner_id: object) -> None:
-    problems = Problems()
-    problems.text("partner_id", partner_id, max_length=100)
-    problems.raise_if_any("question")
 
 
 def _partner(partner: Partner) -> Partner:

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from partner_onboarding.engine import Facts, Memo, column_problems
+from partner_onboarding.engine import Memo, RowReader, column_problems
 from partner_onboarding.errors import MissingExtra, Problem, ValidationError
 from partner_onboarding.frames import answer_polars
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
@@ -68,7 +68,7 @@ def check_spark(
         from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema  # noqa: PLC0415
     except ImportError:
         raise MissingExtra("check_spark", "spark") from None
-    facts = Facts(policy, at)  # type: ignore[arg-type]  # (it checks the policy and the instant)
+    facts = RowReader(policy, at)  # type: ignore[arg-type]  # (it checks the policy and the instant)
     asked = None if question is None else facts.questions(question)[0]
     _diagnose(frame, asked)
     instant = facts.instant
@@ -79,7 +79,7 @@ def check_spark(
     one_question = asked is not None or "question" in frame.columns
 
     def answer(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        memo = Memo(Facts(policy, instant), one_question=one_question)
+        memo = Memo(RowReader(policy, instant), one_question=one_question)
         for batch in batches:
             read = pl.from_arrow(batch)
             assert isinstance(read, pl.DataFrame)  # noqa: S101  (a batch gives a frame)

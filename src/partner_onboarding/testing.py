@@ -62,6 +62,7 @@ from partner_onboarding.policy import (
     Bars,
     Cutoff,
     Decision,
+    Facts,
     Policy,
     Question,
     Verdict,
@@ -88,6 +89,7 @@ __all__ = [
     "emails",
     "entities",
     "entity_reviews",
+    "facts",
     "finance_identities",
     "history_events",
     "instants_around",
@@ -714,6 +716,23 @@ def decisions() -> st.SearchStrategy[Decision]:
         return ask(partner, category, market=partner.registration_market, at=at)
 
     return build()
+
+
+def facts(*, policy: Policy = DEFAULT_POLICY) -> st.SearchStrategy[Facts]:
+    """The facts :meth:`Policy.decide` answers on: any category of ``policy``'s catalog (by name,
+    code or odd spelling), registered at instants around its cut-offs, in its market most often."""
+    catalog = policy.catalog
+    return st.builds(
+        Facts,
+        category=st.sampled_from(list(catalog)).flatmap(
+            lambda c: st.one_of(st.just(c), category_spellings(c))
+        ),
+        registered_at=instants_around(*policy.instants),
+        registration_market=st.one_of(st.just(policy.market), markets()),
+        market=st.none() | markets(),
+        approved=st.booleans(),
+        partner_id=st.none() | st.from_regex(r"P[0-9]{1,8}", fullmatch=True),
+    )
 
 
 def verdicts() -> st.SearchStrategy[Verdict]:
