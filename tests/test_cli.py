@@ -84,28 +84,68 @@ def jsonl(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.split("\n") if line]
 
 
+def _table(stdout: str) -> tuple[list[str], dict[str, dict[int, tuple[int, str, str]]], list[str]]:
+    """A report's summary lines, its numbered answers (question → number → (rows, answer,
+    words)) and its rows."""
+    lines = stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("-----"))
+    numbered: dict[str, dict[int, tuple[int, str, str]]] = {}
+    question = ""
+    for line in lines[: rule - 1]:
+        if line.startswith("# ") and line.endswith(":"):
+            question = line[2:-1]
+        elif re.match(r"^#\s+[0-9]+\s+[0-9,]+\s+(allowed|REFUSED)  ", line):
+            number, count, answer, words = line[1:].split(maxsplit=3)
+            numbered.setdefault(question, {})[int(number)] = (
+                int(count.replace(",", "")),
+                answer,
+                words,
+            )
+        elif re.match(r"^# {20,}", line):  # (the words, wrapped)
+            last = max(numbered[question])
+            rows, said, before = numbered[question][last]
+            numbered[question][last] = (rows, said, f"{before} {line[1:].strip()}")
+    return lines[:rule], numbered, lines[rule + 1 :]
+
+
 def test_check_runs_on_the_shipped_sample_by_default() -> None:
     result = run_script("check", "--at", "2024-05-20")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (
-        "# the shipped sample, checked at 2024-05-20T00:00:00-07:00 (America/Los_Angeles)"
-    )
-    assert max(len(line) for line in lines) <= 100  # a table that fits a terminal
-    summary = next(i for i, line in enumerate(lines) if line.startswith("# 80 answers"))
-    table = lines[3:summary]
-    assert len(table) == 2 * SAMPLE_ROWS
-    refused = sum(" REFUSED " in line for line in table)
-    assert 0 < refused < len(table)
-    assert lines[summary] == f"# {len(table)} answers, {refused} refused, 0 bad rows"
-    legend = lines[summary + 2 :]
-    assert "#   NPD  new_partner_discontinued" in legend
-    p007 = [line.split() for line in lines if " P007 " in f" {line} " and "Paid Media" in line]
-    assert p007[0][5:8] == ["register", "REFUSED", "NPD"]
-    p006 = [
-        line for line in lines if " P006 " in line and "Paid Media" in line and "register" in line
+    assert lines[:2] == [
+        "# the shipped sample, checked at 2024-05-20T00:00:00-07:00 (America/Los_Angeles)",
+        "# 80 answers: 48 allowed, 32 refused; 0 bad rows",
     ]
-    assert " EP " in p006[0]  # existing partner: registered a microsecond before the cut-off
+    assert max(len(line) for line in lines) <= 110  # a table that fits a terminal
+    head, numbered, rows = _table(result.stdout)
+    assert head[-1].split() == [
+        "line", "partner", "registered", "status", "category", "register", "authorize_seller"
+    ]  # fmt: skip
+    assert len(rows) == SAMPLE_ROWS  # (both answers of a row on its line)
+    # Every answer is counted under its words, and each row's answers name them.
+    for index, question in enumerate(("register", "authorize_seller")):
+        answers = [" ".join(row.split()[-4 + 2 * index : (-2 + 2 * index) or None]) for row in rows]
+        for number, (count, answer, _) in numbered[question].items():
+            assert answers.count(f"{answer} {number}") == count
+    words = {w for answers in numbered.values() for _, _, w in answers.values()}
+    assert "existing partner (existing_partner)" in words
+    assert (
+        "new partners cannot register for a discontinued category from 2024-04-30T00:00-07:00 "
+        "(new_partner_discontinued)"
+    ) in words
+
+    def row(partner: str, category: str) -> list[str]:
+        (found,) = [r for r in rows if f" {partner} " in r and category in r]
+        return found.split()
+
+    refused = next(n for n, (_, a, w) in numbered["register"].items() if "new_partner" in w)
+    existing = next(n for n, (_, a, w) in numbered["register"].items() if "existing" in w)
+    assert row("P007", "Paid Media")[:4] == ["15", "P007", "2024-04-30", "00:00"]
+    assert row("P007", "Paid Media")[-4:-2] == ["REFUSED", str(refused)]
+    # an existing partner: registered a microsecond before the cut-off
+    assert row("P006", "Paid Media")[2:4] == ["2024-04-29", "23:59"]
+    assert row("P006", "Paid Media")[-4:-2] == ["allowed", str(existing)]
+    assert row("P002", "Short Video Management")[4] == "pending_review"
 
 
 def test_check_defaults_to_now_and_prints_it() -> None:
@@ -181,9 +221,7 @@ def test_a_csv_with_bad_rows_names_them_and_checks_the_good_ones(tmp_path: pathl
     assert problems[2] == "line 5: partner_id: is required"
     assert problems[3].startswith("line 6: market:")
     assert problems[4].startswith("line 7: status:")
-    checked = {
-        line.split()[1] for line in result.stdout.splitlines()[3:] if not line.startswith("#")
-    }
+    checked = {line.split()[1] for line in _table(result.stdout)[2]}
     assert checked == {
         "A1",
         "A7",
@@ -1160,13 +1198,16 @@ def test_the_table_cuts_a_cell_wider_than_its_column_with_an_ellipsis(
 ) -> None:
     rows = "P-01234567,2024-05-02,Seller Affiliate Management\nP-012345678,2024-05-02,Paid Media\n"
     result = run("check", write(tmp_path, "rows.csv", HEADER + rows), "--at", "2024-05-20")
-    lines = result.stdout.splitlines()
-    assert lines[3] == (
-        "2      P-01234567  Seller Affiliate Management  US   register   allowed  CC        -"
-    )
-    assert lines[5] == (
-        "3      P-0123456…  Paid Media                   US   register   REFUSED  NPD       -"
-    )
+    assert _table(result.stdout)[2] == [
+        (
+            "2      P-01234567  2024-05-02 00:00  -               Seller Affiliate Management  "
+            "allowed 1  REFUSED 1"
+        ),
+        (
+            "3      P-0123456…  2024-05-02 00:00  -               Paid Media                   "
+            "REFUSED 2  REFUSED 1"
+        ),
+    ]
 
 
 @pytest.mark.parametrize("how", ["default", "argument", "option"])
@@ -1224,22 +1265,24 @@ def test_check_counts_bad_rows_of_both_kinds_and_flushes_the_first_answer(
         "P1,2024-05-02,Paid Media\nP2,2024-05-02,Paid Media,extra\n"
         "P3,2024-05-02,Paid Medai\nP4,2024-01-02,Paid Media\n"
     )
+    path = write(tmp_path, "rows.csv", HEADER + rows)
     out, err = _Recording(), io.StringIO()
-    code = main(["check", write(tmp_path, "rows.csv", HEADER + rows), "--at", "2024-05-20"],
-                out=out, err=err)  # fmt: skip
+    code = main(["check", path, "--at", "2024-05-20"], out=out, err=err)
     assert code == 2
-    assert "# 4 answers, 3 refused, 2 bad rows\n" in out.getvalue()
+    assert (
+        out.getvalue().splitlines()[1]
+        == "# 4 answers: 1 allowed, 3 refused; 2 bad rows (each named on standard error)"
+    )
     assert err.getvalue() == (
         "line 3: 4 values for 3 columns\n"
         "line 4: category: unknown service category 'Paid Medai'; did you mean 'Paid Media'?\n"
     )
-    assert out.flushed_at[0] == 4  # header, rule, title line... and the first answer, at once
-    assert out.getvalue().endswith(
-        "# until: when the answer changes, in America/Los_Angeles; reasons:\n"
-        "#   NPD  new_partner_discontinued\n"
-        "#   NAA  no_approved_application\n"
-        "#   EP   existing_partner\n"
-    )
+    # A file format writes its first answer at once, whatever the size of the input (a
+    # table first counts them all: its summary opens it).
+    for form in ("csv", "json"):
+        out = _Recording()
+        main(["check", path, "--at", "2024-05-20", "--format", form], out=out, err=io.StringIO())
+        assert out.flushed_at[0] == 1 + (form == "csv")  # (the CSV header, and the answer)
 
 
 def test_fail_on_refusal_counts_only_refusals(tmp_path: pathlib.Path) -> None:

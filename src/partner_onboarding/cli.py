@@ -32,7 +32,10 @@ import json
 import math
 import os
 import pathlib
+import shutil
 import sys
+import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Final, TextIO
@@ -40,7 +43,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Final, TextIO
 import partner_onboarding
 from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
-from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, load_catalog
+from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, load_catalog, parse_member
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
 from partner_onboarding.policy import DEFAULT_POLICY, Bars, Decision, Policy, Question
@@ -256,6 +259,7 @@ def _check_stream(  # noqa: PLR0917
     the columnar path (when Polars is installed and ``--row-by-row`` is not given), the rest as
     each row is read."""
     current = [0]
+    cells: list[dict[str, Any]] = [{}]  # (the row being answered: its inputs, for a table)
     counts = {"answers": 0, "refused": 0, "bad": 0}
 
     def good_rows(rows: Iterable[_files.Row]) -> Iterator[dict[str, Any]]:
@@ -267,11 +271,15 @@ def _check_stream(  # noqa: PLR0917
             if arguments.question:
                 row.cells["question"] = arguments.question
             current[0] = row.line
+            cells[0] = row.cells
             yield row.cells
 
     header = f"# {label}, checked at {at.isoformat()} ({policy.zone})"
     writer = _WRITERS[arguments.format](out)  # (before any row: a writer may refuse the output)
-    print(header, file=err if arguments.format != "table" else out)
+    if isinstance(writer, _TableWriter):  # (a report: it says what it checked, first)
+        writer.begin(header, policy, arguments.question)
+    else:
+        print(header, file=err)
     writer.start()
     seen_codes: dict[str, str] = {}
     columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row
@@ -293,6 +301,8 @@ def _check_stream(  # noqa: PLR0917
             _bad(err, current[0], record["error"])
             continue
         record["line"] = current[0]
+        record["registered_at"] = cells[0].get("registered_at")
+        record["status"] = cells[0].get("status")
         counts["answers"] += 1
         counts["refused"] += not record["allowed"]
         seen_codes.update(dict.fromkeys(record["reason_codes"].split(";"), ""))
@@ -360,72 +370,134 @@ def _fit(cell: str, width: int) -> str:
 
 
 class _TableWriter(Writer):
-    """A table that fits 100 columns, written row by row, with a legend of the reason codes."""
+    """A report for people. It opens with what was checked and a summary of the answers, each
+    distinct answer numbered and said in words; then a line for each input row: its inputs
+    (partner, registration instant in the policy's zone, status, category) beside its answer to
+    each question, as ``allowed`` or ``REFUSED`` and the number of its words in the summary.
 
-    WIDTHS: Final = (5, 10, 27, 3, 9, 7, 8, 16)
-    HEADERS: Final = (
-        "line",
-        "partner",
-        "category",
-        "mkt",
-        "question",
-        "answer",
-        "reasons",
-        "until",
-    )
+    The summary counts every answer, so the rows are written after it: they wait in a temporary
+    file (in memory up to :data:`TABLE_IN_MEMORY`, then on disk), so memory stays flat whatever
+    the size of the input. Answers are read row by row (no columnar path)."""
+
+    HEADERS: Final = ("line", "partner", "registered", "status", "category")
+    WIDTHS: Final = (5, 10, 16, 14, 27, 9, 16)
     SEPARATOR = "  "
-    ORDINARY = r"^[\x20-\x7e]*$"  # (printable ASCII: nothing to escape, a character a column)
 
-    def line(self, cells: Sequence[str]) -> None:
-        parts = [_fit(cell, width) for cell, width in zip(cells, self.WIDTHS, strict=True)]
-        print("  ".join(parts).rstrip(), file=self.out)
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self.rows: Any = tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed by end())
+            max_size=TABLE_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n"
+        )
+        # (for each question, each distinct answer's number, and how many rows got it)
+        self.numbers: dict[str, dict[tuple[bool, str], int]] = {}
+        self.tally: dict[str, dict[int, int]] = {}
+        self.pending: tuple[tuple[str, ...], dict[str, str]] | None = None
+        self.header = ""
+        self.asked: tuple[str, ...] = tuple(question.value for question in Question)
+        self.policy: Policy | None = None
 
-    def start(self) -> None:
-        self.line(self.HEADERS)
-        print("  ".join("-" * width for width in self.WIDTHS), file=self.out)
-
-    @staticmethod
-    def cells(record: dict[str, Any]) -> list[str]:
-        changes_at = record["changes_at"]
-        return [
-            str(record["line"]),
-            _files.plain_text(str(record["partner_id"])),
-            record["category"],
-            record["market"],
-            "authorize" if record["question"] == "authorize_seller" else record["question"],
-            "allowed" if record["allowed"] else "REFUSED",
-            ",".join(_short(code) for code in record["reason_codes"].split(";")),
-            changes_at.strftime("%Y-%m-%d %H:%M") if changes_at else "-",
-        ]
+    def begin(self, header: str, policy: Policy, question: str | None) -> None:
+        """What the report says it checked, and which questions it has columns for."""
+        self.header, self.policy = header, policy
+        if question is not None:
+            with contextlib.suppress(ValidationError):  # (else each row says what is wrong)
+                self.asked = (parse_member(Question, question, field="question").value,)
 
     def write(self, record: dict[str, Any]) -> None:
-        self.line(self.cells(record))
+        numbers = self.numbers.setdefault(record["question"], {})
+        key = (bool(record["allowed"]), _words(record))
+        number = numbers.setdefault(key, len(numbers) + 1)
+        tally = self.tally.setdefault(record["question"], {})
+        tally[number] = tally.get(number, 0) + 1
+        inputs = self.inputs(record)
+        if self.pending is not None and self.pending[0] != inputs:
+            self.flush()
+        if self.pending is None:
+            self.pending = (inputs, {})
+        answer = "allowed" if record["allowed"] else "REFUSED"
+        self.pending[1][record["question"]] = f"{answer} {number}"
 
-    def parts(self, record: dict[str, Any]) -> tuple[str, str, str]:
-        cells = [_fit(c, w) for c, w in zip(self.cells(record), self.WIDTHS, strict=True)]
-        # (the last cell is never blank: the line's trailing padding is the decision part's)
-        return "  ".join(cells[:2]), "  ".join(cells[2:5]), "  ".join(cells[5:]).rstrip()
+    def inputs(self, record: dict[str, Any]) -> tuple[str, ...]:
+        registered = record.get("registered_at")
+        shown = "-"
+        if registered not in {None, ""} and self.policy is not None:
+            try:
+                instant = self.policy.instant(registered)
+            except (OnboardingError, TypeError):
+                shown = _files.plain_text(str(registered))
+            else:
+                zone = self.policy.compiled.zone
+                shown = instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        status = record.get("status")
+        return (
+            str(record["line"]),
+            _files.plain_text(str(record["partner_id"])),
+            shown,
+            "-" if status in {None, ""} else _files.plain_text(str(status)),
+            record["category"],
+        )
 
-    @staticmethod
-    def row_expression(lines: pl.Expr, partners: pl.Expr) -> pl.Expr:
-        import polars as pl  # noqa: PLC0415  (the columnar path has it)
+    def flush(self) -> None:
+        if self.pending is not None:
+            inputs, answers = self.pending
+            cells = [*inputs, *(answers.get(question, "-") for question in self.asked)]
+            print(self.line(cells), file=self.rows)
+            self.pending = None
 
-        def fit(cell: pl.Expr, width: int) -> pl.Expr:
-            cut = pl.concat_str([cell.str.slice(0, width - 1), pl.lit("…")])
-            return (
-                pl.when(cell.str.len_chars() > width).then(cut).otherwise(cell.str.pad_end(width))
-            )
-
-        return pl.concat_str([fit(lines.cast(pl.String), 5), fit(partners, 10)], separator="  ")
+    def line(self, cells: Sequence[str]) -> str:
+        """The cells in their columns; the last one as wide as it is."""
+        fitted = [_fit(cell, width) for cell, width in zip(cells, self.WIDTHS, strict=False)]
+        return "  ".join([*fitted[: len(cells) - 1], cells[-1]]).rstrip()
 
     def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+        self.flush()
+        out = self.out
+        print(self.header, file=out)
+        answers, refused, bad = counts["answers"], counts["refused"], counts["bad"]
         print(
-            f"# {counts['answers']} answers, {counts['refused']} refused, {counts['bad']} bad rows",
-            file=self.out,
+            f"# {answers} answer{'s' if answers != 1 else ''}: {answers - refused} allowed, "
+            f"{refused} refused; {bad} bad row{'s' if bad != 1 else ''}"
+            + (" (each named on standard error)" if bad else ""),
+            file=out,
         )
-        print(f"# until: when the answer changes, in {policy.zone}; reasons:", file=self.out)
-        for code in codes:
-            print(f"#   {_short(code):<4} {code}", file=self.out)
+        print("#", file=out)
+        for question in self.asked:
+            numbers, tally = self.numbers.get(question, {}), self.tally.get(question, {})
+            if numbers:
+                print(f"# {question}:", file=out)
+            for (allowed, words), number in numbers.items():
+                answer = "allowed" if allowed else "REFUSED"
+                head = f"#  {number:>3}  {tally[number]:>7,}  {answer}  "
+                wrapped = textwrap.wrap(words, width=100 - len(head), break_on_hyphens=False)
+                print(head + wrapped[0], file=out)
+                for more in wrapped[1:]:
+                    print("#" + " " * (len(head) - 1) + more, file=out)
+        print("#", file=out)
+        headers = [*self.HEADERS, *self.asked]
+        print(self.line(headers), file=out)
+        rules = ["-" * width for width in self.WIDTHS[: len(headers) - 1]]
+        print(self.line([*rules, "-" * len(headers[-1])]), file=out)
+        self.rows.seek(0)
+        shutil.copyfileobj(self.rows, out)
+        self.rows.close()
+
+
+def _words(record: dict[str, Any]) -> str:
+    """An answer's reasons in words, without its ``allowed``/``refused`` (the table says it)."""
+    message = _files.plain_text(record["message"])
+    codes = record["reason_codes"].split(";")
+    for prefix in ("allowed: ", "refused: "):
+        if message.startswith(prefix):
+            words = message.removeprefix(prefix)
+            break
+    else:  # ("allowed until …": the reasons, by their codes in words, then until when)
+        words = "; ".join(code.replace("_", " ") for code in codes)
+        words += f"; {message.removeprefix('allowed ')}"
+    return f"{words} ({', '.join(codes)})"
+
+
+#: How much of a table's rows wait in memory before the rest waits on disk.
+TABLE_IN_MEMORY: Final = 8 << 20
 
 
 def _csv_line(cells: Sequence[object]) -> str:
@@ -574,8 +646,9 @@ class _ParquetWriter(Writer):
 #: How many answers a row group of Parquet output holds.
 PARQUET_GROUP: Final = 65_536
 
-#: The writers whose answers the columnar path writes (Parquet's are columns already).
-_COLUMNAR_WRITERS: Final = (_TableWriter, _CsvWriter, _JsonLinesWriter)
+#: The writers whose answers the columnar path writes (Parquet's are columns already; a table
+#: reads each row's inputs beside its answers).
+_COLUMNAR_WRITERS: Final = (_CsvWriter, _JsonLinesWriter)
 
 _WRITERS: Final[dict[str, type[Writer]]] = {
     "table": _TableWriter,
