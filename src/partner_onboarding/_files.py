@@ -11,29 +11,37 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
+import math
 import re
+import zoneinfo
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final, Protocol, cast
 
 import attrs
 
 from partner_onboarding._documents import no_repeated_keys
+from partner_onboarding._time import as_instant, instant_problem, is_day_text
+from partner_onboarding.catalog import quote
 from partner_onboarding.engine import COLUMNS, misspelled_columns
 
 __all__ = [
+    "DATE_FORMS",
     "MAX_CELL",
     "MAX_LINE",
     "MAX_SKIPPED",
     "CsvRows",
     "HeaderError",
+    "Readings",
     "Row",
     "csv_cell",
     "plain_text",
     "read_parquet_rows",
     "read_rows",
     "sanitize",
+    "text_stream",
 ]
 
 REQUIRED: Final = COLUMNS[:3]
@@ -104,10 +112,16 @@ def _lines(stream: _Readable, *, start: int = 0) -> Iterator[tuple[int, str | No
 
 
 def read_rows(
-    stream: IO[bytes], *, kind: str | None = None, delimiter: str | None = None
+    stream: IO[bytes],
+    *,
+    kind: str | None = None,
+    delimiter: str | None = None,
+    charset: str = "UTF-8",
 ) -> Iterable[Row]:
     """The rows of ``stream``: JSON Lines when ``kind`` says so or the first character is ``{``,
-    CSV otherwise (delimiter sniffed from the header unless given).
+    CSV otherwise (delimiter sniffed from the header unless given). ``charset`` names the
+    file's encoding in the words of a row with a byte it cannot read (:func:`text_stream`
+    gives a stream of another encoding as UTF-8).
 
     Raises :class:`HeaderError` before the first row when the CSV header cannot be used.
     """
@@ -116,13 +130,16 @@ def read_rows(
     if first is None:
         raise HeaderError("the input is empty (a CSV file needs a header line)")
     text = first[1]
+    start = text.lstrip()[:1] if text is not None else ""
     if kind is None:
-        kind = "jsonl" if text is not None and text.lstrip().startswith("{") else "csv"
+        kind = "jsonl" if start in {"{", "["} else "csv"
+    if kind == "jsonl" and start == "[":
+        return _json_array_rows(_chain(first, lines), charset)
     if kind == "jsonl":
-        return _json_rows(_chain(first, lines))
+        return _json_rows(_chain(first, lines), charset)
     if text is None:
         raise HeaderError(f"line 1: the header is longer than {MAX_LINE} bytes")
-    return _csv_rows(text, lines, delimiter, stream)
+    return _csv_rows(text, lines, delimiter, stream, charset)
 
 
 def _chain(first: tuple[int, str | None], rest: Iterator[tuple[int, str | None]]) -> Iterator[Any]:
@@ -130,7 +147,7 @@ def _chain(first: tuple[int, str | None], rest: Iterator[tuple[int, str | None]]
     yield from rest
 
 
-def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
+def _json_rows(lines: Iterable[tuple[int, str | None]], charset: str) -> Iterator[Row]:
     for number, text in lines:
         if text is None:
             yield Row(number, None, (f"a line longer than {MAX_LINE} bytes",))
@@ -138,7 +155,7 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
         if not text.strip():
             continue
         if _BAD_BYTE.search(text):
-            yield Row(number, None, ("not UTF-8",))
+            yield Row(number, None, (f"not {charset}",))
             continue
         try:
             value = json.loads(text, object_pairs_hook=no_repeated_keys)
@@ -148,19 +165,56 @@ def _json_rows(lines: Iterable[tuple[int, str | None]]) -> Iterator[Row]:
         except ValueError as error:
             yield Row(number, None, (f"not JSON ({str(error)[:80]})",))
             continue
-        if not isinstance(value, dict):
-            yield Row(number, None, ("must be a JSON object of column names to values",))
-            continue
-        nested = [
-            key
-            for key, cell in value.items()
-            if isinstance(cell, dict) or (isinstance(cell, list) and key != "approved_categories")
-        ]
-        if nested:
-            name = plain_text(str(nested[0]))[:40]
-            yield Row(number, None, (f"{name}: must be a single value, not a list or an object",))
-            continue
-        yield Row(number, value, _cell_problems(value))
+        yield _json_row(number, value)
+
+
+def _json_row(number: int, value: object) -> Row:
+    """The row of one JSON value: an object of column names to single values."""
+    if not isinstance(value, dict):
+        return Row(number, None, ("must be a JSON object of column names to values",))
+    nested = [
+        key
+        for key, cell in value.items()
+        if isinstance(cell, dict) or (isinstance(cell, list) and key != "approved_categories")
+    ]
+    if nested:
+        name = plain_text(str(nested[0]))[:40]
+        return Row(number, None, (f"{name}: must be a single value, not a list or an object",))
+    return Row(number, value, _cell_problems(value))
+
+
+#: The largest JSON array file read (it is read whole: JSON Lines streams, an array cannot).
+MAX_JSON_ARRAY: Final = 64 << 20
+
+
+def _json_array_rows(lines: Iterable[tuple[int, str | None]], charset: str) -> Iterator[Row]:
+    # (read and checked now, before the first row: a file that is not an array is a header error)
+    """The rows of a file that is one JSON array of objects (what DuckDB's ``ARRAY true`` and
+    many exports write): read whole, up to :data:`MAX_JSON_ARRAY`; a row's line is its place in
+    the array, from 1. A file that is not such an array is refused before any row."""
+    parts: list[str] = []
+    size = 0
+    for number, text in lines:
+        if text is None:
+            raise HeaderError(f"line {number}: longer than {MAX_LINE} bytes (a JSON array file)")
+        if _BAD_BYTE.search(text):
+            raise HeaderError(f"line {number}: not {charset} (a JSON array file)")
+        size += len(text)
+        if size > MAX_JSON_ARRAY:
+            raise HeaderError(
+                f"a JSON array file over {MAX_JSON_ARRAY >> 20} MiB: write JSON Lines (one "
+                "object a line), which is read a line at a time"
+            )
+        parts.append(text)
+    try:
+        value = json.loads("".join(parts), object_pairs_hook=no_repeated_keys)
+    except RecursionError:
+        raise HeaderError("not a JSON array (nested too deeply)") from None
+    except ValueError as error:
+        raise HeaderError(f"not a JSON array ({str(error)[:80]})") from None
+    if not isinstance(value, list):
+        raise HeaderError("not a JSON array of objects")
+    return (_json_row(index, item) for index, item in enumerate(value, start=1))
 
 
 def _csv_rows(
@@ -168,6 +222,7 @@ def _csv_rows(
     lines: Iterator[tuple[int, str | None]],
     delimiter: str | None,
     stream: IO[bytes],
+    charset: str,
 ) -> CsvRows:
     if delimiter is None:
         delimiter = max(_DELIMITERS, key=header_text.count)
@@ -177,7 +232,7 @@ def _csv_rows(
         raise HeaderError(f"line 1: the header is not CSV ({error})") from None
     names = [name.strip() for name in header]
     _check_header(names)
-    return CsvRows(names, delimiter, lines, stream)
+    return CsvRows(names, delimiter, lines, stream, charset)
 
 
 @attrs.frozen
@@ -190,15 +245,16 @@ class CsvRows:
     delimiter: str
     lines: Iterator[tuple[int, str | None]]
     stream: IO[bytes]
+    charset: str = "UTF-8"
 
     def __iter__(self) -> Iterator[Row]:
-        return _csv_body(self.names, self.lines, self.delimiter)
+        return _csv_body(self.names, self.lines, self.delimiter, charset=self.charset)
 
     def resumed(self, head: bytes, line: int) -> Iterator[Row]:
         """The rows from ``head`` (bytes already read, whole lines, starting at line
         ``line + 1``) and then from the rest of the stream."""
         lines = _lines(_Resumed(head, self.stream), start=line)
-        return _csv_body(self.names, lines, self.delimiter, start=line + 1)
+        return _csv_body(self.names, lines, self.delimiter, start=line + 1, charset=self.charset)
 
 
 class _Resumed:
@@ -280,7 +336,12 @@ class _Texts:
 
 
 def _csv_body(
-    names: list[str], lines: Iterator[tuple[int, str | None]], delimiter: str, *, start: int = 2
+    names: list[str],
+    lines: Iterator[tuple[int, str | None]],
+    delimiter: str,
+    *,
+    start: int = 2,
+    charset: str = "UTF-8",
 ) -> Iterator[Row]:
     texts = _Texts(lines, start)
     csv.field_size_limit(MAX_LINE)
@@ -313,14 +374,25 @@ def _csv_body(
         texts.taken.clear()
         start = end + 1
         row = _csv_row(
-            line, keys, values, oversized=line in texts.oversized, suspect=texts.suspect >= line
+            line,
+            keys,
+            values,
+            oversized=line in texts.oversized,
+            suspect=texts.suspect >= line,
+            charset=charset,
         )
         if row is not None:
             yield row
 
 
 def _csv_row(
-    line: int, keys: list[str], values: list[str], *, oversized: bool, suspect: bool
+    line: int,
+    keys: list[str],
+    values: list[str],
+    *,
+    oversized: bool,
+    suspect: bool,
+    charset: str = "UTF-8",
 ) -> Row | None:
     """The row of ``values`` read from ``line`` (``None`` for a blank line); ``suspect``: it
     spans a line with a byte that is not UTF-8 or a long text, checked cell by cell."""
@@ -331,7 +403,8 @@ def _csv_row(
         return Row(line, cells)  # the common row: nothing to look at twice
     problems: list[str] = []
     if any(_BAD_BYTE.search(value) for value in values):
-        problems.append("not UTF-8 (a byte that is not part of a UTF-8 character)")
+        hint = "; --encoding names another encoding" if charset == "UTF-8" else ""
+        problems.append(f"not {charset} (a byte that is not part of a {charset} character{hint})")
     if len(values) != len(keys):
         problems.append(f"{len(values)} values for {len(keys)} columns")
     problems += _cell_problems(cells)
@@ -451,3 +524,195 @@ def csv_cell(value: object) -> object:
         return value
     value = sanitize(value)
     return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+# --------------------------------------------------------------------------------------------------
+# Registration cells as spreadsheets and data tools write them
+
+
+#: The named ``--date-format`` values (any other is a ``strptime`` pattern).
+DATE_FORMS: Final = ("excel", "epoch-s", "epoch-ms")
+#: The day Excel's serial day 0 is (in its 1900 date system, from serial 61 on: 1900-03-01).
+_EXCEL_ZERO: Final = dt.datetime(1899, 12, 30)  # noqa: DTZ001  (a wall clock: the zone is the user's)
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: ``strptime`` directives that read a time of day (a pattern without any reads a day).
+_TIME_DIRECTIVES: Final = ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c", "%T", "%R", "%z")
+
+
+@attrs.frozen
+class Readings:
+    """How the command line reads ``registered_at`` cells that are not ISO 8601 with an offset,
+    as the user says (never a guess):
+
+    - ``date_format``: a ``strptime`` pattern (``%m/%d/%Y %I:%M %p``; a pattern without a time
+      of day reads a day, whose start in the policy's zone is the instant, as ISO days are), or
+      ``excel`` (serial days of Excel's 1900 date system, a fraction for the time of day),
+      ``epoch-s`` or ``epoch-ms`` (seconds or milliseconds since 1970-01-01T00:00Z);
+    - ``zone``: whose wall clock a reading without an offset is (ISO text without an offset, a
+      pattern without ``%z``, an Excel serial). A reading that the zone's clocks skip, or that
+      they show twice, is refused: only an offset can say which instant it is.
+    """
+
+    zone: zoneinfo.ZoneInfo | None = None
+    date_format: str | None = None
+
+    def registered(self, raw: object) -> tuple[object, str | None]:  # noqa: PLR0911
+        """The cell as the library reads it (an aware datetime, a day, or the cell itself when
+        these readings have nothing to say of it), or what is wrong with it."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return raw, None  # (absent: the row's own check says so)
+        form = self.date_format
+        if form in {"epoch-s", "epoch-ms"}:
+            return self._epoch(raw, milliseconds=form == "epoch-ms")
+        if form == "excel":
+            return self._excel(raw)
+        if not isinstance(raw, str):
+            return raw, None
+        text = raw.strip()
+        if form is not None:
+            try:
+                parsed = dt.datetime.strptime(text, form)  # noqa: DTZ007  (the zone: below)
+            except ValueError:
+                return None, f"{quote(text)} does not match --date-format {quote(form)}"
+            if parsed.tzinfo is not None:
+                return parsed, None
+            if not any(directive in form for directive in _TIME_DIRECTIVES):
+                return parsed.date(), None
+            return self._wall(text, parsed)
+        if self.zone is not None and not is_day_text(text):
+            try:
+                parsed = dt.datetime.fromisoformat(text)
+            except ValueError:
+                return raw, None  # (not ISO: the library says what is wrong with it)
+            if parsed.tzinfo is None:
+                return self._wall(text, parsed)
+        return raw, None
+
+    def _epoch(self, raw: object, *, milliseconds: bool) -> tuple[object, str | None]:
+        unit = "milliseconds" if milliseconds else "seconds"
+        number = _number(raw)
+        if number is None:
+            return None, f"{quote(raw)} is not a number of {unit} since 1970-01-01T00:00Z"
+        try:
+            return _EPOCH + dt.timedelta(seconds=number / 1000 if milliseconds else number), None
+        except OverflowError:
+            return None, f"{quote(raw)} {unit} since 1970-01-01T00:00Z is outside the calendar"
+
+    def _excel(self, raw: object) -> tuple[object, str | None]:
+        number = _number(raw)
+        if number is None:
+            return None, f"{quote(raw)} is not an Excel serial day"
+        if number < 61:  # (Excel's 1900 has a 29 February: its days differ before March)
+            return None, (
+                f"{quote(raw)} is before 1900-03-01, where Excel's serial days are not the "
+                "calendar's"
+            )
+        try:  # (to the millisecond: Excel keeps no finer time, and its floats drift below it)
+            wall = _EXCEL_ZERO + dt.timedelta(milliseconds=round(number * 86_400_000))
+        except OverflowError:
+            return None, f"{quote(raw)} is not a day of the calendar as an Excel serial day"
+        if number.is_integer():  # (a date cell: a day, as an ISO day is)
+            return wall.date(), None
+        return self._wall(str(raw), wall)
+
+    def _wall(self, text: str, wall: dt.datetime) -> tuple[object, str | None]:
+        """A wall-clock reading, in ``zone``."""
+        if self.zone is None:
+            return None, (
+                f"{quote(text)} has no UTC offset: say whose wall clock it is with --assume-zone "
+                "(an IANA zone, America/Los_Angeles)"
+            )
+        value = wall.replace(tzinfo=self.zone)
+        problem = instant_problem(value)
+        if problem is not None:
+            return None, f"{quote(text)} in {self.zone.key} {problem}"
+        if value.replace(fold=1).utcoffset() != value.utcoffset():
+            return None, (
+                f"{quote(text)} happens twice in {self.zone.key} (the clocks go back): "
+                "only an offset says which"
+            )
+        return as_instant(value), None
+
+
+def _number(raw: object) -> float | None:
+    """A finite number from a number or its text, else ``None``."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        number = float(raw)
+    elif isinstance(raw, str) and len(raw) <= 40:  # (no number is longer)
+        try:
+            number = float(raw.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Text in other encodings
+
+
+#: The byte-order marks that say a file is UTF-32 or UTF-16 (the longer ones first).
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def text_stream(stream: IO[bytes], encoding: str | None) -> tuple[IO[bytes], str] | None:
+    """``stream`` as UTF-8 bytes, and the name of its own encoding, when that is not UTF-8: the
+    ``encoding`` given, or UTF-16 or UTF-32 when the stream starts with their byte-order mark;
+    ``None`` when the stream is UTF-8 already (or nothing says otherwise).
+
+    Raises :class:`LookupError` for a name that is not a text encoding."""
+    if encoding is not None:
+        info = codecs.lookup(encoding)
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(f"{encoding!r} is not a text encoding")
+        if info.name in {"utf-8", "utf-8-sig"}:
+            return None
+        return cast("IO[bytes]", _Recoded(stream, info.name)), encoding
+    peek = getattr(stream, "peek", None)
+    head = peek(4)[:4] if peek is not None else b""
+    for mark, name in _BOMS:
+        if head.startswith(mark):
+            return cast("IO[bytes]", _Recoded(stream, name.lower())), name
+    return None
+
+
+def _escape_unreadable(error: UnicodeError) -> tuple[str, int]:
+    """A decoding error handler: each byte the encoding cannot read, as a byte that UTF-8 cannot
+    read either (``surrogateescape``'s form, for bytes under 0x80 too), for its row to name."""
+    assert isinstance(error, UnicodeDecodeError)  # noqa: S101  (registered for decoding only)
+    return "".join(
+        chr(0xDC80 | (b & 0x7F)) for b in error.object[error.start : error.end]
+    ), error.end
+
+
+_UNREADABLE: Final = "partner_onboarding.unreadable"
+codecs.register_error(_UNREADABLE, _escape_unreadable)
+
+
+class _Recoded:
+    """A binary stream of text in another encoding, read a line at a time as UTF-8 bytes. A
+    byte the encoding cannot read comes through as a byte that is not UTF-8, for the row that
+    holds it to say so; a line is read up to the reader's own bound, in characters."""
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self.encoding = encoding
+        self.text = io.TextIOWrapper(stream, encoding=encoding, errors=_UNREADABLE, newline="")
+
+    def readline(self, limit: int = -1, /) -> bytes:
+        try:
+            line = self.text.readline(limit)
+        except UnicodeError as error:  # (not a byte it cannot read: a stream it cannot start,
+            # UTF-16 named without a byte-order mark; bytes it cannot read come as bad bytes)
+            raise HeaderError(f"not {self.encoding} text ({error})") from None
+        return line.encode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        self.text.detach()

@@ -46,7 +46,14 @@ from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, load_catalog, parse_member
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
-from partner_onboarding.policy import DEFAULT_POLICY, Bars, Decision, Policy, Question
+from partner_onboarding.policy import (
+    DEFAULT_POLICY,
+    Bars,
+    Decision,
+    Policy,
+    Question,
+    iana_zone,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -201,11 +208,13 @@ def _input_kind(path: str | None, given: str | None) -> str | None:
     return None  # standard input or another name: told by the first character
 
 
-def _read_rows(path: str | None, input_format: str | None) -> tuple[list[Any], list[int], str]:
+def _read_rows(
+    path: str | None, input_format: str | None, encoding: str | None = None
+) -> tuple[list[Any], list[int], str]:
     """Every good row of ``path`` with its line (for ``explain``, which looks one partner up)."""
     stream, label, _ = _open_input(path)
     with stream:
-        rows, _ = _rows_of(stream, label, path, input_format, None)
+        rows, _ = _rows_of(stream, label, path, input_format, None, encoding=encoding)
         found = [row for row in rows if row.cells is not None]
     return [row.cells for row in found], [row.line for row in found], label
 
@@ -216,9 +225,12 @@ def _rows_of(
     path: str | None,
     input_format: str | None,
     delimiter: str | None,
+    *,
+    encoding: str | None = None,
 ) -> tuple[Iterable[_files.Row], IO[bytes]]:
     """The rows of an opened input (CSV, JSON Lines or Parquet), and the stream whose position
-    tells the progress."""
+    tells the progress. Text in another encoding than UTF-8 (``encoding``, or a UTF-16 or UTF-32
+    byte-order mark) is read as UTF-8."""
     kind = _input_kind(path, input_format)
     peek = getattr(stream, "peek", None)
     if kind is None and peek is not None and path not in {None, "-"}:
@@ -228,6 +240,15 @@ def _rows_of(
             if path in {None, "-"}:
                 raise InputError("Parquet is read from a file, not from standard input")
             return _files.read_parquet_rows(str(path)), io.BytesIO()
+        try:
+            recoded = _files.text_stream(stream, encoding)
+        except LookupError:
+            shown = _files.plain_text(str(encoding))[:40]
+            raise InputError(f"--encoding {shown!r} is not a text encoding Python knows") from None
+        if recoded is not None:
+            text, charset = recoded
+            rows = _files.read_rows(text, kind=kind, delimiter=delimiter, charset=charset)
+            return rows, stream
         return _files.read_rows(stream, kind=kind, delimiter=delimiter), stream
     except _files.HeaderError as error:
         raise InputError(f"{label}: {error}") from None
@@ -239,7 +260,12 @@ def _run_check(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stream, label, size = _open_input(arguments.file)
     with stream:
         rows, position = _rows_of(
-            stream, label, arguments.file, arguments.input_format, arguments.delimiter
+            stream,
+            label,
+            arguments.file,
+            arguments.input_format,
+            arguments.delimiter,
+            encoding=arguments.encoding,
         )
         progress = Progress(err, position, size if position is stream else None)
         return _check_stream(arguments, rows, at, policy, label, out, err, progress)
@@ -260,6 +286,7 @@ def _check_stream(  # noqa: PLR0917
     each row is read."""
     current = [0]
     cells: list[dict[str, Any]] = [{}]  # (the row being answered: its inputs, for a table)
+    readings = _readings(arguments)
     counts = {"answers": 0, "refused": 0, "bad": 0}
 
     def good_rows(rows: Iterable[_files.Row]) -> Iterator[dict[str, Any]]:
@@ -270,6 +297,9 @@ def _check_stream(  # noqa: PLR0917
                 continue
             if arguments.question:
                 row.cells["question"] = arguments.question
+            if readings is not None and not _read_registration(row.cells, readings, err, row.line):
+                counts["bad"] += 1
+                continue
             current[0] = row.line
             cells[0] = row.cells
             yield row.cells
@@ -282,8 +312,8 @@ def _check_stream(  # noqa: PLR0917
         print(header, file=err)
     writer.start()
     seen_codes: dict[str, str] = {}
-    columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row
-    if columnar and isinstance(rows, _files.CsvRows):
+    columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row and readings is None
+    if columnar and isinstance(rows, _files.CsvRows) and rows.charset == "UTF-8":
         from partner_onboarding import _columnar_check  # noqa: PLC0415  (Polars, if installed)
 
         # The chunks it can read in native code are answered there; the rest comes back.
@@ -317,6 +347,36 @@ def _check_stream(  # noqa: PLR0917
     if arguments.fail_on_refusal and counts["refused"]:
         return REFUSED
     return OK
+
+
+def _readings(arguments: argparse.Namespace) -> _files.Readings | None:
+    """How ``--date-format`` and ``--assume-zone`` say registrations are written, if they do."""
+    form, zone = arguments.date_format, arguments.assume_zone
+    if form is None and zone is None:
+        return None
+    if form is not None and form not in _files.DATE_FORMS and "%" not in form:
+        raise InputError(
+            f"--date-format {_files.plain_text(form)!r}: a strptime pattern ('%d.%m.%Y'), "
+            f"or one of {', '.join(_files.DATE_FORMS)}"
+        )
+    try:
+        chosen = None if zone is None else iana_zone(zone, field="--assume-zone")
+    except ValidationError as error:
+        raise InputError(str(error.problems[0])) from None
+    return _files.Readings(zone=chosen, date_format=form)
+
+
+def _read_registration(
+    cells: dict[str, Any], readings: _files.Readings, err: TextIO, line: int
+) -> bool:
+    """Read the row's ``registered_at`` as ``readings`` say; ``False`` (and the problem said)
+    when it cannot be."""
+    value, problem = readings.registered(cells.get("registered_at"))
+    if problem is not None:
+        _bad(err, line, f"registered_at: {problem}")
+        return False
+    cells["registered_at"] = value
+    return True
 
 
 def _bad(err: TextIO, line: int, problem: str) -> None:
@@ -730,7 +790,7 @@ def _explained_rows(arguments: argparse.Namespace, catalog: Catalog) -> list[dic
     """The rows ``explain`` explains: every row of ``--partner`` (in ``--category`` if given),
     or the one row its options describe."""
     if arguments.partner:
-        rows, _, label = _read_rows(arguments.file, arguments.input_format)
+        rows, _, label = _read_rows(arguments.file, arguments.input_format, arguments.encoding)
         matches = [
             r
             for r in rows
@@ -952,6 +1012,12 @@ def _parser() -> argparse.ArgumentParser:
             choices=("csv", "jsonl", "parquet"),
             help="default: from the file's suffix, else from its first bytes",
         )
+        command.add_argument(
+            "--encoding",
+            metavar="NAME",
+            help="the text file's encoding (cp1252, latin-1, utf-16…); default: UTF-8, or UTF-16 "
+            "or UTF-32 when the file starts with their byte-order mark",
+        )
         command.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
         command.add_argument("--catalog", metavar="FILE", help=_CATALOG_HELP)
         command.add_argument(
@@ -984,6 +1050,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--question", help="register or authorize_seller, in any spelling (default: both)"
+    )
+    check.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how registered_at is written when not ISO 8601: a strptime pattern "
+        "('%%m/%%d/%%Y %%I:%%M %%p'), excel (serial days), epoch-s or epoch-ms",
+    )
+    check.add_argument(
+        "--assume-zone",
+        metavar="ZONE",
+        help="the IANA zone whose wall clock a registered_at without an offset is "
+        "(America/Los_Angeles)",
     )
     check.add_argument(
         "--fail-on-refusal", action="store_true", help="exit 1 when any answer is a refusal"
