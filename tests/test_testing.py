@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from partner_onboarding import Partner, ReviewStatus
 
 DOWNSTREAM_TEST = """
@@ -40,6 +42,22 @@ def test_downstream_from_type_works_without_importing_testing(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+@pytest.mark.parametrize("first", ["hypothesis", "partner_onboarding"])
+def test_strategies_are_registered_whichever_is_imported_first(first: str) -> None:
+    code = (
+        f"import sys, {first}\n"
+        "loaded = 'partner_onboarding' in sys.modules\n"
+        "import hypothesis, partner_onboarding\n"
+        "from hypothesis import strategies as st\n"
+        "print(loaded, type(st.from_type(partner_onboarding.Partner).example()).__name__)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    # (importing Hypothesis never imports the library: its entry point is outside the package)
+    assert result.stdout.split() == [str(first == "partner_onboarding"), "Partner"]
 
 
 def test_importing_the_library_never_imports_hypothesis() -> None:

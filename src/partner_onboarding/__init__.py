@@ -14,6 +14,8 @@
 """
 
 import importlib
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from partner_onboarding import lifecycle, policy
@@ -123,3 +125,11 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+# Hypothesis loaded first (its entry point found the library not loaded yet): register the
+# strategies now, unless its plugins are turned off. The library never imports Hypothesis.
+if "hypothesis.strategies" in sys.modules and not os.environ.get("HYPOTHESIS_NO_PLUGINS"):
+    from partner_onboarding._hypothesis_plugin import register_strategies as _register
+
+    _register()
