@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,6 +123,81 @@ def test_partners_reach_the_hard_cases() -> None:
     draw()
     assert min(seen.values()) >= 2, seen
     assert len(seen) == 7, seen
+
+
+def _features(partner: Partner) -> dict[str, bool]:
+    applications = partner.applications
+    return {
+        "with_applications": bool(applications),
+        "approved": any(a.status is ReviewStatus.APPROVED for a in applications),
+        "authorized": bool(partner.authorizations),
+        "upgraded": any(a.supersedes is not None for a in applications),
+        "revisions": any(a.pending_revision is not None for a in applications),
+    }
+
+
+def test_partners_by_default_draw_each_feature_often() -> None:
+    """Over 1 000 draws: at least 70 % with an application, 25 % with an approved one, 10 % with
+    a seller authorisation, 10 % with an application the upgrade regenerated, 5 % with a
+    revision waiting (docs/testing.md)."""
+    from collections import Counter  # noqa: PLC0415
+
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+
+    from partner_onboarding.testing import partners  # noqa: PLC0415
+
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=1000,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(partners())
+    def draw(partner: Partner) -> None:
+        seen["drawn"] += 1
+        seen.update(name for name, has in _features(partner).items() if has)
+
+    draw()
+    shares = {name: seen[name] / seen["drawn"] for name in _features_names()}
+    least = {"with_applications": 0.7, "approved": 0.25, "authorized": 0.1, "upgraded": 0.1}
+    assert all(shares[name] >= share for name, share in (least | {"revisions": 0.05}).items()), (
+        shares
+    )
+
+
+def _features_names() -> tuple[str, ...]:
+    return ("with_applications", "approved", "authorized", "upgraded", "revisions")
+
+
+@pytest.mark.parametrize("knob", _features_names())
+@pytest.mark.parametrize("wanted", [True, False])
+def test_each_knob_of_partners_is_held(knob: str, wanted: bool) -> None:
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+
+    from partner_onboarding.testing import partners  # noqa: PLC0415
+
+    knobs: dict[str, Any] = {knob: wanted}
+
+    @settings(
+        max_examples=30, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(partners(**knobs))
+    def draw(partner: Partner) -> None:
+        assert _features(partner)[knob] is wanted
+
+    draw()
+
+
+def test_a_knob_that_is_not_a_boolean_is_refused() -> None:
+    from partner_onboarding.errors import WrongType  # noqa: PLC0415
+    from partner_onboarding.testing import partners  # noqa: PLC0415
+
+    with pytest.raises(WrongType) as caught:
+        partners(approved="yes")  # type: ignore[arg-type]
+    assert caught.value.fields == ("approved",)
 
 
 def test_instants_around_a_date_or_an_instant() -> None:
