@@ -296,3 +296,29 @@ def test_any_cell_in_any_form_is_read_or_said_to_be_wrong(
         rows = [{"partner_id": "P", "registered_at": value, "category": "Paid Media"}]
         (record, *_) = check_rows(rows, at=dt.date(2024, 5, 20), on_error="record")
         assert record["error"] is None or isinstance(record["error"], str)
+
+
+def test_a_parquet_file_of_naive_timestamps_is_read_in_the_zone_given(
+    tmp_path: pathlib.Path,
+) -> None:
+    # (what pandas' to_parquet writes of a naive datetime column, and Spark of a TIMESTAMP_NTZ)
+    import pyarrow as pa  # noqa: PLC0415  (the test extra has it)
+    import pyarrow.parquet as pq  # noqa: PLC0415
+    walls = [dt.datetime(2024, 4, 29, 23, 59), dt.datetime(2024, 4, 30)]  # noqa: DTZ001
+    table = pa.table(
+        {
+            "partner_id": ["P01", "P02"],
+            "registered_at": pa.array(walls, pa.timestamp("us")),
+            "category": ["Paid Media", "Paid Media"],
+            "status": ["approved", "approved"],
+        }
+    )
+    path = tmp_path / "naive.parquet"
+    pq.write_table(table, path)
+    code, found, err = answers(str(path), "--assume-zone", "America/Los_Angeles")
+    assert (code, err.splitlines()[1:]) == (0, [])
+    assert found == {key: ISO[key] for key in found}
+    assert len(found) == 4
+    code, _, err = answers(str(path))
+    assert code == 2
+    assert "registered_at: must be time-zone aware" in err

@@ -566,6 +566,8 @@ class Readings:
             return self._epoch(raw, milliseconds=form == "epoch-ms")
         if form == "excel":
             return self._excel(raw)
+        if type(raw) is dt.datetime and raw.tzinfo is None:  # (a naive timestamp: Parquet's)
+            return self._wall(raw.isoformat(sep=" "), raw)
         if not isinstance(raw, str):
             return raw, None
         text = raw.strip()
