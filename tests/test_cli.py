@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, _columnar_check
+from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files
 from partner_onboarding.cli import main, render_table
 from partner_onboarding.policy import Policy, upgrade_rules
 
@@ -1753,3 +1753,106 @@ def test_the_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) ->
     assert caught.value.code == 0
     assert capsys.readouterr().out == f"partner-onboarding {partner_onboarding.__version__}\n"
     assert importlib.metadata.version("partner-onboarding") == partner_onboarding.__version__
+
+
+@st.composite
+def parquet_files(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
+    """Columns of a Parquet file as tools write them: text, and registrations as text, aware
+    timestamps of any unit, naive ones, or days; sometimes a missing partner id, a number where
+    text is due, or a cell too long; and the command's options."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    names = ["partner_id", "registered_at", "category"]
+    names += draw(st.lists(st.sampled_from(OPTIONAL), unique=True, max_size=4))
+    size = draw(st.integers(0, 30))
+    columns: dict[str, Any] = {}
+    for name in draw(st.permutations(names)):
+        if name == "registered_at":
+            kind = draw(st.sampled_from(["text", "us", "ms", "ns", "s", "naive", "date"]))
+            if kind == "text":
+                columns[name] = [draw(CELLS[name]) for _ in range(size)]
+                continue
+            instants = [
+                draw(
+                    st.none()
+                    | st.datetimes(
+                        dt.datetime(2024, 4, 25),  # noqa: DTZ001  (Hypothesis' bounds are naive)
+                        dt.datetime(2024, 6, 10),  # noqa: DTZ001
+                        timezones=st.just(dt.UTC),
+                    )
+                )
+                for _ in range(size)
+            ]
+            if kind == "date":
+                columns[name] = pa.array([i and i.date() for i in instants], pa.date32())
+            elif kind == "naive":
+                naive = [i and i.replace(tzinfo=None) for i in instants]
+                columns[name] = pa.array(naive, pa.timestamp("us"))
+            else:
+                unit = {"us": "us", "ms": "ms", "ns": "ns", "s": "s"}[kind]
+                typed = pa.array(instants, pa.timestamp("us", tz="UTC"))
+                columns[name] = typed.cast(pa.timestamp(unit, tz="UTC"), safe=False)
+            continue
+        strategy = PARTNER_IDS if name == "partner_id" else CELLS[name]
+        cells: list[Any] = [draw(strategy) for _ in range(size)]
+        flaw = draw(st.sampled_from([None] * 8 + ["none", "number", "long"]))
+        if flaw and cells:
+            at = draw(st.integers(0, len(cells) - 1))
+            cells[at] = {"none": None, "number": 7, "long": "x" * 10_001}[flaw]
+            if flaw == "number":
+                cells = [7] * len(cells)
+        columns[name] = cells
+    options = ["--format", draw(st.sampled_from(["csv", "table", "json"]))]
+    options += ["--at", draw(st.sampled_from(["2024-05-20", "2024-04-29", "2024-06-10T12:00Z"]))]
+    if draw(st.booleans()):
+        options += ["--question", draw(st.sampled_from(["register", "Authorize Seller", "ask"]))]
+    return columns, options
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parquet_files(), st.sampled_from([1, 4, 65_536]))
+def test_the_native_parquet_path_writes_what_the_plain_path_writes(
+    tmp_path_factory: pytest.TempPathFactory,
+    file: tuple[dict[str, Any], list[str]],
+    batch: int,
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    columns, options = file
+    path = tmp_path_factory.mktemp("parquet") / "rows.parquet"
+    pq.write_table(pa.table(columns), path, row_group_size=max(batch, 1))
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_files, "PARQUET_BATCH", batch)  # (native and plain batches mixed)
+            code = main(["check", str(path), *options, *flags], out=out, err=err)
+        return code, out.getvalue(), err.getvalue()
+
+    assert check() == check("--row-by-row")
+
+
+def test_a_parquet_file_of_plain_columns_is_answered_natively(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    path = tmp_path / "rows.parquet"
+    rows = {"partner_id": ["P1", "P2"], "registered_at": ["2024-05-02", "2024-01-02"]}
+    pq.write_table(pa.table(rows | {"category": ["Paid Media", "Paid Media"]}), path)
+    taken: list[int] = []
+    table = _columnar_check._Answerer.table
+
+    def counting(self: _columnar_check._Answerer, batch: Any, first_line: int) -> bool:
+        taken.append(batch.num_rows)
+        return table(self, batch, first_line)
+
+    monkeypatch.setattr(_columnar_check._Answerer, "table", counting)
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        main(["check", str(path), "--at", "2024-05-20", "--format", "csv"], out=out, err=err) == 0
+    )
+    assert taken == [2]
+    assert out.getvalue().splitlines()[1].startswith("1,P1,Paid Media,US,register,False,")

@@ -304,6 +304,7 @@ def test_a_parquet_file_of_naive_timestamps_is_read_in_the_zone_given(
     # (what pandas' to_parquet writes of a naive datetime column, and Spark of a TIMESTAMP_NTZ)
     import pyarrow as pa  # noqa: PLC0415  (the test extra has it)
     import pyarrow.parquet as pq  # noqa: PLC0415
+
     walls = [dt.datetime(2024, 4, 29, 23, 59), dt.datetime(2024, 4, 30)]  # noqa: DTZ001
     table = pa.table(
         {

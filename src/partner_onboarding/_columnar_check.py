@@ -1,5 +1,6 @@
 """The command line's columnar path: ``check`` of a CSV file through the compiled rules of
-:mod:`partner_onboarding.frames`, a chunk of whole lines at a time, when Polars is installed.
+:mod:`partner_onboarding.frames`, a chunk of whole lines at a time, when Polars is installed (and
+of a Parquet file's batches of plain columns: :func:`answer_parquet`).
 
 A chunk is read this way only when it is *clean*: UTF-8, without a quote, a NUL or a carriage
 return but before a line feed, without a blank line, every line with the header's number of
@@ -19,14 +20,22 @@ import datetime as dt
 import itertools
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol, TextIO
 
 import attrs
 
 from partner_onboarding import _files
 from partner_onboarding.catalog import parse_member
-from partner_onboarding.engine import COLUMNS, Decided, Memo, PlanRow, RowReader, decide_rows
+from partner_onboarding.engine import (
+    COLUMNS,
+    REGISTERED_COLUMN,
+    Decided,
+    Memo,
+    PlanRow,
+    RowReader,
+    decide_rows,
+)
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.policy import Policy, Question, Verdict
 
@@ -88,7 +97,8 @@ def answer(
     rows left for the plain path (from the first chunk that is not clean), or none."""
     if not _columnar(rows, run):
         return rows
-    answerer = _Answerer(rows, run, counts, seen_codes)
+    keys = [name.casefold() for name in rows.names]
+    answerer = _Answerer(keys, run, counts, seen_codes, delimiter=rows.delimiter)
     line = 1  # (the last line read: the header)
     pending = b""
     size = FIRST_CHUNK
@@ -111,25 +121,30 @@ def answer(
 
 
 def _columnar(rows: _files.CsvRows, run: Answering) -> bool:
-    """Whether the columnar path can answer ``rows``: Polars installed, a regular file (a pipe
-    is answered line by line, as it comes), a delimiter of one byte (Polars' own limit), and a
-    question the policy knows, if one is given."""
+    """Whether the columnar path can answer ``rows``: a regular file (a pipe is answered line by
+    line, as it comes), a delimiter of one byte (Polars' own limit), and :func:`_can_answer`."""
     if len(rows.delimiter.encode("utf-8")) != 1:
-        return False
-    try:
-        import polars  # noqa: F401, ICN001, PLC0415  (an optional extra)
-    except ImportError:
         return False
     try:
         if not stat.S_ISREG(os.fstat(rows.stream.fileno()).st_mode):
             return False
     except (AttributeError, OSError, ValueError):  # (a stream without a file: in a test)
         return False
+    return _can_answer(run)
+
+
+def _can_answer(run: Answering) -> bool:
+    """Whether the columnar path can answer at all: Polars installed, and a question the policy
+    knows, if one is given (else every row's error is the plain path's to say)."""
+    try:
+        import polars  # noqa: F401, ICN001, PLC0415  (an optional extra)
+    except ImportError:
+        return False
     if run.question is not None:
         try:
             parse_member(Question, run.question, field="question")
         except OnboardingError:
-            return False  # (every row's error is the plain path's to say)
+            return False
     return True
 
 
@@ -165,13 +180,15 @@ class _Answerer:
 
     def __init__(
         self,
-        rows: _files.CsvRows,
+        keys: list[str],
         run: Answering,
         counts: dict[str, int],
         seen_codes: dict[str, str],
+        *,
+        delimiter: str = ",",
     ) -> None:
-        self.rows, self.run, self.counts, self.seen_codes = rows, run, counts, seen_codes
-        self.keys = [name.casefold() for name in rows.names]
+        self.run, self.counts, self.seen_codes = run, counts, seen_codes
+        self.keys, self.delimiter = keys, delimiter
         one_question = run.question is not None or "question" in self.keys
         self.memo = Memo(RowReader(run.policy, run.at), one_question=one_question)
         self.plan_texts: dict[tuple[PlanRow, str | None], str | None] = {}
@@ -186,7 +203,7 @@ class _Answerer:
         read = pl.read_csv(
             chunk,
             has_header=False,
-            separator=self.rows.delimiter,
+            separator=self.delimiter,
             quote_char=None,
             new_columns=names,
             schema=dict.fromkeys(names, pl.String),
@@ -196,6 +213,11 @@ class _Answerer:
             for i, key in enumerate(self.keys)
             if key in COLUMNS
         )
+        return self.answer(cells, first_line)
+
+    def answer(self, cells: pl.DataFrame, first_line: int) -> bool:
+        """Answer a frame of the input's columns (strings, empty where a cell is), unless a row
+        asks both questions in a question column (a frame's row answers one: the plain path's)."""
         run = self.run
         if run.question is None and "question" in cells.columns and (cells["question"] == "").any():
             return False
@@ -204,6 +226,50 @@ class _Answerer:
         )
         self.write(decided, cells["partner_id"], first_line)
         return True
+
+    def table(self, batch: Any, first_line: int) -> bool:  # noqa: PLR0911
+        """Answer a Parquet batch natively if its columns are ones the native readers read as
+        the plain path does: text (no cell over the bound, no missing partner id), and a
+        registration of aware instants (to the microsecond or coarser) or days."""
+        import polars as pl  # noqa: PLC0415
+
+        try:
+            frame = pl.from_arrow(batch)
+        except Exception:  # (a type Polars does not read: the plain path's)
+            return False
+        if not isinstance(frame, pl.DataFrame):
+            return False
+        frame = frame.rename(dict(zip(frame.columns, self.keys, strict=True)))
+        for name, dtype in frame.schema.items():
+            if dtype == pl.String:
+                if frame[name].str.len_chars().gt(_files.MAX_CELL).any():
+                    return False  # (a cell too long, in any column: a bad row, said plainly)
+            elif name != REGISTERED_COLUMN and name in COLUMNS:
+                return False
+            elif isinstance(dtype, pl.Datetime | pl.Date):
+                years = frame[name].dt.year()
+                if years.min() is not None and not (1 <= years.min() <= years.max() <= 9999):  # type: ignore[operator]
+                    return False  # (beyond Python's years, in any column: a bad row)
+            elif not (dtype.is_numeric() or dtype in {pl.Boolean, pl.Null}):
+                return False  # (another type, in any column: read as the plain path reads it)
+        if frame["partner_id"].dtype != pl.String or frame["partner_id"].null_count():
+            return False
+        registered = frame.schema.get(REGISTERED_COLUMN)
+        if registered is not None and not (
+            registered in {pl.String, pl.Date}
+            or (
+                isinstance(registered, pl.Datetime)
+                and registered.time_zone is not None
+                and registered.time_unit in {"us", "ms"}
+            )
+        ):
+            return False
+        cells = frame.select(
+            pl.col(key).fill_null("") if frame.schema[key] == pl.String else pl.col(key)
+            for key in frame.columns
+            if key in COLUMNS
+        )
+        return self.answer(cells, first_line)
 
     def plan_text(self, plan: PlanRow, asked: str | None) -> str | None:
         """The writer's text of a combination (None for one in error), asked ``asked``."""
@@ -277,6 +343,29 @@ class _Answerer:
             writer.out.write("\n")
         writer.out.flush()  # (each chunk's answers out as they are made)
         self.run.progress.show(counts["answers"])
+
+
+def answer_parquet(
+    rows: _files.ParquetRows,
+    run: Answering,
+    counts: dict[str, int],
+    seen_codes: dict[str, str],
+) -> Iterable[_files.Row]:
+    """Answer the batches of a Parquet file natively where their columns allow (see
+    :meth:`_Answerer.table`), counting as the plain path counts; the rows of the other batches
+    come back, in their place, for the plain path."""
+    if not _can_answer(run):
+        return rows
+    answerer = _Answerer(rows.keys, run, counts, seen_codes)
+    return _parquet_answers(rows, answerer)
+
+
+def _parquet_answers(rows: _files.ParquetRows, answerer: _Answerer) -> Iterator[_files.Row]:
+    for item in rows.batches():
+        if isinstance(item, _files.Row):
+            yield item
+        elif not answerer.table(item[1], item[0] + 1):
+            yield from rows.rows_of(*item)
 
 
 def _record(

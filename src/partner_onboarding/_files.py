@@ -34,6 +34,7 @@ __all__ = [
     "MAX_SKIPPED",
     "CsvRows",
     "HeaderError",
+    "ParquetRows",
     "Readings",
     "Row",
     "csv_cell",
@@ -438,7 +439,7 @@ MAX_QUOTED_LINES: Final = 100
 PARQUET_BATCH: Final = 65_536
 
 
-def read_parquet_rows(path: str) -> Iterator[Row]:
+def read_parquet_rows(path: str) -> ParquetRows:
     """The rows of the Parquet file at ``path``, a batch at a time; a row's ``line`` is its
     number in the file (from 1). Needs pyarrow (the ``polars`` extra).
 
@@ -457,27 +458,55 @@ def read_parquet_rows(path: str) -> Iterator[Row]:
     except (pa.ArrowException, OSError) as error:
         raise HeaderError(f"not a Parquet file ({str(error)[:120]})") from None
     _check_header(list(file.schema_arrow.names))
-    return _parquet_body(file, pa.ArrowException)
+    return ParquetRows(file, pa.ArrowException)
 
 
-def _parquet_body(file: Any, failure: type[Exception]) -> Iterator[Row]:
-    names = list(file.schema_arrow.names)
-    keys = [name.casefold() for name in names]
-    number = 0
-    try:
-        for batch in file.iter_batches(batch_size=PARQUET_BATCH):
-            bad: dict[int, list[str]] = {}
-            columns = [
-                _parquet_column(name, column, bad, failure)
-                for name, column in zip(names, batch.columns, strict=True)
-            ]
-            for index, values in enumerate(zip(*columns, strict=True)):
-                number += 1
-                cells = dict(zip(keys, values, strict=True))
-                problems = _cell_problems(cells) + tuple(bad.get(index, ()))
-                yield Row(number, None if problems else cells, problems)
-    except (failure, OSError) as error:  # a damaged file: what was read stands
-        yield Row(number + 1, None, (f"the rest of the file cannot be read ({str(error)[:120]})",))
+@attrs.frozen
+class ParquetRows:
+    """The rows of a Parquet file: iterated, each row the plain way, a batch at a time. The
+    command line's columnar path reads :meth:`batches` itself and hands a batch back to
+    :meth:`rows_of` when it needs this reader's care."""
+
+    file: Any
+    failure: type[Exception]
+
+    @property
+    def keys(self) -> list[str]:
+        """The column names, case-folded as the readers match them."""
+        return [name.casefold() for name in self.file.schema_arrow.names]
+
+    def __iter__(self) -> Iterator[Row]:
+        for item in self.batches():
+            if isinstance(item, Row):
+                yield item
+            else:
+                yield from self.rows_of(*item)
+
+    def batches(self) -> Iterator[tuple[int, Any] | Row]:
+        """Each batch with the number of the row before it; a damaged file ends with a bad row
+        that says so (what was read stands)."""
+        number = 0
+        try:
+            for batch in self.file.iter_batches(batch_size=PARQUET_BATCH):
+                yield number, batch
+                number += batch.num_rows
+        except (self.failure, OSError) as error:
+            reason = f"the rest of the file cannot be read ({str(error)[:120]})"
+            yield Row(number + 1, None, (reason,))
+
+    def rows_of(self, start: int, batch: Any) -> Iterator[Row]:
+        """The rows of one batch, the plain way (row ``start + 1`` first)."""
+        names = list(self.file.schema_arrow.names)
+        keys = self.keys
+        bad: dict[int, list[str]] = {}
+        columns = [
+            _parquet_column(name, column, bad, self.failure)
+            for name, column in zip(names, batch.columns, strict=True)
+        ]
+        for index, values in enumerate(zip(*columns, strict=True)):
+            cells = dict(zip(keys, values, strict=True))
+            problems = _cell_problems(cells) + tuple(bad.get(index, ()))
+            yield Row(start + index + 1, None if problems else cells, problems)
 
 
 def _parquet_column(

@@ -58,6 +58,8 @@ from partner_onboarding.policy import (
 if TYPE_CHECKING:
     import polars as pl
 
+    from partner_onboarding._columnar_check import Answering
+
 __all__ = ["main", "render_table", "run"]
 
 OK: Final = 0
@@ -313,18 +315,13 @@ def _check_stream(  # noqa: PLR0917
     writer.start()
     seen_codes: dict[str, str] = {}
     columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row and readings is None
-    if columnar and isinstance(rows, _files.CsvRows) and rows.charset == "UTF-8":
-        from partner_onboarding import _columnar_check  # noqa: PLC0415  (Polars, if installed)
+    if columnar:
+        from partner_onboarding._columnar_check import Answering  # noqa: PLC0415  (when needed)
 
-        # The chunks it can read in native code are answered there; the rest comes back.
-        rows = _columnar_check.answer(
-            rows,
-            _columnar_check.Answering(
-                at, policy, arguments.question, writer, functools.partial(_bad, err), progress
-            ),
-            counts,
-            seen_codes,
+        answering = Answering(
+            at, policy, arguments.question, writer, functools.partial(_bad, err), progress
         )
+        rows = _natively(rows, answering, counts, seen_codes)
     for record in iter_check_rows(good_rows(rows), at=at, policy=policy, on_error="record"):
         if record["error"] is not None:
             counts["bad"] += 1
@@ -347,6 +344,26 @@ def _check_stream(  # noqa: PLR0917
     if arguments.fail_on_refusal and counts["refused"]:
         return REFUSED
     return OK
+
+
+def _natively(
+    rows: Iterable[_files.Row],
+    answering: Answering,
+    counts: dict[str, int],
+    seen_codes: dict[str, str],
+) -> Iterable[_files.Row]:
+    """Answer what the columnar path can read of ``rows`` (a UTF-8 CSV file's plain chunks, a
+    Parquet file's batches of plain columns) natively; the rest comes back, in its place, to be
+    read row by row."""
+    if isinstance(rows, _files.CsvRows) and rows.charset == "UTF-8":
+        from partner_onboarding import _columnar_check  # noqa: PLC0415  (Polars, if installed)
+
+        return _columnar_check.answer(rows, answering, counts, seen_codes)
+    if isinstance(rows, _files.ParquetRows):
+        from partner_onboarding import _columnar_check  # noqa: PLC0415
+
+        return _columnar_check.answer_parquet(rows, answering, counts, seen_codes)
+    return rows
 
 
 def _readings(arguments: argparse.Namespace) -> _files.Readings | None:
