@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import pathlib
 
 import pytest
@@ -16,7 +17,7 @@ from partner_onboarding import (
     UnknownCategory,
     ValidationError,
 )
-from partner_onboarding.catalog import normalize_name
+from partner_onboarding.catalog import extend_catalog, load_catalog, normalize_name
 from partner_onboarding.testing import categories, category_spellings
 
 CREATOR = FirstCategory.CREATOR_SERVICE
@@ -341,3 +342,65 @@ def test_a_catalog_file_adds_its_categories_and_names_each_problem(tmp_path: pat
             load_catalog(path)
     with pytest.raises(ValidationError):
         load_catalog("/dev/zero")  # (read up to the bound of a document, then refused)
+
+
+_ROW = {
+    "code": "live_coaching",
+    "name": "LIVE Coaching",
+    "first_category": "seller_service",
+    "role": "seller_service_partner",
+    "legacy": True,
+}
+
+
+_ONE = "invalid catalog: 1 problem\n  - "
+_NO_ROWS = _ONE + "categories: must be a non-empty list of category tables"
+_REQUIRED = (
+    "invalid catalog: 3 problems\n  - categories[0].name: is required\n"
+    "  - categories[0].first_category: is required\n  - categories[0].role: is required"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([1], _ONE + "must be a table of catalog fields"),
+        ({"categories": [_ROW], "colour": 1}, _ONE + "colour: unknown field"),
+        ({f"k{i}": 1 for i in range(53)}, "invalid catalog: 53 problems\n  - k0: unknown field"),
+        ({"version": "1"}, _NO_ROWS),
+        ({"categories": []}, _NO_ROWS),
+        ({"categories": [_ROW] * 1001}, _ONE + "categories: must add at most 1000 categories"),
+        ({"categories": [_ROW, 5]}, _ONE + "categories[1]: must be a table of category fields"),
+        ({"categories": [_ROW | {"colour": 1}]}, _ONE + "categories[0].colour: unknown field"),
+        ({"categories": [{"code": "a_b"}, _ROW]}, _REQUIRED),
+        ({"categories": [5] * 60}, "invalid catalog: 50 problems\n  - categories[0]: must be a"),
+        (
+            {"categories": [_ROW | {"name": "Paid Media", "code": "pm2"}]},
+            _ONE + "categories[0]: 'Paid Media' already names category 'paid_media'",
+        ),
+    ],
+)
+def test_a_catalog_file_s_problems_are_said_word_for_word(data: object, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        extend_catalog(data)
+    assert str(caught.value).startswith(message)
+    if "53 problems" in message:
+        assert str(caught.value).endswith("  - … and 3 more")
+
+
+def test_a_catalog_file_names_itself_and_extends_the_base_given(tmp_path: pathlib.Path) -> None:
+    base = extend_catalog({"name": "base", "version": "1", "categories": [_ROW]})
+    more = _ROW | {"code": "live_tutoring", "name": "LIVE Tutoring"}
+    unnamed = extend_catalog({"version": "2", "categories": [more]}, base=base)
+    assert (unnamed.name, unnamed.version) == ("custom", "2")
+    toml = "[[categories]]\n" + "".join(f'{key} = "{value}"\n' for key, value in more.items()
+                                        if key != "legacy")  # fmt: skip
+    for suffix, text in ((".toml", toml), (".json", json.dumps({"categories": [more]}))):
+        path = tmp_path / f"more{suffix}"
+        path.write_text(text, encoding="utf-8")
+        loaded = load_catalog(path, base=base)
+        assert {"LIVE Coaching", "LIVE Tutoring"} <= {c.name for c in loaded}
+        path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+        with pytest.raises(ValidationError) as caught:
+            load_catalog(path, base=base)
+        assert str(caught.value).startswith("invalid catalog: 1 problem")

@@ -30,7 +30,7 @@ from typing import ClassVar, Final, TypeVar
 import attrs
 
 from partner_onboarding._documents import load_json, load_toml, read_document
-from partner_onboarding.errors import Problem, UnknownCategory, ValidationError
+from partner_onboarding.errors import MAX_PROBLEMS, Problem, UnknownCategory, ValidationError
 
 __all__ = [
     "CATEGORY_INFO_FIELDS",
@@ -646,9 +646,8 @@ def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
         raise ValidationError.single("", "must be a table of catalog fields", what="catalog")
     unknown = [key for key in data if key not in {"name", "version", "categories"}]
     if unknown:
-        raise ValidationError(
-            [Problem(str(key)[:100], "unknown field") for key in unknown[:50]], what="catalog"
-        )
+        named = [Problem(str(key)[:100], "unknown field") for key in unknown[:MAX_PROBLEMS]]
+        raise ValidationError(named, what="catalog", more=len(unknown) - len(named))
     rows = data.get("categories")
     if not isinstance(rows, list) or not rows:
         raise ValidationError.single(
@@ -661,6 +660,8 @@ def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
     added: list[Category] = []
     problems: list[Problem] = []
     for index, row in enumerate(rows):
+        if len(problems) >= MAX_PROBLEMS:  # (enough said: an error lists no more, and the rest
+            break  # of the rows is not read)
         where = f"categories[{index}]"
         if not isinstance(row, dict):
             problems.append(Problem(where, "must be a table of category fields"))
@@ -676,8 +677,6 @@ def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
             problems += [Problem(f"{where}.{key}", "is required") for key in missing]
         except ValidationError as error:
             problems += error.under(where).problems
-        if len(problems) >= 50:
-            break
     if problems:
         raise ValidationError(problems, what="catalog")
     base_categories = [attrs.evolve(c, catalog=None) for c in catalog]
