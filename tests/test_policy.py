@@ -954,7 +954,15 @@ def test_a_decision_carries_the_question_it_answers(
             approved=partner.approved_in(category, market, at=at),
             partner_id=partner.partner_id,
         )
-        assert policy.decide(question, facts, at=at) == decision
+        on_facts = policy.decide(question, facts, at=at)
+        # The facts at ``at`` say nothing of the partner's later events: asked about its past,
+        # the partner's own answer may change sooner, at an approval it recorded after ``at``.
+        assert attrs.evolve(on_facts, changes_at=decision.changes_at) == decision
+        if on_facts.changes_at != decision.changes_at:
+            assert decision.changes_at is not None
+            assert decision.changes_at > at
+            assert on_facts.changes_at is None or decision.changes_at < on_facts.changes_at
+            assert decision.changes_at in {event.at for event in partner.events}
 
 
 def test_a_decision_on_plain_facts_names_no_partner_unless_given() -> None:

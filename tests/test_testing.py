@@ -253,33 +253,32 @@ def test_importing_the_library_loads_what_it_uses_when_it_uses_it() -> None:
 def test_every_exported_value_type_has_a_strategy() -> None:
     """``st.from_type`` draws valid values of each value type a downstream test suite meets,
     each of them read back from its JSON as it is."""
+    import enum  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
     from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
     from hypothesis import strategies as st  # noqa: PLC0415
 
     import partner_onboarding  # noqa: PLC0415
     from partner_onboarding import serde  # noqa: PLC0415
-    from partner_onboarding.model import (  # noqa: PLC0415  # noqa: PLC0415
+    from partner_onboarding.model import (  # noqa: PLC0415
         EntityReview,
         Event,
         FinanceIdentity,
         PartnerEvent,
         SellerAuthorization,
     )
-    from partner_onboarding.policy import Decision, Facts, Verdict  # noqa: PLC0415
+    from partner_onboarding.policy import Facts  # noqa: PLC0415
 
+    exported = [getattr(partner_onboarding, name) for name in partner_onboarding.__all__]
     wanted = {
-        Decision,
-        Facts,
-        Verdict,
-        Event,
-        PartnerEvent,
-        EntityReview,
-        FinanceIdentity,
-        SellerAuthorization,
-        partner_onboarding.Partner,
-        partner_onboarding.Entity,
-        partner_onboarding.Account,
-    }
+        kind
+        for kind in exported
+        if inspect.isclass(kind) and not issubclass(kind, BaseException | enum.Enum)
+    } | {Event, PartnerEvent, EntityReview, FinanceIdentity, SellerAuthorization}
+    # (the values the library reads and writes as JSON; the others are arguments and settings)
+    unwritten = {partner_onboarding.Catalog, partner_onboarding.Cutoff, Facts}
+    unwritten |= {partner_onboarding.Problem}
     met: list[type] = []
 
     @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -289,13 +288,13 @@ def test_every_exported_value_type_has_a_strategy() -> None:
             value = data.draw(st.from_type(cls))
             met.append(type(value))
             assert type(value) is cls
-            if isinstance(value, Facts):  # (an argument, never a stored document: not written)
+            if isinstance(value, Facts):  # (an argument, never a stored document)
                 asked = partner_onboarding.DEFAULT_POLICY.decide(
                     "register", value, at=value.registered_at
                 )
                 assert asked.partner_id == value.partner_id
-                continue
-            assert serde.from_json(serde.to_json(value), cls) == value
+            if cls not in unwritten:
+                assert serde.from_json(serde.to_json(value), cls) == value
 
     drawn()
     assert set(met) == wanted

@@ -18,7 +18,7 @@ def register_strategies() -> None:
     """Register a strategy for every public value type of the library."""
     from hypothesis import strategies as st  # noqa: PLC0415  (only when Hypothesis runs this)
 
-    from partner_onboarding.catalog import Category, Market  # noqa: PLC0415
+    from partner_onboarding.catalog import Catalog, Category, Market  # noqa: PLC0415
     from partner_onboarding.model import (  # noqa: PLC0415
         Account,
         Address,
@@ -30,12 +30,21 @@ def register_strategies() -> None:
         EntityReview,
         Event,
         FinanceIdentity,
+        History,
         Partner,
         PartnerEvent,
         PasswordHash,
+        RoleGrant,
         SellerAuthorization,
     )
-    from partner_onboarding.policy import Decision, Facts, Policy, Verdict  # noqa: PLC0415
+    from partner_onboarding.policy import (  # noqa: PLC0415
+        Cutoff,
+        Decision,
+        Facts,
+        Policy,
+        Reason,
+        Verdict,
+    )
 
     def deferred(name: str) -> st.SearchStrategy[Any]:
         def build() -> st.SearchStrategy[Any]:
@@ -67,6 +76,11 @@ def register_strategies() -> None:
         EntityReview: "entity_reviews",
         FinanceIdentity: "finance_identities",
         SellerAuthorization: "seller_authorizations",
+        Catalog: "catalogs",
+        Cutoff: "cutoffs",
+        History: "histories",
+        Reason: "reasons",
+        RoleGrant: "role_grants",
     }
     for kind, name in strategies.items():
         st.register_type_strategy(kind, deferred(name))

@@ -33,9 +33,11 @@ from partner_onboarding._time import start_of_day
 from partner_onboarding.catalog import (
     CATEGORY_INFO_FIELDS,
     DEFAULT_CATALOG,
+    Catalog,
     Category,
     Market,
     PartnerRole,
+    extend_catalog,
     normalize_name,
 )
 from partner_onboarding.errors import (
@@ -59,10 +61,12 @@ from partner_onboarding.model import (
     Event,
     EventKind,
     FinanceIdentity,
+    History,
     Partner,
     PartnerEvent,
     PasswordHash,
     ReviewStatus,
+    RoleGrant,
     SellerAuthorization,
 )
 from partner_onboarding.policy import (
@@ -73,6 +77,7 @@ from partner_onboarding.policy import (
     Facts,
     Policy,
     Question,
+    Reason,
     Verdict,
     upgrade_rules,
 )
@@ -919,6 +924,49 @@ def policies() -> st.SearchStrategy[Policy]:
     """Policies of other rulebooks (each category its own dates, rules that bar new partners or
     everyone, days and instants), zones and discontinued sets; and the default."""
     return st.one_of(st.just(DEFAULT_POLICY), st.builds(_policy, rulebooks(), _zone_names))
+
+
+def cutoffs() -> st.SearchStrategy[Cutoff]:
+    """Single rules of drawn rulebooks."""
+    return rulebooks().flatmap(st.sampled_from)
+
+
+def reasons() -> st.SearchStrategy[Reason]:
+    """The reasons of drawn decisions."""
+    return decisions().flatmap(lambda decision: st.sampled_from(decision.reasons))
+
+
+def histories() -> st.SearchStrategy[History]:
+    """The review histories of drawn applications."""
+    return applications().map(lambda application: application.history)
+
+
+def role_grants() -> st.SearchStrategy[RoleGrant]:
+    """The role grants of drawn partners."""
+    return partners(max_steps=4).flatmap(lambda partner: st.sampled_from(partner.roles_granted))
+
+
+def catalogs() -> st.SearchStrategy[Catalog]:
+    """The default catalog, or one a catalog file extends with legacy categories of its own."""
+    added = st.lists(st.sampled_from(_ADDED_NAMES), min_size=1, max_size=3, unique=True)
+    return st.one_of(st.just(DEFAULT_CATALOG), added.map(_extended))
+
+
+_ADDED_NAMES: Final = ("LIVE Coaching", "Mass Outreach", "Group Buying", "Creator Academy")
+
+
+def _extended(names: list[str]) -> Catalog:
+    rows = [
+        {
+            "code": normalize_name(name).replace(" ", "_"),
+            "name": name,
+            "first_category": "seller_service",
+            "role": "seller_service_partner",
+            "legacy": True,
+        }
+        for name in names
+    ]
+    return extend_catalog({"name": "drawn", "version": "1", "categories": rows})
 
 
 def rulebooks(*, max_rules: int = 4) -> st.SearchStrategy[tuple[Cutoff, ...]]:
