@@ -14,7 +14,7 @@ benchmarks/rulebook.py (29 thresholds):
 - the sum of comparisons in Polars;
 - the same sum through narwhals, on the same Polars frame.
 
-Every column is checked equal to the engine's first. The rule the issue set: narwhals is used
+Every column is checked equal to the engine's first. The rule (docs/decisions.md): narwhals is used
 where it costs at most 10 % over native Polars. Best of five passes, one core.
 """
 
