@@ -43,6 +43,7 @@ __all__ = [
     "PartnerRole",
     "extend_catalog",
     "load_catalog",
+    "market_code",
     "market_problem",
     "normalize_name",
     "parse_member",
@@ -104,6 +105,12 @@ def _iso_3166_alpha_2() -> frozenset[str]:
     return frozenset(iso3166.countries_by_alpha2)
 
 
+def market_code(text: str) -> str:
+    """The code ``text`` names as a market's, as :meth:`Market.parse` reads it: any case,
+    surrounding spaces ignored (checked by :func:`market_problem`)."""
+    return text.strip().upper()
+
+
 def market_problem(code: str) -> str | None:
     """What is wrong with ``code`` as a market's code, or ``None`` when it is one (for readers
     that check many cells without building a :class:`Market` of each)."""
@@ -136,7 +143,7 @@ class Market:
         """A market from its code in any case, surrounding spaces ignored (``" us"`` → US)."""
         if not isinstance(text, str):
             raise ValidationError.single("", "must be a string", what="market")
-        return cls(text.strip().upper())
+        return cls(market_code(text))
 
     @classmethod
     def of(cls, market: Market | str) -> Market:

@@ -34,6 +34,7 @@ from partner_onboarding._fields import require_instance
 from partner_onboarding.catalog import (
     Category,
     Market,
+    market_code,
     market_problem,
     normalize_name,
     parse_member,
@@ -252,7 +253,7 @@ class RowReader:
             return raw.code
         if not isinstance(raw, str):
             raise ValidationError.single(field, "must be an ISO 3166-1 alpha-2 code")
-        code = raw.strip().upper()  # (as Market.parse reads it, without a Market of each cell)
+        code = market_code(raw)  # (as Market.parse reads it, without a Market of each cell)
         problem = market_problem(code)
         if problem is not None:
             raise ValidationError.single(field, problem, what="market")

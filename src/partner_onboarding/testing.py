@@ -587,15 +587,9 @@ _REACHED: Final = 10
 def _stage(partner: Partner, goal: str) -> float:
     """How far ``partner`` is on the way to ``goal``: its entity, then its best application, then
     the goal itself (:data:`_REACHED`)."""
+    if _has(partner, {goal: True}):
+        return _REACHED
     applications = partner.applications
-    if goal == "with_applications" and applications:
-        return _REACHED
-    if goal == "approved" and any(a.status is ReviewStatus.APPROVED for a in applications):
-        return _REACHED
-    if goal == "authorized" and partner.authorizations:
-        return _REACHED
-    if goal == "revisions" and any(a.pending_revision is not None for a in applications):
-        return _REACHED
     entity = partner.entity
     stage = 0.0 if entity is None else _STATUS_STAGE[entity.status]
     if goal == "authorized":  # (a category of the current structure: authorisations stay open)
