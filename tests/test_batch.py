@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 import tracemalloc
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import polars as pl
@@ -15,7 +16,7 @@ from partner_onboarding import DEFAULT_CATALOG, Market, ValidationError
 from partner_onboarding.batch import RECORD_FIELDS, check_rows, decide_row, iter_check_rows
 from partner_onboarding.model import Partner, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
-from partner_onboarding.testing import instants_around, partners, policies
+from partner_onboarding.testing import approved_partner, instants_around, partners, policies
 
 AT = dt.date(2024, 5, 20)
 
@@ -289,6 +290,93 @@ def test_rows_agree_with_the_policy_on_partner_values(
     assert authorize["allowed"] is expected.allowed
     assert authorize["reason_codes"] == ";".join(expected.codes)
     assert authorize["changes_at"] == expected.changes_at
+
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+EVENING = dt.datetime(2024, 6, 4, 18, 30, tzinfo=LA)
+JUNE_4 = dt.datetime(2024, 6, 4, tzinfo=LA)
+LAST = dt.datetime(2024, 6, 4, 23, 59, 59, 999999, tzinfo=LA)  # (before the cut-off)
+
+
+@pytest.mark.parametrize(
+    ("registered_at", "category", "status", "changes_at"),
+    [
+        # Allowed once registered (an existing partner; an approval before the cut-off): until then.
+        ("2024-06-04T18:30:00-07:00", "Creator Management", "approved", (EVENING, EVENING)),
+        (dt.date(2024, 6, 4), "Shop Management", "approved", (JUNE_4, JUNE_4)),
+        (pd.Timestamp("2024-06-05T06:59:59.999999Z"), "Paid Media", "approved", (None, LAST)),
+        # Refused once registered too (a new partner; the cut-off; no approval): no change.
+        ("2024-06-05", "Paid Media", "approved", (None, None)),
+        ("2024-05-20T00:00:00.000001-07:00", "Mass Tutoring", None, (None, None)),
+    ],
+)
+def test_a_row_registered_after_the_instant_asked_is_not_there_yet(
+    registered_at: object, category: str, status: str | None, changes_at: tuple[object, object]
+) -> None:
+    row = {"partner_id": "P", "registered_at": registered_at, "category": category}
+    records = check_rows([{**row, "status": status}], at=dt.date(2024, 5, 20))
+    for record, changes in zip(records, changes_at, strict=True):
+        assert (record["allowed"], record["reason_codes"]) == (False, "not_registered_yet")
+        assert (
+            record["message"] == "refused: the partner is not registered yet at the instant asked"
+        )
+        assert record["changes_at"] == changes
+        if changes is not None:  # (said in the policy's zone, as its own instants are)
+            assert record["changes_at"].utcoffset() == changes.astimezone(LA).utcoffset()
+        decision = decide_row(
+            {**row, "status": status}, record["question"], at=dt.date(2024, 5, 20)
+        )
+        assert (decision.codes, decision.changes_at) == (("not_registered_yet",), changes)
+    # Registered at the instant asked, it is there.
+    (there,) = check_rows(
+        [{**row, "registered_at": "2024-05-20", "question": "register"}], at=dt.date(2024, 5, 20)
+    )
+    assert there["reason"] != "not_registered_yet"
+
+
+def test_a_seller_authorisation_alone_reads_a_registration_it_is_given() -> None:
+    row = {"partner_id": "P", "category": "Paid Media", "question": "authorize_seller"}
+    row["status"] = "approved"
+    for empty in ({}, {"registered_at": ""}, {"registered_at": "  "}, {"registered_at": None}):
+        (record,) = check_rows([{**row, **empty}], at=dt.date(2024, 5, 20))
+        assert record["reason_codes"] == "approved_application;authorization_open"
+    (later,) = check_rows([{**row, "registered_at": "2024-06-01"}], at=dt.date(2024, 5, 20))
+    assert later["reason"] == "not_registered_yet"
+    (bad,) = check_rows(
+        [{**row, "registered_at": "2024-13-01"}], at=dt.date(2024, 5, 20), on_error="record"
+    )
+    assert bad["error"].startswith("registered_at: ")
+
+
+@given(
+    policies(),
+    instants_around(DEFAULT_POLICY.upgrade_at, dt.datetime(2024, 6, 5, 7, tzinfo=dt.UTC)),
+    st.sampled_from(list(DEFAULT_CATALOG)),
+    st.booleans(),
+    st.data(),
+)  # fmt: skip
+def test_a_row_registered_later_answers_as_the_partner_not_there_yet(
+    policy: Policy, registered: dt.datetime, category: Any, approved: bool, data: st.DataObject
+) -> None:
+    # A partner approved at its registration is what a row of it says from then on.
+    partner = approved_partner(*([category.code] if approved else []), at=registered, policy=None)
+    at = data.draw(instants_around(registered, *policy.instants))
+    row = {
+        "partner_id": "x",
+        "registered_at": registered,
+        "category": category.code,
+        "status": "approved" if approved else None,
+    }
+    register, authorize = iter_check_rows([row], at=at, policy=policy)
+    for record, asked in (
+        (register, policy.can_register(partner, category, at=at)),
+        (authorize, policy.can_authorize_seller(partner, category, at=at)),
+    ):
+        assert (record["allowed"], record["reason_codes"]) == (asked.allowed, ";".join(asked.codes))
+        assert record["changes_at"] == asked.changes_at
+        assert (record["reason"] == "not_registered_yet") is (at < registered)
 
 
 MISSING = [None, "", float("nan"), pd.NA, pd.NaT]

@@ -218,7 +218,7 @@ def test_a_repeated_refusal_is_remembered_and_says_the_same() -> None:
 
     facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
     reads: list[Callable[[], object]] = [
-        lambda: facts.bucket("2024-13-01T00:00:00Z"),
+        lambda: facts.position("2024-13-01T00:00:00Z"),
         lambda: facts.plan(("Paid Medias", None, None, None)),
     ]
     for read in reads:
@@ -879,7 +879,13 @@ def test_a_cut_off_at_a_midnight_the_zone_skips_is_said_as_its_wall_clock_reads(
         ),
         zone="America/Havana",
     )
-    partner = approved_partner(at=dt.datetime(2024, 3, 11, tzinfo=dt.UTC), policy=None)
+    policy = attrs.evolve(
+        policy,
+        rules=upgrade_rules(
+            upgrade_date=dt.date(2024, 3, 10), new_partners_from=dt.date(2024, 3, 1)
+        ),
+    )
+    partner = approved_partner(at=dt.datetime(2024, 3, 8, tzinfo=dt.UTC), policy=None)
     decision = policy.can_register(partner, "Paid Media", at=dt.date(2024, 3, 9))
     assert decision.message == "allowed until 2024-03-10T01:00-04:00"  # (00:00 never happened)
     assert decision.changes_at == policy.upgrade_at

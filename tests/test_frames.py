@@ -24,9 +24,9 @@ from partner_onboarding.engine import (
     REMEMBERED_REFUSALS,
     Memo,
     RowReader,
-    _bucket_from_text,
     _decided_by_text,
     _far_from,
+    _position_from_text,
 )
 from partner_onboarding.errors import MissingExtra
 from partner_onboarding.frames import answers, check_frame, diff
@@ -312,13 +312,13 @@ def test_cells_valid_by_their_text_are_decided_as_the_plain_path_reads_them(
     near = st.one_of(texts_near(threshold), days_near(first_day))
     texts = data.draw(st.lists(near, min_size=1, max_size=40))
     facts = RowReader(policy, dt.date(2024, 5, 20))
-    native = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
+    native = _position_from_text(pl.Series(texts, dtype=pl.String), facts).to_list()
     cells = pl.lit(pl.Series(texts))
     only = [(threshold, first_day)]
-    by_text = pl.select(_decided_by_text(cells, only, 1)).to_series().to_list()
+    by_text = pl.select(_decided_by_text(cells, only)).to_series().to_list()
     before, after = _far_from(threshold)
-    for text, bucket, decided in zip(texts, native, by_text, strict=True):
-        assert bucket == facts.bucket(text), text  # (every one of them is read natively)
+    for text, position, decided in zip(texts, native, by_text, strict=True):
+        assert position == facts.position(text), text  # (every one of them is read natively)
         far = re.fullmatch(_VALID_INSTANT, text) and not before <= text < after
         if re.fullmatch(_VALID_DAY, text) or far:
             # (no parsing: the text alone decides it)
@@ -391,9 +391,9 @@ def test_an_instant_on_the_threshold_is_a_new_partner_s_in_every_offset(zone: st
         )
         for instant in (threshold, threshold - dt.timedelta(microseconds=1))
     ]
-    new = _bucket_from_text(pl.Series(texts, dtype=pl.String), DEFAULT_POLICY).to_list()
     facts = RowReader(DEFAULT_POLICY, dt.date(2024, 5, 20))
-    assert new == [1, 0] == [facts.bucket(text) for text in texts]
+    new = _position_from_text(pl.Series(texts, dtype=pl.String), facts).to_list()
+    assert new == [1, 0] == [facts.position(text) for text in texts]
 
 
 def test_instants_of_the_right_shape_with_fields_out_of_range_get_the_plain_path_s_answers() -> (
@@ -436,8 +436,11 @@ def test_the_first_day_itself_is_a_new_partner_s_in_either_form(policy: Any) -> 
             f"{first_day - dt.timedelta(days=1):%Y-%m-%d}",
             f"{first_day - dt.timedelta(days=1):%Y%m%d}",
         ]
-        buckets = _bucket_from_text(pl.Series(texts, dtype=pl.String), policy).to_list()
-        assert [bucket > index for bucket in buckets] == [True, True, False, False]
+        facts = RowReader(policy, dt.date(2024, 5, 20))
+        positions = _position_from_text(pl.Series(texts, dtype=pl.String), facts).to_list()
+        assert positions == [facts.position(text) for text in texts]
+        new = [facts.rules.bucket(policy.instant(text)) > index for text in texts]
+        assert new == [True, True, False, False]
 
 
 @pytest.mark.parametrize(

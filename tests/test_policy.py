@@ -66,11 +66,9 @@ EXISTING_JUST_BEFORE = partner_registered(UPGRADE - TICK)
 @pytest.mark.parametrize(
     ("partner", "at", "allowed", "code", "changes_at"),
     [
-        # A new partner, before and from April 30.
-        (NEW, UPGRADE - TICK, True, "before_upgrade", UPGRADE),
-        (NEW, dt.date(2024, 4, 29), True, "before_upgrade", UPGRADE),
-        (NEW, UPGRADE, False, "new_partner_discontinued", None),
-        (NEW, dt.date(2024, 4, 30), False, "new_partner_discontinued", None),
+        # A new partner, from its registration (from April 30 on).
+        (NEW, NEW.registered_at, False, "new_partner_discontinued", None),
+        (NEW, dt.date(2024, 5, 3), False, "new_partner_discontinued", None),
         (NEW, dt.datetime(2024, 8, 1, tzinfo=UTC), False, "new_partner_discontinued", None),
         # "New" is decided by the registration instant, to the microsecond.
         (NEW_AT_CUTOFF, UPGRADE, False, "new_partner_discontinued", None),
@@ -99,8 +97,8 @@ def test_registration_for_discontinued_categories(
 
 
 @pytest.mark.parametrize("category", CURRENT)
-@pytest.mark.parametrize("partner", [NEW, EXISTING])
-@pytest.mark.parametrize("at", [UPGRADE - TICK, UPGRADE, CUTOFF, dt.date(2030, 1, 1)])
+@pytest.mark.parametrize("partner", [NEW_AT_CUTOFF, EXISTING])
+@pytest.mark.parametrize("at", [UPGRADE, UPGRADE + TICK, CUTOFF, dt.date(2030, 1, 1)])
 def test_current_categories_are_unaffected(
     category: str, partner: Partner, at: dt.datetime
 ) -> None:
@@ -162,6 +160,98 @@ def approved_later(approved_at: dt.datetime, category: str = "Paid Media") -> Pa
 # Approved as summer time began (2024-03-10: 02:00 PST became 03:00 PDT). (In UTC: arithmetic on
 # a datetime in LA would be wall-clock arithmetic, and 02:59:59.999999 that day does not exist.)
 APPROVED = dt.datetime(2024, 3, 10, 3, 0, tzinfo=LA).astimezone(UTC)
+
+
+# A question about an instant sees the partner as it stood then: before its registration it is
+# not there, whatever it is asked (the answer says when it changes: at the registration, if the
+# partner's own answer is allowed then).
+@pytest.mark.parametrize(
+    ("partner", "question", "category", "at", "changes_at"),
+    [
+        (NEW, "register", "Paid Media", NEW.registered_at - TICK, None),
+        (NEW, "register", "Paid Media", UPGRADE - TICK, None),
+        (NEW, "register", "Creator Management", dt.date(2024, 5, 2), NEW.registered_at),
+        (EXISTING, "register", "Paid Media", EXISTING.registered_at - TICK, EXISTING.registered_at),
+        (NEW_AT_CUTOFF, "register", "Mass Tutoring", UPGRADE - TICK, None),
+        (EXISTING_JUST_BEFORE, "register", "Mass Tutoring", UPGRADE - 2 * TICK, UPGRADE - TICK),
+        # Its seller authorisation: approved at its registration, before the cut-off.
+        (
+            partner_registered(dt.datetime(2024, 6, 1, tzinfo=LA), "Paid Media"),
+            "authorize_seller",
+            "Paid Media",
+            dt.date(2024, 5, 31),
+            dt.datetime(2024, 6, 1, tzinfo=LA),
+        ),
+        # Approved at its registration, but from the cut-off: refused then too.
+        (
+            partner_registered(CUTOFF, "Paid Media"),
+            "authorize_seller",
+            "Paid Media",
+            UPGRADE,
+            None,
+        ),
+        # Approved after its registration: refused until the approval.
+        (
+            approved_later(dt.datetime(2024, 2, 1, tzinfo=LA)),
+            "authorize_seller",
+            "Paid Media",
+            dt.date(2024, 1, 1),
+            dt.datetime(2024, 2, 1, tzinfo=LA),
+        ),
+    ],
+)
+def test_a_partner_is_not_there_before_its_registration(
+    partner: Partner,
+    question: str,
+    category: str,
+    at: dt.datetime | dt.date,
+    changes_at: dt.datetime | None,
+) -> None:
+    ask = (
+        DEFAULT_POLICY.can_register
+        if question == "register"
+        else DEFAULT_POLICY.can_authorize_seller
+    )
+    decision = ask(partner, category, at=at)
+    assert (decision.allowed, decision.codes, decision.changes_at) == (
+        False,
+        ("not_registered_yet",),
+        changes_at,
+    )
+    assert decision.message == "refused: the partner is not registered yet at the instant asked"
+    assert decision.decided_by.name == "registered_partner"
+    assert ask(partner, category, at=partner.registered_at).codes != ("not_registered_yet",)
+    facts = Facts(
+        category=category,
+        registered_at=partner.registered_at,
+        approved=question == "authorize_seller",
+    )  # (on plain facts: the approval held from the registration on)
+    if question == "register" or changes_at in {None, partner.registered_at}:
+        assert DEFAULT_POLICY.decide(question, facts, at=at).verdict == decision.verdict
+
+
+@given(st.data())
+def test_before_its_registration_every_answer_waits_for_it(data: st.DataObject) -> None:
+    policy, partner, category, market = data.draw(asked_about())
+    question = data.draw(st.sampled_from(list(Question)))
+    at = data.draw(instants_around(partner.registered_at, *policy.instants))
+    ask = policy.can_register if question is Question.REGISTER else policy.can_authorize_seller
+    decision = ask(partner, category, market=market, at=at)
+    then = ask(partner, category, market=market, at=partner.registered_at)
+    if at >= partner.registered_at:
+        assert "not_registered_yet" not in decision.codes
+        return
+    assert (decision.allowed, decision.codes) == (False, ("not_registered_yet",))
+    assert decision.changes_at == (partner.registered_at if then.allowed else then.changes_at)
+    facts = Facts(
+        category=category,
+        registered_at=partner.registered_at,
+        registration_market=partner.registration_market,
+        market=market,
+        approved=partner.approved_in(policy.catalog.category(category).code, market, at=at),
+    )
+    on_facts = policy.decide(question, facts, at=at)
+    assert (on_facts.allowed, on_facts.codes) == (False, ("not_registered_yet",))
 
 
 @pytest.mark.parametrize(
@@ -230,7 +320,8 @@ def test_a_target_market_is_no_way_around_the_rules() -> None:
 def test_discontinued_categories_are_closed_in_every_target_market(
     market: str, category: str, at: dt.datetime
 ) -> None:
-    registration = DEFAULT_POLICY.can_register(NEW, category, market=market, at=at)
+    registering = partner_registered(at)  # (asked at its registration: new from the upgrade)
+    registration = DEFAULT_POLICY.can_register(registering, category, market=market, at=at)
     assert registration.allowed is (at < UPGRADE)
     held = approved_partner(
         category, at=dt.datetime(2024, 1, 10, tzinfo=UTC), market=Market(market)
@@ -288,7 +379,10 @@ def test_messages_explain_allowed_answers_too() -> None:
     ],
 )
 def test_upgrade_boundary_to_the_microsecond_in_any_zone(instant: dt.datetime, open_: bool) -> None:
-    assert DEFAULT_POLICY.can_register(NEW, "Mass Tutoring", at=instant).allowed is open_
+    registered = partner_registered(instant)  # (new from the upgrade, to the microsecond)
+    assert DEFAULT_POLICY.can_register(registered, "Mass Tutoring", at=instant).allowed is open_
+    later = DEFAULT_POLICY.can_register(registered, "Mass Tutoring", at=CUTOFF)
+    assert later.allowed is open_
 
 
 @pytest.mark.parametrize(
@@ -324,11 +418,14 @@ def test_cutoffs_across_dst_changes(day: dt.date, utc_hour: int) -> None:
     policy = Policy(rules=upgrade_rules(upgrade_date=day, authorization_cutoff=day))
     boundary = dt.datetime(day.year, day.month, day.day, utc_hour, tzinfo=UTC)
     assert policy.upgrade_at == boundary
-    new = partner_registered(boundary)
-    assert policy.can_register(new, "Paid Media", at=boundary - TICK).allowed
+    existing, new = partner_registered(boundary - TICK), partner_registered(boundary)
+    assert policy.can_register(existing, "Paid Media", at=boundary).allowed
     assert not policy.can_register(new, "Paid Media", at=boundary).allowed
-    assert not policy.can_register(new, "Paid Media", at=day).allowed
-    assert policy.can_register(new, "Paid Media", at=day - dt.timedelta(days=1)).allowed
+    held = partner_registered(boundary - dt.timedelta(days=30), "Paid Media")
+    assert policy.can_authorize_seller(held, "Paid Media", at=boundary - TICK).allowed
+    assert not policy.can_authorize_seller(held, "Paid Media", at=boundary).allowed
+    assert not policy.can_authorize_seller(held, "Paid Media", at=day).allowed
+    assert policy.can_authorize_seller(held, "Paid Media", at=day - dt.timedelta(days=1)).allowed
 
 
 def test_an_instant_in_a_dst_fold_is_the_instant_it_names() -> None:
@@ -337,11 +434,15 @@ def test_an_instant_in_a_dst_fold_is_the_instant_it_names() -> None:
             upgrade_date=dt.date(2024, 11, 3), authorization_cutoff=dt.date(2024, 11, 3)
         )
     )
-    new = partner_registered(dt.datetime(2024, 11, 3, 12, tzinfo=UTC))
     first = dt.datetime(2024, 11, 3, 1, 30, fold=0, tzinfo=LA)  # 08:30Z, after the cut-off (07:00Z)
+    second = first.replace(fold=1)  # 09:30Z
+    new = partner_registered(first)
     assert not policy.can_register(new, "Paid Media", at=first).allowed
+    assert policy.can_register(new, "Paid Media", at=first - TICK).codes == ("not_registered_yet",)
+    assert policy.can_register(new, "Paid Media", at=second).codes == ("new_partner_discontinued",)
     before = dt.datetime(2024, 11, 2, 23, 59, 59, 999999, tzinfo=LA)
-    assert policy.can_register(new, "Paid Media", at=before).allowed
+    existing = partner_registered(before)
+    assert policy.can_register(existing, "Paid Media", at=second).allowed
 
 
 @pytest.mark.parametrize(
@@ -465,17 +566,30 @@ def test_a_timeline_lists_each_change_with_the_answer_after_it() -> None:
         until=dt.date(2025, 1, 1),
     )
     assert [(d.at, d.allowed, d.codes) for d in seller] == [
-        (dt.datetime(2024, 1, 1, tzinfo=LA), False, ("no_approved_application",)),
+        (dt.datetime(2024, 1, 1, tzinfo=LA), False, ("not_registered_yet",)),
+        (EXISTING.registered_at, False, ("no_approved_application",)),
         (APPROVED, True, ("approved_application", "authorization_open")),
         (CUTOFF, False, ("authorization_closed",)),
     ]
     new = partner_registered(dt.datetime(2024, 5, 2, tzinfo=LA))
     register = DEFAULT_POLICY.timeline(
-        new, "Paid Media", "register", since=dt.date(2024, 4, 1), until=UPGRADE
+        new, "Paid Media", "register", since=dt.date(2024, 4, 1), until=CUTOFF
     )
     assert [(d.at, d.allowed, d.codes) for d in register] == [
-        (dt.datetime(2024, 4, 1, tzinfo=LA), True, ("before_upgrade",)),
-        (UPGRADE, False, ("new_partner_discontinued",)),
+        (dt.datetime(2024, 4, 1, tzinfo=LA), False, ("not_registered_yet",)),
+        (new.registered_at, False, ("new_partner_discontinued",)),
+    ]
+    existing = DEFAULT_POLICY.timeline(
+        EXISTING, "Paid Media", "register", since=dt.date(2024, 1, 1), until=CUTOFF
+    )
+    assert [(d.at, d.allowed, d.codes, d.changes_at) for d in existing] == [
+        (
+            dt.datetime(2024, 1, 1, tzinfo=LA),
+            False,
+            ("not_registered_yet",),
+            EXISTING.registered_at,
+        ),
+        (EXISTING.registered_at, True, ("existing_partner",), None),
     ]
     assert (
         len(DEFAULT_POLICY.timeline(new, "Paid Media", "register", since=UPGRADE, until=UPGRADE))
@@ -617,7 +731,7 @@ def test_check_many_answers_each_row_like_the_single_questions() -> None:
         (PAID_MEDIA_PARTNER, DEFAULT_CATALOG.category("Paid Media"), US, Question.AUTHORIZE_SELLER),
         (NEW, "Shop Management", US, "authorize_seller"),
     ]
-    decisions = list(DEFAULT_POLICY.check_many(rows, at=dt.date(2024, 5, 1)))  # type: ignore[arg-type]
+    decisions = list(DEFAULT_POLICY.check_many(rows, at=dt.date(2024, 5, 3)))  # type: ignore[arg-type]
     assert [d.codes for d in decisions] == [
         ("new_partner_discontinued",),
         ("existing_partner",),

@@ -117,18 +117,39 @@ CASES = [
         "US",
         dt.date(2024, 4, 1),
         (
-            True,
-            f"allowed until {UPGRADE}",
+            False,
+            "refused: the partner is not registered yet at the instant asked",
             [
                 (
-                    "before_upgrade",
-                    f"the upgrade takes effect at {UPGRADE}",
-                    "new_partner_registration",
-                    UPGRADE,
+                    "not_registered_yet",
+                    "the partner is not registered yet at the instant asked",
+                    "registered_partner",
+                    None,
                 )
             ],
-            f"new_partner_registration (from {UPGRADE})",
-            UPGRADE,
+            "registered_partner",
+            None,
+        ),
+    ),
+    (
+        "register",
+        EXISTING,
+        "Mass Tutoring",
+        "US",
+        dt.date(2024, 1, 9),
+        (
+            False,
+            "refused: the partner is not registered yet at the instant asked",
+            [
+                (
+                    "not_registered_yet",
+                    "the partner is not registered yet at the instant asked",
+                    "registered_partner",
+                    None,
+                )
+            ],
+            "registered_partner",
+            "2024-01-10T00:00-08:00",
         ),
     ),
     (
@@ -331,6 +352,26 @@ def test_every_answer_word_for_word(
     assert describe(ask(partner, category, market=Market(market), at=at)) == expected
     (bulk,) = policy.check_many([(partner, category, Market(market), Question(question))], at=at)
     assert describe(bulk) == expected
+
+
+def test_a_partner_registered_before_the_upgrade_but_new_hears_when_it_takes_effect() -> None:
+    policy = Policy(rules=upgrade_rules(new_partners_from=dt.date(2024, 4, 1)))
+    partner = approved_partner(at=dt.datetime(2024, 4, 15, tzinfo=LA), policy=None)
+    decision = policy.can_register(partner, "Paid Media", at=dt.date(2024, 4, 20))
+    assert describe(decision) == (
+        True,
+        f"allowed until {UPGRADE}",
+        [
+            (
+                "before_upgrade",
+                f"the upgrade takes effect at {UPGRADE}",
+                "new_partner_registration",
+                UPGRADE,
+            )
+        ],
+        f"new_partner_registration (from {UPGRADE})",
+        UPGRADE,
+    )
 
 
 def test_the_switch_for_existing_partners_word_for_word() -> None:

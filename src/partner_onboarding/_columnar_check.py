@@ -294,6 +294,24 @@ class _Answerer:
                 self.decision_texts[decision] = text
         return text
 
+    def waiting_texts(self, decided: Decided, index: pl.Series, said: pl.Series) -> pl.Series:
+        """``said`` with the text of each answer that changes at its row's registration
+        written with that instant."""
+        import polars as pl  # noqa: PLC0415
+
+        waits = decided.table.waits.gather(index).fill_null(value=False)
+        rows = waits.arg_true()
+        if not len(rows):
+            return said
+        facts, cells = self.memo.facts, decided.frame[REGISTERED_COLUMN]
+        texts = [
+            self.run.writer.parts(
+                _record(0, "", None, facts.written(decided.table.decisions[index[i]], cells[i]))
+            )[2]
+            for i in rows.to_list()
+        ]
+        return said.scatter(rows, pl.Series(texts, dtype=pl.String))
+
     def write(self, decided: Decided, partners: pl.Series, first_line: int) -> None:
         """Write a chunk's answers and its bad rows, and count them."""
         import polars as pl  # noqa: PLC0415
@@ -321,7 +339,10 @@ class _Answerer:
                 [self.plan_text(plan, asked) for plan in decided.plans], dtype=pl.String
             )
             index = pl.select(pl.when(pl.lit(ok)).then(pl.lit(indices))).to_series()
-            parts = [own, plan_text.gather(decided.combo), decision_text.gather(index)]
+            said = decision_text.gather(index)
+            if decided.registered is not None:  # (answers that change at the row's registration)
+                said = self.waiting_texts(decided, index, said)
+            parts = [own, plan_text.gather(decided.combo), said]
             answers.append(pl.select(pl.concat_str(parts, separator=writer.SEPARATOR)).to_series())
             chosen.append(index)
         # (with both questions, each row's register answer, then its authorisation answer)

@@ -63,12 +63,20 @@ def instant_problem(value: dt.datetime) -> str | None:
         return NAIVE if value.tzinfo is None or _gives_none(value) else BAD_OFFSET
     zone = value.tzinfo
     if type(zone) is dt.timezone:
+        if value.year in _EDGE_YEARS:  # (a reading of the first or last day, off UTC)
+            try:
+                value.astimezone(dt.UTC)
+            except OverflowError:
+                return OUT_OF_CALENDAR
         return None
     try:
         there_and_back = value.astimezone(dt.UTC).astimezone(zone)
     except OverflowError:
         return OUT_OF_CALENDAR
     return IMAGINARY if there_and_back.replace(tzinfo=None) != value.replace(tzinfo=None) else None
+
+
+_EDGE_YEARS: Final = frozenset({dt.MINYEAR, dt.MAXYEAR})
 
 
 def _gives_none(value: dt.datetime) -> bool:
@@ -113,7 +121,7 @@ _FIXED_ZONES: Final[dict[dt.timedelta, dt.timezone]] = {dt.timedelta(0): dt.UTC}
 def require_aware(value: object, *, field: str = "at") -> dt.datetime:
     """``value`` as a fixed-offset instant; a naive datetime or anything else is refused."""
     if isinstance(value, dt.datetime):
-        if type(value.tzinfo) is dt.timezone:
+        if type(value.tzinfo) is dt.timezone and value.year not in _EDGE_YEARS:
             return value
         problem = instant_problem(value)
         if problem is None:
@@ -136,11 +144,11 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
             field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
         )
     fraction = _FRACTIONAL_OFFSET.search(text)
-    if fraction is not None:  # (the standard library drops a fraction of a second of an offset)
-        return _with_fractional_offset(text, fraction, field)
-    # The standard library reads the common forms in C; dateutil reads the rest of ISO 8601.
     parsed = None
-    if len(text) >= 19:
+    if fraction is not None:  # (the standard library drops a fraction of a second of an offset)
+        parsed = _with_fractional_offset(text, fraction, field)
+    # The standard library reads the common forms in C; dateutil reads the rest of ISO 8601.
+    elif len(text) >= 19:
         try:
             parsed = dt.datetime.fromisoformat(text)
         except ValueError:
@@ -158,6 +166,8 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
         raise NaiveDatetime(
             [Problem(field, "must carry a UTC offset (e.g. '-07:00' or 'Z')")], what="instant"
         )
+    if parsed.year in _EDGE_YEARS and instant_problem(parsed) is not None:
+        raise ValidationError.single(field, f"{_quote(text)} {OUT_OF_CALENDAR}", what="instant")
     return as_instant(parsed)
 
 
@@ -184,7 +194,7 @@ def _with_fractional_offset(text: str, offset: re.Match[str], field: str) -> dt.
         raise ValidationError.single(
             field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
         )
-    return as_instant(wall.replace(tzinfo=zone))
+    return wall.replace(tzinfo=zone)
 
 
 def parse_day(text: object, *, field: str = "") -> dt.date:

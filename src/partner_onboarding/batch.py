@@ -7,8 +7,12 @@
 A row has these keys (others are ignored):
 
 - ``partner_id``: required; any text or number.
-- ``registered_at``: required; when the account was registered: an aware datetime, ISO 8601 text
-  with an offset, or a date (``2024-04-30``: the start of that day in the policy's zone).
+- ``registered_at``: when the account was registered: an aware datetime, ISO 8601 text with an
+  offset, or a date (``2024-04-30``: the start of that day in the policy's zone). Required to
+  ask ``register``; for ``authorize_seller`` alone an empty cell is a partner registered long
+  ago. A partner registered after ``at`` is not there yet: every answer is refused
+  (``not_registered_yet``), and ``changes_at`` is its registration if its answer then is
+  allowed.
 - ``category``: required; a category code, name or known spelling.
 - ``market``: optional; the target market of the application, an ISO code, default ``US``.
 - ``registration_market``: optional; the partner's registration market (its Partner Center), an
@@ -50,6 +54,7 @@ from typing import Any, Final, Literal
 
 from partner_onboarding._fields import require_instance
 from partner_onboarding.engine import (
+    AT_REGISTRATION,
     NOT_APPROVED,
     RowReader,
     absent,
@@ -114,7 +119,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
     # way through ``facts``, which checks it and remembers the answer.
-    plans, buckets = facts.plans, facts.buckets
+    plans, positions = facts.plans, facts.positions
     no_partner_id = ValidationError.single("partner_id", "is required")  # (built once: common)
     for index, row in enumerate(rows):
         try:
@@ -135,13 +140,15 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
             ):  # (a row without the key asks both; one that leaves it empty says nothing)
                 raise ValidationError.single("question", "is required")
             # Every question of the row is answered before any is given: a row is good or bad.
+            # Its registration first (required for a registration; an empty one, for a seller
+            # authorisation alone, is a partner registered long ago).
+            raw = get("registered_at")
+            try:
+                position = positions[raw]
+            except (KeyError, TypeError):
+                position = 0 if registering is None and absent(raw) else facts.position(raw)
             if registering is not None:
-                raw = get("registered_at")
-                try:
-                    bucket = buckets[raw]
-                except (KeyError, TypeError):
-                    bucket = facts.bucket(raw)
-                registered = registering[bucket]
+                registered = registering[position]
             if authorizing is not None:
                 status, listed = get("status"), get("approved_categories")
                 if (status is None or type(status) is str) and (
@@ -155,7 +162,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
                         approved = facts.approved(row, category)
                 else:  # a list of approved categories, or a missing-value marker
                     approved = facts.approved(row, category)
-                authorized = authorizing[approved]
+                authorized = authorizing[approved][position]
         except OnboardingError as error:
             if on_error == "raise":
                 raise _at_row(error, index) from None
@@ -164,10 +171,14 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
         if registering is not None:
             record = registered.copy()
             record["row"], record["partner_id"] = index, partner_id
+            if record["changes_at"] is AT_REGISTRATION:  # (not registered yet: until it is)
+                record["changes_at"] = facts.registration(raw)
             yield record
         if authorizing is not None:
             record = authorized.copy()
             record["row"], record["partner_id"] = index, partner_id
+            if record["changes_at"] is AT_REGISTRATION:
+                record["changes_at"] = facts.registration(raw)
             yield record
 
 
@@ -192,7 +203,10 @@ def decide_row(
         raise facts.bad_question()
     (asked,) = facts.questions(question)
     market = facts.market(row.get("market"))
-    verdict = facts.decide(asked, category, registration, facts.fact(asked, category, row))
+    position = facts.position_of(row, required=asked is Question.REGISTER)
+    approved = asked is Question.AUTHORIZE_SELLER and facts.approved(row, category)
+    answers = facts.answers(asked, category, registration, approved=approved)
+    verdict = facts.written(answers[position], row.get("registered_at"))
     partner_id = row.get("partner_id")
     return Decision.of(
         verdict,

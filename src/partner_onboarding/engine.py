@@ -5,14 +5,15 @@ every DataFrame engine), ``check_spark`` and the command line are thin adapters 
 
 - :class:`RowReader` reads a row's facts the plain way, remembering each raw value it has
   understood: the category and markets through the catalog's forgiving look-up, once a distinct
-  spelling; the registration as the partner's *bucket* (how many of the rulebook's registration
-  thresholds it is at or after); the status as approved or not. Each distinct combination's
-  answers come from the policy's one judge
+  spelling; the registration as its *position* (how many of the reader's bounds it is at or
+  after: the rulebook's registration thresholds and starts, and the instant just after the one
+  asked, from which a partner is not registered yet); the status as approved or not. Each
+  distinct combination's answers come from the policy's one judge
   (:meth:`~partner_onboarding.policy.CompiledPolicy.verdict`): no rule is restated here.
 - :func:`decide_rows` answers a Polars frame in columns: each distinct combination of the
-  few-valued columns is read once by :class:`RowReader` (through :class:`Memo`), each row's bucket
-  is computed natively (:func:`registration_thresholds`: a binary search a row among all the
-  thresholds at once, on instants, days, or the text of a cell valid by its text alone), and
+  few-valued columns is read once by :class:`RowReader` (through :class:`Memo`), each row's
+  position is computed natively (:attr:`RowReader.bound_pairs`: a binary search a row among all
+  the bounds at once, on instants, days, or the text of a cell valid by its text alone), and
   rows gather their answers by index. A cell the native readers cannot read goes the plain way,
   so every row gets exactly the plain path's answer (differential properties check it).
 
@@ -21,6 +22,8 @@ Polars is needed only by :func:`decide_rows` and the columnar readers.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import copy
 import datetime as dt
 import difflib
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANSWER_FIELDS",
+    "AT_REGISTRATION",
     "COLUMNS",
     "FIRST_DAY",
     "KEY_COLUMNS",
@@ -64,7 +68,6 @@ __all__ = [
     "decide_rows",
     "error_text",
     "misspelled_columns",
-    "registration_thresholds",
     "short_key",
 ]
 
@@ -128,13 +131,25 @@ REMEMBERED_REFUSALS: Final = 4_096
 NOT_APPROVED: Final = frozenset({None, "", "pending_review", "rejected", "none"})
 
 
-# A question's prebuilt records, one for each value of its fact (a registration: the partner's
-# bucket; a seller authorisation: approved, False or True); and what a row's (category,
-# market, question) resolve to: the category, then the records of each question asked, or None.
+# A question's prebuilt records, one for each position of the registration (a seller
+# authorisation's, for approved False, then True); and what a row's (category, market,
+# question) resolve to: the category, then the records of each question asked, or None.
 _Records: TypeAlias = tuple[dict[str, Any], ...]
 
 
-_Plan: TypeAlias = tuple[Category, _Records | None, _Records | None]
+_Plan: TypeAlias = tuple[Category, _Records | None, tuple[_Records, _Records] | None]
+
+
+#: What a prebuilt record's ``changes_at`` holds when the answer changes at the row's own
+#: registration (a partner not registered yet at the instant asked): the row's instant is written
+#: in its place.
+AT_REGISTRATION: Final = object()
+
+
+_TICK: Final = dt.timedelta(microseconds=1)
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 #: How many distinct unknown category names of one reading get suggestions searched for them.
@@ -143,18 +158,38 @@ _SUGGESTIONS: Final = 100
 
 class RowReader:
     """Reads the facts of rows for one policy at one instant, remembering each raw value it has
-    already understood (and, per category, market and question, the records it can answer)."""
+    already understood (and, per category, market and question, the records it can answer).
+
+    A row's registration is read as its *position*: how many of :attr:`bounds` it is at or
+    after. The bounds are the rulebook's registration thresholds and the starts of its rules
+    (what an answer reads of a registration) and the instant just after the one asked: a
+    position from :attr:`not_yet_from` on is a partner not registered yet, whose answer waits
+    for its registration (:meth:`~partner_onboarding.policy.CompiledPolicy.not_registered`).
+    """
 
     def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
         policy = require_instance("policy", policy, Policy, what="rows")
         self.policy = policy
-        self.rules = policy.compiled
-        self.instant = self.rules.instant(at)
+        rules = self.rules = policy.compiled
+        self.instant = rules.instant(at)
         self.catalog = policy.catalog
+        after = self.instant + _TICK  # (the first instant at which a partner is not there yet)
+        self.bounds: tuple[dt.datetime, ...] = tuple(
+            sorted({*rules.thresholds, *rules.phases, after})
+        )
+        self.not_yet_from = self.bounds.index(after) + 1
+        #: Each bound, as an instant and as the first day whose start is at or after it (a day
+        #: at or after it is, as a registration day, at or after the bound).
+        self.bound_pairs = [(bound, rules.first_day_from(bound)) for bound in self.bounds]
+        self.zoned_bounds: dict[dt.tzinfo | None, tuple[dt.datetime, ...]] = {}
+        # The answers of a partner not registered yet, by (allowed, changes_at) of its answer
+        # once registered: (True, None) is the one that changes at the row's own registration.
+        self.not_yet: dict[tuple[bool, dt.datetime | None], Verdict] = {}
         # (category, market, question) as given → (category, register records, authorize records)
-        # where the records are indexed by the one fact a row adds: its bucket? approved?
+        # where the records are indexed by what a row adds: approved? its position.
         self.plans: dict[object, _Plan] = {}
-        self.buckets: dict[object, int] = {}
+        self.positions: dict[object, int] = {}
+        self.instants: dict[object, dt.datetime] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
         self.statuses: dict[str, bool] = {}
         # What a bad (category, markets, question) or registration cell said, so that a bad row
@@ -188,12 +223,26 @@ class RowReader:
 
     def _records(
         self, question: Question, category: Category, market: str, registration: str
-    ) -> _Records:
-        """The record for each value of the row's fact, ``row`` and ``partner_id`` left blank."""
-        decisions = (
-            self.decide(question, category, registration, fact)
-            for fact in self.fact_values(question)
+    ) -> Any:
+        """The record for each position (for a seller authorisation, for approved False, then
+        True), ``row`` and ``partner_id`` left blank."""
+        if question is Question.REGISTER:
+            return self._records_of(
+                self.answers(question, category, registration), question, category, market
+            )
+        return tuple(
+            self._records_of(
+                self.answers(question, category, registration, approved=approved),
+                question,
+                category,
+                market,
+            )
+            for approved in (False, True)
         )
+
+    def _records_of(
+        self, decisions: Iterable[Verdict], question: Question, category: Category, market: str
+    ) -> _Records:
         return tuple(
             {
                 "row": None,
@@ -205,31 +254,45 @@ class RowReader:
                 "reason": decision.codes[0],
                 "reason_codes": ";".join(decision.codes),
                 "message": decision.message,
-                "changes_at": decision.changes_at,
+                "changes_at": (AT_REGISTRATION if self.waits(decision) else decision.changes_at),
                 "error": None,
             }
             for decision in decisions
         )
 
-    def fact_values(self, question: Question) -> range:
-        """The values of the one fact ``question`` reads: a registration, the partner's bucket
-        (how many of the policy's registration thresholds it is at or after); a seller
-        authorisation, approved (0 or 1)."""
-        if question is Question.REGISTER:
-            return range(len(self.rules.thresholds) + 1)
-        return range(2)
+    def answers(
+        self,
+        question: Question,
+        category: Category,
+        registration: str,
+        *,
+        approved: bool = False,
+    ) -> tuple[Verdict, ...]:
+        """The answer to ``question`` for a partner registered in the Partner Center
+        ``registration`` (holding an approved application or not, for a seller authorisation),
+        for each position of its registration: the policy's judge at the instant asked, or, for
+        a partner not registered yet, at its registration (:meth:`waits`, if allowed then)."""
+        rules, code = self.rules, category.code
+        found = []
+        for position in range(len(self.bounds) + 1):
+            start = self.bounds[position - 1] if position else None
+            fact: int = approved
+            if question is Question.REGISTER:
+                fact = rules.bucket(start) if start is not None else 0
+            if start is None or position < self.not_yet_from:
+                found.append(rules.verdict(question, code, registration, fact, self.instant))
+                continue
+            then = rules.verdict(question, code, registration, fact, start)
+            key = (then.allowed, None if then.allowed else then.changes_at)
+            answer = self.not_yet.get(key)
+            if answer is None:
+                answer = self.not_yet[key] = rules.not_registered(then, None)
+            found.append(answer)
+        return tuple(found)
 
-    def fact(self, question: Question, category: Category, row: Mapping[str, Any]) -> int:
-        """The one fact of ``row`` that ``question`` reads: its bucket? an approved category?"""
-        if question is Question.REGISTER:
-            return self.bucket(row.get("registered_at"))
-        return self.approved(row, category)
-
-    def decide(
-        self, question: Question, category: Category, registration: str, fact: int
-    ) -> Verdict:
-        """The answer for a partner registered in ``registration`` and the row's one fact."""
-        return self.rules.verdict(question, category.code, registration, fact, self.instant)
+    def waits(self, verdict: Verdict) -> bool:
+        """Whether ``verdict`` is the answer that changes at the row's own registration."""
+        return verdict is self.not_yet.get((True, None))
 
     def category(self, raw: object) -> Category:
         if absent(raw):
@@ -269,20 +332,56 @@ class RowReader:
         allowed = ", ".join(q.value for q in Question)
         return ValidationError.single("question", f"must be one of {allowed}")
 
-    def bucket(self, raw: object) -> int:
-        """The bucket of a registration cell (see :meth:`fact_values`)."""
-        known = self.buckets.get(raw) if _hashable(raw) else None
+    def position(self, raw: object) -> int:
+        """The position of a registration cell (see the class)."""
+        known = self.positions.get(raw) if _hashable(raw) else None
         if known is not None:
             return known
         self.refused_cells.raise_known(raw)
         try:
-            found = self.rules.bucket(self._instant(raw))
+            found = self.place(self._instant(raw))
         except OnboardingError as error:
             self.refused_cells.note(raw, error)
             raise
-        if _hashable(raw) and len(self.buckets) < _REMEMBERED:
-            self.buckets[raw] = found
+        if _hashable(raw) and len(self.positions) < _REMEMBERED:
+            self.positions[raw] = found
         return found
+
+    def place(self, instant: dt.datetime) -> int:
+        """How many of :attr:`bounds` ``instant`` is at or after (compared in its own zone:
+        see :meth:`~partner_onboarding.policy.CompiledPolicy.in_zone_of`)."""
+        zone = instant.tzinfo
+        bounds = self.zoned_bounds.get(zone)
+        if bounds is None:
+            bounds = tuple(bound.astimezone(zone) for bound in self.bounds)
+            if len(self.zoned_bounds) < 256:
+                self.zoned_bounds[zone] = bounds
+        return bisect.bisect_right(bounds, instant)
+
+    def position_of(self, row: Mapping[str, Any], *, required: bool) -> int:
+        """The position of ``row``'s registration; an empty cell, where it is not
+        ``required`` (a seller authorisation alone), is a partner registered long ago."""
+        raw = row.get(REGISTERED_COLUMN)
+        if not required and absent(raw):
+            return 0
+        return self.position(raw)
+
+    def registration(self, raw: object) -> dt.datetime:
+        """The instant of a registration cell already read (an answer that changes then)."""
+        known = self.instants.get(raw) if _hashable(raw) else None
+        if known is None:  # (said in the policy's zone, as its own instants are, if it can be)
+            known = self._instant(raw)
+            with contextlib.suppress(OverflowError):  # (past the calendar's end there)
+                known = self.rules.when(known)
+            if _hashable(raw) and len(self.instants) < _REMEMBERED:
+                self.instants[raw] = known
+        return known
+
+    def written(self, verdict: Verdict, raw: object) -> Verdict:
+        """``verdict`` as a row of registration ``raw`` gets it (see :meth:`waits`)."""
+        if self.waits(verdict):
+            return attrs.evolve(verdict, changes_at=self.registration(raw))
+        return verdict
 
     def _instant(self, raw: object) -> dt.datetime:
         if absent(raw):
@@ -426,9 +525,12 @@ REGISTERED_COLUMN: Final = COLUMNS[1]
 #: and an instant with an offset (``2024-04-30T09:00:00.5-07:00``, ``…Z``). Polars' parsers alone
 #: are more lenient than the plain path (a leap second, a missing zero, a signed year, a zone
 #: name, the year 0), and a day of the year 1 may start before the calendar does in the policy's
-#: zone: any other cell goes the plain way, which reads it or says what is wrong. (Spark's own
-#: patterns are strict: :mod:`partner_onboarding.spark` guards only the year 0.)
-_YEAR: Final = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (1 to 9999)
+#: zone: any other cell goes the plain way, which reads it or says what is wrong, as it does an
+#: instant of the first or last year (its reading, off UTC, may lie outside the calendar).
+#: (Spark's own patterns are strict: :mod:`partner_onboarding.spark` guards only the year 0.)
+_YEAR: Final = (  # (2 to 9998)
+    "(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+)
 
 
 _DAY_YEAR: Final = "(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"  # (2 to 9999)
@@ -493,6 +595,9 @@ class Decided:
     #: row with an error).
     indices: dict[str, pl.Series]
     error: pl.Series
+    #: Each row's registration instant where an answer changes then (a partner not registered
+    #: yet at the instant asked), else null; None when no row has such an answer.
+    registered: pl.Series | None = None
 
 
 def decide_rows(
@@ -519,37 +624,25 @@ def decide_rows(
     if memo is None:
         memo = Memo(facts, one_question=asked is None)
     plans = [memo.plan_of(dict(zip(keys, values, strict=True))) for values in combos]
-    # 2. The one per-partner fact, its bucket among the registration thresholds, natively.
-    new = _bucket(frame, policy)
-    needs = pl.Series([plan.needs_registration for plan in plans], dtype=pl.Boolean)
-    needs = needs.gather(combo_of_row)
+    # 2. The one per-partner fact, its registration's position among the bounds, natively.
+    new = _positions(frame, facts)
+    reads = pl.Series([plan.reads_registration for plan in plans], dtype=pl.Boolean)
+    reads = reads.gather(combo_of_row)
+    requires = pl.Series([plan.register is not None for plan in plans], dtype=pl.Boolean)
+    requires = requires.gather(combo_of_row)
     # 3. Cells the native parsers could not read go the plain way (and say what is wrong).
-    slow_rows = (
-        (needs & new["bucket"].is_null() & new["raw_present"]).arg_true().to_list()
-        if REGISTERED_COLUMN in frame.columns
-        else []
-    )
-    fixed: dict[int, int] = {}
-    slow_errors: dict[int, str] = {}
-    for row in slow_rows:
-        try:
-            fixed[row] = facts.bucket(frame[REGISTERED_COLUMN][row])
-        except OnboardingError as error:
-            slow_errors[row] = error_text(error)
-    bucket = new["bucket"]
-    if fixed:
-        bucket = bucket.scatter(list(fixed), list(fixed.values()))
+    position, slow_errors = _read_plainly(frame, new, reads & new["raw_present"], requires, facts)
     # 4. The answers: each distinct decision becomes values once, and rows gather them by index;
     #    so does each distinct error text (numbers are combined, and texts gathered once).
-    buckets = len(facts.fact_values(Question.REGISTER))
-    table = _DecisionTable(plans, buckets)
+    positions = len(facts.bounds) + 1
+    table = _DecisionTable(plans, positions, facts)
     slow = {row: table.error_number(text) for row, text in slow_errors.items()}
     required = table.error_number("registered_at: is required")
     state = pl.DataFrame(
         {
             "combo": combo_of_row,
-            "bucket": bucket,
-            "needs": needs,
+            "position": position,
+            "requires": requires,
             "plan_error": table.errors.gather(combo_of_row),
             "slow_error": _sparse(len(frame), slow),
             "approval_error": table.approval_errors.gather(combo_of_row),
@@ -558,14 +651,19 @@ def decide_rows(
     error_of_row = pl.coalesce(  # (in the order the plain path reads a row)
         pl.col("plan_error"),
         pl.col("slow_error"),
-        pl.when(pl.col("needs") & pl.col("bucket").is_null()).then(pl.lit(required, pl.UInt32)),
+        pl.when(pl.col("requires") & pl.col("position").is_null()).then(
+            pl.lit(required, pl.UInt32)
+        ),
         pl.col("approval_error"),
     )
     state = state.with_columns(error_of_row.alias("error"))
     ok = pl.col("error").is_null()
-    where = pl.col("combo").cast(pl.UInt32) * buckets + pl.col("bucket").cast(pl.UInt32)
+    # (an empty registration, where only a seller authorisation reads it: registered long ago)
+    where = pl.col("combo").cast(pl.UInt32) * positions + pl.col("position").fill_null(0).cast(
+        pl.UInt32
+    )
     register = pl.when(ok).then(pl.lit(table.register).gather(where))
-    authorize = pl.when(ok).then(pl.lit(table.authorize).gather(pl.col("combo")))
+    authorize = pl.when(ok).then(pl.lit(table.authorize).gather(where))
     if asked is None:  # one question per row: the one its plan answers
         chosen = {"": pl.coalesce(register, authorize)}
     else:
@@ -578,7 +676,54 @@ def decide_rows(
     cells: dict[str, list[Any]] = {
         name: [values[i] for values in combos] for i, name in enumerate(keys)
     }
-    return Decided(frame, table, plans, combo_of_row, cells, indices, picked["error"])
+    # 5. The rows whose answer changes at their own registration get its instant.
+    registered = None
+    if table.waits.any():
+        waiting = pl.select(
+            pl.any_horizontal(pl.lit(table.waits).gather(pl.lit(i)) for i in indices.values())
+        ).to_series()
+        registered = _registrations(frame, waiting.fill_null(value=False), facts)
+    decided = Decided(frame, table, plans, combo_of_row, cells, indices, picked["error"])
+    return attrs.evolve(decided, registered=registered)
+
+
+def _read_plainly(
+    frame: pl.DataFrame, new: pl.DataFrame, reads: pl.Series, requires: pl.Series, facts: RowReader
+) -> tuple[pl.Series, dict[int, str]]:
+    """The positions of ``new`` with the cells native code could not read (where ``reads``)
+    read the plain way; and the error of each row whose cell the plain way refuses."""
+    position = new["position"]
+    if REGISTERED_COLUMN not in frame.columns:
+        return position, {}
+    fixed: dict[int, int] = {}
+    errors: dict[int, str] = {}
+    for row in (reads & position.is_null()).arg_true().to_list():
+        raw = frame[REGISTERED_COLUMN][row]
+        try:
+            fixed[row] = 0 if absent(raw) and not requires[row] else facts.position(raw)
+        except OnboardingError as error:
+            errors[row] = error_text(error)
+    if fixed:
+        position = position.scatter(list(fixed), list(fixed.values()))
+    return position, errors
+
+
+def _registrations(frame: pl.DataFrame, rows: pl.Series, facts: RowReader) -> pl.Series | None:
+    """Each row's registration instant where ``rows`` is true, else null (None: no such row)."""
+    import polars as pl  # noqa: PLC0415
+
+    chosen = rows.arg_true()
+    if not len(chosen):
+        return None
+    column = frame[REGISTERED_COLUMN]
+    dtype = pl.Datetime("us", "UTC")
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
+        instants = column.dt.convert_time_zone("UTC").cast(dtype)
+        return pl.select(pl.when(pl.lit(rows)).then(pl.lit(instants))).to_series()
+    # (as microseconds since the epoch: an instant of the last day, with its own offset, may be
+    # past the end of Python's calendar in UTC)
+    read = [(facts.registration(column[i]) - _EPOCH) // _TICK for i in chosen.to_list()]
+    return _nulls(len(frame), dtype).scatter(chosen, pl.Series(read, dtype=pl.Int64).cast(dtype))
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -657,7 +802,7 @@ def _sparse(length: int, values: Mapping[int, int | None]) -> pl.Series:
 class _DecisionTable:
     """Every distinct decision of the plans once, and each plan's index into them."""
 
-    def __init__(self, plans: list[PlanRow], buckets: int) -> None:
+    def __init__(self, plans: list[PlanRow], positions: int, facts: RowReader) -> None:
         import polars as pl  # noqa: PLC0415
 
         self.decisions: list[Verdict] = []
@@ -671,17 +816,21 @@ class _DecisionTable:
                 self.decisions.append(decision)
             return seen[id(decision)]
 
-        # (each plan's registration answers, one for each bucket: plan * buckets + bucket)
-        self.buckets = buckets
-        self.register = pl.Series(
-            [
-                index(p.register[bucket]) if p.register else None
-                for p in plans
-                for bucket in range(buckets)
-            ],
-            dtype=pl.UInt32,
+        # (each plan's answers, one for each position: plan * positions + position)
+        self.positions = positions
+        self.register, self.authorize = (
+            pl.Series(
+                [
+                    index(answers[position]) if answers else None
+                    for answers in (getattr(p, question) for p in plans)
+                    for position in range(positions)
+                ],
+                dtype=pl.UInt32,
+            )
+            for question in ("register", "authorize")
         )
-        self.authorize = pl.Series([index(p.authorize) for p in plans], dtype=pl.UInt32)
+        #: Whether each decision changes at the row's own registration (see RowReader.waits).
+        self.waits = pl.Series([facts.waits(d) for d in self.decisions], dtype=pl.Boolean)
         # Each plan's error and approval error as a number: an index into ``error_texts``.
         self.error_texts: list[str] = []
         self._error_numbers: dict[str, int] = {}
@@ -700,9 +849,12 @@ class _DecisionTable:
             self.error_texts.append(text)
         return number
 
-    def columns(self, prefix: str, indices: pl.Series) -> list[pl.Expr]:
+    def columns(
+        self, prefix: str, indices: pl.Series, registered: pl.Series | None = None
+    ) -> list[pl.Expr]:
         """The answer columns for ``indices``, as expressions (one ``with_columns`` gathers
-        them all, in parallel)."""
+        them all, in parallel); ``registered``: each row's registration, for the answers that
+        change then (:attr:`waits`)."""
         import polars as pl  # noqa: PLC0415
 
         found = self.decisions
@@ -714,10 +866,20 @@ class _DecisionTable:
             pl.Series([d.message for d in found], dtype=pl.Categorical),
             pl.Series([d.changes_at for d in found], dtype=pl.Datetime("us", "UTC")),
         )
-        return [
+        columns = [
             pl.lit(column).gather(pl.lit(indices)).alias(f"{prefix}{name}")
             for name, column in zip(ANSWER_FIELDS, values, strict=True)
         ]
+        if registered is not None:
+            waits = pl.lit(self.waits).gather(pl.lit(indices))
+            changes = columns[-1]
+            columns[-1] = (
+                pl.when(waits)
+                .then(pl.lit(registered))
+                .otherwise(changes)
+                .alias(changes.meta.output_name())
+            )
+        return columns
 
 
 class PlanRow:
@@ -729,8 +891,8 @@ class PlanRow:
         "category",
         "error",
         "market",
-        "needs_registration",
         "question",
+        "reads_registration",
         "register",
     )
 
@@ -740,12 +902,13 @@ class PlanRow:
         self.category: str | None = None
         self.market: str | None = None
         self.question: str | None = None
-        self.register: tuple[Verdict, ...] | None = None  # by the partner's bucket
-        self.authorize: Verdict | None = None
+        # (each by the position of the row's registration: see RowReader)
+        self.register: tuple[Verdict, ...] | None = None
+        self.authorize: tuple[Verdict, ...] | None = None
         self.error: str | None = None  # (category, markets, question: read before anything)
         # (the approval facts: read after the registration, as the plain path reads a row)
         self.approval_error: str | None = None
-        self.needs_registration = False
+        self.reads_registration = False  # (required for a registration: see RowReader)
 
 
 class Memo:
@@ -825,19 +988,16 @@ class Memo:
             if self.one_question and len(asked) > 1:
                 raise ValidationError.single("question", "is required")
             authorizing = [  # (by approved? False, True)
-                facts.decide(Question.AUTHORIZE_SELLER, category, registration, approved)
+                facts.answers(Question.AUTHORIZE_SELLER, category, registration, approved=approved)
                 for approved in (False, True)
                 if Question.AUTHORIZE_SELLER in asked
             ]
             if Question.REGISTER in asked:
-                plan.register = tuple(
-                    facts.decide(Question.REGISTER, category, registration, bucket)
-                    for bucket in facts.fact_values(Question.REGISTER)
-                )
+                plan.register = facts.answers(Question.REGISTER, category, registration)
         except OnboardingError as error:
             plan.error = error_text(error)
             return plan
-        plan.needs_registration = plan.register is not None
+        plan.reads_registration = True
         plan.category, plan.market = category.name, market
         plan.question = asked[0].value if len(asked) == 1 else None
         if authorizing:
@@ -873,92 +1033,74 @@ def _nulls(length: int, dtype: Any) -> pl.Series:
     return polars.repeat(None, length, dtype=dtype, eager=True)
 
 
-def registration_thresholds(policy: Policy) -> tuple[list[tuple[dt.datetime, dt.date]], int]:
-    """The policy's registration thresholds, each as an instant and as the first day whose start
-    is at or after it; and the factor a bucket is multiplied by. A rulebook without thresholds
-    still has its registration cells read (a bad one is a bad row): they are compared with one
-    stand-in threshold, and the bucket multiplied by 0."""
-    compiled = policy.compiled
-    pairs = list(zip(compiled.thresholds, compiled.threshold_days, strict=True))
-    if pairs:
-        return pairs, 1
-    return [(compiled.upgrade_at, compiled.first_day_from(compiled.upgrade_at))], 0
-
-
-def _position(bounds: list[Any], value: pl.Expr, dtype: Any, factor: int) -> pl.Expr:
+def _position(bounds: list[Any], value: pl.Expr, dtype: Any) -> pl.Expr:
     """How many of the sorted ``bounds`` are at or before ``value`` (a binary search a row, in
-    native code), times ``factor``; null where ``value`` is null."""
+    native code); null where ``value`` is null."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
     found = polars.lit(polars.Series(bounds, dtype=dtype)).search_sorted(value, side="right")
-    found = found.cast(polars.UInt16) * factor if factor != 1 else found.cast(polars.UInt16)
-    return polars.when(value.is_not_null()).then(found)
+    return polars.when(value.is_not_null()).then(found.cast(polars.UInt16))
 
 
-def _bucket_from_text(raw: pl.Series, policy: Policy) -> pl.Series:
-    """The bucket of each cell of a text column: days (``2024-04-30``, ``20240430``) and
-    instants with an offset are each parsed once, on their own rows only; null where native code
-    cannot tell. A valid day, and a valid instant more than a day from every threshold, need no
-    parsing: the text says which side of each it is on (:data:`_VALID_DAY`, :func:`_far_from`).
-    The two parses of the other cells run as one batch, so that Polars can run them side by
-    side."""
+def _position_from_text(raw: pl.Series, facts: RowReader) -> pl.Series:
+    """The position of each cell of a text column (see :class:`RowReader`): days
+    (``2024-04-30``, ``20240430``) and instants with an offset are each parsed once, on their
+    own rows only; null where native code cannot tell. A valid day, and a valid instant more than
+    a day from every bound, need no parsing: the text says which side of each it is on
+    (:data:`_VALID_DAY`, :func:`_far_from`). The two parses of the other cells run as one batch,
+    so that Polars can run them side by side."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
     text = polars.col("raw")
-    pairs, factor = registration_thresholds(policy)
+    pairs = facts.bound_pairs
     shaped = polars.DataFrame({"raw": raw}).with_columns(
-        _decided_by_text(text, pairs, factor).alias("bucket"),
+        _decided_by_text(text, pairs).alias("position"),
         polars.int_range(polars.len(), dtype=polars.UInt32).alias("row"),
     )
     day = polars.coalesce(*(text.str.to_date(form, strict=False) for form in _DAY_FORMATS))
     instant = text.str.to_datetime(_INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us")
-    rest = shaped.lazy().filter(polars.col("bucket").is_null())
+    rest = shaped.lazy().filter(polars.col("position").is_null())
     days = [first for _, first in pairs]
     instants = [at.astimezone(dt.UTC) for at, _ in pairs]
-    by_day = _position(days, day, polars.Date, factor)
-    by_instant = _position(instants, instant, polars.Datetime("us", "UTC"), factor)
+    by_day = _position(days, day, polars.Date)
+    by_instant = _position(instants, instant, polars.Datetime("us", "UTC"))
     read = polars.collect_all(
         [
-            rest.filter(text.str.contains(_DAY_SHAPE)).select("row", by_day.alias("bucket")),
+            rest.filter(text.str.contains(_DAY_SHAPE)).select("row", by_day.alias("position")),
             rest.filter(text.str.contains(_INSTANT_SHAPE)).select(
-                "row", by_instant.alias("bucket")
+                "row", by_instant.alias("position")
             ),
         ]
     )
-    bucket = shaped["bucket"]
+    position = shaped["position"]
     for rows in read:
         if len(rows):
-            bucket = bucket.scatter(rows["row"], rows["bucket"])
-    return bucket
+            position = position.scatter(rows["row"], rows["position"])
+    return position
 
 
-def _decided_by_text(
-    text: pl.Expr, pairs: list[tuple[dt.datetime, dt.date]], factor: int
-) -> pl.Expr:
-    """The bucket of the cells of ``text`` valid by their text alone: a day of
-    :data:`_VALID_DAY`, placed among the texts of the thresholds' first days (the first day
-    whose start is at or after each); an instant of :data:`_VALID_INSTANT` more than a day from
-    every threshold, placed among the bounds of :func:`_far_from` (it is decided when as many
-    lower bounds as upper bounds sort at or before it: it lies in no threshold's day either
-    side). Null for every other cell, which is parsed."""
+def _decided_by_text(text: pl.Expr, pairs: list[tuple[dt.datetime, dt.date]]) -> pl.Expr:
+    """The position of the cells of ``text`` valid by their text alone: a day of
+    :data:`_VALID_DAY`, placed among the texts of the bounds' first days (the first day whose
+    start is at or after each); an instant of :data:`_VALID_INSTANT` more than a day from every
+    bound, placed among the bounds of :func:`_far_from` (it is decided when as many lower bounds
+    as upper bounds sort at or before it: it lies in no bound's day either side). Null for every
+    other cell, which is parsed."""
     import polars  # noqa: ICN001, PLC0415  (an optional extra; "pl" names the types here)
 
     string = polars.String
-    dashed = _position([day.isoformat() for _, day in pairs], text, string, factor)
-    compact = _position(
-        [day.isoformat().replace("-", "") for _, day in pairs], text, string, factor
-    )
+    dashed = _position([day.isoformat() for _, day in pairs], text, string)
+    compact = _position([day.isoformat().replace("-", "") for _, day in pairs], text, string)
     bounds = [_far_from(at) for at, _ in pairs]
-    lower = _position([before for before, _ in bounds], text, string, 1)
-    upper = _position([after for _, after in bounds], text, string, 1)
-    by_instant = upper * factor if factor != 1 else upper
+    lower = _position([before for before, _ in bounds], text, string)
+    upper = _position([after for _, after in bounds], text, string)
     return (
         polars.when(text.str.contains(_VALID_DAY))
         .then(
             polars.when(text.str.len_bytes() == len("2024-04-30")).then(dashed).otherwise(compact)
         )
         .when(text.str.contains(_VALID_INSTANT) & (lower == upper))
-        .then(by_instant)
+        .then(upper)
     )
 
 
@@ -987,32 +1129,32 @@ def _far_from(threshold: dt.datetime) -> tuple[str, str]:
 _ALMOST_A_SECOND: Final = dt.timedelta(microseconds=999_999)
 
 
-def _bucket(work: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Columns ``bucket`` (null where native code could not tell) and ``raw_present``."""
+def _positions(work: pl.DataFrame, facts: RowReader) -> pl.DataFrame:
+    """Columns ``position`` (null where native code could not tell) and ``raw_present``."""
     import polars as pl  # noqa: PLC0415
 
     if REGISTERED_COLUMN not in work.columns:
         return pl.DataFrame(
             {
-                "bucket": _nulls(len(work), pl.UInt16),
+                "position": _nulls(len(work), pl.UInt16),
                 "raw_present": pl.repeat(False, len(work), dtype=pl.Boolean, eager=True),  # noqa: FBT003
             }
         )
     column = pl.col(REGISTERED_COLUMN)
     dtype = work.schema[REGISTERED_COLUMN]
-    pairs, factor = registration_thresholds(policy)
+    pairs = facts.bound_pairs
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         in_utc = column.dt.convert_time_zone("UTC")  # (the same instants: a type change only)
         instants = [at.astimezone(dt.UTC) for at, _ in pairs]
-        bucket = _position(instants, in_utc, pl.Datetime(dtype.time_unit, "UTC"), factor)
+        position = _position(instants, in_utc, pl.Datetime(dtype.time_unit, "UTC"))
     elif isinstance(dtype, pl.Date):  # (the first day goes the plain way: see FIRST_DAY)
-        by_day = _position([day for _, day in pairs], column, pl.Date, factor)
-        bucket = pl.when(column > pl.lit(FIRST_DAY)).then(by_day)
+        by_day = _position([day for _, day in pairs], column, pl.Date)
+        position = pl.when(column > pl.lit(FIRST_DAY)).then(by_day)
     elif dtype == pl.String:
-        bucket = pl.lit(_bucket_from_text(work[REGISTERED_COLUMN], policy))
+        position = pl.lit(_position_from_text(work[REGISTERED_COLUMN], facts))
     else:  # naive datetimes, numbers, objects: the plain way decides (and says what is wrong)
-        bucket = pl.lit(None, dtype=pl.UInt16)
+        position = pl.lit(None, dtype=pl.UInt16)
     present = column.is_not_null()
     if dtype == pl.String:
         present = present & (column.str.len_chars() > 0)
-    return work.select(bucket.cast(pl.UInt16).alias("bucket"), present.alias("raw_present"))
+    return work.select(position.cast(pl.UInt16).alias("position"), present.alias("raw_present"))

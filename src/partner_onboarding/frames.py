@@ -435,7 +435,7 @@ def answer_polars(
     decided = decide_rows(frame, at=at, policy=policy, question=question, memo=memo)
     answers = _canonical(decided)
     for prefix, indices in decided.indices.items():
-        answers += decided.table.columns(prefix, indices)
+        answers += decided.table.columns(prefix, indices, decided.registered)
     return decided.frame.with_columns([*answers, decided.error])
 
 

@@ -95,6 +95,7 @@ class ReasonCode(enum.StrEnum):
     APPROVED_APPLICATION = "approved_application"
     NO_APPROVED_APPLICATION = "no_approved_application"
     NO_RULE = "no_rule"
+    NOT_REGISTERED_YET = "not_registered_yet"
 
 
 class Question(enum.StrEnum):
@@ -850,8 +851,9 @@ class Policy:
         """The answers to ``question`` for ``partner`` in ``category``/``market`` from ``since``
         to ``until``: the answer at ``since``, then one decision at each later instant (up to
         ``until``, included) at which the answer changes (allowed or refused, or why), each
-        holding until the next. The instants are the policy's own (the upgrade, the cut-off) and
-        those of the partner's recorded events in that category and market (an approval)."""
+        holding until the next. The instants are the policy's own (the upgrade, the cut-off),
+        the partner's registration and those of its recorded events in that category and market
+        (an approval)."""
         compiled = self._compiled
         partner = _partner(partner)
         asked = parse_member(Question, question, field="question")
@@ -867,6 +869,7 @@ class Policy:
             if application.category.code == chosen.code and application.market == target
             for event in application.history
         }
+        recorded.add(partner.account.registered_at)  # (before it, the partner is not there yet)
         instants = sorted(
             instant for instant in recorded | set(compiled.instants) if start < instant <= end
         )
@@ -895,6 +898,11 @@ class Policy:
             compiled.bucket(facts.registered_at) if asked is Question.REGISTER else facts.approved
         )
         verdict = compiled.verdict(asked, chosen.code, registration.code, fact, instant)
+        if instant < facts.registered_at:  # (the answer from its registration on, not yet given)
+            then = compiled.verdict(
+                asked, chosen.code, registration.code, fact, facts.registered_at
+            )
+            verdict = compiled.not_registered(then, facts.registered_at)
         return _decision(asked, facts.partner_id, chosen, target, instant, compiled.id, verdict)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
@@ -1400,13 +1408,14 @@ class CompiledPolicy:
             partner = _partner(partner)
         if type(market) is not Market:
             market = partner.target_market(market)  # (checked: no way around a rule)
-        verdict = self.verdict(
-            Question.REGISTER,
-            category.code,
-            partner.registration_market.code,
-            self.bucket(partner.account.registered_at),
-            at,
-        )  # (a registration reads no recorded event: a question about the past is the same)
+        registered_at = partner.account.registered_at
+        bucket = self.bucket(registered_at)
+        home = partner.registration_market.code
+        if at < registered_at:  # (a registration reads no recorded event: only time changes it)
+            then = self.verdict(Question.REGISTER, category.code, home, bucket, registered_at)
+            verdict = self.not_registered(then, registered_at)
+        else:
+            verdict = self.verdict(Question.REGISTER, category.code, home, bucket, at)
         return _decision(
             Question.REGISTER, partner.partner_id, category, market, at, self.id, verdict
         )
@@ -1419,6 +1428,19 @@ class CompiledPolicy:
         if type(market) is not Market:
             market = partner.target_market(market)
         code = category.code
+        registered_at = partner.account.registered_at
+        if at < registered_at:  # (its answer once registered, recorded approvals included)
+            then = self.authorize(partner, category, market, registered_at)
+            verdict = self.not_registered(then.verdict, registered_at)
+            return _decision(
+                Question.AUTHORIZE_SELLER,
+                partner.partner_id,
+                category,
+                market,
+                at,
+                self.id,
+                verdict,
+            )
         approved = partner.approved_in(code, market, at=at)
         verdict = self.verdict(
             Question.AUTHORIZE_SELLER, code, partner.registration_market.code, approved, at
@@ -1450,6 +1472,22 @@ class CompiledPolicy:
             if answer.allowed != verdict.allowed:
                 return attrs.evolve(verdict, changes_at=instant)
         return verdict
+
+    @staticmethod
+    def not_registered(then: Verdict, registered_at: dt.datetime | None) -> Verdict:
+        """The answer for a partner not registered yet at the instant asked, whose answer at its
+        registration (``registered_at``) is ``then``: refused, and ``changes_at`` the
+        registration if ``then`` is allowed, else ``then``'s own (a refusal lasts until then).
+
+        ``registered_at=None``: the answer that changes at the registration, before it is known
+        (the bulk engine's, which writes each row's own registration in)."""
+        changes_at = registered_at if then.allowed else then.changes_at
+        return Verdict(
+            allowed=False,
+            reasons=(_NOT_REGISTERED,),
+            decided_by=_REGISTERED_RULE,
+            changes_at=changes_at,
+        )
 
     # The rules themselves, on plain facts (what bulk rows carry, without building a Partner).
 
@@ -1578,6 +1616,12 @@ _NO_RULE: Final = Reason(
     ReasonCode.NO_RULE,
     "no rule of the policy restricts this question in this category",
     Rule("rulebook"),
+)
+_REGISTERED_RULE: Final = Rule("registered_partner")
+_NOT_REGISTERED: Final = Reason(
+    ReasonCode.NOT_REGISTERED_YET,
+    "the partner is not registered yet at the instant asked",
+    _REGISTERED_RULE,
 )
 _CURRENT_REGISTER: Final = _allow((_IS_CURRENT,), _CURRENT_RULE)
 _CURRENT_AUTHORIZE: Final = _allow((_APPROVED, _IS_CURRENT), _CURRENT_RULE)
