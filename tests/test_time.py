@@ -171,6 +171,28 @@ def test_a_reading_in_a_dst_gap_is_refused_everywhere(use: Callable[[dt.datetime
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
+HOURS_10 = dt.timedelta(hours=10)
+
+
+@given(st.datetimes(), st.integers(-23 * 60, 23 * 60))
+def test_an_instant_with_a_fixed_offset_is_read_if_and_only_if_it_is_in_the_calendar_in_utc(
+    reading: dt.datetime, minutes: int
+) -> None:
+    value = reading.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes)))
+    try:
+        in_utc: dt.datetime | None = value.astimezone(dt.UTC)
+    except OverflowError:
+        in_utc = None
+    for given_as in (value.isoformat(), value):
+        try:
+            read = DEFAULT_POLICY.instant(given_as)
+        except ValidationError as refusal:
+            assert in_utc is None, given_as
+            assert OUT_OF_CALENDAR in str(refusal)
+        else:
+            assert read == in_utc, given_as
+
+
 @pytest.mark.parametrize(
     "use",
     [
@@ -179,6 +201,18 @@ TOKYO = ZoneInfo("Asia/Tokyo")
         lambda: instant_or_day("00010101", TOKYO),
         lambda: DEFAULT_POLICY.instant(dt.datetime(9999, 12, 31, 23, tzinfo=LA)),
         lambda: DEFAULT_POLICY.instant(dt.datetime.min.replace(tzinfo=TOKYO)),
+        # (a fixed offset too: the reading is in the calendar, its instant in UTC is not)
+        lambda: parse_instant("9999-12-31T20:00:00-10:00"),
+        lambda: parse_instant("9999-12-31T23:59:59.5-00:00:01.5"),
+        lambda: parse_instant("0001-01-01T01:00:00+05:00"),
+        lambda: DEFAULT_POLICY.instant("9999-12-31T20:00-10:00"),
+        lambda: DEFAULT_POLICY.instant(
+            dt.datetime(9999, 12, 31, 20, tzinfo=dt.timezone(-HOURS_10))
+        ),
+        lambda: DEFAULT_POLICY.instant(dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(HOURS_10))),
+        lambda: approved_partner(
+            at=dt.datetime(9999, 12, 31, 20, tzinfo=dt.timezone(-HOURS_10)), policy=None
+        ),
     ],
 )
 def test_a_day_or_reading_beyond_an_end_of_the_calendar_is_refused(

@@ -500,8 +500,8 @@ _FAST: Final[dict[tuple[ReviewStatus, EventKind, bool, bool], Move]] = {
 
 
 def _instant(at: dt.datetime) -> dt.datetime:
-    if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone:
-        return at  # already a fixed-offset instant: the common case
+    if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone and 1 < at.year < 9999:
+        return at  # already a fixed-offset instant, away from the calendar's ends: common
     return _aware(at)
 
 

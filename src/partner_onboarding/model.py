@@ -664,6 +664,7 @@ class Event:
             and (self.from_status is None or type(self.from_status) is ReviewStatus)
             and type(self.at) is dt.datetime
             and type(self.at.tzinfo) is dt.timezone
+            and 1 < self.at.year < 9999  # (away from the calendar's ends)
             and type(self.reasons) is tuple
             and all(type(r) is str and r.strip() and len(r) <= 1000 for r in self.reasons)
         ):

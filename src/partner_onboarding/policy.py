@@ -1377,8 +1377,8 @@ class CompiledPolicy:
         return bisect.bisect_right(self.in_zone_of(at)[1], at)
 
     def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
-        if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone:
-            return at  # already a fixed-offset instant: the common case
+        if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone and 1 < at.year < 9999:
+            return at  # already a fixed-offset instant, away from the calendar's ends: common
         if type(at) is dt.date:
             return self._start_of_day(at)
         return instant_or_day(at, self.zone)
