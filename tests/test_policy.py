@@ -1192,3 +1192,25 @@ def test_a_zone_that_means_something_else_on_another_machine_is_refused(zone: st
     assert caught.value.fields == ("zone",)
     assert "does not mean the same on every machine" in str(caught.value)
     assert Policy(zone="Etc/UTC").zone == "Etc/UTC"
+
+
+FIXED_OFFSET_INSTANTS = st.builds(
+    lambda reading, minutes: reading.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes))),
+    st.datetimes(dt.datetime(2, 1, 1), dt.datetime(9998, 12, 31)),  # noqa: DTZ001
+    st.sampled_from([0, -420, -480, 330, 600]) | st.integers(-1439, 1439),
+)
+
+
+@given(st.lists(st.tuples(FIXED_OFFSET_INSTANTS, FIXED_OFFSET_INSTANTS), min_size=1, max_size=8))
+def test_before_compares_instants_as_instants_whatever_their_offsets(
+    pairs: list[tuple[dt.datetime, dt.datetime]],
+) -> None:
+    compiled = Policy().compiled  # (a fresh one: its memory of the last instant starts empty)
+    for at, instant in pairs:
+        assert compiled.before(at, instant) is (at < instant)
+        assert compiled.before(at, instant) is (at < instant)  # (the second time, remembered)
+        for other in (instant + TICK, instant - TICK):
+            assert compiled.before(at, other) is (at < other)
+    first = pairs[0][0]  # (one instant asked about many, in their zones: as a bulk check does)
+    for _, instant in pairs:
+        assert compiled.before(first, instant) is (first < instant)

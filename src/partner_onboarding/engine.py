@@ -27,6 +27,7 @@ import contextlib
 import copy
 import datetime as dt
 import difflib
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
@@ -185,6 +186,7 @@ class RowReader:
         # The answers of a partner not registered yet, by (allowed, changes_at) of its answer
         # once registered: (True, None) is the one that changes at the row's own registration.
         self.not_yet: dict[tuple[bool, dt.datetime | None], Verdict] = {}
+        self.answered: dict[tuple[Question, str, str, bool], tuple[Verdict, ...]] = {}
         # (category, market, question) as given → (category, register records, authorize records)
         # where the records are indexed by what a row adds: approved? its position.
         self.plans: dict[object, _Plan] = {}
@@ -271,8 +273,22 @@ class RowReader:
         """The answer to ``question`` for a partner registered in the Partner Center
         ``registration`` (holding an approved application or not, for a seller authorisation),
         for each position of its registration: the policy's judge at the instant asked, or, for
-        a partner not registered yet, at its registration (:meth:`waits`, if allowed then)."""
-        rules, code = self.rules, category.code
+        a partner not registered yet, at its registration (:meth:`waits`, if allowed then).
+        The same tuple for every combination of the same facts (whatever their spelling or
+        target market), built once."""
+        code = category.code
+        key = (question, code, registration, approved)
+        found = self.answered.get(key)
+        if found is None:
+            found = self._answers(question, code, registration, approved=approved)
+            if len(self.answered) < _REMEMBERED:
+                self.answered[key] = found
+        return found
+
+    def _answers(
+        self, question: Question, code: str, registration: str, *, approved: bool
+    ) -> tuple[Verdict, ...]:
+        rules = self.rules
         found = []
         for position in range(len(self.bounds) + 1):
             start = self.bounds[position - 1] if position else None
@@ -709,7 +725,9 @@ def _read_plainly(
 
 
 def _registrations(frame: pl.DataFrame, rows: pl.Series, facts: RowReader) -> pl.Series | None:
-    """Each row's registration instant where ``rows`` is true, else null (None: no such row)."""
+    """Each row's registration instant where ``rows`` is true, else null (None: no such row):
+    natively for aware instants and text of the native instant shape (the instants the plain
+    path reads there, to the microsecond); any other cell as the plain path reads it."""
     import polars as pl  # noqa: PLC0415
 
     chosen = rows.arg_true()
@@ -720,10 +738,23 @@ def _registrations(frame: pl.DataFrame, rows: pl.Series, facts: RowReader) -> pl
     if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
         instants = column.dt.convert_time_zone("UTC").cast(dtype)
         return pl.select(pl.when(pl.lit(rows)).then(pl.lit(instants))).to_series()
-    # (as microseconds since the epoch: an instant of the last day, with its own offset, may be
-    # past the end of Python's calendar in UTC)
-    read = [(facts.registration(column[i]) - _EPOCH) // _TICK for i in chosen.to_list()]
-    return _nulls(len(frame), dtype).scatter(chosen, pl.Series(read, dtype=pl.Int64).cast(dtype))
+    cells = column.gather(chosen)
+    found = _nulls(len(cells), dtype)
+    if column.dtype == pl.String:
+        text = pl.lit(cells)
+        native = text.str.to_datetime(
+            _INSTANT_FORMAT, strict=False, time_zone="UTC", time_unit="us"
+        )
+        found = pl.select(pl.when(text.str.contains(_INSTANT_SHAPE)).then(native)).to_series()
+    rest = found.is_null().arg_true()
+    if len(rest):
+        # (as microseconds since the epoch: an instant of the last day, with its own offset, may
+        # be past the end of Python's calendar in UTC)
+        micros = [
+            (facts.registration(raw) - _EPOCH) // _TICK for raw in cells.gather(rest).to_list()
+        ]  # (each distinct cell read once: the reader remembers it)
+        found = found.scatter(rest, pl.Series(micros, dtype=pl.Int64).cast(dtype))
+    return _nulls(len(frame), dtype).scatter(chosen, found)
 
 
 def _combinations(keyed: pl.DataFrame, length: int) -> tuple[list[tuple[Any, ...]], pl.Series]:
@@ -818,13 +849,19 @@ class _DecisionTable:
 
         # (each plan's answers, one for each position: plan * positions + position)
         self.positions = positions
+        indexed: dict[int, list[int | None]] = {}  # (each distinct tuple of answers, once)
+
+        def indices(answers: tuple[Verdict, ...] | None) -> list[int | None]:
+            if answers is None:
+                return [None] * positions
+            found = indexed.get(id(answers))
+            if found is None:
+                found = indexed[id(answers)] = [index(answer) for answer in answers]
+            return found
+
         self.register, self.authorize = (
             pl.Series(
-                [
-                    index(answers[position]) if answers else None
-                    for answers in (getattr(p, question) for p in plans)
-                    for position in range(positions)
-                ],
+                list(itertools.chain.from_iterable(indices(getattr(p, question)) for p in plans)),
                 dtype=pl.UInt32,
             )
             for question in ("register", "authorize")

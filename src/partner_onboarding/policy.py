@@ -898,7 +898,7 @@ class Policy:
             compiled.bucket(facts.registered_at) if asked is Question.REGISTER else facts.approved
         )
         verdict = compiled.verdict(asked, chosen.code, registration.code, fact, instant)
-        if instant < facts.registered_at:  # (the answer from its registration on, not yet given)
+        if compiled.before(instant, facts.registered_at):  # (its answer once registered)
             then = compiled.verdict(
                 asked, chosen.code, registration.code, fact, facts.registered_at
             )
@@ -1268,6 +1268,7 @@ class CompiledPolicy:
         "first_from",
         "id",
         "instants",
+        "last_at",
         "market_code",
         "phases",
         "roles",
@@ -1333,6 +1334,7 @@ class CompiledPolicy:
                 )
         self.verdicts: dict[tuple[Question, str, bool, int, int], Verdict] = {}
         self.bounds: dict[dt.tzinfo, tuple[tuple[dt.datetime, ...], tuple[dt.datetime, ...]]] = {}
+        self.last_at: tuple[dt.datetime | None, dict[dt.tzinfo, dt.datetime]] = (None, {})
 
     def when(self, value: When) -> dt.datetime:
         """A rule's day (its start in the zone) or instant, as an instant with the offset the
@@ -1367,6 +1369,25 @@ class CompiledPolicy:
             if len(self.bounds) < 256:
                 self.bounds[zone] = found  # type: ignore[index]
         return found
+
+    def before(self, at: dt.datetime, instant: dt.datetime) -> bool:
+        """``at < instant``, compared in ``instant``'s own zone (see :meth:`in_zone_of`): the
+        last ``at`` asked is kept in each zone it was compared in."""
+        zone = instant.tzinfo
+        if at.tzinfo is zone or type(zone) is not dt.timezone:  # (only a fixed offset's fields
+            return at < instant  # compare as its instants do)
+        last = self.last_at
+        if last[0] is not at:
+            last = self.last_at = (at, {})
+        moved = last[1].get(zone)  # type: ignore[arg-type]
+        if moved is None:
+            try:
+                moved = at.astimezone(zone)
+            except OverflowError:  # (past an end of the calendar in that zone)
+                return at < instant
+            if len(last[1]) < 256:
+                last[1][zone] = moved  # type: ignore[index]
+        return moved < instant
 
     def bucket(self, registered_at: dt.datetime) -> int:
         """How many of the registration thresholds ``registered_at`` is at or after."""
@@ -1411,7 +1432,7 @@ class CompiledPolicy:
         registered_at = partner.account.registered_at
         bucket = self.bucket(registered_at)
         home = partner.registration_market.code
-        if at < registered_at:  # (a registration reads no recorded event: only time changes it)
+        if self.before(at, registered_at):  # (a registration reads no recorded event)
             then = self.verdict(Question.REGISTER, category.code, home, bucket, registered_at)
             verdict = self.not_registered(then, registered_at)
         else:
@@ -1429,7 +1450,7 @@ class CompiledPolicy:
             market = partner.target_market(market)
         code = category.code
         registered_at = partner.account.registered_at
-        if at < registered_at:  # (its answer once registered, recorded approvals included)
+        if self.before(at, registered_at):  # (its answer once registered, approvals included)
             then = self.authorize(partner, category, market, registered_at)
             verdict = self.not_registered(then.verdict, registered_at)
             return _decision(
