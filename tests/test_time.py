@@ -277,3 +277,38 @@ def test_an_offset_of_any_precision_round_trips(wall: dt.datetime, offset: dt.ti
     read = parse_instant(at.isoformat())
     assert read == at
     assert read.utcoffset() == offset
+
+
+# A malformed instant is refused without dateutil's reader where that reader's own first steps
+# would refuse it: the screen never refuses what the reader reads.
+ISO_LIKE = st.text(alphabet="0123456789-:TWZzt.,+ _/", max_size=30)
+
+
+@given(st.one_of(ISO_LIKE, st.text(max_size=30), st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}.*")))
+def test_the_screen_before_dateutil_refuses_only_what_dateutil_refuses(text: str) -> None:
+    from dateutil.parser import isoparse  # noqa: PLC0415
+
+    from partner_onboarding._time import _may_be_iso  # noqa: PLC0415  (the screen itself)
+
+    if _may_be_iso(text):
+        return
+    with pytest.raises((ValueError, OverflowError)):
+        isoparse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-13-01T00:00:00Z",  # (a month that does not exist)
+        "2024-02-30T10:00:00-07:00",  # (a day that does not exist)
+        "2024-13-01T00:00:0000001Z",
+        "yesterday",
+        "30/04/2024 10:00 +02:00",
+        "\uff12\uff10\uff12\uff14-04-30T00:00Z",  # (full-width digits: not ASCII)
+    ],
+)
+def test_malformed_instants_are_refused_in_the_same_words(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_instant(text, field="registered_at")
+    assert caught.value.problems[0].reason.endswith("is not an ISO 8601 date-time")
+    assert caught.value.fields == ("registered_at",)

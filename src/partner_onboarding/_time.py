@@ -13,7 +13,9 @@ named zone by wall clock, and refuses equality across zones inside a DST fold).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from typing import Final
 
 from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError, WrongType
@@ -154,10 +156,12 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
         except ValueError:
             parsed = None
     if parsed is None:
-        from dateutil import parser as date_parser  # noqa: PLC0415  (loaded when first needed)
-
+        if not _may_be_iso(text):  # (nothing dateutil's reader would read: refused at once)
+            raise ValidationError.single(
+                field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+            )
         try:
-            parsed = date_parser.isoparse(text)
+            parsed = _isoparse()(text)
         except (ValueError, OverflowError):
             raise ValidationError.single(
                 field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
@@ -172,6 +176,31 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
 
 
 #: An offset with a fraction of a second, as ``isoformat`` writes one (``+05:53:28.5``).
+def _may_be_iso(text: str) -> bool:
+    """Whether dateutil's ISO 8601 reader could read ``text``; ``False`` only where its own
+    first steps would refuse it: text not in ASCII, a year that is no number, or a
+    ``YYYY-MM-DD`` date that does not exist (``2024-13-01``, ``2024-02-30``: what it reads as
+    a month and a day, there, before anything else). A malformed instant of these kinds costs
+    a few comparisons, not a second reader."""
+    if not text.isascii():
+        return False
+    try:
+        year = int(text[:4])  # (as dateutil reads a year: Python's int of those characters)
+        if text[4:5] == "-" and text[7:8] == "-":
+            dt.date(year, int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+@functools.cache
+def _isoparse() -> Callable[[str], dt.datetime]:
+    """dateutil's ISO 8601 reader, imported when first needed."""
+    from dateutil.parser import isoparse  # noqa: PLC0415
+
+    return isoparse
+
+
 _FRACTIONAL_OFFSET: Final = re.compile(r"([+-])([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{1,6})$")
 
 

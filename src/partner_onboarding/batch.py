@@ -119,7 +119,7 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
     # Each raw value is understood once; afterwards a row costs a few dictionary look-ups and a
     # copy of a prebuilt record. A miss (a new value, or one that cannot be a key) goes the long
     # way through ``facts``, which checks it and remembers the answer.
-    plans, positions = facts.plans, facts.positions
+    plans, positions, not_yet = facts.plans, facts.positions, facts.not_yet_from
     no_partner_id = ValidationError.single("partner_id", "is required")  # (built once: common)
     for index, row in enumerate(rows):
         try:
@@ -171,13 +171,13 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
         if registering is not None:
             record = registered.copy()
             record["row"], record["partner_id"] = index, partner_id
-            if record["changes_at"] is AT_REGISTRATION:  # (not registered yet: until it is)
-                record["changes_at"] = facts.registration(raw)
+            if position >= not_yet and record["changes_at"] is AT_REGISTRATION:
+                record["changes_at"] = facts.registration(raw)  # (not registered yet: until it is)
             yield record
         if authorizing is not None:
             record = authorized.copy()
             record["row"], record["partner_id"] = index, partner_id
-            if record["changes_at"] is AT_REGISTRATION:
+            if position >= not_yet and record["changes_at"] is AT_REGISTRATION:
                 record["changes_at"] = facts.registration(raw)
             yield record
 

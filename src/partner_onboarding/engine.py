@@ -402,12 +402,7 @@ class RowReader:
     def _instant(self, raw: object) -> dt.datetime:
         if absent(raw):
             raise ValidationError.single("registered_at", "is required")
-        try:
-            return self.policy.instant(raw)  # type: ignore[arg-type]  # (it checks what it reads)
-        except ValidationError as error:
-            raise ValidationError(
-                [Problem("registered_at", p.reason) for p in error.problems]
-            ) from None
+        return self.rules.instant(raw, field=REGISTERED_COLUMN)  # type: ignore[arg-type]  # (it checks what it reads)
 
     def approved(self, row: Mapping[str, Any], category: Category) -> bool:
         status = row.get("status")

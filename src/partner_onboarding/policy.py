@@ -1379,14 +1379,14 @@ class CompiledPolicy:
         last = self.last_at
         if last[0] is not at:
             last = self.last_at = (at, {})
-        moved = last[1].get(zone)  # type: ignore[arg-type]
+        moved = last[1].get(zone)
         if moved is None:
             try:
                 moved = at.astimezone(zone)
             except OverflowError:  # (past an end of the calendar in that zone)
                 return at < instant
             if len(last[1]) < 256:
-                last[1][zone] = moved  # type: ignore[index]
+                last[1][zone] = moved
         return moved < instant
 
     def bucket(self, registered_at: dt.datetime) -> int:
@@ -1397,17 +1397,18 @@ class CompiledPolicy:
         """How many of the rules' starts ``at`` is at or after."""
         return bisect.bisect_right(self.in_zone_of(at)[1], at)
 
-    def instant(self, at: dt.datetime | dt.date | str) -> dt.datetime:
+    def instant(self, at: dt.datetime | dt.date | str, *, field: str = "at") -> dt.datetime:
+        """``at`` as an instant (see :meth:`Policy.instant`); a problem names ``field``."""
         if type(at) is dt.datetime and type(at.tzinfo) is dt.timezone and 1 < at.year < 9999:
             return at  # already a fixed-offset instant, away from the calendar's ends: common
         if type(at) is dt.date:
-            return self._start_of_day(at)
-        return instant_or_day(at, self.zone)
+            return self._start_of_day(at, field)
+        return instant_or_day(at, self.zone, field=field)
 
-    def _start_of_day(self, day: dt.date) -> dt.datetime:
+    def _start_of_day(self, day: dt.date, field: str = "at") -> dt.datetime:
         found = self.days.get(day)
         if found is None:
-            found = start_of_day(day, self.zone)
+            found = start_of_day(day, self.zone, field=field)
             if len(self.days) < 4096:  # a bounded cache: bulk checks reuse a handful of days
                 self.days[day] = found
         return found
