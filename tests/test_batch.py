@@ -313,7 +313,10 @@ LAST = dt.datetime(2024, 6, 4, 23, 59, 59, 999999, tzinfo=LA)  # (before the cut
     ],
 )
 def test_a_row_registered_after_the_instant_asked_is_not_there_yet(
-    registered_at: object, category: str, status: str | None, changes_at: tuple[object, object]
+    registered_at: object,
+    category: str,
+    status: str | None,
+    changes_at: tuple[dt.datetime | None, dt.datetime | None],
 ) -> None:
     row = {"partner_id": "P", "registered_at": registered_at, "category": category}
     records = check_rows([{**row, "status": status}], at=dt.date(2024, 5, 20))

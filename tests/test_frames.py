@@ -27,6 +27,7 @@ from partner_onboarding.engine import (
     _decided_by_text,
     _far_from,
     _position_from_text,
+    isoformat_in_zone,
 )
 from partner_onboarding.errors import MissingExtra
 from partner_onboarding.frames import answers, check_frame, diff
@@ -1060,3 +1061,32 @@ def test_a_frame_of_no_engine_is_refused_naming_the_engines() -> None:
     with pytest.raises(ValidationError) as caught:
         check_frame([{"category": "Paid Media"}], at=dt.date(2024, 5, 20))
     assert "a PyArrow Table or a DuckDB relation" in str(caught.value)
+
+
+@given(
+    st.sampled_from(
+        ["America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe", "Africa/Monrovia", "UTC"]
+    ),
+    st.lists(
+        st.datetimes(
+            dt.datetime(1850, 1, 1),  # noqa: DTZ001  (Hypothesis bounds are naive)
+            dt.datetime(2100, 1, 1),  # noqa: DTZ001
+            timezones=st.just(dt.UTC),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_instants_said_in_the_policy_s_zone_natively_are_said_as_python_says_them(
+    zone: str, instants: list[dt.datetime]
+) -> None:
+    facts = RowReader(Policy(zone=zone), dt.date(2024, 5, 20))
+    said = isoformat_in_zone(pl.Series(instants, dtype=pl.Datetime("us", "UTC")), facts)
+    for instant, text in zip(instants, said.to_list(), strict=True):
+        hour = instant.replace(minute=0, second=0, microsecond=0)
+        ends = (hour, hour + dt.timedelta(hours=1, microseconds=-1))
+        steady = len({facts.rules.when(end).utcoffset() for end in ends}) == 1
+        if instant.year >= 1900 and steady:
+            assert text == facts.rules.when(instant).isoformat(), instant
+        else:
+            assert text is None, instant  # (the caller says it the plain way)

@@ -35,6 +35,7 @@ from partner_onboarding.engine import (
     PlanRow,
     RowReader,
     decide_rows,
+    isoformat_in_zone,
 )
 from partner_onboarding.errors import OnboardingError
 from partner_onboarding.policy import Policy, Question, Verdict
@@ -303,14 +304,37 @@ class _Answerer:
         rows = waits.arg_true()
         if not len(rows):
             return said
-        facts, cells = self.memo.facts, decided.frame[REGISTERED_COLUMN]
-        texts = [
-            self.run.writer.parts(
-                _record(0, "", None, facts.written(decided.table.decisions[index[i]], cells[i]))
-            )[2]
-            for i in rows.to_list()
-        ]
-        return said.scatter(rows, pl.Series(texts, dtype=pl.String))
+        facts, registered = self.memo.facts, decided.registered
+        assert registered is not None  # noqa: S101  (the caller's test)
+        # The answer's text around its change instant, once; each row's instant natively.
+        head, tail = self.around_change(decided.table.decisions[index[rows[0]]])
+        instants = isoformat_in_zone(registered.gather(rows), facts)
+        texts = pl.select(pl.concat_str([pl.lit(head), pl.lit(instants), pl.lit(tail)])).to_series()
+        plain = texts.is_null().arg_true()  # (what native code cannot say: the plain way)
+        if len(plain):
+            cells = decided.frame[REGISTERED_COLUMN]
+            said_plainly = [
+                self.run.writer.parts(
+                    _record(
+                        0,
+                        "",
+                        None,
+                        facts.written(decided.table.decisions[index[rows[i]]], cells[rows[i]]),
+                    )
+                )[2]
+                for i in plain.to_list()
+            ]
+            texts = texts.scatter(plain, pl.Series(said_plainly, dtype=pl.String))
+        return said.scatter(rows, texts)
+
+    def around_change(self, decision: Verdict) -> tuple[str, str]:
+        """The writer's text of ``decision`` before and after its change instant."""
+        text = self.run.writer.parts(
+            _record(0, "", None, attrs.evolve(decision, changes_at=_MARK))
+        )[2]
+        head, found, tail = text.partition(_MARK.isoformat())
+        assert found  # noqa: S101  (the writers write the instant as its isoformat)
+        return head, tail
 
     def write(self, decided: Decided, partners: pl.Series, first_line: int) -> None:
         """Write a chunk's answers and its bad rows, and count them."""
@@ -364,6 +388,10 @@ class _Answerer:
             writer.out.write("\n")
         writer.out.flush()  # (each chunk's answers out as they are made)
         self.run.progress.show(counts["answers"])
+
+
+#: An instant no answer changes at, marking where a writer writes the change instant.
+_MARK: Final = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 
 
 def answer_parquet(

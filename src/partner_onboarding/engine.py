@@ -68,6 +68,7 @@ __all__ = [
     "column_problems",
     "decide_rows",
     "error_text",
+    "isoformat_in_zone",
     "misspelled_columns",
     "short_key",
 ]
@@ -696,6 +697,55 @@ def decide_rows(
         registered = _registrations(frame, waiting.fill_null(value=False), facts)
     decided = Decided(frame, table, plans, combo_of_row, cells, indices, picked["error"])
     return attrs.evolve(decided, registered=registered)
+
+
+def isoformat_in_zone(instants: pl.Series, facts: RowReader) -> pl.Series:
+    """The text ``isoformat`` gives each of ``instants`` (UTC) said in the policy's zone (as
+    :meth:`RowReader.registration` says them), in native code: each distinct hour's offset is
+    read from the zone once; null where that cannot be (an hour the offset changes within, a
+    year outside 1900 to 9000), for the caller to write the plain way."""
+    import polars as pl  # noqa: PLC0415
+
+    hours = instants.dt.truncate("1h")
+    distinct = hours.drop_nulls().unique()
+    offsets: list[int | None] = []
+    texts: list[str | None] = []
+    for hour in distinct.to_list():
+        if not 1900 <= hour.year <= 9000:
+            offsets.append(None)
+            texts.append(None)
+            continue
+        first = facts.rules.when(hour)
+        last = facts.rules.when(hour + _HOUR - _TICK)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset():
+            offsets.append(None)
+            texts.append(None)
+            continue
+        offsets.append(offset // _TICK)
+        texts.append(first.replace(microsecond=0).isoformat()[19:])  # (its "+HH:MM")
+    table = pl.DataFrame(
+        {
+            "hour": distinct,
+            "offset": pl.Series(offsets, dtype=pl.Int64),
+            "said": pl.Series(texts, dtype=pl.String),
+        }
+    )
+    found = pl.DataFrame({"at": instants, "hour": hours}).join(
+        table, on="hour", how="left", maintain_order="left"
+    )
+    local = pl.col("at").dt.replace_time_zone(None) + pl.duration(microseconds=pl.col("offset"))
+    micros = pl.col("at").dt.microsecond()
+    fraction = (
+        pl.when(micros != 0)
+        .then(pl.lit(".") + micros.cast(pl.String).str.zfill(6))
+        .otherwise(pl.lit(""))
+    )
+    text = pl.concat_str([local.dt.strftime("%Y-%m-%dT%H:%M:%S"), fraction, pl.col("said")])
+    return found.select(text.alias("")).to_series()
+
+
+_HOUR: Final = dt.timedelta(hours=1)
 
 
 def _read_plainly(
