@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files
 from partner_onboarding.cli import main, render_table
-from partner_onboarding.policy import Policy, upgrade_rules
+from partner_onboarding.policy import DEFAULT_POLICY, Policy, upgrade_rules
 
 SAMPLE_ROWS = 40
 
@@ -1550,6 +1550,38 @@ def test_the_columnar_path_writes_what_the_plain_path_writes(
         return code, out.getvalue(), err.getvalue()
 
     assert check() == check("--row-by-row")
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+@pytest.mark.parametrize("at", ["2024-05-20", "1800-01-01"])
+def test_a_partner_not_registered_yet_is_written_alike_on_both_paths(
+    tmp_path: pathlib.Path, form: str, at: str
+) -> None:
+    # (the hour the clocks go back, a microsecond, a day, a local mean time of 1850: the change
+    # instant said in the policy's zone, natively where it can be and plainly where not)
+    cells = [
+        "2024-11-03T08:30:00Z",
+        "2024-06-04T18:30:00.000001-07:00",
+        "2024-06-04",
+        "1850-01-01T00:00:00Z",
+        "2025-03-09T10:59:59.999999Z",
+    ]
+    rows = "".join(f"P{i},{cell},Creator Management,approved\n" for i, cell in enumerate(cells))
+    path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,status\n" + rows)
+
+    def check(*flags: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["check", path, "--at", at, "--format", form, *flags], out=out, err=err) == 0
+        return out.getvalue()
+
+    written = check()
+    assert written == check("--row-by-row")
+    expected = [
+        DEFAULT_POLICY.compiled.when(DEFAULT_POLICY.instant(cell)).isoformat() for cell in cells
+    ]
+    for instant in expected:
+        if DEFAULT_POLICY.instant(instant) > DEFAULT_POLICY.instant(at):
+            assert written.count(instant) == 2  # (both questions' answers change then)
 
 
 def test_the_columnar_path_answers_a_clean_file_and_hands_a_dirty_rest_to_the_plain_path(

@@ -295,32 +295,30 @@ class _Answerer:
                 self.decision_texts[decision] = text
         return text
 
-    def waiting_texts(self, decided: Decided, index: pl.Series, said: pl.Series) -> pl.Series:
+    def waiting_texts(
+        self, decided: Decided, index: pl.Series, said: pl.Series, instants: pl.Series
+    ) -> pl.Series:
         """``said`` with the text of each answer that changes at its row's registration
-        written with that instant."""
+        written with that instant (``instants``: each row's, as :func:`isoformat_in_zone`
+        writes it)."""
         import polars as pl  # noqa: PLC0415
 
         waits = decided.table.waits.gather(index).fill_null(value=False)
         rows = waits.arg_true()
         if not len(rows):
             return said
-        facts, registered = self.memo.facts, decided.registered
-        assert registered is not None  # noqa: S101  (the caller's test)
         # The answer's text around its change instant, once; each row's instant natively.
-        head, tail = self.around_change(decided.table.decisions[index[rows[0]]])
-        instants = isoformat_in_zone(registered.gather(rows), facts)
-        texts = pl.select(pl.concat_str([pl.lit(head), pl.lit(instants), pl.lit(tail)])).to_series()
+        decision = decided.table.decisions[index[rows[0]]]
+        head, tail = self.around_change(decision)
+        texts = pl.select(
+            pl.concat_str([pl.lit(head), pl.lit(instants.gather(rows)), pl.lit(tail)])
+        ).to_series()
         plain = texts.is_null().arg_true()  # (what native code cannot say: the plain way)
         if len(plain):
-            cells = decided.frame[REGISTERED_COLUMN]
+            facts, cells = self.memo.facts, decided.frame[REGISTERED_COLUMN]
             said_plainly = [
                 self.run.writer.parts(
-                    _record(
-                        0,
-                        "",
-                        None,
-                        facts.written(decided.table.decisions[index[rows[i]]], cells[rows[i]]),
-                    )
+                    _record(0, "", None, facts.written(decision, cells[rows[i]]))
                 )[2]
                 for i in plain.to_list()
             ]
@@ -355,6 +353,12 @@ class _Answerer:
             texts = [writer.parts(_record(lines[i], partners[i], None, None))[0] for i in special]
             own = own.scatter(special, texts)
         decisions = decided.table.decisions
+        # (each waiting row's registration as the writers write it, once for both questions)
+        instants = (
+            None
+            if decided.registered is None
+            else isoformat_in_zone(decided.registered, self.memo.facts)
+        )
         decision_text = pl.Series([self.decision_text(d) for d in decisions], dtype=pl.String)
         answers, chosen = [], []
         for prefix, indices in decided.indices.items():
@@ -364,8 +368,8 @@ class _Answerer:
             )
             index = pl.select(pl.when(pl.lit(ok)).then(pl.lit(indices))).to_series()
             said = decision_text.gather(index)
-            if decided.registered is not None:  # (answers that change at the row's registration)
-                said = self.waiting_texts(decided, index, said)
+            if instants is not None:  # (answers that change at the row's registration)
+                said = self.waiting_texts(decided, index, said, instants)
             parts = [own, plan_text.gather(decided.combo), said]
             answers.append(pl.select(pl.concat_str(parts, separator=writer.SEPARATOR)).to_series())
             chosen.append(index)

@@ -193,6 +193,7 @@ class RowReader:
         self.plans: dict[object, _Plan] = {}
         self.positions: dict[object, int] = {}
         self.instants: dict[object, dt.datetime] = {}
+        self.hours: dict[dt.datetime, tuple[int, str] | None] = {}
         self.approved_lists: dict[object, frozenset[str]] = {}
         self.statuses: dict[str, bool] = {}
         # What a bad (category, markets, question) or registration cell said, so that a bad row
@@ -393,6 +394,22 @@ class RowReader:
             if _hashable(raw) and len(self.instants) < _REMEMBERED:
                 self.instants[raw] = known
         return known
+
+    def hour_offset(self, hour: dt.datetime) -> tuple[int, str] | None:
+        """The policy's zone's offset through the hour from ``hour`` (UTC): in microseconds,
+        and as ``isoformat`` writes it; None if it changes within that hour, or for a year
+        outside 1900 to 9000 (see :func:`isoformat_in_zone`)."""
+        if hour in self.hours:
+            return self.hours[hour]
+        found = None
+        if 1900 <= hour.year <= 9000:
+            first, last = self.rules.when(hour), self.rules.when(hour + _HOUR - _TICK)
+            offset = first.utcoffset()
+            if offset is not None and offset == last.utcoffset():
+                found = (offset // _TICK, first.replace(microsecond=0).isoformat()[19:])
+        if len(self.hours) < _REMEMBERED:
+            self.hours[hour] = found
+        return found
 
     def written(self, verdict: Verdict, raw: object) -> Verdict:
         """``verdict`` as a row of registration ``raw`` gets it (see :meth:`waits`)."""
@@ -702,33 +719,19 @@ def decide_rows(
 def isoformat_in_zone(instants: pl.Series, facts: RowReader) -> pl.Series:
     """The text ``isoformat`` gives each of ``instants`` (UTC) said in the policy's zone (as
     :meth:`RowReader.registration` says them), in native code: each distinct hour's offset is
-    read from the zone once; null where that cannot be (an hour the offset changes within, a
-    year outside 1900 to 9000), for the caller to write the plain way."""
+    read from the zone once (:meth:`RowReader.hour_offset`); null where that cannot be (an
+    hour the offset changes within, a year outside 1900 to 9000), for the caller to write the
+    plain way."""
     import polars as pl  # noqa: PLC0415
 
     hours = instants.dt.truncate("1h")
     distinct = hours.drop_nulls().unique()
-    offsets: list[int | None] = []
-    texts: list[str | None] = []
-    for hour in distinct.to_list():
-        if not 1900 <= hour.year <= 9000:
-            offsets.append(None)
-            texts.append(None)
-            continue
-        first = facts.rules.when(hour)
-        last = facts.rules.when(hour + _HOUR - _TICK)
-        offset = first.utcoffset()
-        if offset is None or offset != last.utcoffset():
-            offsets.append(None)
-            texts.append(None)
-            continue
-        offsets.append(offset // _TICK)
-        texts.append(first.replace(microsecond=0).isoformat()[19:])  # (its "+HH:MM")
+    offsets = [facts.hour_offset(hour) for hour in distinct.to_list()]
     table = pl.DataFrame(
         {
             "hour": distinct,
-            "offset": pl.Series(offsets, dtype=pl.Int64),
-            "said": pl.Series(texts, dtype=pl.String),
+            "offset": pl.Series([each and each[0] for each in offsets], dtype=pl.Int64),
+            "said": pl.Series([each and each[1] for each in offsets], dtype=pl.String),
         }
     )
     found = pl.DataFrame({"at": instants, "hour": hours}).join(
