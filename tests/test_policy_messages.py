@@ -67,6 +67,22 @@ def describe(decision: object) -> tuple[object, ...]:
     )
 
 
+# A partner asked about an instant before its registration (all but when the answer changes).
+NOT_REGISTERED_YET = (
+    False,
+    "refused: the partner is not registered yet at the instant asked",
+    [
+        (
+            "not_registered_yet",
+            "the partner is not registered yet at the instant asked",
+            "registered_partner",
+            None,
+        )
+    ],
+    "registered_partner",
+)
+
+
 CASES = [
     (
         "register",
@@ -116,20 +132,7 @@ CASES = [
         "Paid Media",
         "US",
         dt.date(2024, 4, 1),
-        (
-            False,
-            "refused: the partner is not registered yet at the instant asked",
-            [
-                (
-                    "not_registered_yet",
-                    "the partner is not registered yet at the instant asked",
-                    "registered_partner",
-                    None,
-                )
-            ],
-            "registered_partner",
-            None,
-        ),
+        (*NOT_REGISTERED_YET, None),
     ),
     (
         "register",
@@ -137,20 +140,7 @@ CASES = [
         "Mass Tutoring",
         "US",
         dt.date(2024, 1, 9),
-        (
-            False,
-            "refused: the partner is not registered yet at the instant asked",
-            [
-                (
-                    "not_registered_yet",
-                    "the partner is not registered yet at the instant asked",
-                    "registered_partner",
-                    None,
-                )
-            ],
-            "registered_partner",
-            "2024-01-10T00:00-08:00",
-        ),
+        (*NOT_REGISTERED_YET, "2024-01-10T00:00-08:00"),
     ),
     (
         "register",
