@@ -12,6 +12,7 @@ named zone by wall clock, and refuses equality across zones inside a DST fold).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -184,13 +185,25 @@ def _may_be_iso(text: str) -> bool:
     a few comparisons, not a second reader."""
     if not text.isascii():
         return False
-    try:
-        year = int(text[:4])  # (as dateutil reads a year: Python's int of those characters)
-        if text[4:5] == "-" and text[7:8] == "-":
-            dt.date(year, int(text[5:7]), int(text[8:10]))
+    year, month, day = text[:4], text[5:7], text[8:10]
+    dashed = text[4:5] == "-" and text[7:8] == "-"
+    if year.isdigit() and (not dashed or (month.isdigit() and day.isdigit())):
+        # (the common case, read without raising: digits as Python's int reads them)
+        return not dashed or _exists(int(year), int(month), int(day))
+    try:  # (anything else as dateutil reads it: Python's int of those characters)
+        number = int(year)
+        if dashed:
+            return _exists(number, int(month), int(day))
     except ValueError:
         return False
     return True
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    """Whether the calendar has that day."""
+    if not (dt.MINYEAR <= year <= dt.MAXYEAR and 1 <= month <= 12 and day >= 1):
+        return False
+    return day <= calendar.monthrange(year, month)[1]
 
 
 @functools.cache
