@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--as-parquet", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument(
         "--columnar-only", action="store_true", help="skip the row-by-row runs (minutes at 10⁷)"
     )
@@ -75,13 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = 10_000 if arguments.quick else arguments.rows
     if arguments.write:  # (the file is written by a child: this process stays small, and a
         write_file(pathlib.Path(arguments.write), rows)  # forked child's peak is its own)
+        if arguments.as_parquet:  # (the same rows as Parquet, one row group, text cells)
+            import polars as pl  # noqa: PLC0415
+
+            read = pl.read_csv(arguments.write, infer_schema=False)
+            read.write_parquet(arguments.as_parquet, row_group_size=len(read))
         return 0
     cores = pin(arguments.cores)  # (each run's child inherits it)
     with tempfile.TemporaryDirectory() as folder:
         path = pathlib.Path(folder) / "partners.csv"
-        subprocess.run(
-            [sys.executable, __file__, "--rows", str(rows), "--write", str(path)], check=True
-        )
+        parquet = pathlib.Path(folder) / "partners.parquet"
+        writing = [sys.executable, __file__, "--rows", str(rows), "--write", str(path)]
+        subprocess.run([*writing, "--as-parquet", str(parquet)], check=True)
         size = path.stat().st_size / 1e6
         check = [
             sys.executable,
@@ -103,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                     [*check, "--format", "json", *flags],
                 ),
             ]
+        same = [*check[:4], str(parquet), *check[5:], "--format", "csv"]
+        runs.append(("check --format csv of the same rows as Parquet (columnar)", same))
         if not arguments.columnar_only:  # (a report: a summary first, answered row by row)
             runs.append(("check, a table (the default)", check))
         measured = [(name, *measure(command)) for name, command in runs]
