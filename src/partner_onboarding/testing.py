@@ -997,8 +997,15 @@ def _cutoffs(draw: st.DrawFn) -> Cutoff:
     question = draw(st.sampled_from(Question))
     bars = Bars.EVERYONE if question is Question.AUTHORIZE_SELLER else draw(st.sampled_from(Bars))
     starts: dt.date | dt.datetime = draw(_days)
-    if draw(st.booleans()):  # (an instant of its own, not a day's start)
-        starts = dt.datetime.combine(starts, draw(st.times()), tzinfo=draw(st.sampled_from(ZONES)))
+    if draw(st.booleans()):  # (an instant of its own, not a day's start; never in a DST gap)
+        starts = draw(
+            st.datetimes(
+                min_value=dt.datetime.combine(starts, dt.time.min),
+                max_value=dt.datetime.combine(starts, dt.time.max),
+                timezones=st.sampled_from(ZONES),
+                allow_imaginary=False,
+            )
+        )
     registered: dt.date | dt.datetime | None = None
     if bars is Bars.NEW_PARTNERS and draw(st.booleans()):
         registered = draw(_days)
