@@ -607,7 +607,8 @@ def test_a_timeline_is_every_change_and_nothing_else(data: st.DataObject) -> Non
     around = instants_around(partner.events[0].at, *policy.instants)
     since, until = sorted(data.draw(around) for _ in range(2))
     found = policy.timeline(partner, category, question, market=market, since=since, until=until)
-    assert found[0].at == since
+    # (in UTC: Python calls a reading of a repeated hour unequal to any other zone's reading)
+    assert found[0].at == since.astimezone(dt.UTC)
     ask = policy.can_register if question is Question.REGISTER else policy.can_authorize_seller
     for before, after in itertools.pairwise(found):
         assert since < after.at <= until
