@@ -662,3 +662,18 @@ def test_remembered_refusals_are_bounded_whatever_the_number_of_distinct_mistake
 
     peak(100)
     assert peak(12_000) < peak(4_500) + 4_000_000
+
+
+@pytest.mark.parametrize(
+    "at",
+    [dt.date(9999, 12, 31), dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)],
+)
+def test_rows_are_not_answered_on_the_calendar_s_last_day(at: dt.date) -> None:
+    # (no day after it exists to tell a registration after it by: refused, not a crash)
+    row = {"partner_id": "P", "registered_at": "2024-01-01", "category": "Paid Media"}
+    with pytest.raises(ValidationError) as caught:
+        check_rows([row], at=at)
+    assert caught.value.fields == ("at",)
+    assert "last day of the calendar" in str(caught.value)
+    register, _ = check_rows([row], at=dt.date(9999, 12, 30), on_error="record")
+    assert register["reason"] == "existing_partner"

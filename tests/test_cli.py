@@ -320,7 +320,7 @@ def test_an_invalid_policy_file_exits_2_with_every_problem(tmp_path: pathlib.Pat
         assert "did you mean 'Paid Media'" in result.stderr
 
 
-@pytest.mark.parametrize("bad", ["2024-05-20T00:00:00", "tomorrow", "2024-13-01"])
+@pytest.mark.parametrize("bad", ["2024-05-20T00:00:00", "tomorrow", "2024-13-01", "9999-12-31"])
 def test_a_bad_at_exits_2(bad: str) -> None:
     result = run("check", "--at", bad)
     assert result.returncode == 2

@@ -44,6 +44,7 @@ import partner_onboarding
 from partner_onboarding import _documents, _files, lifecycle, serde, standing
 from partner_onboarding.batch import RECORD_FIELDS, decide_row, iter_check_rows
 from partner_onboarding.catalog import DEFAULT_CATALOG, Catalog, load_catalog, parse_member
+from partner_onboarding.engine import RowReader
 from partner_onboarding.errors import OnboardingError, ValidationError
 from partner_onboarding.model import EventKind, Partner
 from partner_onboarding.policy import (
@@ -171,9 +172,11 @@ def _instant(text: str | None, policy: Policy, now: Callable[[], dt.datetime]) -
     if text is None:  # (now, to the second: the header says the instant the answers are at)
         return now().replace(microsecond=0).astimezone(policy.time_zone)
     try:
-        return policy.instant(text)
+        instant = policy.instant(text)
+        RowReader(policy, instant)  # (an instant rows cannot be answered at is refused here)
     except ValueError as error:
         raise InputError(f"--at {text!r}: {str(error).splitlines()[-1].strip(' -')}") from None
+    return instant
 
 
 def _open_input(path: str | None) -> tuple[IO[bytes], str, int | None]:

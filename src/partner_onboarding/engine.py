@@ -151,6 +151,14 @@ AT_REGISTRATION: Final = object()
 _TICK: Final = dt.timedelta(microseconds=1)
 
 
+#: Why rows cannot be asked about an instant of the calendar's last day: no day after it exists
+#: to tell a registration after it by.
+_LAST_DAY: Final = (
+    "{} is on the last day of the calendar in the policy's zone: rows are answered at an "
+    "earlier instant (a registration after it could not be told)"
+)
+
+
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -175,7 +183,13 @@ class RowReader:
         rules = self.rules = policy.compiled
         self.instant = rules.instant(at)
         self.catalog = policy.catalog
-        after = self.instant + _TICK  # (the first instant at which a partner is not there yet)
+        try:  # (the first instant at which a partner is not there yet, and its first day)
+            after = self.instant + _TICK
+            rules.first_day_from(after)
+        except OverflowError:
+            raise ValidationError.single(
+                "at", _LAST_DAY.format(self.instant.isoformat()), what="rows"
+            ) from None
         self.bounds: tuple[dt.datetime, ...] = tuple(
             sorted({*rules.thresholds, *rules.phases, after})
         )
