@@ -897,12 +897,9 @@ class Policy:
         fact = (
             compiled.bucket(facts.registered_at) if asked is Question.REGISTER else facts.approved
         )
-        verdict = compiled.verdict(asked, chosen.code, registration.code, fact, instant)
-        if compiled.before(instant, facts.registered_at):  # (its answer once registered)
-            then = compiled.verdict(
-                asked, chosen.code, registration.code, fact, facts.registered_at
-            )
-            verdict = compiled.not_registered(then, facts.registered_at)
+        verdict = compiled.registered_verdict(
+            asked, chosen.code, registration.code, fact, instant, facts.registered_at
+        )
         return _decision(asked, facts.partner_id, chosen, target, instant, compiled.id, verdict)
 
     def roles(self, partner: Partner, *, at: dt.datetime | dt.date) -> tuple[PartnerRole, ...]:
@@ -1431,13 +1428,14 @@ class CompiledPolicy:
         if type(market) is not Market:
             market = partner.target_market(market)  # (checked: no way around a rule)
         registered_at = partner.account.registered_at
-        bucket = self.bucket(registered_at)
-        home = partner.registration_market.code
-        if self.before(at, registered_at):  # (a registration reads no recorded event)
-            then = self.verdict(Question.REGISTER, category.code, home, bucket, registered_at)
-            verdict = self.not_registered(then, registered_at)
-        else:
-            verdict = self.verdict(Question.REGISTER, category.code, home, bucket, at)
+        verdict = self.registered_verdict(  # (a registration reads no recorded event)
+            Question.REGISTER,
+            category.code,
+            partner.registration_market.code,
+            self.bucket(registered_at),
+            at,
+            registered_at,
+        )
         return _decision(
             Question.REGISTER, partner.partner_id, category, market, at, self.id, verdict
         )
@@ -1494,6 +1492,23 @@ class CompiledPolicy:
             if answer.allowed != verdict.allowed:
                 return attrs.evolve(verdict, changes_at=instant)
         return verdict
+
+    def registered_verdict(  # noqa: PLR0917  (the judge's facts, and when)
+        self,
+        question: Question,
+        code: str,
+        home: str,
+        fact: int,
+        at: dt.datetime,
+        registered_at: dt.datetime,
+    ) -> Verdict:
+        """:meth:`verdict` for a partner registered at ``registered_at``, whose facts do not
+        change with time: at ``at``, or, before the registration, :meth:`not_registered` with
+        its answer then."""
+        if self.before(at, registered_at):
+            then = self.verdict(question, code, home, fact, registered_at)
+            return self.not_registered(then, registered_at)
+        return self.verdict(question, code, home, fact, at)
 
     @staticmethod
     def not_registered(then: Verdict, registered_at: dt.datetime | None) -> Verdict:
