@@ -39,9 +39,20 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
     @pytest.fixture(autouse=True)
     def _fresh_memories() -> None:
         """Under mutation testing, each test builds what the library otherwise builds once per
-        process (the JSON converter and its hooks, the bulk reader of one policy), so that every
-        test that relies on them is counted as covering them, and run against their mutants."""
-        from partner_onboarding import batch, serde  # noqa: PLC0415
+        process (the JSON converter and its hooks, the bulk reader of one policy, the normalised
+        fields and spellings), so that every test that relies on them is counted as covering
+        them, and run against their mutants."""
+        from partner_onboarding import _fields, _time, batch, catalog, serde  # noqa: PLC0415
 
         serde._converter.cache_clear()
         batch._facts.cache_clear()
+        for memory in (
+            _fields.normalize_email,
+            _fields.normalize_phone,
+            _fields.normalize_ein,
+            _fields.normalize_url,
+            _time._isoparse,
+            catalog._spellings,
+            catalog._iso_3166_alpha_2,
+        ):
+            memory.cache_clear()
