@@ -8,7 +8,7 @@ import io
 import json
 import pathlib
 import zoneinfo
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from hypothesis import given
@@ -39,6 +39,35 @@ def answers(*arguments: str) -> tuple[int, dict[tuple[str, str], tuple[Any, ...]
 ISO_CODE, ISO, _ = answers(str(DATA / "iso.csv"))
 
 
+REAL_FILES: Final = [
+    # LibreOffice Calc's "Text CSV" of a date-time in its US display format
+    (
+        "libreoffice_us.csv",
+        ["--date-format", "%m/%d/%Y %I:%M %p", "--assume-zone", "America/Los_Angeles"],
+    ),
+    # A German Excel's CSV: semicolons, cp1252, CRLF, DD.MM.YYYY HH:MM
+    (
+        "excel_de_cp1252.csv",
+        [
+            "--encoding",
+            "cp1252",
+            "--date-format",
+            "%d.%m.%Y %H:%M",
+            "--assume-zone",
+            "America/Los_Angeles",
+        ],
+    ),
+    # A column Excel left as serial days (its General format)
+    ("excel_serials.csv", ["--date-format", "excel", "--assume-zone", "America/Los_Angeles"]),
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated (no option needed)
+    ("excel_unicode_text.txt", []),
+    # pandas' DataFrame.to_json(orient="records", lines=True): epoch milliseconds
+    ("pandas_records.jsonl", ["--date-format", "epoch-ms"]),
+    # DuckDB's COPY of a naive TIMESTAMP column to CSV
+    ("duckdb_naive.csv", ["--assume-zone", "America/Los_Angeles"]),
+]
+
+
 def test_the_iso_file_is_answered_whole() -> None:
     assert ISO_CODE == 0
     assert len(ISO) == 12
@@ -46,42 +75,43 @@ def test_the_iso_file_is_answered_whole() -> None:
     assert ISO["P02", "register"][1] == ["new_partner_discontinued"]
 
 
-@pytest.mark.parametrize(
-    ("file", "options"),
-    [
-        # LibreOffice Calc's "Text CSV" of a date-time in its US display format
-        (
-            "libreoffice_us.csv",
-            ["--date-format", "%m/%d/%Y %I:%M %p", "--assume-zone", "America/Los_Angeles"],
-        ),
-        # A German Excel's CSV: semicolons, cp1252, CRLF, DD.MM.YYYY HH:MM
-        (
-            "excel_de_cp1252.csv",
-            [
-                "--encoding",
-                "cp1252",
-                "--date-format",
-                "%d.%m.%Y %H:%M",
-                "--assume-zone",
-                "America/Los_Angeles",
-            ],
-        ),
-        # A column Excel left as serial days (its General format)
-        ("excel_serials.csv", ["--date-format", "excel", "--assume-zone", "America/Los_Angeles"]),
-        # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated (no option needed)
-        ("excel_unicode_text.txt", []),
-        # pandas' DataFrame.to_json(orient="records", lines=True): epoch milliseconds
-        ("pandas_records.jsonl", ["--date-format", "epoch-ms"]),
-        # DuckDB's COPY of a naive TIMESTAMP column to CSV
-        ("duckdb_naive.csv", ["--assume-zone", "America/Los_Angeles"]),
-    ],
-)
+@pytest.mark.parametrize(("file", "options"), REAL_FILES)
 def test_a_real_file_read_as_its_options_say_answers_as_iso_text(
     file: str, options: list[str]
 ) -> None:
     code, found, err = answers(str(DATA / file), *options)
     assert (code, err.splitlines()[1:]) == (0, [])
     assert found == ISO
+
+
+def explained(*arguments: str) -> list[str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["explain", *arguments, *AT], out=out, err=err)
+    assert (code, err.getvalue()) == (0, "")
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(("file", "options"), REAL_FILES)
+def test_explain_reads_a_real_file_as_its_options_say(file: str, options: list[str]) -> None:
+    for partner in ("P01", "P02", "P06"):
+        iso = explained(str(DATA / "iso.csv"), "--partner", partner)
+        real = explained(str(DATA / file), "--partner", partner, *options)
+        assert real[1:] == iso[1:]
+        registered = iso[0].rsplit(" ", 1)[1]
+        read = real[0].rpartition("(read as ")[2].rstrip(")") if options else registered
+        instant = dt.datetime.fromisoformat(read)
+        if len(read) == len("2024-04-30"):  # (a day: its start in the policy's zone)
+            instant = instant.replace(tzinfo=LA)
+        assert instant == dt.datetime.fromisoformat(registered)
+
+
+def test_explain_says_a_registration_its_date_format_cannot_read() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    arguments = [str(DATA / "libreoffice_us.csv"), "--partner", "P02", "--date-format", "%d.%m.%Y"]
+    assert main(["explain", *arguments], out=out, err=err) == 2
+    assert "registered_at: '4/30/2024 12:00 AM' does not match --date-format '%d.%m.%Y'" in (
+        err.getvalue()
+    )
 
 
 def test_a_json_array_file_is_read_whole() -> None:

@@ -787,13 +787,20 @@ class Progress:
 def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
     policy = _policy(arguments.policy, arguments.catalog)
     at = _instant(arguments.at, policy, arguments.now)
+    readings = _readings(arguments)
     for number, row in enumerate(_explained_rows(arguments, policy.catalog)):
         if number:
             print(file=out)
-        print(
-            f"partner {_text(row['partner_id'])}, registered {_text(row['registered_at'])}",
-            file=out,
-        )
+        registered = _text(row["registered_at"])
+        if readings is not None:
+            raw = row.get("registered_at")
+            value, problem = readings.registered(raw)
+            if problem is not None:
+                raise InputError(f"registered_at: {_files.plain_text(problem)}")
+            row["registered_at"] = value
+            if value is not raw and isinstance(value, dt.date):
+                registered = f"{registered} (read as {value.isoformat()})"
+        print(f"partner {_text(row['partner_id'])}, registered {registered}", file=out)
         market = _text(row.get("market") or "US")
         print(f"category {_text(row['category'])}, market {market}", file=out)
         print(f"at {at.isoformat()} ({policy.zone})", file=out)
@@ -1038,6 +1045,18 @@ def _parser() -> argparse.ArgumentParser:
             help="the text file's encoding (cp1252, latin-1, utf-16…); default: UTF-8, or UTF-16 "
             "or UTF-32 when the file starts with their byte-order mark",
         )
+        command.add_argument(
+            "--date-format",
+            metavar="FORMAT",
+            help="how registered_at is written when not ISO 8601: a strptime pattern "
+            "('%%m/%%d/%%Y %%I:%%M %%p'), excel (serial days), epoch-s or epoch-ms",
+        )
+        command.add_argument(
+            "--assume-zone",
+            metavar="ZONE",
+            help="the IANA zone whose wall clock a registered_at without an offset is "
+            "(America/Los_Angeles)",
+        )
         command.add_argument("--policy", metavar="FILE", help="a policy file (.toml or .json)")
         command.add_argument("--catalog", metavar="FILE", help=_CATALOG_HELP)
         command.add_argument(
@@ -1070,18 +1089,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--question", help="register or authorize_seller, in any spelling (default: both)"
-    )
-    check.add_argument(
-        "--date-format",
-        metavar="FORMAT",
-        help="how registered_at is written when not ISO 8601: a strptime pattern "
-        "('%%m/%%d/%%Y %%I:%%M %%p'), excel (serial days), epoch-s or epoch-ms",
-    )
-    check.add_argument(
-        "--assume-zone",
-        metavar="ZONE",
-        help="the IANA zone whose wall clock a registered_at without an offset is "
-        "(America/Los_Angeles)",
     )
     check.add_argument(
         "--fail-on-refusal", action="store_true", help="exit 1 when any answer is a refusal"
