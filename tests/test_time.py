@@ -296,6 +296,109 @@ def test_the_screen_before_dateutil_refuses_only_what_dateutil_refuses(text: str
         isoparse(text)
 
 
+# The screen's answer, each checked against dateutil's own: what it lets through is read, what it
+# refuses is refused (short forms: the standard library's reader leaves them to these two).
+SCREENED = [
+    ("2024-10-31T10Z", True),
+    ("2024-02-29T10Z", True),
+    ("2024-12-31T10Z", True),
+    ("0001-01-01T10Z", True),
+    ("9999-12-31T10Z", True),
+    ("20241031T10Z", True),  # (not dashed: the day is left to the reader)
+    ("2024-W44-4T10Z", True),
+    ("+202-01-01T10Z", True),  # (a year Python's int reads: as dateutil reads it)
+    (" 202-01-01T10Z", True),
+    ("\uff12\uff10\uff12\uff14-10-31T10Z", False),  # (not ASCII)
+    ("yesterday", False),
+    ("2024-13-01T10Z", False),
+    ("2024-00-10T10Z", False),
+    ("2024-12-00T10Z", False),
+    ("2024-02-30T10Z", False),
+    ("2023-02-29T10Z", False),
+    ("0000-01-01T10Z", False),
+    ("2024-1a-01T10Z", False),
+    ("2024-01-1aT10Z", False),
+    ("+202-13-01T10Z", False),
+    ("+202-1a-01T10Z", False),
+]
+
+
+@pytest.mark.parametrize(("text", "let_through"), SCREENED)
+def test_the_screen_refuses_at_once_what_dateutil_would_refuse(
+    text: str, let_through: bool
+) -> None:
+    from dateutil.parser import isoparse  # noqa: PLC0415
+
+    from partner_onboarding._time import _may_be_iso  # noqa: PLC0415  (the screen itself)
+
+    assert _may_be_iso(text) is let_through
+    if let_through:
+        assert parse_instant(text) == isoparse(text)
+    else:
+        with pytest.raises((ValueError, OverflowError)):
+            isoparse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("2024-04-30T00:00:00+05:53:28.5", dt.timedelta(hours=5, minutes=53, seconds=28.5)),
+        ("2024-04-30T00:00:00-05:53:28.25", -dt.timedelta(hours=5, minutes=53, seconds=28.25)),
+        ("2024-04-30T00:00:00-00:00:00.000001", -dt.timedelta(microseconds=1)),
+    ],
+)
+def test_an_offset_with_a_short_fraction_of_a_second_is_read_to_the_microsecond(
+    text: str, offset: dt.timedelta
+) -> None:
+    read = parse_instant(text)
+    assert read.utcoffset() == offset
+    assert read == dt.datetime(2024, 4, 30, tzinfo=dt.timezone(offset))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-04-31T00:00:00+05:53:28.5",  # (a day that does not exist)
+        "2024-04-30T00:00:00+01:00+05:53:28.5",  # (two offsets)
+        "2024-04-30T00:00:00+24:00:00.5",  # (an offset of a day)
+    ],
+)
+def test_a_bad_instant_with_a_fractional_offset_is_refused_naming_the_field(text: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_instant(text, field="registered_at")
+    assert [(p.path, p.reason) for p in raised.value.problems] == [
+        ("registered_at", f"{text!r} is not an ISO 8601 date-time")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("length", "quoted"), [(40, "x" * 40), (41, "x" * 40 + "…"), (400, "x" * 40 + "…")]
+)
+def test_a_refused_text_is_quoted_up_to_forty_characters(length: int, quoted: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_instant("x" * length, field="at")
+    assert raised.value.problems[0].reason == f"{quoted!r} is not an ISO 8601 date-time"
+
+
+class _NoOffset(dt.tzinfo):
+    """A time zone that gives no offset: its datetimes are naive, as Python counts them."""
+
+    def utcoffset(self, _: dt.datetime | None) -> None:
+        return None
+
+    def dst(self, _: dt.datetime | None) -> None:
+        return None
+
+    def tzname(self, _: dt.datetime | None) -> None:
+        return None
+
+
+def test_a_time_zone_that_gives_no_offset_is_naive() -> None:
+    with pytest.raises(NaiveDatetime) as raised:
+        instant_or_day(dt.datetime(2024, 4, 30, tzinfo=_NoOffset()), LA)
+    assert raised.value.problems[0].reason == NAIVE
+
+
 @pytest.mark.parametrize(
     "text",
     [
