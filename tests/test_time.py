@@ -415,3 +415,42 @@ def test_malformed_instants_are_refused_in_the_same_words(text: str) -> None:
         parse_instant(text, field="registered_at")
     assert caught.value.problems[0].reason.endswith("is not an ISO 8601 date-time")
     assert caught.value.fields == ("registered_at",)
+
+
+@pytest.mark.parametrize(
+    ("ask", "said"),
+    [
+        (
+            lambda: parse_day("2024-02-30"),
+            "invalid date: 1 problem\n  - '2024-02-30' is not a date such as 2024-04-30",
+        ),
+        (
+            lambda: start_of_day(dt.date(1, 1, 1), ZoneInfo("Asia/Tokyo")),
+            (
+                "invalid date: 1 problem\n  - at: '0001-01-01' is at an end of the calendar: its "
+                "instant lies outside it"
+            ),
+        ),
+        (
+            lambda: instant_or_day(dt.datetime(2024, 1, 1), LA),  # noqa: DTZ001  (naive: refused)
+            "invalid instant: 1 problem\n  - at: must be time-zone aware",
+        ),
+        (
+            lambda: instant_or_day("2024-02-30", LA),
+            "invalid date: 1 problem\n  - at: '2024-02-30' is not a date such as 2024-04-30",
+        ),
+        (
+            lambda: instant_or_day(3, LA),
+            (
+                "invalid instant: 1 problem\n  - at: must be an aware datetime, a date or ISO 8601 "
+                "text"
+            ),
+        ),
+    ],
+)
+def test_days_and_instants_refused_say_what_they_are_and_where(
+    ask: Callable[[], object], said: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        ask()
+    assert str(raised.value) == said
