@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -18,10 +19,12 @@ from partner_onboarding import (
     ValidationError,
 )
 from partner_onboarding.catalog import extend_catalog, load_catalog, normalize_name
+from partner_onboarding.errors import WrongType
 from partner_onboarding.testing import categories, category_spellings
 
 CREATOR = FirstCategory.CREATOR_SERVICE
 SELLER = FirstCategory.SELLER_SERVICE
+SELLER_PARTNER = PartnerRole.SELLER_SERVICE_PARTNER
 
 # Every row of the source's service-category table, as the source spells it.
 SOURCE_TABLE = [
@@ -219,6 +222,148 @@ def test_category_checks_its_fields() -> None:
             required_fields={"colour"},
         )
     assert caught.value.fields == ("code", "name", "required_fields")
+
+
+ROLES = ", ".join(role.value for role in PartnerRole)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            {
+                "code": "Bad-Code",
+                "name": " ",
+                "first_category": "nope",
+                "role": "nope",
+                "aliases": [3],
+                "required_fields": "team_size",
+                "legacy": "yes",
+                "catalog": 5,
+            },
+            [
+                "code: must be lower-case letters, digits and '_'",
+                "name: must be a name (text, not empty)",
+                "first_category: must be one of creator_service, seller_service",
+                f"role: must be one of {ROLES}",
+                "aliases: must be a set of names",
+                "required_fields: must be a set of names",
+                "legacy: must be true or false",
+                "catalog: must be a catalog identity (name@version)",
+            ],
+        ),
+        (
+            {"code": 3, "name": None, "aliases": ["ok", " "], "required_fields": [3]},
+            [
+                "code: must be lower-case letters, digits and '_'",
+                "name: must be a name (text, not empty)",
+                "aliases: must not hold a blank name",
+                "required_fields: must be a set of names",
+            ],
+        ),
+        (
+            {"required_fields": ["team_size", "shoe_size", "hat_size"]},
+            ["required_fields: unknown category information fields ['hat_size', 'shoe_size']"],
+        ),
+    ],
+)
+def test_a_category_s_problems_are_said_word_for_word(
+    fields: dict[str, object], said: list[str]
+) -> None:
+    given = {
+        "code": "a",
+        "name": "Alpha",
+        "first_category": "seller_service",
+        "role": "seller_service_partner",
+    }
+    with pytest.raises(ValidationError) as caught:
+        Category(**{**given, **fields})  # type: ignore[arg-type]
+    count = f"{len(said)} problem{'s' if len(said) > 1 else ''}"
+    assert str(caught.value) == f"invalid category: {count}\n" + "\n".join(
+        f"  - {line}" for line in said
+    )
+
+
+def test_a_category_takes_its_first_category_and_role_by_their_values() -> None:
+    spelled = Category(
+        code="a", name="Alpha", first_category="seller_service", role="seller_service_partner"
+    )
+    assert (spelled.first_category, spelled.role) == (SELLER, PartnerRole.SELLER_SERVICE_PARTNER)
+
+
+ALPHA = Category(code="a", name="Alpha", first_category=SELLER, role=SELLER_PARTNER)
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda: Catalog(None), ["categories: must be a list of categories"]),  # type: ignore[arg-type]
+        (
+            lambda: Catalog([1, ALPHA, "x"]),  # type: ignore[list-item]
+            ["categories[0]: must be a Category", "categories[2]: must be a Category"],
+        ),
+        (
+            lambda: Catalog(
+                [
+                    ALPHA,
+                    Category(
+                        code="b",
+                        name="Beta",
+                        first_category=SELLER,
+                        role=SELLER_PARTNER,
+                        aliases={"alpha", "ALPHA "},
+                    ),
+                ]
+            ),
+            [
+                "categories[1]: 'ALPHA ' already names category 'a'",
+                "categories[1]: 'alpha' already names category 'a'",
+            ],
+        ),
+        (
+            lambda: Catalog([ALPHA], name="bad name", version="v" * 65),
+            [
+                "name: must be 1 to 64 letters, digits, '.', '-' or '_'",
+                "version: must be 1 to 64 letters, digits, '.', '-' or '_'",
+            ],
+        ),
+    ],
+)
+def test_a_catalog_s_problems_are_said_word_for_word(
+    make: Callable[[], Catalog], said: list[str]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make()
+    count = f"{len(said)} problem{'s' if len(said) > 1 else ''}"
+    assert str(caught.value) == f"invalid catalog: {count}\n" + "\n".join(
+        f"  - {line}" for line in said
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "said"),
+    [
+        (lambda: Market(840), WrongType, "must be a string"),  # type: ignore[arg-type]
+        (lambda: Market.parse(840), WrongType, "must be a string"),  # type: ignore[arg-type]
+        (lambda: Market("usa"), ValidationError, "'usa' is not an ISO 3166-1 alpha-2 country code"),
+        (
+            lambda: Market.of(3),  # type: ignore[arg-type]
+            WrongType,
+            "market: must be a Market or an ISO 3166-1 alpha-2 code",
+        ),
+        (
+            lambda: Market.of("XX"),
+            ValidationError,
+            "market: 'XX' is not an ISO 3166-1 alpha-2 country code",
+        ),
+    ],
+)
+def test_a_market_s_problem_is_said_word_for_word(
+    make: Callable[[], Market], error: type[ValidationError], said: str
+) -> None:
+    with pytest.raises(error) as caught:
+        make()
+    assert str(caught.value) == f"invalid market: 1 problem\n  - {said}"
 
 
 @pytest.mark.parametrize("code", ["US", "GB", "CN", "MX"])

@@ -24,8 +24,8 @@ import attrs
 
 from partner_onboarding._documents import no_repeated_keys
 from partner_onboarding._time import as_instant, instant_problem, is_day_text
-from partner_onboarding.catalog import quote
 from partner_onboarding.engine import COLUMNS, misspelled_columns
+from partner_onboarding.errors import quote
 
 __all__ = [
     "DATE_FORMS",

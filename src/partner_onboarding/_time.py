@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError, WrongType
+from partner_onboarding.errors import NaiveDatetime, Problem, ValidationError, WrongType, quote
 
 __all__ = [
     "IMAGINARY",
@@ -144,7 +144,7 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
         raise ValidationError.single(field, "must be an ISO 8601 date-time string", what="instant")
     if not text.isprintable():  # (Python's own reader lets a trailing NUL through)
         raise ValidationError.single(
-            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+            field, f"{quote(text)} is not an ISO 8601 date-time", what="instant"
         )
     fraction = _FRACTIONAL_OFFSET.search(text)
     parsed = None
@@ -159,20 +159,20 @@ def parse_instant(text: object, *, field: str = "") -> dt.datetime:
     if parsed is None:
         if not _may_be_iso(text):  # (nothing dateutil's reader would read: refused at once)
             raise ValidationError.single(
-                field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+                field, f"{quote(text)} is not an ISO 8601 date-time", what="instant"
             )
         try:
             parsed = _isoparse()(text)
         except (ValueError, OverflowError):
             raise ValidationError.single(
-                field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+                field, f"{quote(text)} is not an ISO 8601 date-time", what="instant"
             ) from None
     if not check_aware(parsed):
         raise NaiveDatetime(
             [Problem(field, "must carry a UTC offset (e.g. '-07:00' or 'Z')")], what="instant"
         )
     if parsed.year in _EDGE_YEARS and instant_problem(parsed) is not None:
-        raise ValidationError.single(field, f"{_quote(text)} {OUT_OF_CALENDAR}", what="instant")
+        raise ValidationError.single(field, f"{quote(text)} {OUT_OF_CALENDAR}", what="instant")
     return as_instant(parsed)
 
 
@@ -230,11 +230,11 @@ def _with_fractional_offset(text: str, offset: re.Match[str], field: str) -> dt.
         zone = dt.timezone(-delta if sign == "-" else delta)
     except ValueError:
         raise ValidationError.single(
-            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+            field, f"{quote(text)} is not an ISO 8601 date-time", what="instant"
         ) from None
     if wall.tzinfo is not None:  # (two offsets)
         raise ValidationError.single(
-            field, f"{_quote(text)} is not an ISO 8601 date-time", what="instant"
+            field, f"{quote(text)} is not an ISO 8601 date-time", what="instant"
         )
     return wall.replace(tzinfo=zone)
 
@@ -248,7 +248,7 @@ def parse_day(text: object, *, field: str = "") -> dt.date:
         except ValueError:
             pass
     raise ValidationError.single(
-        field, f"{_quote(text)} is not a date such as 2024-04-30", what="date"
+        field, f"{quote(text)} is not a date such as 2024-04-30", what="date"
     )
 
 
@@ -269,7 +269,7 @@ def start_of_day(day: dt.date, zone: dt.tzinfo, *, field: str = "at") -> dt.date
         return _fixed(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
     except OverflowError:
         raise ValidationError.single(
-            field, f"{_quote(day.isoformat())} {OUT_OF_CALENDAR}", what="date"
+            field, f"{quote(day.isoformat())} {OUT_OF_CALENDAR}", what="date"
         ) from None
 
 
@@ -294,8 +294,3 @@ def instant_or_day(value: object, zone: dt.tzinfo, *, field: str = "at") -> dt.d
 def format_instant(value: dt.datetime) -> str:
     """ISO 8601 with the value's own offset (microseconds only when there are some)."""
     return value.isoformat()
-
-
-def _quote(value: object, limit: int = 40) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")

@@ -30,7 +30,14 @@ from typing import ClassVar, Final, TypeVar
 import attrs
 
 from partner_onboarding._documents import load_json, load_toml, read_document
-from partner_onboarding.errors import MAX_PROBLEMS, Problem, UnknownCategory, ValidationError
+from partner_onboarding.errors import (
+    MAX_PROBLEMS,
+    Problem,
+    UnknownCategory,
+    ValidationError,
+    WrongType,
+    quote,
+)
 
 __all__ = [
     "CATEGORY_INFO_FIELDS",
@@ -47,7 +54,6 @@ __all__ = [
     "market_problem",
     "normalize_name",
     "parse_member",
-    "quote",
 ]
 
 
@@ -121,7 +127,7 @@ def market_problem(code: str) -> str | None:
 
 def _check_market_code(_: object, __: attrs.Attribute[str], code: str) -> None:
     if not isinstance(code, str):
-        raise ValidationError.single("", "must be a string", what="market")
+        raise WrongType.single("", "must be a string", what="market")
     problem = market_problem(code)
     if problem is not None:
         raise ValidationError.single("", problem, what="market")
@@ -142,7 +148,7 @@ class Market:
     def parse(cls, text: str) -> Market:
         """A market from its code in any case, surrounding spaces ignored (``" us"`` → US)."""
         if not isinstance(text, str):
-            raise ValidationError.single("", "must be a string", what="market")
+            raise WrongType.single("", "must be a string", what="market")
         return cls(market_code(text))
 
     @classmethod
@@ -154,7 +160,7 @@ class Market:
         if type(market) is cls:
             return market
         if not isinstance(market, str):
-            raise ValidationError.single(
+            raise WrongType.single(
                 "market", "must be a Market or an ISO 3166-1 alpha-2 code", what="market"
             )
         try:
@@ -246,12 +252,6 @@ def _spellings(kind: type[enum.Enum]) -> dict[str, enum.Enum]:
     return found
 
 
-def quote(value: object, limit: int = 40) -> str:
-    """``value`` quoted for an error message, shortened to ``limit`` characters."""
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
 def _as_frozenset(values: Iterable[str]) -> frozenset[str]:
     try:
         if not isinstance(values, str):
@@ -317,13 +317,12 @@ class Category:
                 problems.append(Problem(field, "must be a set of names"))
             elif field == "aliases" and not all(name.strip() for name in names):
                 problems.append(Problem(field, "must not hold a blank name"))
-        if isinstance(self.required_fields, frozenset):
-            unknown = self.required_fields - CATEGORY_INFO_FIELDS
+        if not any(problem.path == "required_fields" for problem in problems):
+            unknown = self.required_fields - CATEGORY_INFO_FIELDS  # (a set of names: checked)
             if unknown:
                 problems.append(
                     Problem(
-                        "required_fields",
-                        f"unknown category information fields {sorted(map(str, unknown))}",
+                        "required_fields", f"unknown category information fields {sorted(unknown)}"
                     )
                 )
         if not isinstance(self.legacy, bool):

@@ -42,9 +42,8 @@ from partner_onboarding.catalog import (
     market_problem,
     normalize_name,
     parse_member,
-    quote,
 )
-from partner_onboarding.errors import OnboardingError, Problem, ValidationError
+from partner_onboarding.errors import OnboardingError, Problem, ValidationError, quote
 from partner_onboarding.model import ReviewStatus
 from partner_onboarding.policy import Policy, Question, Verdict
 

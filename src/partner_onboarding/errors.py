@@ -59,6 +59,7 @@ __all__ = [
     "UnknownCategory",
     "ValidationError",
     "WrongType",
+    "quote",
 ]
 
 
@@ -82,6 +83,13 @@ class OnboardingError(Exception):
 
 def _rebuild(kind: type[OnboardingError], facts: dict[str, object]) -> OnboardingError:
     return kind(**facts)
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """``value`` quoted for an error message (text as it is, anything else as its ``repr``),
+    shortened to ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 @attrs.frozen

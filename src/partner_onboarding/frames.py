@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from partner_onboarding._fields import require_instance
-from partner_onboarding.catalog import parse_member, quote
+from partner_onboarding.catalog import parse_member
 from partner_onboarding.engine import (
     ANSWER_FIELDS,
     REGISTERED_COLUMN,
@@ -36,7 +36,7 @@ from partner_onboarding.engine import (
     column_problems,
     decide_rows,
 )
-from partner_onboarding.errors import MissingExtra, Problem, ValidationError
+from partner_onboarding.errors import MissingExtra, Problem, ValidationError, quote
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question, iana_zone
 
 if TYPE_CHECKING:

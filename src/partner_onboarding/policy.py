@@ -51,7 +51,6 @@ from partner_onboarding.catalog import (
     Market,
     PartnerRole,
     parse_member,
-    quote,
 )
 from partner_onboarding.errors import (
     MAX_PROBLEMS,
@@ -59,6 +58,7 @@ from partner_onboarding.errors import (
     Problem,
     UnknownCategory,
     ValidationError,
+    quote,
 )
 from partner_onboarding.model import Partner, ReviewStatus, content_digest, status_at
 
