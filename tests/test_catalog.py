@@ -533,6 +533,73 @@ def test_a_catalog_file_s_problems_are_said_word_for_word(data: object, message:
         assert str(caught.value).endswith("  - … and 3 more")
 
 
+_LONG = "k" * 150
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            {"categories": [_ROW | {"code": "Bad"}, 5, _ROW | {"colour": 1}, {"code": "z"}]},
+            [
+                "categories[0].code: must be lower-case letters, digits and '_'",
+                "categories[1]: must be a table of category fields",
+                "categories[2].colour: unknown field",
+                "categories[3].name: is required",
+                "categories[3].first_category: is required",
+                "categories[3].role: is required",
+            ],
+        ),
+        ({"categories": [_ROW | {_LONG: 1}]}, [f"categories[0].{_LONG[:100]}: unknown field"]),
+        ({_LONG: 1}, [f"{_LONG[:100]}: unknown field"]),
+    ],
+)
+def test_every_problem_of_every_row_of_a_catalog_file_is_said_in_order(
+    data: object, said: list[str]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        extend_catalog(data)
+    count = f"{len(said)} problem{'s' if len(said) > 1 else ''}"
+    assert str(caught.value) == f"invalid catalog: {count}\n" + "\n".join(
+        f"  - {line}" for line in said
+    )
+
+
+def test_a_catalog_file_adds_up_to_its_bound() -> None:
+    rows = [_ROW | {"code": f"c{i}", "name": f"Category {i}"} for i in range(1000)]
+    added = extend_catalog({"categories": rows})
+    assert len(list(added)) == len(list(DEFAULT_CATALOG)) + 1000
+
+
+def test_a_catalog_without_a_version_is_versioned_by_its_content() -> None:
+    alpha = Catalog([ALPHA], name="mine")
+    assert alpha.version is not None
+    assert len(alpha.version) == 12
+    assert alpha.id == f"mine@{alpha.version}"
+    assert Catalog([ALPHA], name="mine").version == alpha.version
+    assert Catalog([ALPHA], name="mine", version="2").version == "2"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_a_catalog_file_that_cannot_be_read_says_it_is_a_catalog(
+    tmp_path: pathlib.Path, suffix: str
+) -> None:
+    path = tmp_path / f"catalog{suffix}"
+    path.write_text("{[", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_catalog(path)
+    assert str(caught.value).startswith("invalid catalog: 1 problem\n  - ")
+
+
+def test_a_catalog_holds_its_own_categories_and_names_only() -> None:
+    paid_media = DEFAULT_CATALOG.category("paid_media")
+    assert paid_media in DEFAULT_CATALOG
+    assert "Paid Media" in DEFAULT_CATALOG
+    assert "nothing of the kind" not in DEFAULT_CATALOG
+    assert 3 not in DEFAULT_CATALOG
+    assert ALPHA not in DEFAULT_CATALOG
+
+
 def test_a_catalog_file_names_itself_and_extends_the_base_given(tmp_path: pathlib.Path) -> None:
     base = extend_catalog({"name": "base", "version": "1", "categories": [_ROW]})
     more = _ROW | {"code": "live_tutoring", "name": "LIVE Tutoring"}
