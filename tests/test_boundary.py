@@ -20,11 +20,13 @@ from partner_onboarding import (
     Partner,
     Policy,
     ValidationError,
+    _documents,
     batch,
     frames,
     from_json,
     lifecycle,
 )
+from partner_onboarding._documents import MAX_DOCUMENT, load_json, load_toml, read_document
 from partner_onboarding.errors import OnboardingError, Problem, WrongType
 from partner_onboarding.policy import Reason, ReasonCode, Rule, upgrade_rules
 from partner_onboarding.serde import to_json
@@ -889,3 +891,93 @@ def test_a_cut_off_at_a_midnight_the_zone_skips_is_said_as_its_wall_clock_reads(
     decision = policy.can_register(partner, "Paid Media", at=dt.date(2024, 3, 9))
     assert decision.message == "allowed until 2024-03-10T01:00-04:00"  # (00:00 never happened)
     assert decision.changes_at == policy.upgrade_at
+
+
+# --------------------------------------------------------------------------------------------------
+# Whole documents (JSON, TOML, a file): each refusal word for word, each bound to the character
+
+_TOO_LONG = (
+    "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use "
+    "sys.set_int_max_str_digits() t"
+)
+
+
+@pytest.mark.parametrize(
+    ("read", "said"),
+    [
+        (lambda: load_json(3, what="policy"), "must be JSON text"),  # type: ignore[arg-type]
+        (
+            lambda: load_json(" " * (MAX_DOCUMENT + 1), what="policy"),
+            f"a document of {MAX_DOCUMENT + 1} characters (at most {MAX_DOCUMENT})",
+        ),
+        (
+            lambda: load_json(b'{"a":1,"a":2}', what="policy"),
+            "not JSON (the key 'a' appears twice in one object)",
+        ),
+        (
+            lambda: load_json('{"a\\u0000":1,"a\\u0000":2}', what="policy"),
+            "not JSON (the key 'a\\x00' appears twice in one object)",
+        ),
+        (
+            lambda: load_json(json.dumps({"k": 1}).replace("}", ', "k": 2}'), what="policy"),
+            "not JSON (the key 'k' appears twice in one object)",
+        ),
+        (
+            lambda: load_json('{"%s":1,"%s":2}' % ("k" * 50, "k" * 50), what="policy"),  # noqa: UP031
+            f"not JSON (the key {'k' * 40!r} appears twice in one object)",
+        ),
+        (lambda: load_json("[" * 100_000, what="policy"), "not JSON (nested too deeply)"),
+        (lambda: load_json("1" * 5000, what="policy"), f"not JSON ({_TOO_LONG})"),
+        (lambda: load_toml(3, what="policy"), "must be TOML text"),  # type: ignore[arg-type]
+        (
+            lambda: load_toml(" " * (MAX_DOCUMENT + 1), what="policy"),
+            f"a document of {MAX_DOCUMENT + 1} characters (at most {MAX_DOCUMENT})",
+        ),
+        (lambda: load_toml("a = " + "[" * 100_000, what="policy"), "not TOML (nested too deeply)"),
+        (lambda: load_toml("a = " + "1" * 5000, what="policy"), f"not TOML ({_TOO_LONG})"),
+        (
+            lambda: load_toml("a = 1\na = 2", what="policy"),
+            "not TOML (Cannot overwrite a value (at end of document))",
+        ),
+    ],
+)
+def test_a_document_that_cannot_be_read_says_why_word_for_word(
+    read: Callable[[], object], said: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        read()
+    assert str(caught.value) == f"invalid policy: 1 problem\n  - {said}"
+
+
+def test_a_document_of_exactly_the_bound_is_read_and_a_byte_order_mark_is_not_content() -> None:
+    assert len(load_json('"' + "a" * (MAX_DOCUMENT - 2) + '"', what="policy")) == MAX_DOCUMENT - 2
+    assert len(load_toml("a = '" + "a" * (MAX_DOCUMENT - 7) + "'", what="policy")["a"]) == (
+        MAX_DOCUMENT - 7
+    )
+    assert load_json("\ufeff[1]", what="policy") == [1]
+    assert load_toml("\ufeffa = 1", what="policy") == {"a": 1}
+
+
+def test_a_file_is_read_to_its_bound_as_utf_8_and_each_failure_said(tmp_path: Any) -> None:
+    def said(path: object) -> str:
+        with pytest.raises(ValidationError) as caught:
+            read_document(path, what="policy")
+        return str(caught.value).removeprefix("invalid policy: 1 problem\n  - ")
+
+    (tmp_path / "bom").write_bytes(b'\xef\xbb\xbf{"a": 1}')
+    assert read_document(tmp_path / "bom", what="policy") == '{"a": 1}'
+    (tmp_path / "full").write_bytes(b" " * MAX_DOCUMENT)
+    assert len(read_document(str(tmp_path / "full"), what="policy")) == MAX_DOCUMENT
+    (tmp_path / "big").write_bytes(b" " * (MAX_DOCUMENT + 1))
+    assert said(tmp_path / "big") == (
+        f"a file of more than {MAX_DOCUMENT} bytes (the most a document may be)"
+    )
+    (tmp_path / "latin").write_bytes(b'{"a": "\xff"}')
+    assert said(tmp_path / "latin") == "not UTF-8 text (a byte 0xff at 7)"
+    assert said(tmp_path / "none") == f"cannot read {tmp_path / 'none'}: No such file or directory"
+    with pytest.raises(WrongType) as caught:
+        read_document(None, what="policy")
+    assert str(caught.value) == (
+        "invalid policy: 1 problem\n  - path: must be a file path (str or os.PathLike)"
+    )
+    assert _documents.MAX_DOCUMENT == 16 * 1024 * 1024
