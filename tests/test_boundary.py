@@ -896,6 +896,15 @@ def test_a_cut_off_at_a_midnight_the_zone_skips_is_said_as_its_wall_clock_reads(
 # --------------------------------------------------------------------------------------------------
 # Whole documents (JSON, TOML, a file): each refusal word for word, each bound to the character
 
+TWICE = "the key %s appears twice in one object"
+RLO = "\u202e"  # (right-to-left override: not printable)
+
+
+def twice(key: str) -> str:
+    """A JSON object that gives ``key`` twice."""
+    return "{" + f"{json.dumps(key)}: 1, {json.dumps(key)}: 2" + "}"
+
+
 _TOO_LONG = (
     "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use "
     "sys.set_int_max_str_digits() t"
@@ -925,6 +934,16 @@ _TOO_LONG = (
         (
             lambda: load_json('{"%s":1,"%s":2}' % ("k" * 50, "k" * 50), what="policy"),  # noqa: UP031
             f"not JSON (the key {'k' * 40!r} appears twice in one object)",
+        ),
+        (lambda: load_json(twice("é"), what="policy"), f"not JSON ({TWICE % repr('é')})"),
+        (lambda: load_json(twice(RLO), what="policy"), f"not JSON ({TWICE % ascii(RLO)})"),
+        (
+            lambda: load_json(twice("é" * 40 + "\0"), what="policy"),
+            f"not JSON ({TWICE % repr('é' * 40)})",
+        ),
+        (
+            lambda: load_json(twice("\0" + "k" * 44), what="policy"),
+            f"not JSON ({TWICE % ascii(chr(0) + 'k' * 39)})",
         ),
         (lambda: load_json("[" * 100_000, what="policy"), "not JSON (nested too deeply)"),
         (lambda: load_json("1" * 5000, what="policy"), f"not JSON ({_TOO_LONG})"),
