@@ -966,12 +966,13 @@ def test_a_document_that_cannot_be_read_says_why_word_for_word(
     with pytest.raises(ValidationError) as caught:
         read()
     assert str(caught.value) == f"invalid policy: 1 problem\n  - {said}"
+    assert caught.value.fields == ("",)  # (the document itself)
 
 
 def test_a_document_of_exactly_the_bound_is_read_and_a_byte_order_mark_is_not_content() -> None:
     assert len(load_json('"' + "a" * (MAX_DOCUMENT - 2) + '"', what="policy")) == MAX_DOCUMENT - 2
-    assert len(load_toml("a = '" + "a" * (MAX_DOCUMENT - 7) + "'", what="policy")["a"]) == (
-        MAX_DOCUMENT - 7
+    assert len(load_toml("a = '" + "a" * (MAX_DOCUMENT - 6) + "'", what="policy")["a"]) == (
+        MAX_DOCUMENT - 6
     )
     assert load_json("\ufeff[1]", what="policy") == [1]
     assert load_toml("\ufeffa = 1", what="policy") == {"a": 1}
@@ -981,6 +982,7 @@ def test_a_file_is_read_to_its_bound_as_utf_8_and_each_failure_said(tmp_path: An
     def said(path: object) -> str:
         with pytest.raises(ValidationError) as caught:
             read_document(path, what="policy")
+        assert caught.value.fields == ("",)
         return str(caught.value).removeprefix("invalid policy: 1 problem\n  - ")
 
     (tmp_path / "bom").write_bytes(b'\xef\xbb\xbf{"a": 1}')

@@ -591,6 +591,12 @@ def test_a_catalog_file_that_cannot_be_read_says_it_is_a_catalog(
     assert str(caught.value).startswith("invalid catalog: 1 problem\n  - ")
 
 
+def test_a_catalog_of_its_own_suggests_its_own_names() -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        Catalog([ALPHA]).category("Alpah")
+    assert caught.value.suggestions == ("Alpha",)
+
+
 def test_a_catalog_holds_its_own_categories_and_names_only() -> None:
     paid_media = DEFAULT_CATALOG.category("paid_media")
     assert paid_media in DEFAULT_CATALOG
