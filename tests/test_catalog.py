@@ -597,6 +597,48 @@ def test_a_catalog_of_its_own_suggests_its_own_names() -> None:
     assert caught.value.suggestions == ("Alpha",)
 
 
+def test_suggestions_are_of_three_categories_however_many_spellings_one_of_them_has() -> None:
+    def named(code: str, name: str, aliases: set[str] | None = None) -> Category:
+        return Category(
+            code=code,
+            name=name,
+            first_category=SELLER,
+            role=SELLER_PARTNER,
+            aliases=aliases or set(),
+        )
+
+    catalog = Catalog(
+        [
+            named("alpha", "Alpha", {"abcdefg9", "abcdefg8", "abcdefg7"}),
+            named("beta", "abcdefg3"),
+            named("gamma", "abcdefg2"),
+            named("delta", "abcdefg1"),
+        ]
+    )
+    with pytest.raises(UnknownCategory) as caught:
+        catalog.category("abcdefg")
+    assert caught.value.suggestions == ("Alpha", "abcdefg3", "abcdefg2")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown", "suggested"),
+    [
+        (b"x" * 37, repr(b"x" * 37), False),  # (a repr of 40 characters: whole)
+        (b"x" * 38, repr(b"x" * 38)[:40] + "…", False),
+        ("Paid Medi" + " " * 191, "Paid Medi" + " " * 191, True),  # (200: searched)
+        ("Paid Medi" + " " * 192, "Paid Medi" + " " * 31 + "…", False),
+        (ALPHA, "a", False),  # (another catalog's category: named by its code)
+    ],
+)
+def test_an_unknown_name_is_shown_whole_up_to_its_bound(
+    name: object, shown: str, suggested: bool
+) -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        DEFAULT_CATALOG.category(name)  # type: ignore[arg-type]
+    assert caught.value.name == shown
+    assert bool(caught.value.suggestions) is suggested
+
+
 def test_a_catalog_holds_its_own_categories_and_names_only() -> None:
     paid_media = DEFAULT_CATALOG.category("paid_media")
     assert paid_media in DEFAULT_CATALOG

@@ -24,6 +24,7 @@ from partner_onboarding.errors import (
     NoApprovedApplication,
     OnboardingError,
     PartnerNotFound,
+    Problem,
     StaleRevision,
     UnknownCategory,
 )
@@ -61,7 +62,7 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
     (
         lambda: EntityNotSubmitted(category="Paid Media"),
         "entity information must be submitted before applying for Paid Media (a service category)",
-        {"category": "Paid Media", "rule": "entity_not_submitted"},
+        {"category": "Paid Media", "rule": "entity_not_submitted", "args": ("Paid Media",)},
     ),
     (
         lambda: EntityNotApproved(entity_status=None),
@@ -79,7 +80,12 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
             "Paid Media belongs to the role Seller Service Partner, which the partner has not "
             "chosen; add that role first"
         ),
-        {"category": "Paid Media", "roles": (), "rule": "category_not_in_roles"},
+        {
+            "category": "Paid Media",
+            "roles": (),
+            "rule": "category_not_in_roles",
+            "args": ("Paid Media", PartnerRole.SELLER_SERVICE_PARTNER, ()),
+        },
     ),
     (
         lambda: CategoryNotInRoles(category="Paid Media", role="plain", roles=["a"]),
@@ -94,7 +100,13 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
             category="Paid Media", market="US", open_id="app-1", status=APPROVED
         ),
         "an application for Paid Media in US is already open (app-1, Approved)",
-        {"category": "Paid Media", "market": "US", "open_id": "app-1", "status": APPROVED},
+        {
+            "category": "Paid Media",
+            "market": "US",
+            "open_id": "app-1",
+            "status": APPROVED,
+            "args": ("Paid Media", "US", "app-1", APPROVED),
+        },
     ),
     (
         lambda: NoApprovedApplication(category="Paid Media", market="GB"),
@@ -102,7 +114,12 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
             "a seller authorisation in Paid Media needs an approved application in Paid Media in "
             "market GB"
         ),
-        {"category": "Paid Media", "market": "GB", "rule": "no_approved_application"},
+        {
+            "category": "Paid Media",
+            "market": "GB",
+            "rule": "no_approved_application",
+            "args": ("Paid Media", "GB"),
+        },
     ),
     (
         lambda: BackdatedStep(at=T, not_before=T + DAY, since="registration"),
@@ -110,7 +127,19 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
             "back-dated step: 2024-04-30T00:00:00+00:00 is before the account's registration "
             "(2024-05-01T00:00:00+00:00)"
         ),
-        {"at": T, "not_before": T + DAY, "since": "registration", "rule": "backdated_step"},
+        {
+            "at": T,
+            "not_before": T + DAY,
+            "since": "registration",
+            "rule": "backdated_step",
+            "problems": (
+                Problem(
+                    "at",
+                    "2024-04-30T00:00:00+00:00 is before the account's registration "
+                    "(2024-05-01T00:00:00+00:00)",
+                ),
+            ),
+        },
     ),
     (
         lambda: BackdatedStep(at=T, not_before=T + DAY, since="latest_event"),
@@ -118,34 +147,64 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
             "back-dated step: 2024-04-30T00:00:00+00:00 is before the partner's latest event "
             "(2024-05-01T00:00:00+00:00)"
         ),
-        {"since": "latest_event", "fields": ("at",)},
+        {"since": "latest_event", "fields": ("at",), "what": "step"},
     ),
     (
         lambda: ApplicationNotFound("Paid Media", "US"),
         "no open application for Paid Media in market US",
-        {"category": "Paid Media", "market": "US"},
+        {"category": "Paid Media", "market": "US", "args": ("Paid Media", "US")},
     ),
     (
         lambda: MissingExtra("check_frame", "polars"),
         "check_frame needs the 'polars' extra: pip install 'partner-onboarding[polars]'",
-        {"feature": "check_frame", "extra": "polars"},
+        {"feature": "check_frame", "extra": "polars", "args": ("check_frame", "polars")},
     ),
     (
         lambda: PartnerNotFound("P" * 150),
         f"no partner {'P' * 100!r} is stored",
-        {"partner_id": "P" * 150},
+        {"partner_id": "P" * 150, "args": ("P" * 150,)},
     ),
     (
         lambda: StaleRevision(expected=3, actual=5),
         "stale revision: the write was made from revision 3, the partner is at revision 5",
-        {"expected": 3, "actual": 5},
+        {"expected": 3, "actual": 5, "args": (3, 5)},
     ),
     (
         lambda: UnknownCategory("Paid Medai", ["Paid Media"]),
         "unknown service category 'Paid Medai'; did you mean 'Paid Media'?",
-        {"name": "Paid Medai", "suggestions": ("Paid Media",)},
+        {"name": "Paid Medai", "suggestions": ("Paid Media",), "args": ("Paid Medai",)},
     ),
     (lambda: UnknownCategory("zz", []), "unknown service category 'zz'", {"suggestions": ()}),
+    (
+        lambda: UnknownCategory("Paid", ["Paid Media", "Paid Ads"]),
+        "unknown service category 'Paid'; did you mean 'Paid Media' or 'Paid Ads'?",
+        {"suggestions": ("Paid Media", "Paid Ads")},
+    ),
+    (
+        lambda: InvalidTransition(
+            subject="seller authorisation",
+            status=APPROVED,
+            event=EventKind.SUBMIT,
+            allowed=[EventKind.APPROVE, EventKind.REJECT],
+        ),
+        "cannot submit a seller authorisation that is Approved; allowed: approve, reject",
+        {
+            "event": EventKind.SUBMIT,
+            "args": (
+                "seller authorisation",
+                APPROVED,
+                EventKind.SUBMIT,
+                (EventKind.APPROVE, EventKind.REJECT),
+            ),
+        },
+    ),
+    (
+        lambda: DuplicateApplication(
+            category="Paid Media", market="US", open_id="app-1", status="on hold"
+        ),
+        "an application for Paid Media in US is already open (app-1, on hold)",
+        {"status": "on hold"},
+    ),
 ]
 
 
