@@ -4,6 +4,7 @@ import json
 import pathlib
 from collections.abc import Callable
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from partner_onboarding import (
     UnknownCategory,
     ValidationError,
 )
-from partner_onboarding.catalog import extend_catalog, load_catalog, normalize_name
+from partner_onboarding.catalog import extend_catalog, load_catalog, normalize_name, parse_member
 from partner_onboarding.errors import WrongType
 from partner_onboarding.testing import categories, category_spellings
 
@@ -364,6 +365,7 @@ def test_a_market_s_problem_is_said_word_for_word(
     with pytest.raises(error) as caught:
         make()
     assert str(caught.value) == f"invalid market: 1 problem\n  - {said}"
+    assert caught.value.fields == ("market" if said.startswith("market:") else "",)
 
 
 @pytest.mark.parametrize("code", ["US", "GB", "CN", "MX"])
@@ -637,6 +639,42 @@ def test_an_unknown_name_is_shown_whole_up_to_its_bound(
         DEFAULT_CATALOG.category(name)  # type: ignore[arg-type]
     assert caught.value.name == shown
     assert bool(caught.value.suggestions) is suggested
+
+
+def test_a_category_value_is_found_when_it_is_one_of_the_catalog_s() -> None:
+    paid_media = DEFAULT_CATALOG.category("paid_media")
+    unstamped = attrs.evolve(paid_media, catalog=None)
+    assert DEFAULT_CATALOG.find(paid_media) is paid_media
+    assert DEFAULT_CATALOG.find(attrs.evolve(paid_media, aliases=set(paid_media.aliases))) is (
+        paid_media
+    )  # (equal, not the same object)
+    assert DEFAULT_CATALOG.find(unstamped) is paid_media  # (not yet in any catalog)
+    assert DEFAULT_CATALOG.find(attrs.evolve(paid_media, catalog="other@1")) is None
+    assert DEFAULT_CATALOG.find(attrs.evolve(unstamped, name="Paid Media 2")) is None
+    assert DEFAULT_CATALOG.find(attrs.evolve(paid_media, name="Paid Media 2")) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (3, "must be one of creator_service, seller_service"),
+        (
+            "Seler Service",
+            (
+                "'Seler Service' is not one of creator_service, seller_service; did you mean "
+                "'seller_service'?"
+            ),
+        ),
+        ("x" * 300, f"{'x' * 40 + '…'!r} is not one of creator_service, seller_service"),
+    ],
+)
+def test_a_member_is_read_by_any_spelling_or_refused_word_for_word(
+    value: object, said: str
+) -> None:
+    assert parse_member(FirstCategory, " seller  SERVICE ", field="first") is SELLER
+    with pytest.raises(ValidationError) as caught:
+        parse_member(FirstCategory, value, field="first", what="category")
+    assert str(caught.value) == f"invalid category: 1 problem\n  - first: {said}"
 
 
 def test_a_catalog_holds_its_own_categories_and_names_only() -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pytest
 
 from partner_onboarding import PartnerRole, ReviewStatus
 from partner_onboarding.errors import (
+    MAX_PROBLEMS,
     ApplicationNotFound,
     BackdatedStep,
     CategoryNotInRoles,
@@ -27,6 +28,7 @@ from partner_onboarding.errors import (
     Problem,
     StaleRevision,
     UnknownCategory,
+    ValidationError,
 )
 from partner_onboarding.model import EventKind
 
@@ -219,3 +221,30 @@ def test_a_refusal_says_its_facts_word_for_word_and_keeps_them(
         assert type(again) is type(error)
         assert str(again) == said
         assert {name: getattr(again, name) for name in facts} == facts
+
+
+@pytest.mark.parametrize(
+    ("problems", "more", "said"),
+    [
+        ([Problem("a", "b")], 0, "invalid value: 1 problem\n  - a: b"),
+        ((Problem("a", "b"),), 2, "invalid value: 3 problems\n  - a: b\n  - … and 2 more"),
+        ([], 1, "invalid value: 1 problem\n  - … and 1 more"),
+        ([], 0, "invalid value: 0 problems"),
+        (
+            (Problem(str(index), "x") for index in range(MAX_PROBLEMS + 10)),
+            0,
+            f"invalid value: {MAX_PROBLEMS + 10} problems\n"
+            + "".join(f"  - {index}: x\n" for index in range(MAX_PROBLEMS))
+            + "  - … and 10 more",
+        ),
+    ],
+)
+def test_a_validation_error_lists_its_problems_to_their_bound_then_counts(
+    problems: Iterable[Problem], more: int, said: str
+) -> None:
+    error = ValidationError(problems, more=more)
+    assert str(error) == said
+    assert error.args == (said,)
+    assert len(error.problems) <= MAX_PROBLEMS
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301  (our own bytes)
+    assert (str(again), again.problems, again.more) == (said, error.problems, error.more)
