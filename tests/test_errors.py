@@ -69,12 +69,21 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
     (
         lambda: EntityNotApproved(entity_status=None),
         "a category can be approved only when the entity is approved (entity: not submitted)",
-        {"entity_status": None, "category": None, "rule": "entity_not_approved"},
+        {
+            "entity_status": None,
+            "category": None,
+            "rule": "entity_not_approved",
+            "args": (None, None),
+        },
     ),
     (
         lambda: EntityNotApproved(entity_status=ReviewStatus.PENDING_REVIEW, category="Paid Media"),
         "a category can be approved only when the entity is approved (entity: Pending Review)",
-        {"entity_status": ReviewStatus.PENDING_REVIEW, "category": "Paid Media"},
+        {
+            "entity_status": ReviewStatus.PENDING_REVIEW,
+            "category": "Paid Media",
+            "args": (ReviewStatus.PENDING_REVIEW, "Paid Media"),
+        },
     ),
     (
         lambda: CategoryNotInRoles(category="Paid Media", role=PartnerRole.SELLER_SERVICE_PARTNER),

@@ -138,6 +138,8 @@ def test_the_operations_and_the_requirements_follow_the_fourth_category_s_dates(
             policy=RULEBOOK,
         )
     assert caught.value.decision.codes == ("new_partner_discontinued",)
+    assert caught.value.args == (caught.value.decision,)
+    assert caught.value.codes == caught.value.decision.codes
     existing, info = coaching_partner(dt.datetime(2025, 2, 1, tzinfo=LA))
     applied = lifecycle.apply(
         existing,

@@ -444,6 +444,17 @@ def test_malformed_instants_are_refused_in_the_same_words(text: str) -> None:
             "invalid date: 1 problem\n  - at: '2024-02-30' is not a date such as 2024-04-30",
         ),
         (
+            lambda: instant_or_day(" 2024-04-30T00:00 ", LA, field="registered_at"),
+            (
+                "invalid instant: 1 problem\n  - registered_at: must carry a UTC offset (e.g. "
+                "'-07:00' or 'Z')"
+            ),
+        ),
+        (
+            lambda: instant_or_day("yesterday", LA),
+            "invalid instant: 1 problem\n  - at: 'yesterday' is not an ISO 8601 date-time",
+        ),
+        (
             lambda: instant_or_day(3, LA),
             (
                 "invalid instant: 1 problem\n  - at: must be an aware datetime, a date or ISO 8601 "
