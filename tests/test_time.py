@@ -451,6 +451,10 @@ def test_malformed_instants_are_refused_in_the_same_words(text: str) -> None:
             ),
         ),
         (
+            lambda: parse_instant("yesterday"),
+            "invalid instant: 1 problem\n  - 'yesterday' is not an ISO 8601 date-time",
+        ),
+        (
             lambda: instant_or_day("yesterday", LA),
             "invalid instant: 1 problem\n  - at: 'yesterday' is not an ISO 8601 date-time",
         ),
@@ -532,3 +536,13 @@ def test_an_aware_datetime_is_required_by_name(value: object, error: type, said:
     with pytest.raises(error) as raised:
         require_aware(value)
     assert str(raised.value) == f"invalid instant: 1 problem\n  - at: {said}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2024-04-30", dt.datetime(2024, 4, 30), None, 3],  # noqa: DTZ001  (naive: kept)
+)
+def test_as_instant_leaves_what_is_not_an_aware_datetime_to_the_check(value: object) -> None:
+    from partner_onboarding._time import as_instant  # noqa: PLC0415
+
+    assert as_instant(value) is value  # type: ignore[arg-type]

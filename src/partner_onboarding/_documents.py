@@ -26,8 +26,8 @@ def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                shown = ascii(key[:40]) if not key[:40].isprintable() else repr(key[:40])
-                raise ValueError(f"the key {shown} appears twice in one object")
+                # (repr escapes what cannot be shown: controls, lone surrogates, overrides)
+                raise ValueError(f"the key {key[:40]!r} appears twice in one object")
             seen.add(key)
     return found
 
