@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _zones import ThirtyHours
 from partner_onboarding import (
     DEFAULT_POLICY,
     DocumentRef,
@@ -618,17 +619,6 @@ def test_a_first_line_that_never_ends_is_refused_at_once() -> None:
 # An argument of the wrong type is the library's own error, and a TypeError, naming the argument
 
 
-class _ThirtyHours(dt.tzinfo):
-    def utcoffset(self, _: dt.datetime | None) -> dt.timedelta:
-        return dt.timedelta(hours=30)
-
-    def dst(self, _: dt.datetime | None) -> None:
-        return None
-
-    def tzname(self, _: dt.datetime | None) -> str:
-        return "+30"
-
-
 NONE: Any = None  # (the wrong types under test, past the type checker)
 A_LIST: Any = [1]
 TEXT: Any = "text"
@@ -681,7 +671,7 @@ def test_an_argument_of_the_wrong_type_is_named(call: Any, field: str) -> None:
 
 
 def test_a_zone_whose_offset_is_not_within_a_day_is_refused() -> None:
-    at = dt.datetime(2024, 5, 1, tzinfo=_ThirtyHours())
+    at = dt.datetime(2024, 5, 1, tzinfo=ThirtyHours())
     partner = approved_partner("Shop Management", at=T)
     with pytest.raises(ValidationError) as caught:
         DEFAULT_POLICY.can_register(partner, "Paid Media", at=at)

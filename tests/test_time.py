@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _zones import NoOffset, ThirtyHours
 from partner_onboarding import DEFAULT_POLICY, Account, ValidationError, lifecycle
 from partner_onboarding._time import (
     BAD_OFFSET,
@@ -384,22 +385,9 @@ def test_a_refused_text_is_quoted_up_to_forty_characters(length: int, quoted: st
     assert raised.value.problems[0].reason == f"{quoted!r} is not an ISO 8601 date-time"
 
 
-class _NoOffset(dt.tzinfo):
-    """A time zone that gives no offset: its datetimes are naive, as Python counts them."""
-
-    def utcoffset(self, _: dt.datetime | None) -> None:
-        return None
-
-    def dst(self, _: dt.datetime | None) -> None:
-        return None
-
-    def tzname(self, _: dt.datetime | None) -> None:
-        return None
-
-
 def test_a_time_zone_that_gives_no_offset_is_naive() -> None:
     with pytest.raises(NaiveDatetime) as raised:
-        instant_or_day(dt.datetime(2024, 4, 30, tzinfo=_NoOffset()), LA)
+        instant_or_day(dt.datetime(2024, 4, 30, tzinfo=NoOffset()), LA)
     assert raised.value.problems[0].reason == NAIVE
 
 
@@ -475,19 +463,6 @@ def test_days_and_instants_refused_say_what_they_are_and_where(
     assert str(raised.value) == said
 
 
-class _DayAway(dt.tzinfo):
-    """A time zone whose offset is a day: Python refuses it when asked for the offset."""
-
-    def utcoffset(self, _: dt.datetime | None) -> dt.timedelta:
-        return dt.timedelta(hours=30)
-
-    def dst(self, _: dt.datetime | None) -> None:
-        return None
-
-    def tzname(self, _: dt.datetime | None) -> None:
-        return None
-
-
 NOT_ISO = "is not an ISO 8601 date-time"
 
 
@@ -505,7 +480,7 @@ def instant_in_tokyo(value: object, *, field: str) -> dt.datetime:
         ("2024-04-30T00:00:00", "must carry a UTC offset (e.g. '-07:00' or 'Z')"),
         ("9999-12-31T23:00:00-10:00", f"'9999-12-31T23:00:00-10:00' {OUT_OF_CALENDAR}"),
         (dt.date(1, 1, 1), f"'0001-01-01' {OUT_OF_CALENDAR}"),  # (a day: its start in Tokyo)
-        (dt.datetime(2024, 4, 30, tzinfo=_DayAway()), BAD_OFFSET),
+        (dt.datetime(2024, 4, 30, tzinfo=ThirtyHours()), BAD_OFFSET),
         (
             dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(-dt.timedelta(hours=10))),
             OUT_OF_CALENDAR,
@@ -528,7 +503,7 @@ def test_an_instant_refused_names_its_field_whichever_reader_refused_it(
     [
         ("2024-04-30T00:00:00Z", WrongType, "must be a time-zone aware datetime"),
         (dt.datetime(2024, 4, 30), NaiveDatetime, NAIVE),  # noqa: DTZ001  (naive: refused)
-        (dt.datetime(2024, 4, 30, tzinfo=_DayAway()), ValidationError, BAD_OFFSET),
+        (dt.datetime(2024, 4, 30, tzinfo=ThirtyHours()), ValidationError, BAD_OFFSET),
         (dt.datetime(2024, 3, 10, 2, 30, tzinfo=LA), ValidationError, IMAGINARY),
     ],
 )
