@@ -302,8 +302,9 @@ def _check_stream(  # noqa: PLR0917
                 continue
             if arguments.question:
                 row.cells["question"] = arguments.question
-            if readings is not None and not _read_registration(row.cells, readings, err, row.line):
+            if readings is not None and (problem := _read_registration(row.cells, readings)):
                 counts["bad"] += 1
+                _bad(err, row.line, problem)
                 continue
             current[0] = row.line
             cells[0] = row.cells
@@ -386,17 +387,14 @@ def _readings(arguments: argparse.Namespace) -> _files.Readings | None:
     return _files.Readings(zone=chosen, date_format=form)
 
 
-def _read_registration(
-    cells: dict[str, Any], readings: _files.Readings, err: TextIO, line: int
-) -> bool:
-    """Read the row's ``registered_at`` as ``readings`` say; ``False`` (and the problem said)
+def _read_registration(cells: dict[str, Any], readings: _files.Readings) -> str | None:
+    """Read the row's ``registered_at`` as ``readings`` say, in place; what is wrong with it
     when it cannot be."""
     value, problem = readings.registered(cells.get("registered_at"))
     if problem is not None:
-        _bad(err, line, f"registered_at: {problem}")
-        return False
+        return f"registered_at: {problem}"
     cells["registered_at"] = value
-    return True
+    return None
 
 
 def _bad(err: TextIO, line: int, problem: str) -> None:
@@ -794,10 +792,10 @@ def _run_explain(arguments: argparse.Namespace, out: TextIO, _: TextIO) -> int:
         registered = _text(row["registered_at"])
         if readings is not None:
             raw = row.get("registered_at")
-            value, problem = readings.registered(raw)
+            problem = _read_registration(row, readings)
             if problem is not None:
-                raise InputError(f"registered_at: {_files.plain_text(problem)}")
-            row["registered_at"] = value
+                raise InputError(_files.plain_text(problem))
+            value = row["registered_at"]
             if value is not raw and isinstance(value, dt.date):
                 registered = f"{registered} (read as {value.isoformat()})"
         print(f"partner {_text(row['partner_id'])}, registered {registered}", file=out)
