@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -213,6 +214,94 @@ def test_a_mutated_event_stream_is_refused_naming_the_event(
         Partner(events, policy=None)
     assert caught.value.fields
     assert all(path.startswith("events") for path in caught.value.fields), caught.value
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        ("abc", "events: must be a list of events"),
+        (b"abc", "events: must be a list of events"),
+        ({"seq": 1}, "events: must be a list of events"),
+        (5, "events: must be a list of events"),
+        ([], "events: must hold at least the registration"),
+        (["x"], "events[0]: must be a PartnerEvent"),
+        ((HOLDER.events[0], HOLDER.events[1].seq), "events[1]: must be a PartnerEvent"),
+    ],
+)
+def test_what_is_no_list_of_events_is_refused_word_for_word(events: Any, problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Partner(events)
+    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+
+
+def _coaching() -> Partner:
+    """A partner of the tests' own catalog, which the default policy's catalog does not hold."""
+    info = CategoryInfo(
+        category=CUSTOM.category("LIVE Coaching"), service_description="c", team_size=2
+    )
+    custom = Policy(catalog=CUSTOM)
+    return lifecycle.apply(
+        approved_partner(at=T0), "LIVE Coaching", info, at=T0, catalog=CUSTOM, policy=custom
+    )
+
+
+def _discontinued() -> Partner:
+    return approved_partner("Paid Media", at=dt.datetime(2024, 5, 2, tzinfo=UTC), policy=None)
+
+
+def _moved(events: tuple[PartnerEvent, ...], *order: int) -> list[PartnerEvent]:
+    """The events at ``order``, renumbered from 1."""
+    return [attrs.evolve(events[index], seq=seq) for seq, index in enumerate(order, 1)]
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        (
+            lambda: _moved(HOLDER.events, 0, 1, 2, 3, 4, 4),
+            (
+                "events[5]: seq 6 (application approve) is refused: cannot approve an application "
+                "that is Approved; allowed: edit (rule: transition_table)"
+            ),
+        ),
+        (
+            lambda: _moved(HOLDER.events, 0, 1, 2, 4),
+            (
+                "events[3]: seq 4 (application approve) is refused: no open application for "
+                "shop_management in market US (rule: open_application_required)"
+            ),
+        ),
+        (
+            lambda: _moved(HOLDER.events, 0, 3),
+            (
+                "events[1]: seq 2 (application submit) is refused: entity information must be "
+                "submitted before applying for Shop Management (a service category) "
+                "(rule: entity_not_submitted)"
+            ),
+        ),
+        (
+            lambda: _coaching().events,
+            (
+                "events[3]: seq 4 (application submit) is refused: unknown service category "
+                "'live_coaching' (rule: policy_catalog)"
+            ),
+        ),
+        (  # (a refusal of the policy names its rule itself)
+            lambda: _discontinued().events,
+            (
+                "events[3]: seq 4 (application submit) is refused: refused: new partners cannot "
+                "register for a discontinued category from 2024-04-30T00:00-07:00 "
+                "(policy rule: new_partner_registration)"
+            ),
+        ),
+    ],
+)
+def test_an_event_the_rules_refuse_is_named_with_its_rule(
+    events: Callable[[], list[PartnerEvent]], problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Partner(events())
+    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
 
 
 # ------------------------------------------------------------------------------------------------

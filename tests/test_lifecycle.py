@@ -34,6 +34,7 @@ from partner_onboarding.errors import (
     InvalidTransition,
     OnboardingError,
     PolicyRefusal,
+    StaleRevision,
 )
 from partner_onboarding.lifecycle import TRANSITIONS, Guard, Subject, allowed_events, transition
 from partner_onboarding.model import (
@@ -793,21 +794,21 @@ def test_a_reason_of_exactly_1000_characters_is_fine() -> None:
 
 
 INFO = sample_info("shop_management")
-ON_A_PARTNER: list[Callable[[Any], object]] = [
-    lambda p: lifecycle.add_role(p, PartnerRole.CREATOR_SERVICE_PARTNER, at=at(9)),
-    lambda p: lifecycle.submit_entity(p, sample_entity(), at=at(9)),
-    lambda p: lifecycle.approve_entity(p, at=at(9)),
-    lambda p: lifecycle.reject_entity(p, ["blurred licence"], at=at(9)),
-    lambda p: lifecycle.modify_entity(p, sample_entity(), at=at(9)),
-    lambda p: lifecycle.apply(p, "Shop Management", INFO, at=at(9)),
-    lambda p: lifecycle.approve(p, "Shop Management", at=at(9)),
-    lambda p: lifecycle.reject(p, "Shop Management", ["no case studies"], at=at(9)),
-    lambda p: lifecycle.modify(p, "Shop Management", INFO, at=at(9)),
-    lambda p: lifecycle.edit(p, "Shop Management", INFO, at=at(9)),
-    lambda p: lifecycle.approve_revision(p, "Shop Management", at=at(9)),
-    lambda p: lifecycle.reject_revision(p, "Shop Management", ["too vague"], at=at(9)),
-    lambda p: lifecycle.authorize_seller(p, "Shop Management", "S-1", at=at(9)),
-    lambda p: lifecycle.upgrade(p, at=dt.date(2024, 5, 1)),
+ON_A_PARTNER: list[Callable[..., object]] = [
+    lambda p, **kw: lifecycle.add_role(p, PartnerRole.CREATOR_SERVICE_PARTNER, at=at(9), **kw),
+    lambda p, **kw: lifecycle.submit_entity(p, sample_entity(), at=at(9), **kw),
+    lambda p, **kw: lifecycle.approve_entity(p, at=at(9), **kw),
+    lambda p, **kw: lifecycle.reject_entity(p, ["blurred licence"], at=at(9), **kw),
+    lambda p, **kw: lifecycle.modify_entity(p, sample_entity(), at=at(9), **kw),
+    lambda p, **kw: lifecycle.apply(p, "Shop Management", INFO, at=at(9), **kw),
+    lambda p, **kw: lifecycle.approve(p, "Shop Management", at=at(9), **kw),
+    lambda p, **kw: lifecycle.reject(p, "Shop Management", ["no case studies"], at=at(9), **kw),
+    lambda p, **kw: lifecycle.modify(p, "Shop Management", INFO, at=at(9), **kw),
+    lambda p, **kw: lifecycle.edit(p, "Shop Management", INFO, at=at(9), **kw),
+    lambda p, **kw: lifecycle.approve_revision(p, "Shop Management", at=at(9), **kw),
+    lambda p, **kw: lifecycle.reject_revision(p, "Shop Management", ["too vague"], at=at(9), **kw),
+    lambda p, **kw: lifecycle.authorize_seller(p, "Shop Management", "S-1", at=at(9), **kw),
+    lambda p, **kw: lifecycle.upgrade(p, at=dt.date(2024, 5, 1), **kw),
 ]
 
 
@@ -820,6 +821,35 @@ def test_an_operation_on_something_else_than_a_partner_is_refused(
         operation(not_a_partner)
     assert caught.value.fields == ("partner",)
     assert caught.value.problems[0].reason == "must be a Partner"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        *ON_A_PARTNER,
+        lambda p, **kw: lifecycle.apply_event(p, p.events[-1], **kw),
+    ],
+)
+def test_every_operation_refuses_a_stale_revision_before_anything_else(
+    operation: Callable[..., object],
+) -> None:
+    partner = with_entity()
+    with pytest.raises(StaleRevision) as caught:
+        operation(partner, expected_revision=partner.revision - 1)
+    assert (caught.value.expected, caught.value.actual) == (partner.revision - 1, partner.revision)
+    with pytest.raises(ValidationError) as refused:
+        operation(partner, expected_revision=str(partner.revision))
+    assert str(refused.value) == (
+        "invalid value: 1 problem\n  - expected_revision: must be a whole number or None"
+    )
+
+
+@pytest.mark.parametrize("event", [None, "seq 6", new_partner().account])
+def test_an_event_from_elsewhere_must_be_an_event(event: object) -> None:
+    partner = with_entity()
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply_event(partner, cast("Any", event))
+    assert str(caught.value) == "invalid value: 1 problem\n  - event: must be a PartnerEvent"
 
 
 @pytest.mark.parametrize("market", [Market.US, "US", "us", " US "])
