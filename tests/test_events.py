@@ -42,6 +42,7 @@ from partner_onboarding.testing import (
 
 UTC = dt.UTC
 T0 = dt.datetime(2024, 1, 10, tzinfo=UTC)
+TICK = dt.timedelta(microseconds=1)
 HOLDER = approved_partner("Shop Management", at=T0)
 
 
@@ -296,6 +297,60 @@ def _moved(events: tuple[PartnerEvent, ...], *order: int) -> list[PartnerEvent]:
         ),
     ],
 )
+def _upgraded() -> Partner:
+    """Under review since before the upgrade took effect, rejected by it the instant it did."""
+    pending = lifecycle.apply(
+        approved_partner(at=T0), "Shop Management", sample_info("Shop Management"), at=T0
+    )
+    upgraded = lifecycle.upgrade(pending, at=DEFAULT_POLICY.upgrade_at)
+    assert upgraded.events[-1].kind is EventKind.SYSTEM_REJECT
+    return upgraded
+
+
+def test_the_upgrade_s_rejection_replays_from_the_instant_it_takes_effect() -> None:
+    upgraded = _upgraded()
+    assert upgraded.events[-1].at == DEFAULT_POLICY.upgrade_at
+    assert Partner(upgraded.events) == upgraded
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        (
+            lambda: [
+                *_upgraded().events[:4],
+                attrs.evolve(_upgraded().events[4], at=DEFAULT_POLICY.upgrade_at - TICK),
+            ],
+            "events[4].at: the upgrade migration runs from 2024-04-30T00:00:00-07:00",
+        ),
+        (
+            lambda: [
+                *_upgraded().events[:3],
+                attrs.evolve(_upgraded().events[3], at=DEFAULT_POLICY.upgrade_at),
+                _upgraded().events[4],
+            ],
+            (
+                "events[4].kind: the upgrade rejects only applications under review since before "
+                "it took effect"
+            ),
+        ),
+        (
+            lambda: [*HOLDER.events, attrs.evolve(_upgraded().events[4], seq=6)],
+            (
+                "events[5]: seq 6 (application system_reject) is refused: cannot system_reject an "
+                "application that is Approved; allowed: edit (rule: transition_table)"
+            ),
+        ),
+    ],
+)
+def test_a_forged_rejection_by_the_upgrade_is_refused_word_for_word(
+    events: Callable[[], list[PartnerEvent]], problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Partner(events())
+    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+
+
 def test_an_event_the_rules_refuse_is_named_with_its_rule(
     events: Callable[[], list[PartnerEvent]], problem: str
 ) -> None:

@@ -900,10 +900,7 @@ def _application_event(draft: _Draft, event: PartnerEvent, policy: Policy | None
 
 
 def _check_upgrade(current: Application, at: dt.datetime, policy: Policy) -> None:
-    if at < policy.upgrade_at:
-        raise ValidationError.single(
-            "at", f"the upgrade migration runs from {policy.upgrade_at.isoformat()}"
-        )
+    _check_upgrade_runs(at, policy)
     if current.status is PENDING and not _upgrade_rejects(current, policy):
         raise ValidationError.single(
             "kind",
@@ -1536,10 +1533,7 @@ def upgrade(
     _expect(partner, expected_revision)
     policy = require_instance("policy", policy, Policy)
     instant = policy.instant(at)
-    if instant < policy.upgrade_at:
-        raise ValidationError.single(
-            "at", f"the upgrade migration runs from {policy.upgrade_at.isoformat()}"
-        )
+    _check_upgrade_runs(instant, policy)
     due = [
         application
         for application in partner.open_applications()
@@ -1563,6 +1557,13 @@ def upgrade(
         )
         _fold(draft, event, policy)
     return draft.freeze()
+
+
+def _check_upgrade_runs(at: dt.datetime, policy: Policy) -> None:
+    if at < policy.upgrade_at:
+        raise ValidationError.single(
+            "at", f"the upgrade migration runs from {policy.upgrade_at.isoformat()}"
+        )
 
 
 def _upgrade_rejects(application: Application, policy: Policy) -> bool:
