@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 # Mutation testing runs the suite once per mutant: few examples per property (a lower bound on
-# what the full suite detects), the same ones every time.
+# what the full suite detects), the same ones every time, and a failing example is not shrunk
+# (a mutant is detected by the failure; shrinking it would only cost time).
 settings.register_profile(
-    "mutation", max_examples=12, deadline=None, derandomize=True, database=None
+    "mutation",
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
 )
 settings.register_profile(
     "long",
