@@ -22,7 +22,7 @@ from partner_onboarding import (
     lifecycle,
     to_json,
 )
-from partner_onboarding.errors import StaleRevision
+from partner_onboarding.errors import PolicyRefusal, StaleRevision
 from partner_onboarding.model import (
     Actor,
     CategoryInfo,
@@ -255,48 +255,16 @@ def _moved(events: tuple[PartnerEvent, ...], *order: int) -> list[PartnerEvent]:
     return [attrs.evolve(events[index], seq=seq) for seq, index in enumerate(order, 1)]
 
 
-@pytest.mark.parametrize(
-    ("events", "problem"),
-    [
-        (
-            lambda: _moved(HOLDER.events, 0, 1, 2, 3, 4, 4),
-            (
-                "events[5]: seq 6 (application approve) is refused: cannot approve an application "
-                "that is Approved; allowed: edit (rule: transition_table)"
-            ),
-        ),
-        (
-            lambda: _moved(HOLDER.events, 0, 1, 2, 4),
-            (
-                "events[3]: seq 4 (application approve) is refused: no open application for "
-                "shop_management in market US (rule: open_application_required)"
-            ),
-        ),
-        (
-            lambda: _moved(HOLDER.events, 0, 3),
-            (
-                "events[1]: seq 2 (application submit) is refused: entity information must be "
-                "submitted before applying for Shop Management (a service category) "
-                "(rule: entity_not_submitted)"
-            ),
-        ),
-        (
-            lambda: _coaching().events,
-            (
-                "events[3]: seq 4 (application submit) is refused: unknown service category "
-                "'live_coaching' (rule: policy_catalog)"
-            ),
-        ),
-        (  # (a refusal of the policy names its rule itself)
-            lambda: _discontinued().events,
-            (
-                "events[3]: seq 4 (application submit) is refused: refused: new partners cannot "
-                "register for a discontinued category from 2024-04-30T00:00-07:00 "
-                "(policy rule: new_partner_registration)"
-            ),
-        ),
-    ],
-)
+def test_an_event_from_elsewhere_meets_the_policy_given() -> None:
+    discontinued = _discontinued()
+    before, submission = Partner(discontinued.events[:3], policy=None), discontinued.events[3]
+    with pytest.raises(PolicyRefusal) as caught:
+        lifecycle.apply_event(before, submission)
+    assert caught.value.codes == ("new_partner_discontinued",)
+    applied = lifecycle.apply_event(before, submission, policy=None)
+    assert applied.events[-1] == submission
+
+
 def _upgraded() -> Partner:
     """Under review since before the upgrade took effect, rejected by it the instant it did."""
     pending = lifecycle.apply(
@@ -351,6 +319,48 @@ def test_a_forged_rejection_by_the_upgrade_is_refused_word_for_word(
     assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
 
 
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        (
+            lambda: _moved(HOLDER.events, 0, 1, 2, 3, 4, 4),
+            (
+                "events[5]: seq 6 (application approve) is refused: cannot approve an application "
+                "that is Approved; allowed: edit (rule: transition_table)"
+            ),
+        ),
+        (
+            lambda: _moved(HOLDER.events, 0, 1, 2, 4),
+            (
+                "events[3]: seq 4 (application approve) is refused: no open application for "
+                "shop_management in market US (rule: open_application_required)"
+            ),
+        ),
+        (
+            lambda: _moved(HOLDER.events, 0, 3),
+            (
+                "events[1]: seq 2 (application submit) is refused: entity information must be "
+                "submitted before applying for Shop Management (a service category) "
+                "(rule: entity_not_submitted)"
+            ),
+        ),
+        (
+            lambda: _coaching().events,
+            (
+                "events[3]: seq 4 (application submit) is refused: unknown service category "
+                "'live_coaching' (rule: policy_catalog)"
+            ),
+        ),
+        (  # (a refusal of the policy names its rule itself)
+            lambda: _discontinued().events,
+            (
+                "events[3]: seq 4 (application submit) is refused: refused: new partners cannot "
+                "register for a discontinued category from 2024-04-30T00:00-07:00 "
+                "(policy rule: new_partner_registration)"
+            ),
+        ),
+    ],
+)
 def test_an_event_the_rules_refuse_is_named_with_its_rule(
     events: Callable[[], list[PartnerEvent]], problem: str
 ) -> None:
