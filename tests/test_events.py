@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from _catalogs import CUSTOM
 from partner_onboarding import (
     DEFAULT_POLICY,
+    Market,
     Policy,
+    Question,
     ValidationError,
     from_json,
     lifecycle,
@@ -263,6 +265,42 @@ def test_an_event_from_elsewhere_meets_the_policy_given() -> None:
     assert caught.value.codes == ("new_partner_discontinued",)
     applied = lifecycle.apply_event(before, submission, policy=None)
     assert applied.events[-1] == submission
+
+
+def test_stored_events_are_replayed_under_the_policy_named() -> None:
+    discontinued = _discontinued()
+    with pytest.raises(ValidationError) as caught:
+        Partner(discontinued.events, policy=DEFAULT_POLICY)
+    assert caught.value.fields == ("events[3]",)
+    assert Partner(discontinued.events, policy=None) == discontinued
+
+
+def test_a_repeated_seller_authorisation_is_refused_on_replay() -> None:
+    partner = approved_partner("Paid Media", at=T0)
+    authorized = lifecycle.authorize_seller(partner, "Paid Media", "S-1", at=T0)
+    again = attrs.evolve(authorized.events[-1], seq=authorized.revision + 1)
+    with pytest.raises(ValidationError) as caught:
+        Partner([*authorized.events, again])
+    assert str(caught.value) == (
+        "invalid partner: 1 problem\n"
+        "  - events[6].seller_id: repeats an authorisation the partner holds"
+    )
+    # (the operation keeps an authorisation held as it is, with no event)
+    assert lifecycle.authorize_seller(authorized, "Paid Media", "S-1", at=T0) is authorized
+
+
+def test_a_refusal_of_the_policy_carries_what_was_asked() -> None:
+    partner = approved_partner("Paid Media", at=T0, market="GB", agency_type="Cross Border")
+    late = dt.datetime(2024, 7, 1, tzinfo=UTC)
+    with pytest.raises(PolicyRefusal) as caught:
+        lifecycle.authorize_seller(partner, "Paid Media", "S-1", market="GB", at=late)
+    decision = caught.value.decision
+    assert (decision.question, decision.category.code, decision.market, decision.at) == (
+        Question.AUTHORIZE_SELLER,
+        "paid_media",
+        Market("GB"),
+        late,
+    )
 
 
 def _upgraded() -> Partner:
