@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -127,7 +127,13 @@ def test_operations_do_not_mix_catalogs() -> None:
     )
     with pytest.raises(ValidationError) as caught:
         lifecycle.apply(HOLDER, "LIVE Coaching", info, at=T0, catalog=CUSTOM, policy=None)
-    assert caught.value.fields == ("catalog",)
+    assert str(caught.value) == (
+        f"invalid value: 1 problem\n  - catalog: is {CUSTOM.id!r}; the partner's categories are "
+        f"of {HOLDER.catalog_id!r} (a partner has one catalog)"
+    )
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.apply(HOLDER, "LIVE Coaching", info, at=T0, catalog=cast("Any", "acme"))
+    assert str(caught.value) == "invalid value: 1 problem\n  - catalog: must be a Catalog"
     named_alike = attrs.evolve(CUSTOM, name="partner-center-us", version="2024.04")
     assert named_alike.id != HOLDER.catalog_id
     with pytest.raises(ValidationError):
