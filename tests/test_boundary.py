@@ -49,6 +49,11 @@ HOSTILE: list[tuple[str, Callable[[], object], str]] = [
     ),
     ("a zone that is a folder", lambda: Policy(zone="US"), "'US' is not an IANA time zone"),
     (
+        "a zone name of 10 000 characters",
+        lambda: Policy(zone="Mars/" + "x" * 9995),
+        f"zone: {'Mars/' + 'x' * 55 + '…'!r} is not an IANA time zone",
+    ),
+    (
         "a cut-off off the calendar",
         lambda: Policy(
             rules=upgrade_rules(

@@ -172,7 +172,7 @@ REFUSALS: list[tuple[Callable[[], OnboardingError], str, dict[str, object]]] = [
     ),
     (
         lambda: PartnerNotFound("P" * 150),
-        f"no partner {'P' * 100!r} is stored",
+        f"no partner {'P' * 100 + '…'!r} is stored",
         {"partner_id": "P" * 150, "args": ("P" * 150,)},
     ),
     (

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from _catalogs import CUSTOM
 from partner_onboarding import (
+    DEFAULT_CATALOG,
     DEFAULT_POLICY,
+    Catalog,
     Market,
     Policy,
     Question,
@@ -301,8 +303,15 @@ def test_a_refusal_of_the_policy_carries_what_was_asked() -> None:
     with pytest.raises(PolicyRefusal) as caught:
         lifecycle.authorize_seller(partner, "Paid Media", "S-1", market="GB", at=late)
     decision = caught.value.decision
-    assert (decision.question, decision.category.code, decision.market, decision.at) == (
+    assert (
+        decision.question,
+        decision.partner_id,
+        decision.category.code,
+        decision.market,
+        decision.at,
+    ) == (
         Question.AUTHORIZE_SELLER,
+        partner.partner_id,
         "paid_media",
         Market("GB"),
         late,
@@ -465,7 +474,58 @@ def test_an_event_received_from_elsewhere_is_applied_by_the_same_step() -> None:
     approval = attrs.evolve(event, kind=EventKind.APPROVE, reasons=(), approves="0" * 64)
     with pytest.raises(ValidationError) as caught:
         lifecycle.apply_event(Partner(before), attrs.evolve(approval, actor=Actor.PLATFORM))
-    assert caught.value.fields == ("approves",)
+    assert str(caught.value) == (
+        "invalid value: 1 problem\n  - approves: is not the digest of the entity information "
+        "submitted: an approval pins exactly what it approves"
+    )
+
+
+@pytest.mark.parametrize(
+    ("approved", "what"),
+    [
+        (lambda: HOLDER, "the category information submitted"),
+        (
+            lambda: lifecycle.approve_revision(
+                lifecycle.edit(HOLDER, "Shop Management", sample_info("Shop Management"), at=T0),
+                "Shop Management",
+                at=T0,
+            ),
+            "the revision proposed",
+        ),
+    ],
+)
+def test_an_approval_of_something_else_is_refused_on_replay(
+    approved: Callable[[], Partner], what: str
+) -> None:
+    events = approved().events
+    forged = attrs.evolve(events[-1], approves="0" * 64)
+    with pytest.raises(ValidationError) as caught:
+        Partner([*events[:-1], forged])
+    assert str(caught.value) == (
+        f"invalid partner: 1 problem\n  - events[{len(events) - 1}].approves: is not the digest "
+        f"of {what}: an approval pins exactly what it approves"
+    )
+
+
+def test_an_application_of_another_catalog_is_refused_on_replay() -> None:
+    # (a catalog of the longest name: its id is quoted short)
+    other = Catalog(
+        [attrs.evolve(c, catalog=None) for c in DEFAULT_CATALOG],
+        name="acme-" + "x" * 59,
+        version="2024.04.01",
+    )
+    info = attrs.evolve(sample_info("Shop Management"), category=other.category("Shop Management"))
+    elsewhere = lifecycle.apply(approved_partner(at=T0), "Shop Management", info, at=T0,
+                                catalog=other, policy=None)  # fmt: skip
+    forged = attrs.evolve(elsewhere.events[-1], seq=6, partner_id=HOLDER.partner_id)
+    with pytest.raises(ValidationError) as caught:
+        Partner([*HOLDER.events, forged], policy=None)
+    assert len(other.id) > 80
+    assert str(caught.value) == (
+        f"invalid partner: 1 problem\n  - events[5].category: is of catalog "
+        f"{other.id[:80] + '…'!r}; the partner's categories are of {HOLDER.catalog_id!r} "
+        "(a partner has one catalog)"
+    )
 
 
 def test_partner_ids_are_given_or_derived_never_random() -> None:

@@ -240,8 +240,9 @@ def test_an_unknown_event_is_refused(kind: object) -> None:
 def test_an_unknown_event_is_quoted_with_the_closest_one() -> None:
     with pytest.raises(ValidationError) as caught:
         transition(application_in(PENDING), "aprove", at=at(9))
-    assert str(caught.value.problems[0]) == (
-        "kind: 'aprove' is not one of submit, approve, reject, modify, edit, approve_revision, "
+    assert str(caught.value) == (
+        "invalid event: 1 problem\n  - kind: 'aprove' is not one of submit, approve, reject, "
+        "modify, edit, approve_revision, "
         "reject_revision, system_reject, regenerate, register, add_role, authorize_seller; "
         "did you mean 'approve'?"
     )
@@ -454,7 +455,10 @@ def test_one_open_application_per_category_and_market() -> None:
     with pytest.raises(DuplicateApplication) as caught:
         lifecycle.apply(partner, "shop management", sample_info("shop_management"), at=at(4))
     assert caught.value.open_id == partner.applications[0].id == "shop_management/US/4"
-    assert "shop_management/US/4" in str(caught.value)
+    assert str(caught.value) == (
+        "an application for Shop Management in US is already open "
+        "(shop_management/US/4, Pending Review)"
+    )
     other_market = lifecycle.apply(
         partner, "Shop Management", sample_info("shop_management"), market=Market("GB"), at=at(4)
     )

@@ -447,7 +447,7 @@ class PartnerNotFound(OnboardingError, KeyError):
         super().__init__(partner_id)
 
     def __str__(self) -> str:
-        return f"no partner {self.partner_id[:100]!r} is stored"
+        return f"no partner {quote(self.partner_id, 100)} is stored"
 
 
 class StaleRevision(OnboardingError):

@@ -56,6 +56,7 @@ from partner_onboarding.errors import (
     UnknownCategory,
     ValidationError,
     WrongType,
+    quote,
 )
 from partner_onboarding.model import (
     DEFAULT,
@@ -856,8 +857,8 @@ def _check_catalog(draft: _Draft, category: Category) -> None:
     elif category.catalog != draft.catalog:
         raise ValidationError.single(
             "category",
-            f"is of catalog {str(category.catalog)[:80]!r}; the partner's categories are of "
-            f"{draft.catalog!r} (a partner has one catalog)",
+            f"is of catalog {quote(category.catalog, 80)}; the partner's categories are of "
+            f"{quote(draft.catalog, 80)} (a partner has one catalog)",
         )
 
 

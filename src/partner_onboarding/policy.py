@@ -343,8 +343,8 @@ def _zone(name: object, problems: Problems, *, field: str = "zone") -> zoneinfo.
     if name in _HOST_ZONES or name.startswith(("posix/", "right/")):
         problems.add(
             field,
-            f"{name[:60]!r} does not mean the same on every machine: name the IANA zone itself, "
-            "such as 'America/Los_Angeles'",
+            f"{quote(name, 60)} does not mean the same on every machine: name the IANA zone "
+            "itself, such as 'America/Los_Angeles'",
         )
         return None
     try:
@@ -352,7 +352,7 @@ def _zone(name: object, problems: Problems, *, field: str = "zone") -> zoneinfo.
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # (a folder such as "US")
         pass
     if _has_zone_data():
-        problems.add(field, f"{name[:60]!r} is not an IANA time zone")
+        problems.add(field, f"{quote(name, 60)} is not an IANA time zone")
     else:
         problems.add(field, NO_ZONE_DATA)
     return None
