@@ -265,6 +265,47 @@ def _moved(events: tuple[PartnerEvent, ...], *order: int) -> list[PartnerEvent]:
     return [attrs.evolve(events[index], seq=seq) for seq, index in enumerate(order, 1)]
 
 
+_FIRST = HOLDER.events
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        (
+            [*_FIRST[:4], attrs.evolve(_FIRST[4], actor=Actor.PARTNER)],
+            "events[4].actor: approve is caused by the platform",
+        ),
+        (
+            [*_FIRST[:4], attrs.evolve(_FIRST[4], partner_id="acme-2")],
+            f"events[4].partner_id: must be {HOLDER.partner_id!r}, the partner's own",
+        ),
+        (
+            [*_FIRST[:4], attrs.evolve(_FIRST[4], seq=7)],
+            "events[4].seq: must be 5: a partner's events are numbered 1, 2, 3… in order",
+        ),
+        (
+            [*_FIRST[:4], attrs.evolve(_FIRST[0], seq=5)],
+            "events[4].kind: a partner's first event is its registration, and it registers once",
+        ),
+        (
+            [attrs.evolve(_FIRST[1], seq=1)],
+            "events[0].kind: a partner's first event is its registration, and it registers once",
+        ),
+        (
+            [attrs.evolve(_FIRST[0], at=T0 - TICK), *_FIRST[1:]],
+            (
+                "events[0].at: 2024-01-09T23:59:59.999999+00:00 is before the account's "
+                "registration (2024-01-10T00:00:00+00:00)"
+            ),
+        ),
+    ],
+)
+def test_a_forged_event_is_refused_word_for_word(events: list[PartnerEvent], problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Partner(events)
+    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+
+
 def test_an_event_from_elsewhere_meets_the_policy_given() -> None:
     discontinued = _discontinued()
     before, submission = Partner(discontinued.events[:3], policy=None), discontinued.events[3]

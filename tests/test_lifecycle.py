@@ -1007,6 +1007,33 @@ def test_apply_refusal_names_a_back_dated_step_and_the_policy() -> None:
     assert isinstance(refused, PolicyRefusal)
     assert refused.decision.codes == ("new_partner_discontinued",)
     assert lifecycle.apply_refusal(new, "Paid Media", at=late, policy=None) is None
+    # The refusal says what was asked: the market the application would target.
+    abroad = lifecycle.apply_refusal(new, "Paid Media", market="GB", at=late)
+    assert isinstance(abroad, PolicyRefusal)
+    assert (abroad.decision.market, abroad.decision.partner_id) == (Market("GB"), new.partner_id)
+
+
+@pytest.mark.parametrize(
+    "edge",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ],
+)
+def test_an_instant_off_the_calendar_in_utc_is_refused_by_every_step(edge: dt.datetime) -> None:
+    partner = partner_in(PENDING)
+    steps: list[Callable[[], object]] = [
+        lambda: lifecycle.apply_refusal(partner, "Paid Media", at=edge),
+        lambda: lifecycle.approve(partner, "Shop Management", at=edge),
+        lambda: lifecycle.add_role(partner, "creator_service_partner", at=edge),
+    ]
+    for step in steps:
+        with pytest.raises(ValidationError) as caught:
+            step()
+        assert str(caught.value) == (
+            "invalid instant: 1 problem\n"
+            "  - at: is at an end of the calendar: its instant lies outside it"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
