@@ -19,6 +19,7 @@ from partner_onboarding import (
     DEFAULT_POLICY,
     Catalog,
     Market,
+    PartnerRole,
     Policy,
     Question,
     ValidationError,
@@ -286,6 +287,16 @@ _FIRST = HOLDER.events
         (
             [*_FIRST[:4], attrs.evolve(_FIRST[0], seq=5)],
             "events[4].kind: a partner's first event is its registration, and it registers once",
+        ),
+        (
+            [
+                *_FIRST,
+                attrs.evolve(
+                    lifecycle.add_role(HOLDER, "creator_service_partner", at=T0).events[-1],
+                    role=PartnerRole.SELLER_SERVICE_PARTNER,
+                ),
+            ],
+            "events[5].role: the partner already has Seller Service Partner",
         ),
         (
             [attrs.evolve(_FIRST[1], seq=1)],

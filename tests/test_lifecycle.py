@@ -34,9 +34,17 @@ from partner_onboarding.errors import (
     InvalidTransition,
     OnboardingError,
     PolicyRefusal,
+    Problem,
     StaleRevision,
 )
-from partner_onboarding.lifecycle import TRANSITIONS, Guard, Subject, allowed_events, transition
+from partner_onboarding.lifecycle import (
+    TRANSITIONS,
+    Guard,
+    Subject,
+    allowed_events,
+    history_problems,
+    transition,
+)
 from partner_onboarding.model import (
     Account,
     Actor,
@@ -1168,3 +1176,16 @@ def test_a_revision_event_without_a_revision_is_refused_in_the_table_s_words() -
         "cannot approve_revision an application that is Approved; allowed: edit"
     )
     assert caught.value.subject == "application"
+
+
+def test_history_problems_says_whether_an_edit_waits_for_review() -> None:
+    edited = application_in(APPROVED, revision=True)
+    approved = application_in(APPROVED)
+    assert history_problems(APP, edited.history, revision_pending=True) == []
+    assert history_problems(APP, approved.history, revision_pending=False) == []
+    assert history_problems(APP, edited.history, revision_pending=False) == [
+        Problem("pending_revision", "must be present while an edit waits for review")
+    ]
+    assert history_problems(APP, approved.history, revision_pending=True) == [
+        Problem("pending_revision", "must be absent: no edit waits for review")
+    ]
