@@ -1189,3 +1189,16 @@ def test_history_problems_says_whether_an_edit_waits_for_review() -> None:
     assert history_problems(APP, approved.history, revision_pending=True) == [
         Problem("pending_revision", "must be absent: no edit waits for review")
     ]
+
+
+def test_a_subclass_of_application_steps_as_an_application() -> None:
+    class Mine(Application):
+        pass
+
+    application = application_in(APPROVED)
+    mine = Mine(
+        **{field.name: getattr(application, field.name) for field in attrs.fields(Application)}
+    )
+    moved = transition(mine, EventKind.EDIT, at=at(9), info=INFO)
+    assert moved == transition(application, EventKind.EDIT, at=at(9), info=INFO)
+    assert type(moved) is Application
