@@ -124,6 +124,34 @@ def test_stored_hash_costs_are_bounded_before_any_work(n: int, r: int, p: int, f
     assert caught.value.fields == (field,)
 
 
+@pytest.mark.parametrize(
+    ("p", "problem"),
+    [
+        # 128*r*(n+p+2) is 64 MiB + 16 KiB exactly: within the memory bound, over the work bound
+        (2, "p: scrypt with this cost is more than 524288 units of work"),
+        # 4 KiB more: over the memory bound, which is said first
+        (3, "n: scrypt with this cost needs more than 64 MiB of memory"),
+    ],
+)
+def test_the_memory_bound_is_exact_and_said_before_the_work(p: int, problem: str) -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse(f"scrypt$16384$32${p}$" + "A" * 24 + "$" + "A" * 44)
+    assert str(caught.value) == f"invalid password hash: 1 problem\n  - {problem}"
+
+
+def test_salt_and_digest_must_be_canonical_base64() -> None:
+    from partner_onboarding.model import PasswordHash  # noqa: PLC0415
+
+    # "B==" ends 16 bytes with bits that standard base64 writes as zeros
+    with pytest.raises(ValidationError) as caught:
+        PasswordHash.parse("scrypt$16384$8$1$" + "A" * 21 + "B==$" + "A" * 44)
+    assert str(caught.value) == (
+        "invalid password hash: 1 problem\n  - salt and digest must be written in canonical base64"
+    )
+
+
 def test_the_largest_allowed_cost_is_accepted() -> None:
     from partner_onboarding.model import SCRYPT_MAX_WORK, PasswordHash  # noqa: PLC0415
 

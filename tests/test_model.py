@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -26,6 +27,9 @@ from partner_onboarding._fields import normalize_state
 from partner_onboarding.errors import HistoryOutOfOrder
 from partner_onboarding.model import (
     MAX_REFERENCE_LINKS,
+    Actor,
+    Event,
+    EventKind,
     FinanceIdentity,
     History,
     ReviewStatus,
@@ -1332,3 +1336,49 @@ def test_a_history_reads_like_the_tuple_of_its_events(offsets: list[int], index:
 
 
 AN_HOUR = dt.timedelta(hours=1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Refusals, word for word
+
+
+def test_the_values_refusals_are_said_word_for_word() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Account.register(email="x", password="Abc123!x", at=AT, scrypt_n=CHEAP)
+    assert str(caught.value) == (
+        "invalid account: 1 problem\n"
+        "  - email: not a valid email address (An email address must have an @-sign.)"
+    )
+    with pytest.raises(ValidationError) as caught:
+        DocumentRef.of("licence.pdf", "text")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "invalid document: 1 problem\n  - content: must be bytes (the document's content)"
+    )
+
+
+def test_a_history_out_of_order_is_said_word_for_word() -> None:
+    first = Event(
+        actor=Actor.PARTNER, kind=EventKind.SUBMIT, from_status=None,
+        to_status=ReviewStatus.PENDING_REVIEW, at=AT,
+    )  # fmt: skip
+    earlier = attrs.evolve(first, at=AT - dt.timedelta(microseconds=1))
+    expected = (
+        "invalid history: 1 problem\n"
+        "  - [1].at: is before the previous event (2024-03-01T09:30:00+00:00)"
+    )
+    builds: list[Callable[[], object]] = [
+        lambda: History([first, earlier]),
+        lambda: History([first]).append(earlier),
+    ]
+    for build in builds:
+        with pytest.raises(HistoryOutOfOrder) as caught:
+            build()
+        assert str(caught.value) == expected
+
+
+def test_a_reason_may_run_over_several_lines() -> None:
+    event = Event(
+        actor=Actor.PLATFORM, kind=EventKind.REJECT, from_status=ReviewStatus.PENDING_REVIEW,
+        to_status=ReviewStatus.REJECTED, at=AT, reasons=("licence blurred\nplease rescan",),
+    )  # fmt: skip
+    assert event.reasons == ("licence blurred\nplease rescan",)
