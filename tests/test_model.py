@@ -26,6 +26,7 @@ from partner_onboarding import (
 from partner_onboarding._fields import normalize_state
 from partner_onboarding.errors import HistoryOutOfOrder
 from partner_onboarding.model import (
+    MAX_EVENTS,
     MAX_REFERENCE_LINKS,
     Actor,
     Event,
@@ -39,6 +40,7 @@ from partner_onboarding.model import (
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
+    approved_partner,
     category_infos,
     eins,
     emails,
@@ -1382,3 +1384,48 @@ def test_a_reason_may_run_over_several_lines() -> None:
         to_status=ReviewStatus.REJECTED, at=AT, reasons=("licence blurred\nplease rescan",),
     )  # fmt: skip
     assert event.reasons == ("licence blurred\nplease rescan",)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"seq": MAX_EVENTS + 1}, f"seq: must be a whole number from 1 to {MAX_EVENTS}"),
+        ({"seq": 0}, f"seq: must be a whole number from 1 to {MAX_EVENTS}"),
+        ({"seq": "3"}, f"seq: must be a whole number from 1 to {MAX_EVENTS}"),
+        ({"at": dt.datetime(2024, 1, 10)}, "at: must be time-zone aware"),  # noqa: DTZ001
+    ],
+)
+def test_a_partner_event_s_refusals_are_said_word_for_word(
+    change: dict[str, Any], problem: str
+) -> None:
+    event = approved_partner("Shop Management", at=AT).events[-1]
+    assert attrs.evolve(event, seq=MAX_EVENTS).seq == MAX_EVENTS
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(event, **change)
+    assert str(caught.value) == f"invalid event: 1 problem\n  - {problem}"
+
+
+@pytest.mark.parametrize(
+    "edge",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ],
+)
+def test_an_event_off_the_calendar_in_utc_is_refused(edge: dt.datetime) -> None:
+    event = approved_partner("Shop Management", at=AT).applications[0].history[0]
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(event, at=edge)
+    assert str(caught.value) == (
+        "invalid event: 1 problem\n"
+        "  - at: is at an end of the calendar: its instant lies outside it"
+    )
+
+
+def test_a_cross_border_agency_names_its_target_market() -> None:
+    partner = approved_partner(at=AT, agency_type="Cross Border")
+    with pytest.raises(ValidationError) as caught:
+        partner.target_market(None)
+    assert str(caught.value) == (
+        "invalid partner: 1 problem\n  - market: a cross-border agency names the target market"
+    )

@@ -63,6 +63,7 @@ T = TypeVar("T")
 __all__ = [
     "DEFAULT",
     "EVENT_PAYLOADS",
+    "MAX_EVENTS",
     "MAX_REFERENCE_LINKS",
     "Account",
     "Actor",
@@ -711,9 +712,7 @@ class History(Sequence[Event]):
     def __init__(self, events: Iterable[Event] = ()) -> None:
         if not isinstance(events, Iterable) or isinstance(events, str | bytes):
             raise ValidationError.single("", "must be a list of events", what="history")
-        node = History._node(
-            None, None, 0
-        )  # a fresh empty base, so that self is never its own past
+        node = History._empty()  # a fresh empty base, so that self is never its own past
         in_order = tuple(events)
         for index, event in enumerate(in_order):
             if not isinstance(event, Event):
@@ -723,11 +722,10 @@ class History(Sequence[Event]):
         self._first, self._events_read = node._first, in_order  # (known: no walk back needed)
 
     @classmethod
-    def _node(cls, last: Event | None, previous: History | None, length: int) -> History:
+    def _empty(cls) -> History:
         node = _new(History)
-        node._last, node._previous, node._length = last, previous, length
-        node._first = last if previous is None or previous._first is None else previous._first
-        node._events_read = None
+        node._first = node._last = node._previous = None
+        node._length, node._events_read = 0, None
         return node
 
     def append(self, event: Event, *, index: int | None = None) -> History:
@@ -1077,6 +1075,10 @@ def _as_optional_market(value: Market | str | None) -> Market | None:
     return None if value is None else _as_market(value)
 
 
+#: The most events a partner may have: an event's ``seq`` runs from 1 to this.
+MAX_EVENTS: Final = 10**9
+
+
 @attrs.frozen(kw_only=True)
 class PartnerEvent:
     """One step in a partner's life, with everything it brings: the record a partner is folded
@@ -1111,8 +1113,8 @@ class PartnerEvent:
     def __attrs_post_init__(self) -> None:
         problems = Problems()
         problems.partner_id("partner_id", self.partner_id)
-        if type(self.seq) is not int or not 1 <= self.seq <= 10**9:
-            problems.add("seq", "must be a whole number from 1")
+        if type(self.seq) is not int or not 1 <= self.seq <= MAX_EVENTS:
+            problems.add("seq", f"must be a whole number from 1 to {MAX_EVENTS}")
         problems.aware("at", self.at)
         problems.instance("actor", self.actor, Actor)
         subject_ok = problems.instance("subject", self.subject, Subject)
