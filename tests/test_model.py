@@ -22,6 +22,7 @@ from partner_onboarding import (
     Market,
     PasswordHash,
     ValidationError,
+    lifecycle,
 )
 from partner_onboarding._fields import normalize_state
 from partner_onboarding.errors import HistoryOutOfOrder
@@ -33,9 +34,12 @@ from partner_onboarding.model import (
     EventKind,
     FinanceIdentity,
     History,
+    PartnerEvent,
     ReviewStatus,
     SellerAuthorization,
     check_password_strength,
+    content_digest,
+    status_at,
 )
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
@@ -53,6 +57,8 @@ from partner_onboarding.testing import (
     password_hashes,
     passwords,
     phones,
+    sample_entity,
+    sample_info,
     zip_codes,
 )
 
@@ -1428,4 +1434,107 @@ def test_a_cross_border_agency_names_its_target_market() -> None:
         partner.target_market(None)
     assert str(caught.value) == (
         "invalid partner: 1 problem\n  - market: a cross-border agency names the target market"
+    )
+
+
+_SHA = "a SHA-256 digest (64 lower-case hexadecimal digits)"
+
+
+def _approved_events() -> tuple[PartnerEvent, ...]:
+    """Register, submit and approve the entity, submit and approve Shop Management."""
+    return approved_partner("Shop Management", at=AT).events
+
+
+@pytest.mark.parametrize(
+    ("index", "change", "problems"),
+    [
+        (4, {"actor": "x"}, ["actor: must be an Actor"]),
+        (4, {"subject": "x"}, ["subject: must be a Subject"]),
+        (4, {"kind": "x"}, ["kind: must be an EventKind"]),
+        (4, {"kind": EventKind.REGISTER}, ["kind: register is not an event of the application"]),
+        (4, {"approves": None}, ["approves: is required for application approve"]),
+        (4, {"seller_id": "s"}, ["seller_id: is not carried by application approve"]),
+        (
+            4,
+            {"reasons": "x"},
+            ["reasons: is not carried by application approve", "reasons: must be a list of texts"],
+        ),
+        (4, {"approves": "X" * 64}, [f"approves: must be {_SHA}"]),
+        (4, {"approves": 5}, [f"approves: must be {_SHA}"]),
+        (0, {"account": "x"}, ["account: must be an Account"]),
+        (
+            3,
+            {"info": sample_info("Paid Media")},
+            ["info.category: must be Shop Management, the event's category"],
+        ),
+    ],
+)
+def test_a_partner_event_s_payload_is_refused_word_for_word(
+    index: int, change: dict[str, Any], problems: list[str]
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(_approved_events()[index], **change)
+    listed = "".join(f"\n  - {problem}" for problem in problems)
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert str(caught.value) == f"invalid event: {count}{listed}"
+
+
+def test_a_rejection_s_reasons_and_a_seller_are_bounded_to_the_character() -> None:
+    partner = approved_partner("Shop Management", at=AT)
+    rejected = lifecycle.reject(
+        lifecycle.apply(partner, "Paid Media", sample_info("Paid Media"), at=AT),
+        "Paid Media",
+        ["x" * 1000, "over\nlines"],
+        at=AT,
+    )
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(rejected.events[-1], reasons=("x" * 1001,))
+    assert str(caught.value) == (
+        "invalid event: 1 problem\n  - reasons[0]: must be at most 1000 characters"
+    )
+    authorized = lifecycle.authorize_seller(partner, "Shop Management", "s" * 200, at=AT)
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(authorized.events[-1], seller_id="s" * 201)
+    assert str(caught.value) == (
+        "invalid event: 1 problem\n  - seller_id: must be at most 200 characters"
+    )
+
+
+def test_the_status_at_an_instant_counts_the_event_of_that_instant() -> None:
+    submitted = lifecycle.apply(
+        approved_partner(at=AT), "Shop Management", sample_info("Shop Management"), at=AT
+    )
+    later = AT + dt.timedelta(hours=1)
+    history = lifecycle.approve(submitted, "Shop Management", at=later).applications[0].history
+    tick = dt.timedelta(microseconds=1)
+    assert status_at(history, AT - tick) is None
+    assert status_at(history, AT) is ReviewStatus.PENDING_REVIEW
+    assert status_at(history, later - tick) is ReviewStatus.PENDING_REVIEW
+    assert status_at(history, later) is ReviewStatus.APPROVED
+
+
+def test_emails_and_phones_are_checked_however_the_value_is_built() -> None:
+    account = approved_partner(at=AT).account
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(account, email="ops.acme.example")
+    assert str(caught.value) == (
+        "invalid account: 1 problem\n"
+        "  - email: not a valid email address (An email address must have an @-sign.)"
+    )
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(account, phone="12")
+    assert str(caught.value) == (
+        "invalid account: 1 problem\n  - phone: not a valid phone number for its region"
+    )
+    contact = sample_entity().contact
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(contact, email="ops.acme.example")
+    assert caught.value.problems[0].reason.startswith("not a valid email address")
+
+
+def test_a_digest_is_of_the_content_written_as_utf_8() -> None:
+    # (pinned in stored approvals: the canonical form must never change)
+    info = attrs.evolve(sample_info("Shop Management"), service_description="café crème")
+    assert content_digest(info) == (
+        "7ae769939e2e7b047c8a988374c69f9b0215e3b1b35d3ee0f2be07ec484126e0"
     )
