@@ -27,7 +27,7 @@ from partner_onboarding import (
     lifecycle,
     to_json,
 )
-from partner_onboarding.errors import PolicyRefusal, StaleRevision
+from partner_onboarding.errors import PolicyRefusal, StaleRevision, WrongType
 from partner_onboarding.model import (
     Actor,
     CategoryInfo,
@@ -499,8 +499,15 @@ def test_revision_counts_events_and_a_stale_write_is_refused() -> None:
             attrs.evolve(edited.events[-1], seq=revision + 1),
             expected_revision=reviewer_b.revision,
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         HOLDER.events_since(HOLDER.revision + 1)
+    assert str(refused.value) == (
+        f"invalid partner: 1 problem\n  - revision: must be a whole number from 0 to "
+        f"{HOLDER.revision}"
+    )
+    with pytest.raises(WrongType) as wrong:
+        HOLDER.events_since(cast("Any", "3"))
+    assert wrong.value.fields == ("revision",)
 
 
 def test_an_event_received_from_elsewhere_is_applied_by_the_same_step() -> None:

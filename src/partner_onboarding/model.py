@@ -1293,7 +1293,8 @@ class Partner:
         """The events added after ``revision`` (0: all of them), in order: what a service
         publishes after saving this partner (an outbox)."""
         if type(revision) is not int or not 0 <= revision <= len(self.events):
-            raise ValidationError.single(
+            refusal = ValidationError if type(revision) is int else WrongType
+            raise refusal.single(
                 "revision", f"must be a whole number from 0 to {len(self.events)}", what="partner"
             )
         return self.events[revision:]
