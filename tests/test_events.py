@@ -585,6 +585,15 @@ def test_an_application_of_another_catalog_is_refused_on_replay() -> None:
         f"{other.id[:80] + '…'!r}; the partner's categories are of {HOLDER.catalog_id!r} "
         "(a partner has one catalog)"
     )
+    # The other way round: the partner's catalog is the one quoted short.
+    ours = attrs.evolve(HOLDER.events[3], partner_id=elsewhere.partner_id, seq=5)
+    with pytest.raises(ValidationError) as caught:
+        Partner([*elsewhere.events, ours], policy=None)
+    assert str(caught.value) == (
+        f"invalid partner: 1 problem\n  - events[4].category: is of catalog "
+        f"{HOLDER.catalog_id!r}; the partner's categories are of {other.id[:80] + '…'!r} "
+        "(a partner has one catalog)"
+    )
 
 
 def test_partner_ids_are_given_or_derived_never_random() -> None:
