@@ -501,6 +501,7 @@ def test_revision_counts_events_and_a_stale_write_is_refused() -> None:
         )
     with pytest.raises(ValidationError) as refused:
         HOLDER.events_since(HOLDER.revision + 1)
+    assert type(refused.value) is ValidationError  # (a whole number out of range: no WrongType)
     assert str(refused.value) == (
         f"invalid partner: 1 problem\n  - revision: must be a whole number from 0 to "
         f"{HOLDER.revision}"
