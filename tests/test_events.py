@@ -228,6 +228,13 @@ def test_a_mutated_event_stream_is_refused_naming_the_event(
     assert all(path.startswith("events") for path in caught.value.fields), caught.value
 
 
+def _replay_refusal(events: object) -> str:
+    """What replaying ``events`` is refused with."""
+    with pytest.raises(ValidationError) as caught:
+        Partner(events)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("events", "problem"),
     [
@@ -241,9 +248,7 @@ def test_a_mutated_event_stream_is_refused_naming_the_event(
     ],
 )
 def test_what_is_no_list_of_events_is_refused_word_for_word(events: Any, problem: str) -> None:
-    with pytest.raises(ValidationError) as caught:
-        Partner(events)
-    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+    assert _replay_refusal(events) == f"invalid partner: 1 problem\n  - {problem}"
 
 
 def _coaching() -> Partner:
@@ -312,9 +317,7 @@ _FIRST = HOLDER.events
     ],
 )
 def test_a_forged_event_is_refused_word_for_word(events: list[PartnerEvent], problem: str) -> None:
-    with pytest.raises(ValidationError) as caught:
-        Partner(events)
-    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+    assert _replay_refusal(events) == f"invalid partner: 1 problem\n  - {problem}"
 
 
 def test_an_event_from_elsewhere_meets_the_policy_given() -> None:
@@ -419,9 +422,7 @@ def test_the_upgrade_s_rejection_replays_from_the_instant_it_takes_effect() -> N
 def test_a_forged_rejection_by_the_upgrade_is_refused_word_for_word(
     events: Callable[[], list[PartnerEvent]], problem: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        Partner(events())
-    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+    assert _replay_refusal(events()) == f"invalid partner: 1 problem\n  - {problem}"
 
 
 @pytest.mark.parametrize(
@@ -469,9 +470,7 @@ def test_a_forged_rejection_by_the_upgrade_is_refused_word_for_word(
 def test_an_event_the_rules_refuse_is_named_with_its_rule(
     events: Callable[[], list[PartnerEvent]], problem: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        Partner(events())
-    assert str(caught.value) == f"invalid partner: 1 problem\n  - {problem}"
+    assert _replay_refusal(events()) == f"invalid partner: 1 problem\n  - {problem}"
 
 
 # ------------------------------------------------------------------------------------------------
