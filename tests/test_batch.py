@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tracemalloc
+import types
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, Market, ValidationError
 from partner_onboarding.batch import RECORD_FIELDS, check_rows, decide_row, iter_check_rows
+from partner_onboarding.engine import BLANK_PATTERN, absent
 from partner_onboarding.model import Partner, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
 from partner_onboarding.testing import approved_partner, instants_around, partners, policies
@@ -345,6 +347,15 @@ def test_a_seller_authorisation_alone_reads_a_registration_it_is_given() -> None
     for empty in ({}, {"registered_at": ""}, {"registered_at": "  "}, {"registered_at": None}):
         (record,) = check_rows([{**row, **empty}], at=dt.date(2024, 5, 20))
         assert record["reason_codes"] == "approved_application;authorization_open"
+    # (also when asked before every date of the rules: long ago is before them all)
+    for at in (dt.date(2024, 5, 20), dt.date(2020, 1, 1)):
+        (record,) = check_rows([row], at=at)
+        assert record["reason"] != "not_registered_yet"
+        decision = decide_row(row, "authorize_seller", at=at)
+        assert (decision.allowed, decision.codes) == (
+            record["allowed"],
+            tuple(record["reason_codes"].split(";")),
+        )
     (later,) = check_rows([{**row, "registered_at": "2024-06-01"}], at=dt.date(2024, 5, 20))
     assert later["reason"] == "not_registered_yet"
     (bad,) = check_rows(
@@ -382,7 +393,7 @@ def test_a_row_registered_later_answers_as_the_partner_not_there_yet(
         assert (record["reason"] == "not_registered_yet") is (at < registered)
 
 
-MISSING = [None, "", float("nan"), pd.NA, pd.NaT]
+MISSING = [None, "", " \t\u3000", float("nan"), pd.NA, pd.NaT]
 
 
 @pytest.mark.parametrize("missing", MISSING, ids=repr)
@@ -402,6 +413,13 @@ def test_a_missing_cell_counts_as_absent(missing: object) -> None:
             check_rows([base | {field: missing}], at=AT)
         assert caught.value.problems[0].reason == "is required"
         assert caught.value.fields == (f"rows[0].{field}",)
+
+
+def test_the_blank_pattern_matches_what_a_row_reads_as_empty() -> None:
+    # (the command line's columnar path finds blank partner ids with it, natively)
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000]
+    texts = pl.Series([*characters, *(c * 2 for c in characters), "", "a ", " a", "\x1c\u3000"])
+    assert texts.str.contains(BLANK_PATTERN).to_list() == [absent(text) for text in texts]
 
 
 # Mostly good cells, so that rows share the values a call remembers; a few bad ones of each kind.
@@ -449,6 +467,33 @@ def test_decide_row_answers_exactly_one_question(question: object) -> None:
     with pytest.raises(ValidationError) as caught:
         decide_row(row, question, at=AT)  # type: ignore[arg-type]
     assert caught.value.fields == ("question",)
+
+
+def test_decide_row_answers_for_the_row_s_own_market_and_partner() -> None:
+    row = {
+        "partner_id": "P7",
+        "registered_at": "2024-01-02",
+        "category": "paid media",
+        "market": "gb",
+        "status": "approved",
+    }
+    decision = decide_row(row, Question.AUTHORIZE_SELLER, at=AT)
+    assert (decision.partner_id, decision.category.code, decision.market) == (
+        "P7",
+        "paid_media",
+        Market("GB"),
+    )
+    assert decision.allowed
+    # A partner id that is no text, or blank, is not one the decision can carry.
+    for partner_id in (7, "", " \u3000", None):
+        assert decide_row(row | {"partner_id": partner_id}, "register", at=AT).partner_id is None
+
+
+def test_a_question_cell_may_hold_the_question_itself() -> None:
+    row = {"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}
+    for question in Question:
+        (record,) = check_rows([row | {"question": question}], at=AT)
+        assert record["question"] == question.value
 
 
 # --------------------------------------------------------------------------------------------------
@@ -515,7 +560,9 @@ def test_a_domain_error_in_a_row_is_raised_as_that_rows_validation_error(
 
 def test_a_bad_row_is_recorded_with_its_own_cells_and_what_is_wrong() -> None:
     rows: list[Any] = [
-        {"partner_id": "P1", "category": "Paid Medai", "market": "GB", "registered_at": "x"},
+        types.MappingProxyType(  # (any mapping, not only a dict)
+            {"partner_id": "P1", "category": "Paid Medai", "market": "GB", "registered_at": "x"}
+        ),
         ["not", "a", "row"],
     ]
     empty = dict.fromkeys(("question", "allowed", "reason", "reason_codes", "message"))

@@ -1449,6 +1449,7 @@ PARTNER_IDS = st.one_of(
     ),
     st.sampled_from(["", " ", "=SUM(A1)", "+1", "-2", "@x", "a,b", 'say "hi"', "a\\b", "P\u2028"]),
     st.sampled_from(["αβγ", "\t=x", "x\x1f", "abcdefghijklmnop", "\x85", "\uff50\uff11"]),
+    st.sampled_from(["\u3000", " \x1c\u2028", "\xa0 "]),  # (blank: refused on both paths)
 )
 CELLS = {
     "registered_at": st.one_of(
@@ -1582,6 +1583,21 @@ def test_a_partner_not_registered_yet_is_written_alike_on_both_paths(
     for instant in expected:
         if DEFAULT_POLICY.instant(instant) > DEFAULT_POLICY.instant(at):
             assert written.count(instant) == 2  # (both questions' answers change then)
+
+
+@pytest.mark.parametrize("flags", [(), ("--row-by-row",)])
+def test_a_blank_partner_id_is_a_missing_one_on_both_paths(
+    tmp_path: pathlib.Path, flags: tuple[str, ...]
+) -> None:
+    rows = "".join(f"{blank},2024-05-02,Paid Media\n" for blank in ("", "  ", "\u3000", "\xa0"))
+    path = write(tmp_path, "rows.csv", HEADER + rows + "P1,2024-05-02,Paid Media\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err)
+    assert code == 2
+    assert [line for line in err.getvalue().splitlines() if not line.startswith("#")] == [
+        f"line {line}: partner_id: is required" for line in range(2, 6)
+    ]
+    assert [line.split(",")[:2] for line in out.getvalue().splitlines()[1:]] == [["6", "P1"]] * 2
 
 
 def test_the_columnar_path_answers_a_clean_file_and_hands_a_dirty_rest_to_the_plain_path(

@@ -28,6 +28,7 @@ import attrs
 from partner_onboarding import _files
 from partner_onboarding.catalog import parse_member
 from partner_onboarding.engine import (
+    BLANK_PATTERN,
     COLUMNS,
     REGISTERED_COLUMN,
     Decided,
@@ -341,7 +342,7 @@ class _Answerer:
         writer, counts = self.run.writer, self.counts
         lines = pl.int_range(first_line, first_line + len(partners), dtype=pl.Int64, eager=True)
         error = pl.select(  # (the plain path reads the partner id first, and says this)
-            pl.when(pl.lit(partners) == "")
+            pl.when(pl.lit(partners).str.contains(BLANK_PATTERN))
             .then(pl.lit("partner_id: is required"))
             .otherwise(pl.lit(decided.error))
         ).to_series()

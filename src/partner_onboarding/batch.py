@@ -6,7 +6,7 @@
 
 A row has these keys (others are ignored):
 
-- ``partner_id``: required; any text or number.
+- ``partner_id``: required; any text or number (a cell of spaces only is an empty one).
 - ``registered_at``: when the account was registered: an aware datetime, ISO 8601 text with an
   offset, or a date (``2024-04-30``: the start of that day in the policy's zone). Required to
   ask ``register``; for ``authorize_seller`` alone an empty cell is a partner registered long
@@ -127,7 +127,11 @@ def iter_check_rows(  # noqa: PLR0912, PLR0915  (the per-row fast path is inline
                 raise ValidationError.single("", "must be a mapping of column names to values")
             get = row.get
             partner_id = get("partner_id")
-            if (not partner_id) if type(partner_id) is str else absent(partner_id):
+            if (
+                (not partner_id or partner_id.isspace())
+                if type(partner_id) is str
+                else absent(partner_id)
+            ):  # (a blank cell is an empty cell, in this column as in every other)
                 raise no_partner_id.with_traceback(None)
             raw_question = get("question")
             key = (get("category"), get("market"), raw_question, get("registration_market"))
@@ -211,7 +215,7 @@ def decide_row(
     return Decision.of(
         verdict,
         question=asked,
-        partner_id=partner_id if isinstance(partner_id, str) and partner_id else None,
+        partner_id=None if absent(partner_id) or not isinstance(partner_id, str) else partner_id,
         category=category,
         market=market,
         at=facts.instant,
@@ -240,7 +244,7 @@ def _error_record(index: int, row: object, error: OnboardingError) -> dict[str, 
         record["partner_id"] = row.get("partner_id")
         record["category"] = row.get("category")
         record["market"] = row.get("market")
-    record["error"] = str(problems[0]) if len(problems) == 1 else "; ".join(map(str, problems))
+    record["error"] = "; ".join(map(str, problems))
     return record
 
 

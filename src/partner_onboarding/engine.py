@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWER_FIELDS",
     "AT_REGISTRATION",
+    "BLANK_PATTERN",
     "COLUMNS",
     "FIRST_DAY",
     "KEY_COLUMNS",
@@ -492,6 +493,10 @@ def absent(value: object) -> bool:
 
 
 _MISSING_MARKERS: Final = frozenset({"NAType", "NaTType"})
+
+#: A regular expression that matches exactly the texts :func:`absent` reads as empty (empty, or
+#: every character one that ``str.isspace`` holds for), for engines that match text natively.
+BLANK_PATTERN: Final = "^[\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
 
 
 #: The longest cell a bulk reader remembers a refusal for (no name, code or instant is longer).
