@@ -130,6 +130,7 @@ def test_the_entity_section_masks_the_ein_and_shows_its_review() -> None:
     assert section.actions == (EventKind.MODIFY,)
     assert section.waits_on is Actor.PARTNER
     assert section.address == "100 Main St, Los Angeles, CA 90012"
+    assert (section.legal_name, section.contact_name) == ("Acme Growth LLC", "Dana Reyes")
     fresh = profile(registered(on(3, 1)), at=on(3, 1)).entity
     assert (fresh.status, fresh.status_label, fresh.actions) == (
         None,
@@ -221,6 +222,22 @@ def test_a_rejected_entity_is_due_with_its_reasons() -> None:
         ),
     )
     assert due.pending_review == ()
+
+
+def test_a_rejected_application_is_due_with_its_reasons() -> None:
+    partner = lifecycle.approve_entity(
+        lifecycle.submit_entity(registered(on(3, 1)), sample_entity(), at=on(3, 1)), at=on(3, 2)
+    )
+    partner = lifecycle.apply(
+        partner, "Shop Management", sample_info("Shop Management"), at=on(3, 3)
+    )
+    partner = lifecycle.reject(partner, "Shop Management", ["team too small"], at=on(3, 4))
+    (due,) = requirements(partner, at=on(3, 5)).currently_due
+    assert (due.category.name, due.events, due.reasons) == (  # type: ignore[union-attr]
+        "Shop Management",
+        (EventKind.MODIFY,),
+        ("team too small",),
+    )
 
 
 def test_a_pending_revision_waits_on_the_platform() -> None:
