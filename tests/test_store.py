@@ -30,7 +30,7 @@ from partner_onboarding.errors import (
 )
 from partner_onboarding.policy import upgrade_rules
 from partner_onboarding.serde import to_json
-from partner_onboarding.store import EVENTS, METADATA, EventStore
+from partner_onboarding.store import EVENTS, METADATA, EventStore, ddl
 from partner_onboarding.testing import approved_partner, partners, sample_info
 
 AT = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
@@ -104,6 +104,76 @@ def test_the_feed_holds_every_event_once_in_commit_order(store: EventStore) -> N
     assert positions == sorted(set(positions))
     assert store.feed(positions[-1]) == []
     assert [item.event for item in store.feed(positions[2], limit=2)] == expected[3:5]
+
+
+def test_the_feed_gives_a_hundred_events_a_page_unless_asked_for_another_size(
+    store: EventStore,
+) -> None:
+    for index in range(101 // len(partner().events) + 1):
+        store.append(partner(f"p{index}@acme.example"), 0)
+    assert len(store.feed()) == 100
+    assert len(store.feed(limit=1)) == 1
+    assert len(store.feed(limit=10_000)) > 100
+    for limit in (0, 10_001):
+        with pytest.raises(WrongType) as caught:
+            store.feed(limit=limit)
+        assert str(caught.value) == (
+            "invalid feed: 1 problem\n  - limit: must be a whole number from 1 to 10000"
+        )
+
+
+def test_an_edited_document_is_refused_by_the_feed(store: EventStore) -> None:
+    store.append(rejected(partner()), 0)
+    last = rejected(partner()).revision
+
+    def reword(document: dict[str, Any]) -> None:
+        document["data"]["reasons"] = ["a reason nobody gave"]
+
+    partner_id = _edit(store, last, reword, digest=False)
+    with pytest.raises(ValidationError) as caught:
+        store.feed(limit=10_000)
+    assert str(caught.value).startswith(f"invalid stored partner {partner_id!r}: 1 problem\n")
+    assert caught.value.fields == (f"seq {last}",)
+    assert "digest differs" in str(caught.value)
+
+
+def test_a_load_replays_only_the_events_after_those_it_replayed_last(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored, other = partner(), partner("other@acme.example")
+    store.append(stored, 0)
+    replayed: list[int] = []
+    replay = lifecycle.replay
+
+    def counting(events: list[Any], **options: Any) -> Partner:
+        replayed.append(len(events))
+        return replay(events, **options)
+
+    monkeypatch.setattr(lifecycle, "replay", counting)
+    keeping_one = EventStore(store.engine, replayed=1)
+    assert keeping_one.load(stored.partner_id) == stored
+    store.append(later := rejected(stored), stored.revision)
+    assert keeping_one.load(stored.partner_id) == later  # (the new events applied to the kept)
+    assert replayed == [stored.revision]
+    store.append(other, 0)
+    keeping_one.load(other.partner_id)  # (the one kept now)
+    keeping_one.load(stored.partner_id)
+    keeping_none = EventStore(store.engine, replayed=0)
+    keeping_none.load(stored.partner_id)
+    keeping_none.load(stored.partner_id)
+    assert replayed == [stored.revision, other.revision, *[later.revision] * 3]
+
+
+def test_ddl_writes_the_tables_for_either_database() -> None:
+    postgresql, sqlite = ddl(), ddl("sqlite")
+    assert postgresql == ddl("postgresql") != sqlite
+    for text in (postgresql, sqlite):
+        assert text.count("CREATE TABLE") == len(METADATA.sorted_tables)
+    with pytest.raises(WrongType) as caught:
+        ddl("mysql")
+    assert str(caught.value) == (
+        "invalid store: 1 problem\n  - dialect: must be 'postgresql' or 'sqlite'"
+    )
 
 
 def test_partners_are_found_by_their_email(store: EventStore) -> None:
