@@ -28,9 +28,10 @@ from partner_onboarding.errors import (
     ValidationError,
     WrongType,
 )
+from partner_onboarding.model import CategoryInfo
 from partner_onboarding.policy import upgrade_rules
 from partner_onboarding.serde import to_json
-from partner_onboarding.store import EVENTS, METADATA, EventStore, ddl
+from partner_onboarding.store import EVENTS, MAX_EVENT_CHARS, METADATA, EventStore, ddl
 from partner_onboarding.testing import approved_partner, partners, sample_info
 
 AT = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
@@ -162,6 +163,27 @@ def test_a_load_replays_only_the_events_after_those_it_replayed_last(
     keeping_none.load(stored.partner_id)
     keeping_none.load(stored.partner_id)
     assert replayed == [stored.revision, other.revision, *[later.revision] * 3]
+
+
+def test_a_store_reads_its_events_in_its_own_catalog(store: EventStore) -> None:
+    from _fourth import CATALOG  # noqa: PLC0415
+
+    info = CategoryInfo(
+        category=CATALOG.category("LIVE Coaching"), service_description="coaching", team_size=3
+    )
+    made = lifecycle.apply(
+        approved_partner(at=AT, policy=None),
+        "LIVE Coaching",
+        info,
+        at=AT,
+        catalog=CATALOG,
+        policy=None,
+    )
+    store.append(made, 0)
+    assert EventStore(store.engine, catalog=CATALOG, policy=None).load(made.partner_id) == made
+    with pytest.raises(ValidationError) as caught:  # (the default catalog has no such category)
+        EventStore(store.engine, policy=None).load(made.partner_id)
+    assert caught.value.fields == (f"seq {made.revision}.catalog",)
 
 
 def test_ddl_writes_the_tables_for_either_database() -> None:
@@ -319,9 +341,10 @@ def test_an_edited_document_is_refused_on_load(store: EventStore) -> None:
         document["data"]["reasons"] = ["a reason nobody gave"]
 
     partner_id = _edit(store, last, reword, digest=False)
-    message = _refused(store, partner_id)
-    assert f"seq {last}" in message
-    assert "digest differs" in message
+    assert _refused(store, partner_id) == (
+        f"invalid stored partner {partner_id!r}: 1 problem\n"
+        f"  - seq {last}: the document is not the one written (its digest differs)"
+    )
 
 
 def test_an_edited_document_the_rules_refuse_is_refused_on_load_even_with_its_digest(
@@ -394,7 +417,30 @@ def test_a_document_moved_to_another_row_is_refused(store: EventStore) -> None:
         document["data"]["seq"] = 3
 
     partner_id = _edit(store, 2, renumber, digest=True)
-    assert "another event than its row" in _refused(store, partner_id)
+    assert _refused(store, partner_id) == (
+        f"invalid stored partner {partner_id!r}: 1 problem\n"
+        "  - seq 2: the document is another event than its row (partner or seq)"
+    )
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_a_stored_document_is_bounded_before_it_is_read(store: EventStore, over: int) -> None:
+    stored = partner()
+    store.append(stored, 0)
+    with store.engine.begin() as connection:  # (JSON's own spaces, up to the bound and past it)
+        row = connection.execute(sa.select(EVENTS).where(EVENTS.c.seq == 2)).one()
+        text = row.document + " " * (MAX_EVENT_CHARS + over - len(row.document))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        connection.execute(
+            EVENTS.update().where(EVENTS.c.seq == 2).values(document=text, digest=digest)
+        )
+    if not over:
+        assert store.load(stored.partner_id) == stored
+        return
+    assert _refused(store, stored.partner_id) == (
+        f"invalid stored partner {stored.partner_id!r}: 1 problem\n"
+        f"  - seq 2: the document is over {MAX_EVENT_CHARS} characters"
+    )
 
 
 @pytest.mark.parametrize("where", ["last", "first"])
