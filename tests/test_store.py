@@ -443,15 +443,34 @@ def test_a_stored_document_is_bounded_before_it_is_read(store: EventStore, over:
     )
 
 
-@pytest.mark.parametrize("where", ["last", "first"])
+@pytest.mark.parametrize("where", ["last", "first", "middle", "renumbered"])
 def test_a_removed_event_is_refused_on_load(store: EventStore, where: str) -> None:
     stored = partner()
     store.append(stored, 0)
-    seq = stored.revision if where == "last" else 1
+    last = stored.revision
     with store.engine.begin() as connection:
-        connection.execute(EVENTS.delete().where(EVENTS.c.seq == seq))
-    message = _refused(store, stored.partner_id)
-    assert "seq" in message
+        if where == "renumbered":  # (the last row's seq moved on: as many rows, the last digest)
+            connection.execute(EVENTS.update().where(EVENTS.c.seq == last).values(seq=last + 5))
+        else:
+            seq = {"last": last, "first": 1, "middle": 2}[where]
+            connection.execute(EVENTS.delete().where(EVENTS.c.seq == seq))
+    end = {"last": last - 1, "renumbered": last + 5}.get(where, last)
+    assert _refused(store, stored.partner_id) == (
+        f"invalid stored partner {stored.partner_id!r}: 1 problem\n"
+        f"  - seq {end}: the stored events end at seq {end}, the partner's row at revision "
+        f"{last}: an event was removed or added by hand"
+    )
+
+
+def test_a_load_under_no_policy_is_asked_of_the_store_or_of_the_load(store: EventStore) -> None:
+    # Registered after the upgrade, the partner is new: the default policy refuses Paid Media.
+    made = approved_partner("Paid Media", at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), policy=None)
+    store.append(made, 0)
+    assert EventStore(store.engine, policy=None).load(made.partner_id) == made
+    assert store.load(made.partner_id, policy=None) == made
+    with pytest.raises(WrongType) as caught:
+        store.load(made.partner_id, policy="default")  # type: ignore[arg-type]
+    assert str(caught.value) == "invalid store: 1 problem\n  - policy: must be a Policy or None"
 
 
 def test_a_document_that_is_not_json_or_too_long_is_refused(store: EventStore) -> None:
