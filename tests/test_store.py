@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import pickle
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -541,20 +542,44 @@ def test_wrong_arguments_are_typed_errors(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
+    ("kwargs", "problem"),
     [
-        ({"engine": 3}, "engine"),
-        ({"catalog": "default"}, "catalog"),
-        ({"policy": "default"}, "policy"),
+        ({"engine": 3}, "engine: must be a SQLAlchemy Engine or a URL"),
+        ({"catalog": "default"}, "catalog: must be a Catalog"),
+        ({"policy": "default"}, "policy: must be a Policy or None"),
+        ({"replayed": -1}, "replayed: must be a whole number from 0"),
+        ({"replayed": 10**7 + 1}, "replayed: must be a whole number from 0"),
+        ({"replayed": 1.0}, "replayed: must be a whole number from 0"),
     ],
 )
 def test_a_store_is_made_of_an_engine_a_catalog_and_a_policy(
-    kwargs: dict[str, Any], field: str
+    kwargs: dict[str, Any], problem: str
 ) -> None:
     arguments: dict[str, Any] = {"engine": "sqlite://", **kwargs}
     with pytest.raises(WrongType) as caught:
         EventStore(arguments.pop("engine"), **arguments)
-    assert caught.value.fields == (field,)
+    assert str(caught.value) == f"invalid store: 1 problem\n  - {problem}"
+    EventStore("sqlite://", replayed=10**7)  # (the largest it keeps)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///"])
+def test_a_database_in_memory_is_one_for_every_thread(url: str) -> None:
+    store = EventStore(url)
+    store.create()
+    stored = partner()
+    store.append(stored, 0)
+    loaded: list[Partner] = []
+    reader = threading.Thread(target=lambda: loaded.append(store.load(stored.partner_id)))
+    reader.start()
+    reader.join()
+    assert loaded == [stored]
+
+
+def test_a_database_in_a_file_is_written_ahead_of_its_log(tmp_path: Path) -> None:
+    # (readers go on while a writer writes)
+    store = EventStore(f"sqlite:///{tmp_path / 'store.db'}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_the_store_never_shows_a_password() -> None:
