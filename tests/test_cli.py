@@ -1890,6 +1890,85 @@ def test_the_native_parquet_path_writes_what_the_plain_path_writes(
     assert check() == check("--row-by-row")
 
 
+def _parquet_columns(case: str) -> tuple[dict[str, Any], bool]:
+    """The columns of a Parquet file of one kind, and whether the native path answers it (the
+    types it reads as the plain path does; any other, in any column, is read plainly)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    instants = [dt.datetime(2024, 5, 2, 9, tzinfo=dt.UTC), dt.datetime(2024, 1, 2, tzinfo=dt.UTC)]
+    base: dict[str, Any] = {
+        "partner_id": ["P1", "P2"],
+        "registered_at": ["2024-05-02", "2024-01-02T09:00:00-08:00"],
+        "category": ["Paid Media", "paid_media"],
+    }
+    days = pa.array([19845, 19724], pa.date32())  # (2024-05-02, 2024-01-02)
+    kinds: dict[str, tuple[dict[str, Any], bool]] = {
+        "text": ({}, True),
+        "aware us": ({"registered_at": pa.array(instants, pa.timestamp("us", tz="UTC"))}, True),
+        "aware ms": ({"registered_at": pa.array(instants, pa.timestamp("ms", tz="UTC"))}, True),
+        "aware ns": ({"registered_at": pa.array(instants, pa.timestamp("ns", tz="UTC"))}, False),
+        # (Polars reads seconds as milliseconds)
+        "aware s": ({"registered_at": pa.array(instants, pa.timestamp("s", tz="UTC"))}, True),
+        "naive": ({"registered_at": pa.array([i.replace(tzinfo=None) for i in instants])}, False),
+        "days": ({"registered_at": days}, True),
+        "a day past 9999": ({"registered_at": pa.array([19845, 2_932_897], pa.date32())}, False),
+        "a note of days": ({"note": days}, True),
+        "a note of year 0": ({"note": pa.array([19845, -719_529], pa.date32())}, False),
+        "a note of numbers": ({"note": [1.5, None]}, True),
+        "a note of booleans": ({"note": [True, None]}, True),
+        "a note of nothing": ({"note": pa.nulls(2)}, True),
+        "a note of lists": ({"note": [["a"], []]}, False),
+        "a long note": ({"note": ["x" * (_files.MAX_CELL + 1), ""]}, False),
+        "a category of numbers": ({"category": [1, 2]}, False),
+        "approved categories listed": ({"approved_categories": [["Paid Media"], []]}, False),
+        "approved categories as text": ({"approved_categories": ["Paid Media", None]}, True),
+        "a status missing": ({"status": ["approved", None]}, True),
+        "a partner id of numbers": ({"partner_id": [1, 2]}, False),
+        "a partner id missing": ({"partner_id": ["P1", None]}, False),
+    }  # fmt: skip
+    changed, native = kinds[case]
+    return base | changed, native
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "text", "aware us", "aware ms", "aware ns", "aware s", "naive", "days", "a day past 9999",
+        "a note of days", "a note of year 0", "a note of numbers", "a note of booleans",
+        "a note of nothing", "a note of lists", "a long note", "a category of numbers",
+        "approved categories listed", "approved categories as text", "a status missing",
+        "a partner id of numbers", "a partner id missing",
+    ],
+)  # fmt: skip
+def test_the_native_parquet_path_answers_the_types_it_reads_alike_and_no_other(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    columns, native = _parquet_columns(case)
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table(columns), path)
+    answered: list[bool] = []
+    table = _columnar_check._Answerer.table
+
+    def recording(self: _columnar_check._Answerer, batch: Any, first_line: int) -> bool:
+        answered.append(table(self, batch, first_line))
+        return answered[-1]
+
+    monkeypatch.setattr(_columnar_check._Answerer, "table", recording)
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["check", str(path), "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
+        )
+        return code, out.getvalue(), err.getvalue()
+
+    assert check() == check("--row-by-row")
+    assert answered == [native]
+
+
 def test_a_parquet_file_of_plain_columns_is_answered_natively(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
