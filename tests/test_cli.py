@@ -1585,6 +1585,91 @@ def test_a_partner_not_registered_yet_is_written_alike_on_both_paths(
             assert written.count(instant) == 2  # (both questions' answers change then)
 
 
+@pytest.mark.parametrize(
+    ("first", "rest", "code"),
+    [
+        ("refused", "allowed", 1),
+        ("refused", "refused", 1),
+        ("bad", "allowed", 2),
+        ("allowed", "allowed", 0),
+    ],
+)
+def test_every_chunk_counts_toward_the_exit_code(
+    tmp_path: pathlib.Path, first: str, rest: str, code: int
+) -> None:
+    kinds = {
+        "allowed": "P{},2024-01-02,Shop Management\n",
+        "refused": "P{},2024-05-02,Paid Media\n",
+        "bad": "P{},2024-05-02,Paid Medias\n",
+    }
+    rows = [kinds[first if i < 3 else rest].format(i) for i in range(40)]
+    path = write(tmp_path, "rows.csv", HEADER + "".join(rows))
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:  # (the first rows in a chunk of their own)
+            patch.setattr(_columnar_check, "FIRST_CHUNK", 100)
+            patch.setattr(_columnar_check, "CHUNK", 200)
+            options = ["--at", "2024-05-20", "--question", "register", "--fail-on-refusal"]
+            returned = main(["check", path, *options, "--format", "csv", *flags], out=out, err=err)
+        return returned, out.getvalue(), err.getvalue()
+
+    assert check() == check("--row-by-row")
+    assert check()[0] == code
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"P9,2024-05-02,Paid\x00Media",  # (a NUL)
+        b"",  # (a blank line)
+        b"\r",  # (a blank line, ended CRLF)
+        b"P9,2024-05-02,Paid\rMedia",  # (a carriage return inside a line)
+        b"P9,2024-05-02,Paid Media\r",  # (a line ended CRLF)
+        b"007,2024-05-02,Paid Media",  # (text that reads as a number)
+        b"1e3,2024-05-02,Paid Media",
+        b"P9,2024-05-02",  # (a value short)
+        b"P9,2024-05-02," + b"x" * 10_001,  # (a cell over the bound)
+    ],
+)
+def test_the_columnar_path_reads_each_kind_of_line_as_the_plain_path(
+    tmp_path: pathlib.Path, line: bytes
+) -> None:
+    good = [f"P{i},2024-0{1 + i % 5}-02,Paid Media".encode() for i in range(12)]
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"\n".join([HEADER.strip().encode(), *good[:6], line, *good[6:]]) + b"\n")
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:  # (the line in the second chunk)
+            patch.setattr(_columnar_check, "FIRST_CHUNK", 100)
+            patch.setattr(_columnar_check, "CHUNK", 200)
+            code = main(
+                ["check", str(path), "--at", "2024-05-20", "--format", "csv", *flags],
+                out=out,
+                err=err,
+            )
+        return code, out.getvalue(), err.getvalue()
+
+    assert check() == check("--row-by-row")
+
+
+def test_an_empty_question_cell_is_refused_alike_on_both_paths(tmp_path: pathlib.Path) -> None:
+    rows = "P1,2024-05-02,Paid Media,\nP2,2024-01-02,Paid Media,register\n" * 3
+    path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,question\n" + rows)
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
+        )
+        return code, out.getvalue(), err.getvalue()
+
+    natively = check()
+    assert natively == check("--row-by-row")
+    assert natively[2].splitlines()[1:] == [f"line {n}: question: is required" for n in (2, 4, 6)]
+
+
 @pytest.mark.parametrize("flags", [(), ("--row-by-row",)])
 def test_a_blank_partner_id_is_a_missing_one_on_both_paths(
     tmp_path: pathlib.Path, flags: tuple[str, ...]
@@ -1611,9 +1696,9 @@ def test_the_columnar_path_answers_a_clean_file_and_hands_a_dirty_rest_to_the_pl
     taken: list[int] = []
     answer_chunk = _columnar_check._Answerer.chunk
 
-    def counting(self: _columnar_check._Answerer, chunk: bytes, first_line: int) -> bool:
+    def counting(self: _columnar_check._Answerer, chunk: bytes, first_line: int) -> None:
         taken.append(chunk.count(b"\n"))
-        return answer_chunk(self, chunk, first_line)
+        answer_chunk(self, chunk, first_line)
 
     monkeypatch.setattr(_columnar_check._Answerer, "chunk", counting)
     result = run("check", path, "--format", "csv", "--at", "2024-05-20")

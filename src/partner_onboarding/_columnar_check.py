@@ -93,14 +93,13 @@ def answer(
     rows: _files.CsvRows,
     run: Answering,
     counts: dict[str, int],
-    seen_codes: dict[str, str],
 ) -> Iterable[_files.Row]:
     """Answer the clean chunks of ``rows`` natively, counting as the plain path counts; the
     rows left for the plain path (from the first chunk that is not clean), or none."""
     if not _columnar(rows, run):
         return rows
     keys = [name.casefold() for name in rows.names]
-    answerer = _Answerer(keys, run, counts, seen_codes, delimiter=rows.delimiter)
+    answerer = _Answerer(keys, run, counts, delimiter=rows.delimiter)
     line = 1  # (the last line read: the header)
     pending = b""
     size = FIRST_CHUNK
@@ -115,8 +114,9 @@ def answer(
         if not chunk:
             return ()
         lines = _clean_lines(chunk, rows)
-        if lines is None or not answerer.chunk(chunk, line + 1):
+        if lines is None:
             return rows.resumed(data, line)
+        answerer.chunk(chunk, line + 1)
         line += lines
         if not block:
             return ()
@@ -185,20 +185,18 @@ class _Answerer:
         keys: list[str],
         run: Answering,
         counts: dict[str, int],
-        seen_codes: dict[str, str],
         *,
         delimiter: str = ",",
     ) -> None:
-        self.run, self.counts, self.seen_codes = run, counts, seen_codes
+        self.run, self.counts = run, counts
         self.keys, self.delimiter = keys, delimiter
         one_question = run.question is not None or "question" in self.keys
         self.memo = Memo(RowReader(run.policy, run.at), one_question=one_question)
         self.plan_texts: dict[tuple[PlanRow, str | None], str | None] = {}
         self.decision_texts: dict[Verdict, str] = {}
 
-    def chunk(self, chunk: bytes, first_line: int) -> bool:
-        """Answer the rows of a clean chunk, unless one of them asks both questions in a
-        question column (a frame's row answers one: such a chunk is the plain path's)."""
+    def chunk(self, chunk: bytes, first_line: int) -> None:
+        """Answer the rows of a clean chunk."""
         import polars as pl  # noqa: PLC0415
 
         names = [f"c{i}" for i in range(len(self.keys))]
@@ -215,19 +213,16 @@ class _Answerer:
             for i, key in enumerate(self.keys)
             if key in COLUMNS
         )
-        return self.answer(cells, first_line)
+        self.answer(cells, first_line)
 
-    def answer(self, cells: pl.DataFrame, first_line: int) -> bool:
-        """Answer a frame of the input's columns (strings, empty where a cell is), unless a row
-        asks both questions in a question column (a frame's row answers one: the plain path's)."""
+    def answer(self, cells: pl.DataFrame, first_line: int) -> None:
+        """Answer a frame of the input's columns (strings, empty where a cell is: an empty
+        question cell is refused as the plain path refuses it)."""
         run = self.run
-        if run.question is None and "question" in cells.columns and (cells["question"] == "").any():
-            return False
         decided = decide_rows(
             cells, at=run.at, policy=run.policy, question=run.question, memo=self.memo
         )
         self.write(decided, cells["partner_id"], first_line)
-        return True
 
     def table(self, batch: Any, first_line: int) -> bool:  # noqa: PLR0911
         """Answer a Parquet batch natively if its columns are ones the native readers read as
@@ -271,7 +266,8 @@ class _Answerer:
             for key in frame.columns
             if key in COLUMNS
         )
-        return self.answer(cells, first_line)
+        self.answer(cells, first_line)
+        return True
 
     def plan_text(self, plan: PlanRow, asked: str | None) -> str | None:
         """The writer's text of a combination (None for one in error), asked ``asked``."""
@@ -380,8 +376,6 @@ class _Answerer:
         allowed = pl.Series([d.allowed for d in decisions], dtype=pl.Boolean)
         counts["answers"] += len(order)
         counts["refused"] += int((~allowed.gather(order)).sum())
-        for i in order.unique(maintain_order=True).to_list():
-            self.seen_codes.update(dict.fromkeys(decisions[i].codes, ""))
         bad = (~ok).arg_true().to_list()
         for i in bad:
             self.run.bad(lines[i], error[i])
@@ -403,14 +397,13 @@ def answer_parquet(
     rows: _files.ParquetRows,
     run: Answering,
     counts: dict[str, int],
-    seen_codes: dict[str, str],
 ) -> Iterable[_files.Row]:
     """Answer the batches of a Parquet file natively where their columns allow (see
     :meth:`_Answerer.table`), counting as the plain path counts; the rows of the other batches
     come back, in their place, for the plain path."""
     if not _can_answer(run):
         return rows
-    answerer = _Answerer(rows.keys, run, counts, seen_codes)
+    answerer = _Answerer(rows.keys, run, counts)
     return _parquet_answers(rows, answerer)
 
 

@@ -317,7 +317,6 @@ def _check_stream(  # noqa: PLR0917
     else:
         print(header, file=err)
     writer.start()
-    seen_codes: dict[str, str] = {}
     columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row and readings is None
     if columnar:
         from partner_onboarding._columnar_check import Answering  # noqa: PLC0415  (when needed)
@@ -325,7 +324,7 @@ def _check_stream(  # noqa: PLR0917
         answering = Answering(
             at, policy, arguments.question, writer, functools.partial(_bad, err), progress
         )
-        rows = _natively(rows, answering, counts, seen_codes)
+        rows = _natively(rows, answering, counts)
     for record in iter_check_rows(good_rows(rows), at=at, policy=policy, on_error="record"):
         if record["error"] is not None:
             counts["bad"] += 1
@@ -336,13 +335,12 @@ def _check_stream(  # noqa: PLR0917
         record["status"] = cells[0].get("status")
         counts["answers"] += 1
         counts["refused"] += not record["allowed"]
-        seen_codes.update(dict.fromkeys(record["reason_codes"].split(";"), ""))
         writer.write(record)
         if counts["answers"] == 1:
             out.flush()  # the first answer out at once, whatever the size of the input
         progress.step(counts["answers"])
     progress.done()
-    writer.end(counts, policy, list(seen_codes))
+    writer.end(counts)
     if counts["bad"]:
         return BAD_INPUT
     if arguments.fail_on_refusal and counts["refused"]:
@@ -354,7 +352,6 @@ def _natively(
     rows: Iterable[_files.Row],
     answering: Answering,
     counts: dict[str, int],
-    seen_codes: dict[str, str],
 ) -> Iterable[_files.Row]:
     """Answer what the columnar path can read of ``rows`` (a UTF-8 CSV file's plain chunks, a
     Parquet file's batches of plain columns) natively; the rest comes back, in its place, to be
@@ -362,11 +359,11 @@ def _natively(
     if isinstance(rows, _files.CsvRows) and rows.charset == "UTF-8":
         from partner_onboarding import _columnar_check  # noqa: PLC0415  (Polars, if installed)
 
-        return _columnar_check.answer(rows, answering, counts, seen_codes)
+        return _columnar_check.answer(rows, answering, counts)
     if isinstance(rows, _files.ParquetRows):
         from partner_onboarding import _columnar_check  # noqa: PLC0415
 
-        return _columnar_check.answer_parquet(rows, answering, counts, seen_codes)
+        return _columnar_check.answer_parquet(rows, answering, counts)
     return rows
 
 
@@ -438,7 +435,7 @@ class Writer:
         """The row part of an ordinary partner id, in native code."""
         raise NotImplementedError
 
-    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+    def end(self, counts: dict[str, int]) -> None:
         """After the last answer."""
 
 
@@ -527,7 +524,7 @@ class _TableWriter(Writer):
         fitted = [_fit(cell, width) for cell, width in zip(cells, self.WIDTHS, strict=False)]
         return "  ".join([*fitted[: len(cells) - 1], cells[-1]]).rstrip()
 
-    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+    def end(self, counts: dict[str, int]) -> None:
         self.flush()
         out = self.out
         print(self.header, file=out)
@@ -716,7 +713,7 @@ class _ParquetWriter(Writer):
             self.writer.write_table(self.pa.table(self.columns, schema=self.schema))
             self.columns = {name: [] for name in self.schema.names}
 
-    def end(self, counts: dict[str, int], policy: Policy, codes: list[str]) -> None:
+    def end(self, counts: dict[str, int]) -> None:
         self.flush()
         self.writer.close()
 
