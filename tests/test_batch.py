@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from partner_onboarding import DEFAULT_CATALOG, Market, ValidationError
 from partner_onboarding.batch import RECORD_FIELDS, check_rows, decide_row, iter_check_rows
 from partner_onboarding.engine import BLANK_PATTERN, absent
+from partner_onboarding.errors import WrongType
 from partner_onboarding.model import Partner, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
 from partner_onboarding.testing import approved_partner, instants_around, partners, policies
@@ -459,6 +460,14 @@ def test_rows_must_be_an_iterable_of_mappings(rows: object) -> None:
     with pytest.raises(ValidationError) as caught:
         check_rows(rows, at=AT)  # type: ignore[arg-type]
     assert caught.value.fields == ("rows",)
+
+
+@pytest.mark.parametrize("ask", [check_rows, iter_check_rows, decide_row])
+def test_a_policy_of_the_wrong_type_is_named(ask: Any) -> None:
+    arguments = ({"partner_id": "P"}, "register") if ask is decide_row else ([{}],)
+    with pytest.raises(WrongType) as caught:
+        list(ask(*arguments, at=AT, policy=None))
+    assert str(caught.value) == "invalid rows: 1 problem\n  - policy: must be a Policy"
 
 
 @pytest.mark.parametrize("question", [None, "", "sell"])
