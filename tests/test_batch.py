@@ -464,7 +464,7 @@ def test_rows_must_be_an_iterable_of_mappings(rows: object) -> None:
 
 @pytest.mark.parametrize("ask", [check_rows, iter_check_rows, decide_row])
 def test_a_policy_of_the_wrong_type_is_named(ask: Any) -> None:
-    arguments = ({"partner_id": "P"}, "register") if ask is decide_row else ([{}],)
+    arguments: tuple[Any, ...] = ({"partner_id": "P"}, "register") if ask is decide_row else ([{}],)
     with pytest.raises(WrongType) as caught:
         list(ask(*arguments, at=AT, policy=None))
     assert str(caught.value) == "invalid rows: 1 problem\n  - policy: must be a Policy"
