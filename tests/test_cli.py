@@ -1654,6 +1654,42 @@ def test_the_columnar_path_reads_each_kind_of_line_as_the_plain_path(
     assert check() == check("--row-by-row")
 
 
+def test_text_that_reads_as_numbers_is_read_as_text(tmp_path: pathlib.Path) -> None:
+    rows = "".join(f"00{i},2024-05-02,Paid Media,1\n" for i in range(6))
+    path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,note\n" + rows)
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
+        )
+        return code, out.getvalue(), err.getvalue()
+
+    natively = check()
+    assert natively == check("--row-by-row")
+    assert natively[1].splitlines()[1].startswith("2,000,Paid Media,")
+
+
+def test_an_unknown_question_and_a_missing_polars_are_the_plain_path_s(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "rows.csv", HEADER + GOOD * 3)
+
+    def check(*flags: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
+        )
+        return code, out.getvalue(), err.getvalue()
+
+    unknown = check("--question", "ask")
+    assert unknown == check("--question", "ask", "--row-by-row")
+    assert unknown[0] == 2
+    natively = check()
+    monkeypatch.setitem(sys.modules, "polars", None)  # (as if the extra were not installed)
+    assert check() == natively
+
+
 def test_an_empty_question_cell_is_refused_alike_on_both_paths(tmp_path: pathlib.Path) -> None:
     rows = "P1,2024-05-02,Paid Media,\nP2,2024-01-02,Paid Media,register\n" * 3
     path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,question\n" + rows)
@@ -2003,6 +2039,7 @@ def _parquet_columns(case: str) -> tuple[dict[str, Any], bool]:
         "a note of booleans": ({"note": [True, None]}, True),
         "a note of nothing": ({"note": pa.nulls(2)}, True),
         "a note of lists": ({"note": [["a"], []]}, False),
+        "days, one missing": ({"registered_at": pa.array([19845, None], pa.date32())}, True),
         "a long note": ({"note": ["x" * (_files.MAX_CELL + 1), ""]}, False),
         "a category of numbers": ({"category": [1, 2]}, False),
         "approved categories listed": ({"approved_categories": [["Paid Media"], []]}, False),
@@ -2020,7 +2057,8 @@ def _parquet_columns(case: str) -> tuple[dict[str, Any], bool]:
     [
         "text", "aware us", "aware ms", "aware ns", "aware s", "naive", "days", "a day past 9999",
         "a note of days", "a note of year 0", "a note of numbers", "a note of booleans",
-        "a note of nothing", "a note of lists", "a long note", "a category of numbers",
+        "a note of nothing", "a note of lists", "days, one missing",
+        "a long note", "a category of numbers",
         "approved categories listed", "approved categories as text", "a status missing",
         "a partner id of numbers", "a partner id missing",
     ],
