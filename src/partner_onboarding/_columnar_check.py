@@ -36,6 +36,7 @@ from partner_onboarding.engine import (
     PlanRow,
     RowReader,
     decide_rows,
+    decision_cells,
     isoformat_in_zone,
 )
 from partner_onboarding.errors import OnboardingError
@@ -278,7 +279,7 @@ class _Answerer:
         if plan.category is not None:
             fields = {"category": plan.category, "market": plan.market}
             fields["question"] = asked or plan.question
-            text = self.run.writer.parts(_record(0, "", fields, None))[1]
+            text = _part(self.run.writer, _PLAN, fields)
         if len(self.plan_texts) < _REMEMBERED:
             self.plan_texts[key] = text
         return text
@@ -287,7 +288,7 @@ class _Answerer:
         """The writer's text of a decision."""
         text = self.decision_texts.get(decision)
         if text is None:
-            text = self.run.writer.parts(_record(0, "", None, decision))[2]
+            text = _part(self.run.writer, _DECISION, decision_cells(decision))
             if len(self.decision_texts) < _REMEMBERED:
                 self.decision_texts[decision] = text
         return text
@@ -314,9 +315,11 @@ class _Answerer:
         if len(plain):
             facts, cells = self.memo.facts, decided.frame[REGISTERED_COLUMN]
             said_plainly = [
-                self.run.writer.parts(
-                    _record(0, "", None, facts.written(decision, cells[rows[i]]))
-                )[2]
+                _part(
+                    self.run.writer,
+                    _DECISION,
+                    decision_cells(facts.written(decision, cells[rows[i]])),
+                )
                 for i in plain.to_list()
             ]
             texts = texts.scatter(plain, pl.Series(said_plainly, dtype=pl.String))
@@ -324,9 +327,8 @@ class _Answerer:
 
     def around_change(self, decision: Verdict) -> tuple[str, str]:
         """The writer's text of ``decision`` before and after its change instant."""
-        text = self.run.writer.parts(
-            _record(0, "", None, attrs.evolve(decision, changes_at=_MARK))
-        )[2]
+        marked = attrs.evolve(decision, changes_at=_MARK)
+        text = _part(self.run.writer, _DECISION, decision_cells(marked))
         head, found, tail = text.partition(_MARK.isoformat())
         assert found  # noqa: S101  (the writers write the instant as its isoformat)
         return head, tail
@@ -347,7 +349,9 @@ class _Answerer:
         own = pl.select(writer.row_expression(pl.lit(lines), pl.lit(partners))).to_series()
         special = (~partners.str.contains(writer.ORDINARY) & ok).arg_true().to_list()
         if special:
-            texts = [writer.parts(_record(lines[i], partners[i], None, None))[0] for i in special]
+            texts = [
+                _part(writer, _ROW, {"line": lines[i], "partner_id": partners[i]}) for i in special
+            ]
             own = own.scatter(special, texts)
         decisions = decided.table.decisions
         # (each waiting row's registration as the writers write it, once for both questions)
@@ -415,31 +419,26 @@ def _parquet_answers(rows: _files.ParquetRows, answerer: _Answerer) -> Iterator[
             yield from rows.rows_of(*item)
 
 
-def _record(
-    line: int, partner: str, plan: dict[str, Any] | None, decision: Verdict | None
-) -> dict[str, Any]:
-    """A record of the plain path's shape, for the parts the writer is asked for (the others are
-    placeholders, never written)."""
-    record: dict[str, Any] = {
-        "line": line,
-        "partner_id": partner,
-        "category": "x",
-        "market": "x",
-        "question": "x",
-        "allowed": False,
-        "reason": "x",
-        "reason_codes": "x",
-        "message": "x",
-        "changes_at": None,
-    }
-    if plan is not None:
-        record.update(plan)
-    if decision is not None:
-        record.update(
-            allowed=decision.allowed,
-            reason=decision.codes[0],
-            reason_codes=";".join(decision.codes),
-            message=decision.message,
-            changes_at=decision.changes_at,
-        )
-    return record
+#: The parts of a record a writer writes (:meth:`~partner_onboarding.cli.Writer.parts`): the
+#: row's own (its line, its partner id), the combination's and the decision's.
+_ROW, _PLAN, _DECISION = range(3)
+
+#: The cells of a record the columnar path does not ask a writer about: placeholders, never written.
+_UNASKED: Final[dict[str, Any]] = {
+    "line": 0,
+    "partner_id": "",
+    "category": "x",
+    "market": "x",
+    "question": "x",
+    "allowed": False,
+    "reason": "x",
+    "reason_codes": "x",
+    "message": "x",
+    "changes_at": None,
+}
+
+
+def _part(writer: PartsWriter, part: int, cells: dict[str, Any]) -> str:
+    """The writer's text of one ``part`` of a record of ``cells`` (the other parts' cells are
+    placeholders)."""
+    return writer.parts(_UNASKED | cells)[part]

@@ -67,6 +67,7 @@ __all__ = [
     "absent",
     "column_problems",
     "decide_rows",
+    "decision_cells",
     "error_text",
     "isoformat_in_zone",
     "misspelled_columns",
@@ -268,10 +269,7 @@ class RowReader:
                 "category": category.name,
                 "market": market,
                 "question": question.value,
-                "allowed": decision.allowed,
-                "reason": decision.codes[0],
-                "reason_codes": ";".join(decision.codes),
-                "message": decision.message,
+                **decision_cells(decision),
                 "changes_at": (AT_REGISTRATION if self.waits(decision) else decision.changes_at),
                 "error": None,
             }
@@ -479,6 +477,17 @@ class RowReader:
         if _hashable(raw) and len(self.approved_lists) < _REMEMBERED:
             self.approved_lists[raw] = found
         return found
+
+
+def decision_cells(decision: Verdict) -> dict[str, Any]:
+    """The cells a decision writes in a record of :func:`~partner_onboarding.batch.check_rows`."""
+    return {
+        "allowed": decision.allowed,
+        "reason": decision.codes[0],
+        "reason_codes": ";".join(decision.codes),
+        "message": decision.message,
+        "changes_at": decision.changes_at,
+    }
 
 
 def absent(value: object) -> bool:
