@@ -1654,19 +1654,19 @@ def test_the_columnar_path_reads_each_kind_of_line_as_the_plain_path(
     assert check() == check("--row-by-row")
 
 
+def checked(path: str | pathlib.Path, *flags: str) -> tuple[int, str, str]:
+    """``check PATH --at 2024-05-20 --format csv FLAGS`` in process: the exit code, out, err."""
+    out, err = io.StringIO(), io.StringIO()
+    arguments = ["check", str(path), "--at", "2024-05-20", "--format", "csv", *flags]
+    return main(arguments, out=out, err=err), out.getvalue(), err.getvalue()
+
+
 def test_text_that_reads_as_numbers_is_read_as_text(tmp_path: pathlib.Path) -> None:
     rows = "".join(f"00{i},2024-05-02,Paid Media,1\n" for i in range(6))
     path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,note\n" + rows)
 
-    def check(*flags: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
-        )
-        return code, out.getvalue(), err.getvalue()
-
-    natively = check()
-    assert natively == check("--row-by-row")
+    natively = checked(path)
+    assert natively == checked(path, "--row-by-row")
     assert natively[1].splitlines()[1].startswith("2,000,Paid Media,")
 
 
@@ -1675,34 +1675,20 @@ def test_an_unknown_question_and_a_missing_polars_are_the_plain_path_s(
 ) -> None:
     path = write(tmp_path, "rows.csv", HEADER + GOOD * 3)
 
-    def check(*flags: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
-        )
-        return code, out.getvalue(), err.getvalue()
-
-    unknown = check("--question", "ask")
-    assert unknown == check("--question", "ask", "--row-by-row")
+    unknown = checked(path, "--question", "ask")
+    assert unknown == checked(path, "--question", "ask", "--row-by-row")
     assert unknown[0] == 2
-    natively = check()
+    natively = checked(path)
     monkeypatch.setitem(sys.modules, "polars", None)  # (as if the extra were not installed)
-    assert check() == natively
+    assert checked(path) == natively
 
 
 def test_an_empty_question_cell_is_refused_alike_on_both_paths(tmp_path: pathlib.Path) -> None:
     rows = "P1,2024-05-02,Paid Media,\nP2,2024-01-02,Paid Media,register\n" * 3
     path = write(tmp_path, "rows.csv", "partner_id,registered_at,category,question\n" + rows)
 
-    def check(*flags: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            ["check", path, "--at", "2024-05-20", "--format", "csv", *flags], out=out, err=err
-        )
-        return code, out.getvalue(), err.getvalue()
-
-    natively = check()
-    assert natively == check("--row-by-row")
+    natively = checked(path)
+    assert natively == checked(path, "--row-by-row")
     assert natively[2].splitlines()[1:] == [f"line {n}: question: is required" for n in (2, 4, 6)]
 
 
