@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from _stores import DATABASES, empty_store
 from partner_onboarding import DEFAULT_POLICY, Partner, Policy, lifecycle
+from partner_onboarding import store as store_module
 from partner_onboarding.errors import (
     PartnerNotFound,
     StaleRevision,
@@ -236,6 +237,59 @@ def test_appending_nothing_new_writes_nothing(store: EventStore) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Two writers
+
+
+def test_an_append_that_fails_midway_writes_nothing(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = partner()
+    store.append(stored, 0)
+
+    def failing(*_: object) -> None:  # (after the partner's row has moved on)
+        raise OSError("no space left on the device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module._Driver, "run_many", staticmethod(failing))
+        with pytest.raises(OSError, match="no space left"):
+            store.append(rejected(stored), stored.revision)
+    assert store.revision(stored.partner_id) == stored.revision
+    assert store.load(stored.partner_id) == stored
+
+
+@pytest.mark.parametrize("kind", DATABASES[1:])  # (a database in memory is one connection)
+def test_appends_take_turns_so_the_feed_is_in_commit_order(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A writer that has begun holds the next one back until it commits: no position given later
+    # is ever committed first, so a reader that has seen a position has seen every one before it.
+    store = empty_store(kind, tmp_path)
+    first, second = partner(), partner("other@acme.example")
+    inside, go_on = threading.Event(), threading.Event()
+    run_many = store_module._Driver.run_many
+
+    def held(cursor: Any, statement: Any, rows: list[dict[str, Any]]) -> None:
+        if rows[0]["partner_id"] == first.partner_id:
+            inside.set()
+            assert go_on.wait(30)
+        run_many(cursor, statement, rows)
+
+    monkeypatch.setattr(store_module._Driver, "run_many", staticmethod(held))
+    writers = [
+        threading.Thread(target=store.append, args=(first, 0)),
+        threading.Thread(target=store.append, args=(second, 0)),
+    ]
+    writers[0].start()
+    assert inside.wait(30)
+    writers[1].start()
+    writers[1].join(0.5)
+    assert writers[1].is_alive()  # (it waits for the first to commit)
+    go_on.set()
+    for writer in writers:
+        writer.join(30)
+    assert [item.event.partner_id for item in store.feed(limit=10_000)] == [
+        *[first.partner_id] * first.revision,
+        *[second.partner_id] * second.revision,
+    ]
 
 
 def test_the_second_writer_from_one_revision_is_refused_and_writes_nothing(
