@@ -286,7 +286,9 @@ def test_appends_take_turns_so_the_feed_is_in_commit_order(
     go_on.set()
     for writer in writers:
         writer.join(30)
-    assert [item.event.partner_id for item in store.feed(limit=10_000)] == [
+    fed = store.feed(limit=10_000)
+    store.engine.dispose()
+    assert [item.event.partner_id for item in fed] == [
         *[first.partner_id] * first.revision,
         *[second.partner_id] * second.revision,
     ]
@@ -625,7 +627,7 @@ def test_a_store_is_made_of_an_engine_a_catalog_and_a_policy(
     with pytest.raises(WrongType) as caught:
         EventStore(arguments.pop("engine"), **arguments)
     assert str(caught.value) == f"invalid store: 1 problem\n  - {problem}"
-    EventStore("sqlite://", replayed=10**7)  # (the largest it keeps)
+    EventStore("sqlite://", replayed=10**7).engine.dispose()  # (the largest it keeps)
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///"])
@@ -638,6 +640,7 @@ def test_a_database_in_memory_is_one_for_every_thread(url: str) -> None:
     reader = threading.Thread(target=lambda: loaded.append(store.load(stored.partner_id)))
     reader.start()
     reader.join()
+    store.engine.dispose()
     assert loaded == [stored]
 
 
@@ -645,7 +648,9 @@ def test_a_database_in_a_file_is_written_ahead_of_its_log(tmp_path: Path) -> Non
     # (readers go on while a writer writes)
     store = EventStore(f"sqlite:///{tmp_path / 'store.db'}")
     with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    store.engine.dispose()
+    assert mode == "wal"
 
 
 def test_the_store_never_shows_a_password() -> None:
