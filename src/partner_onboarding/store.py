@@ -40,7 +40,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool
 
 from partner_onboarding import lifecycle, serde
 from partner_onboarding._fields import as_email
@@ -561,9 +561,14 @@ def _from_url(url: sa.URL) -> Engine:
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        # One database for every thread of the process (a web framework's workers, its tests).
+        # One database for every thread of the process (a web framework's workers, its tests):
+        # one connection, lent to one thread at a time, so threads take turns as on a file.
         return sa.create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            connect_args={"check_same_thread": False},
         )
     return sa.create_engine(url)
 
