@@ -29,7 +29,7 @@ from partner_onboarding.engine import (
     _position_from_text,
     isoformat_in_zone,
 )
-from partner_onboarding.errors import MissingExtra
+from partner_onboarding.errors import MissingExtra, WrongType
 from partner_onboarding.frames import answers, check_frame, diff
 from partner_onboarding.policy import upgrade_rules
 from partner_onboarding.testing import ZONES, category_spellings, instants_around, policies
@@ -1090,3 +1090,204 @@ def test_instants_said_in_the_policy_s_zone_natively_are_said_as_python_says_the
             assert text == facts.rules.when(instant).isoformat(), instant
         else:
             assert text is None, instant  # (the caller says it the plain way)
+
+
+# --------------------------------------------------------------------------------------------------
+# Each refusal word for word, and the paths each argument takes
+
+
+@pytest.mark.parametrize("feature", ["check_frame", "diff"])
+def test_without_polars_each_entry_names_itself_and_the_extra(
+    feature: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = pd.DataFrame({"category": ["Paid Media"]})
+    monkeypatch.setitem(sys.modules, "polars", None)  # (import polars then raises ImportError)
+    with pytest.raises(MissingExtra) as caught:
+        if feature == "diff":
+            diff(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, other=DEFAULT_POLICY)
+        else:
+            check_frame(frame, at=dt.date(2024, 5, 20))
+    assert str(caught.value) == (
+        f"{feature} needs the 'polars' extra: pip install 'partner-onboarding[polars]'"
+    )
+
+
+class Table:
+    """Neither PyArrow's table nor a DuckDB relation nor a Dask frame, though it looks like each."""
+
+    def arrow(self) -> None:
+        raise AssertionError("not read")
+
+    def map_partitions(self, *_: object, **__: object) -> None:
+        raise AssertionError("not read")
+
+
+@pytest.mark.parametrize("frame", [[{"category": "Paid Media"}], Table()], ids=["list", "fake"])
+def test_what_is_no_frame_is_refused_word_for_word(frame: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        check_frame(frame, at=dt.date(2024, 5, 20))
+    assert str(caught.value) == (
+        "invalid value: 1 problem\n  - frame: must be a Polars, pandas or Dask DataFrame, a "
+        "Polars LazyFrame, a PyArrow Table or a DuckDB relation"
+    )
+    with pytest.raises(ValidationError) as caught:
+        diff(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, other=DEFAULT_POLICY)
+    assert str(caught.value) == (
+        "invalid diff: 1 problem\n  - frame: must be a Polars or pandas DataFrame, or a Polars "
+        "LazyFrame"
+    )
+
+
+def test_diff_s_other_policy_and_check_frame_s_question_are_refused_word_for_word() -> None:
+    frame = pl.DataFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
+    with pytest.raises(WrongType) as wrong:
+        diff(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, other=None)  # type: ignore[arg-type]
+    assert str(wrong.value) == "invalid diff: 1 problem\n  - other: must be a Policy"
+    with pytest.raises(ValidationError) as caught:
+        check_frame(frame, at=dt.date(2024, 5, 20), question="regster")
+    assert str(caught.value) == (
+        "invalid value: 1 problem\n  - question: 'regster' is not one of register, "
+        "authorize_seller; did you mean 'register'?"
+    )
+
+
+@pytest.mark.parametrize("kind", ["polars", "pandas", "lazy"])
+def test_a_wall_clock_time_the_zone_skips_is_refused_word_for_word(kind: str) -> None:
+    wall = dt.datetime(2024, 3, 10, 2, 30)  # noqa: DTZ001
+    frame: Any = pl.DataFrame({"registered_at": [wall], "category": ["Paid Media"]})
+    frame = {"polars": frame, "pandas": frame.to_pandas(), "lazy": frame.lazy()}[kind]
+    with pytest.raises(ValidationError) as caught:
+        answered = check_frame(frame, at=dt.date(2024, 5, 20), assume_zone="America/Los_Angeles")
+        if kind == "lazy":
+            answered.collect()
+    assert str(caught.value) == (
+        "invalid frame: 1 problem\n  - registered_at: holds a wall-clock time that "
+        "America/Los_Angeles skips or repeats (a daylight-saving change): it names no single "
+        "instant; convert those cells yourself"
+    )
+
+
+@pytest.mark.parametrize("kind", ["polars", "pandas", "lazy", "arrow", "duckdb", "dask"])
+def test_every_engine_reads_naive_timestamps_in_the_zone_assumed(kind: str) -> None:
+    import dask.dataframe as dd  # noqa: PLC0415
+    import duckdb  # noqa: PLC0415
+
+    table = pl.DataFrame({"registered_at": NAIVE, "category": ["Paid Media"] * 2})
+    frame: Any = {
+        "polars": lambda: table,
+        "pandas": table.to_pandas,
+        "lazy": lambda: table.lazy(),
+        "arrow": table.to_arrow,
+        "duckdb": lambda: duckdb.from_arrow(table.to_arrow()),
+        "dask": lambda: dd.from_pandas(table.to_pandas(), npartitions=1),
+    }[kind]()
+    answered = check_frame(
+        frame, at=dt.date(2024, 5, 20), question="register", assume_zone="America/Los_Angeles"
+    )
+    result = answered.pl() if kind == "duckdb" else answered
+    if kind == "lazy":
+        result = answered.collect()
+    elif kind == "dask":
+        result = pl.from_pandas(answered.compute())
+    elif kind == "arrow":
+        result = pl.from_arrow(answered)
+    assert list(result["reason"]) == ["existing_partner", "new_partner_discontinued"]
+    assert list(result["registered_at"]) == NAIVE  # (the input's column, as it was)
+
+
+def test_assume_zone_leaves_text_and_aware_registrations_as_they_are() -> None:
+    text = pl.DataFrame(
+        {
+            "registered_at": ["2024-04-30T06:59:59.999999Z", "2024-04-30T07:00:00Z"],
+            "category": ["Paid Media"] * 2,
+        }
+    )
+    aware = text.with_columns(pl.col("registered_at").str.to_datetime(time_zone="UTC"))
+    expected = check_frame(text, at=dt.date(2024, 5, 20), question="register")
+    for frame in (text, aware, text.to_pandas(), aware.to_pandas()):
+        answered = check_frame(
+            frame, at=dt.date(2024, 5, 20), question="register", assume_zone="Asia/Tokyo"
+        )
+        assert list(answered["reason"]) == expected["reason"].to_list()
+
+
+@pytest.mark.parametrize("kind", ["polars", "pandas", "lazy"])
+def test_authorize_seller_alone_needs_no_registration_column_on_every_path(kind: str) -> None:
+    frame: Any = pl.DataFrame({"category": ["Paid Media"], "market": ["US"]})
+    frame = {"polars": frame, "pandas": frame.to_pandas(), "lazy": frame.lazy()}[kind]
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="authorize_seller")
+    if kind == "lazy":
+        answered = answered.collect()
+    assert list(answered["reason"]) == ["no_approved_application"]
+
+
+def test_diff_reads_naive_timestamps_in_the_zone_assumed_and_lists_only_answers() -> None:
+    later = Policy(rules=upgrade_rules(upgrade_date=dt.date(2024, 4, 29)))
+    frame = pl.DataFrame({"registered_at": NAIVE, "category": ["Paid Media"] * 2})
+    found = diff(
+        frame,
+        at=dt.date(2024, 5, 20),
+        policy=DEFAULT_POLICY,
+        other=later,
+        question="register",
+        assume_zone="America/Los_Angeles",
+    )
+    assert found.columns == [
+        "registered_at",
+        "category",
+        "question",
+        *[f"before_{name}" for name in (*ANSWER_FIELDS, "error")],
+        *[f"after_{name}" for name in (*ANSWER_FIELDS, "error")],
+    ]
+    # (the first row registered before DEFAULT_POLICY's upgrade, not before the earlier one; the
+    # second after both, its message naming another day)
+    assert found["registered_at"].to_list() == NAIVE
+    assert found["before_reason"].to_list() == ["existing_partner", "new_partner_discontinued"]
+    assert found["after_reason"].to_list() == ["new_partner_discontinued"] * 2
+
+
+def test_the_market_and_question_are_spelled_as_check_rows_writes_them() -> None:
+    frame = pl.DataFrame(
+        {
+            "registered_at": ["2024-01-10", "2024-01-10", "not a date"],
+            "category": ["Paid Media", "paid media", "paid media"],
+            "market": ["us", "US", "us"],
+            "question": ["REGISTER", "register", "Register"],
+        }
+    )
+    at = dt.date(2024, 5, 20)
+    rows = frame.to_dicts()
+    for each in (frame, frame.with_columns(pl.col("category").cast(pl.Categorical))):
+        answered = check_frame(each, at=at)
+        own = "category" if each.schema["category"] == pl.String else None
+        for got, record in zip(answered.iter_rows(named=True), plain(rows, at), strict=True):
+            if record["error"] is not None:
+                continue  # (a row in error keeps its own cells: below)
+            for name in ("category", "market", "question"):
+                if name != own and name == "category":
+                    continue  # (a column of another type is the user's own)
+                assert got[name] == record[name]
+    # (the row in error keeps its own cells)
+    assert answered.row(2, named=True)["market"] == "us"
+    assert answered.row(2, named=True)["question"] == "Register"
+
+
+def test_answers_for_one_question_need_no_question_column_and_declare_their_type() -> None:
+    frame = pl.DataFrame({"registered_at": ["2024-05-02"], "category": ["Paid Media"]})
+    expression = answers(at="2024-05-20", question="register")
+    lazy = frame.lazy().with_columns(expression)
+    declared = lazy.collect_schema()["answer"]
+    got = lazy.collect()
+    assert got.schema["answer"] == declared
+    assert got.unnest("answer")["reason"].to_list() == ["new_partner_discontinued"]
+
+
+def test_a_pandas_column_arrow_cannot_hold_is_kept_and_the_others_are_answered() -> None:
+    # (a column of complex numbers: Polars has no such type, so the one-call conversion fails)
+    frame = pd.DataFrame(
+        {"registered_at": ["2024-05-02"], "category": ["Paid Media"], "z": [1 + 2j]}
+    )
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="register")
+    assert answered["z"].tolist() == [1 + 2j]
+    assert answered["reason"].tolist() == ["new_partner_discontinued"]
+    assert str(answered["registered_at"].dtype) == str(frame["registered_at"].dtype)

@@ -84,21 +84,19 @@ def check_frame(
         ):
             output[name] = pl.String if name == "question" else _answer_type(name)
         return frame.map_batches(
-            lambda batch: answer_polars(
-                _assumed(batch, zone), at=at, policy=policy, question=asked
-            ),
+            lambda batch: _answer_assumed(batch, zone, at=at, policy=policy, question=asked),
             streamable=False,
             schema=output,
         )
     if isinstance(frame, pl.DataFrame):
         _diagnose(frame.columns, frame.schema.get(REGISTERED_COLUMN), asked, zone)
-        return answer_polars(_assumed(frame, zone), at=at, policy=policy, question=asked)
+        return _answer_assumed(frame, zone, at=at, policy=policy, question=asked)
     if type(frame).__module__.startswith("pandas"):
         import pandas  # noqa: ICN001, PLC0415  (it is installed: the frame is one)
 
         converted = _from_pandas(frame)
         _diagnose(list(frame.columns), converted.schema.get(REGISTERED_COLUMN), asked, zone)
-        answers = answer_polars(_assumed(converted, zone), at=at, policy=policy, question=asked)
+        answers = _answer_assumed(converted, zone, at=at, policy=policy, question=asked)
         # (an input column of an answer's name is replaced, as Polars' with_columns does)
         one_question = asked is not None or "question" in frame.columns
         produced = set(_answer_names(Question.REGISTER if one_question else None))
@@ -285,6 +283,23 @@ def _diagnose(
         )
     if problems:
         raise ValidationError(problems, what="frame")
+
+
+def _answer_assumed(
+    frame: pl.DataFrame,
+    zone: zoneinfo.ZoneInfo | None,
+    *,
+    at: dt.datetime | dt.date | str,
+    policy: Policy,
+    question: Question | None,
+) -> pl.DataFrame:
+    """:func:`answer_polars` of ``frame``, its naive ``registered_at`` read as the wall clock of
+    ``zone``; the input's column is given back as it was (the answers are what is added)."""
+    assumed = _assumed(frame, zone)
+    answered = answer_polars(assumed, at=at, policy=policy, question=question)
+    if assumed is frame:
+        return answered
+    return answered.with_columns(frame.get_column(REGISTERED_COLUMN))
 
 
 def _assumed(frame: pl.DataFrame, zone: zoneinfo.ZoneInfo | None) -> pl.DataFrame:
