@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -1102,11 +1103,14 @@ def test_without_polars_each_entry_names_itself_and_the_extra(
 ) -> None:
     frame = pd.DataFrame({"category": ["Paid Media"]})
     monkeypatch.setitem(sys.modules, "polars", None)  # (import polars then raises ImportError)
+    entries: dict[str, Callable[[], Any]] = {
+        "diff": lambda: diff(
+            frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, other=DEFAULT_POLICY
+        ),
+        "check_frame": lambda: check_frame(frame, at=dt.date(2024, 5, 20)),
+    }
     with pytest.raises(MissingExtra) as caught:
-        if feature == "diff":
-            diff(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, other=DEFAULT_POLICY)
-        else:
-            check_frame(frame, at=dt.date(2024, 5, 20))
+        entries[feature]()
     assert str(caught.value) == (
         f"{feature} needs the 'polars' extra: pip install 'partner-onboarding[polars]'"
     )
@@ -1156,10 +1160,13 @@ def test_a_wall_clock_time_the_zone_skips_is_refused_word_for_word(kind: str) ->
     wall = dt.datetime(2024, 3, 10, 2, 30)  # noqa: DTZ001
     frame: Any = pl.DataFrame({"registered_at": [wall], "category": ["Paid Media"]})
     frame = {"polars": frame, "pandas": frame.to_pandas(), "lazy": frame.lazy()}[kind]
-    with pytest.raises(ValidationError) as caught:
+
+    def answer() -> Any:
         answered = check_frame(frame, at=dt.date(2024, 5, 20), assume_zone="America/Los_Angeles")
-        if kind == "lazy":
-            answered.collect()
+        return answered.collect() if kind == "lazy" else answered
+
+    with pytest.raises(ValidationError) as caught:
+        answer()
     assert str(caught.value) == (
         "invalid frame: 1 problem\n  - registered_at: holds a wall-clock time that "
         "America/Los_Angeles skips or repeats (a daylight-saving change): it names no single "
@@ -1173,14 +1180,15 @@ def test_every_engine_reads_naive_timestamps_in_the_zone_assumed(kind: str) -> N
     import duckdb  # noqa: PLC0415
 
     table = pl.DataFrame({"registered_at": NAIVE, "category": ["Paid Media"] * 2})
-    frame: Any = {
+    makers: dict[str, Callable[[], Any]] = {
         "polars": lambda: table,
         "pandas": table.to_pandas,
-        "lazy": lambda: table.lazy(),
+        "lazy": table.lazy,
         "arrow": table.to_arrow,
         "duckdb": lambda: duckdb.from_arrow(table.to_arrow()),
-        "dask": lambda: dd.from_pandas(table.to_pandas(), npartitions=1),
-    }[kind]()
+        "dask": lambda: dd.from_pandas(table.to_pandas(), npartitions=1),  # type: ignore[no-untyped-call]
+    }
+    frame = makers[kind]()
     answered = check_frame(
         frame, at=dt.date(2024, 5, 20), question="register", assume_zone="America/Los_Angeles"
     )

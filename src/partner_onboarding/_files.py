@@ -181,7 +181,8 @@ def _json_row(number: int, value: object) -> Row:
     if nested:
         name = plain_text(str(nested[0]))[:40]
         return Row(number, None, (f"{name}: must be a single value, not a list or an object",))
-    return Row(number, value, _cell_problems(value))
+    problems = _cell_problems(value)
+    return Row(number, None if problems else value, problems)
 
 
 #: The largest JSON array file read (it is read whole: JSON Lines streams, an array cannot).
@@ -213,8 +214,7 @@ def _json_array_rows(lines: Iterable[tuple[int, str | None]], charset: str) -> I
         raise HeaderError("not a JSON array (nested too deeply)") from None
     except ValueError as error:
         raise HeaderError(f"not a JSON array ({str(error)[:80]})") from None
-    if not isinstance(value, list):
-        raise HeaderError("not a JSON array of objects")
+    # (a list: the text starts with "[", as read_rows chose this reader for)
     return (_json_row(index, item) for index, item in enumerate(value, start=1))
 
 
