@@ -326,3 +326,135 @@ def test_a_number_is_read_from_text_of_up_to_40_characters() -> None:
         None,
         f"'{'0' * 40}…' is not a number of seconds since 1970-01-01T00:00Z",  # (quoted short)
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV: the header, and the rows a quote, a long text or a long line costs
+
+
+def refused(path: pathlib.Path) -> str:
+    """What ``check PATH`` says of an input it refuses before any row."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", str(path), "--at", "2024-05-20"], out=out, err=err) == 2
+    assert out.getvalue() == ""
+    prefix = f"partner-onboarding: {path}: "
+    assert err.getvalue().startswith(prefix)
+    return err.getvalue().removeprefix(prefix).removesuffix("\n")
+
+
+def test_an_empty_input_and_a_header_that_cannot_be_used_are_refused_word_for_word(
+    tmp_path: pathlib.Path,
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert refused(empty) == "the input is empty (a CSV file needs a header line)"
+    header = tmp_path / "header.csv"
+    header.write_bytes(b"Partner_ID,category,CATEGORY,Registerd_At\n")
+    assert refused(header) == (
+        "the header line cannot be used: column 'CATEGORY' appears twice; unknown column "
+        "'Registerd_At'; did you mean 'registered_at'?; missing column 'registered_at'"
+    )
+
+
+def test_json_lines_are_known_by_their_first_character_after_spaces(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "rows"  # (no suffix to say what it holds)
+    path.write_text("  " + json.dumps(GOOD) + "\n", encoding="utf-8")
+    assert checked(path) == (0, [], [1, 1])
+
+
+def test_a_cell_is_bounded_and_named_by_its_column_s_first_40_characters(
+    tmp_path: pathlib.Path,
+) -> None:
+    name = "n" * 50
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        f"partner_id,registered_at,category,{name},note\n"
+        f"P1,2024-05-02,Paid Media,{'x' * (_files.MAX_CELL + 1)},\n"
+        f"P2,2024-05-02,Paid Media,{'y' * _files.MAX_CELL},\n"  # (at the bound: read)
+        f"P3,2024-05-02,Paid Media,{'z' * 6000},{'z' * 6000}\n",  # (a long line of short cells)
+        encoding="utf-8",
+    )
+    for flags in ([], ["--row-by-row"]):
+        assert checked(path, *flags) == (
+            2,
+            [f"line 2: {'n' * 40}: a value of 10001 characters (at most 10000)"],
+            [3, 3, 4, 4],
+        )
+
+
+@pytest.mark.parametrize("newline", [b"\n", b""], ids=["then-more", "at-the-end"])
+def test_a_line_of_exactly_the_bound_is_read(tmp_path: pathlib.Path, newline: bytes) -> None:
+    head = b"partner_id,registered_at,category\nP1,2024-05-02,"
+    line = b"P1,2024-05-02," + b"x" * (_files.MAX_LINE - len(b"P1,2024-05-02,"))
+    path = tmp_path / "rows.csv"
+    path.write_bytes(head[: -len(b"P1,2024-05-02,")] + line + newline)
+    assert len(line) == _files.MAX_LINE
+    code, said, _ = checked(path, "--row-by-row")
+    assert (code, said) == (2, ["line 2: category: a value of 1048562 characters (at most 10000)"])
+
+
+def test_a_quote_left_open_costs_its_row_and_the_lines_after_it_keep_their_numbers(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = "".join(f"P{i};2024-05-02;Paid Media\n" for i in range(3, 160))
+    path = tmp_path / "rows.csv"
+    path.write_text('partner_id;registered_at;category\nP2;2024-05-02;"Paid Media\n' + rows)
+    for flags in ([], ["--row-by-row"]):
+        code, said, answered = checked(path, *flags)
+        assert code == 2
+        assert said == [
+            (
+                "line 2: a quote opened on this line is not closed as a cell of this row (it "
+                "took 100 lines): the row is refused, and the lines after it are read as rows"
+            )
+        ]
+        assert answered == [line for line in range(3, 160) for _ in range(2)]
+
+
+def test_a_quoted_cell_of_100_lines_is_one_row(tmp_path: pathlib.Path) -> None:
+    note = "\n".join(["a line of a note"] * 100)
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        f'partner_id,registered_at,category,note\nP1,2024-05-02,Paid Media,"{note}"\n'
+        "P2,2024-05-02,Paid Media,\n",
+        encoding="utf-8",
+    )
+    assert checked(path, "--row-by-row") == (0, [], [2, 2, 102, 102])
+
+
+def test_a_cell_past_the_csv_field_bound_costs_its_row(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        b'partner_id,registered_at,category\nP1,2024-05-02,"'
+        + b"x" * 600_000
+        + b"\n"
+        + b"y" * 600_000
+        + b'"\nP2,2024-05-02,Paid Media\n'
+    )
+    for flags in ([], ["--row-by-row"]):
+        assert checked(path, *flags) == (
+            2,
+            ["line 2: not CSV (field larger than field limit (1048576))"],
+            [4, 4],
+        )
+
+
+def test_quotes_are_read_as_spreadsheets_write_them(tmp_path: pathlib.Path) -> None:
+    # (text after a closing quote is kept, and a wrapped name holds no delimiter: neither is a
+    # quote left open; a partner id holding the delimiter is quoted)
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "partner_id,registered_at,category\n"
+        'P1,2024-05-02,"Paid "Media\n'
+        '"P,2",2024-05-02,"Paid\nMedia"\n'
+        '""\n',  # (an empty quoted cell alone: a blank line)
+        encoding="utf-8",
+    )
+    for flags in ([], ["--row-by-row"]):
+        assert checked(path, *flags) == (0, [], [2, 2, 3, 3])
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@a", "\tx", "\rx"])
+def test_a_csv_cell_that_a_spreadsheet_reads_as_a_formula_is_written_as_text(cell: str) -> None:
+    assert _files.csv_cell(cell) == "'" + cell
+    assert _files.csv_cell("a" + cell) == "a" + cell
