@@ -540,7 +540,13 @@ def _at_seq(problem: Problem) -> Problem:
     if path.startswith("events[") and "]" in path:
         index, _, rest = path[len("events[") :].partition("]")
         if index.isdigit():
-            return Problem(f"seq {int(index) + 1}{rest}", problem.reason)
+            seq = int(index) + 1
+            reason = problem.reason
+            named = f"seq {seq} ("  # (a replay's refusal names the event: said once)
+            if not rest and reason.startswith(named) and ") " in reason:
+                kind, _, said = reason[len(named) :].partition(") ")
+                reason = f"{kind} {said}"
+            return Problem(f"seq {seq}{rest}", reason)
     return problem
 
 
