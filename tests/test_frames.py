@@ -1275,6 +1275,10 @@ def test_the_market_and_question_are_spelled_as_check_rows_writes_them() -> None
                 if name != own and name == "category":
                     continue  # (a column of another type is the user's own)
                 assert got[name] == record[name]
+    # (a column already spelled so is left as it is, and the next ones are still spelled)
+    spelled = check_frame(frame.with_columns(category=pl.lit("Paid Media")), at=at)
+    assert spelled["market"].to_list() == ["US", "US", "us"]
+    assert spelled["question"].to_list() == ["register", "register", "Register"]
     # (the row in error keeps its own cells)
     assert answered.row(2, named=True)["market"] == "us"
     assert answered.row(2, named=True)["question"] == "Register"
