@@ -176,29 +176,43 @@ def test_a_parquet_file_damaged_after_its_first_rows_keeps_them_and_says_where(
 ) -> None:
     monkeypatch.setattr(_files, "PARQUET_BATCH", 3)  # (a batch a row group, as in a large file)
     path = tmp_path / "rows.parquet"
-    ids = [f"P{i}" for i in range(6)]
     _parquet(
         path,
         {
-            "partner_id": ids,
-            "registered_at": ["2024-05-02"] * 6,
-            "category": ["Paid Media"] * 6,
+            "partner_id": [f"P{i}" for i in range(9)],
+            "registered_at": ["2024-05-02"] * 9,
+            "category": ["Paid Media"] * 9,
         },
         row_group_size=3,
     )
     import pyarrow.parquet as pq  # noqa: PLC0415
 
-    second = pq.ParquetFile(path).metadata.row_group(1).column(0).data_page_offset
+    third = pq.ParquetFile(path).metadata.row_group(2).column(0).data_page_offset
     data = bytearray(path.read_bytes())
-    data[second : second + 16] = b"\xff" * 16  # (the second row group's first page header)
+    data[third : third + 16] = b"\xff" * 16  # (the third row group's first page header)
     path.write_bytes(bytes(data))
+    with pytest.raises(OSError, match="thrift") as caught:  # (what pyarrow says of it)
+        pq.read_table(path)
+    reason = _files.plain_text(str(caught.value)[:120])  # (its line breaks escaped to print)
 
     code, said, answered = checked(path, *flags)
 
     assert code == 2
-    assert answered == [1, 1, 2, 2, 3, 3]
-    assert len(said) == 1
-    assert said[0].startswith("line 4: the rest of the file cannot be read (")
+    assert answered == [line for line in range(1, 7) for _ in range(2)]
+    assert said == [f"line 7: the rest of the file cannot be read ({reason})"]
+
+
+def test_a_file_that_is_not_parquet_is_refused_with_pyarrow_s_reason(
+    tmp_path: pathlib.Path,
+) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    path = tmp_path / "rows.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(pa.ArrowInvalid, match="magic bytes") as caught:
+        pq.ParquetFile(path)
+    assert refused(path) == f"not a Parquet file ({str(caught.value)[:120]})"
 
 
 def test_reading_parquet_without_pyarrow_names_the_extra(
@@ -409,6 +423,49 @@ def test_a_quote_left_open_costs_its_row_and_the_lines_after_it_keep_their_numbe
             )
         ]
         assert answered == [line for line in range(3, 160) for _ in range(2)]
+
+
+def test_after_a_quote_left_open_the_rows_are_read_as_before(tmp_path: pathlib.Path) -> None:
+    # (the quote opened on line 2 closes on line 4: a row of three lines holding the delimiter,
+    # refused; the lines after it are read by the same rules, text after a closing quote kept)
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "partner_id;registered_at;category\n"
+        'P2;2024-05-02;"Paid Media\n'
+        "P3;2024-05-02;Paid Media\n"
+        'P4;2024-05-02;"Paid Media"\n'
+        'P5;2024-05-02;"Paid "Media\n'
+        + "".join(f"P{i};2024-05-02;Paid Media\n" for i in range(6, 110))
+        + 'P110;2024-05-02;"Paid "Media\n',
+        encoding="utf-8",
+    )
+    for flags in ([], ["--row-by-row"]):
+        code, said, answered = checked(path, *flags)
+        assert code == 2
+        assert said == [
+            (
+                "line 2: a quote opened on this line is not closed as a cell of this row (it "
+                "took 3 lines): the row is refused, and the lines after it are read as rows"
+            )
+        ]
+        assert answered == [line for line in range(3, 111) for _ in range(2)]
+
+
+def test_a_line_past_the_bound_after_a_chunk_read_row_by_row_is_read_no_further(
+    tmp_path: pathlib.Path,
+) -> None:
+    # (a byte that is not UTF-8 hands the rest of the file to the row-by-row reader)
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        b"partner_id,registered_at,category\n"
+        b"P2,2024-05-02,Paid \xff Media\n"
+        b"P3,2024-05-02," + b"x" * (3 << 20) + b"\n"
+        b"P4,2024-05-02,Paid Media\n"
+    )
+    for flags in ([], ["--row-by-row"]):
+        code, said, answered = checked(path, *flags)
+        assert (code, answered) == (2, [4, 4])
+        assert said[1] == "line 3: a line longer than 1048576 bytes"
 
 
 def test_a_quoted_cell_of_100_lines_is_one_row(tmp_path: pathlib.Path) -> None:
