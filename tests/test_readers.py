@@ -515,3 +515,30 @@ def test_quotes_are_read_as_spreadsheets_write_them(tmp_path: pathlib.Path) -> N
 def test_a_csv_cell_that_a_spreadsheet_reads_as_a_formula_is_written_as_text(cell: str) -> None:
     assert _files.csv_cell(cell) == "'" + cell
     assert _files.csv_cell("a" + cell) == "a" + cell
+
+
+def test_a_json_array_is_known_by_its_first_character_too(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "rows"  # (no suffix to say what it holds)
+    path.write_text(" " + json.dumps([GOOD, GOOD]), encoding="utf-8")
+    assert checked(path) == (0, [], [1, 1, 2, 2])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf-8-sig"])
+def test_utf_8_named_is_read_as_utf_8_unnamed(tmp_path: pathlib.Path, encoding: str) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfpartner_id,registered_at,category\n"
+        b"P2,2024-05-02,Paid \xff Media\nP3,2024-05-02,Paid Media\n"
+    )
+    unnamed = checked(path)
+    assert unnamed == (
+        2,
+        [
+            (
+                "line 2: not UTF-8 (a byte that is not part of a UTF-8 character; --encoding "
+                "names another encoding)"
+            )
+        ],
+        [3, 3],
+    )
+    assert checked(path, "--encoding", encoding) == unnamed
