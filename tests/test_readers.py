@@ -410,9 +410,13 @@ def test_a_line_of_exactly_the_bound_is_read(tmp_path: pathlib.Path, newline: by
 def test_a_quote_left_open_costs_its_row_and_the_lines_after_it_keep_their_numbers(
     tmp_path: pathlib.Path,
 ) -> None:
-    rows = "".join(f"P{i};2024-05-02;Paid Media\n" for i in range(3, 160))
+    rows = "".join(f"P{i};2024-05-02;Paid Media\n" for i in range(3, 159))
     path = tmp_path / "rows.csv"
-    path.write_text('partner_id;registered_at;category\nP2;2024-05-02;"Paid Media\n' + rows)
+    path.write_text(
+        'partner_id;registered_at;category\nP2;2024-05-02;"Paid Media\n'
+        + rows
+        + 'P159;2024-05-02;"Paid "Media\n'  # (text after a closing quote: kept, as before)
+    )
     for flags in ([], ["--row-by-row"]):
         code, said, answered = checked(path, *flags)
         assert code == 2
@@ -454,18 +458,23 @@ def test_after_a_quote_left_open_the_rows_are_read_as_before(tmp_path: pathlib.P
 def test_a_line_past_the_bound_after_a_chunk_read_row_by_row_is_read_no_further(
     tmp_path: pathlib.Path,
 ) -> None:
-    # (a byte that is not UTF-8 hands the rest of the file to the row-by-row reader)
+    # (a byte that is not UTF-8 hands the rest of the file to the row-by-row reader, from the
+    # chunk it is in: the long line comes after that chunk)
+    good = b"".join(b"P%d,2024-05-02,Paid Media\n" % i for i in range(3, 3003))
     path = tmp_path / "rows.csv"
     path.write_bytes(
         b"partner_id,registered_at,category\n"
         b"P2,2024-05-02,Paid \xff Media\n"
-        b"P3,2024-05-02," + b"x" * (3 << 20) + b"\n"
-        b"P4,2024-05-02,Paid Media\n"
+        + good
+        + b"P3003,2024-05-02,"
+        + b"x" * (3 << 20)
+        + b"\nP3004,2024-05-02,Paid Media\n"
     )
+    assert len(good) > 1 << 16  # (past the columnar path's first chunk)
     for flags in ([], ["--row-by-row"]):
-        code, said, answered = checked(path, *flags)
-        assert (code, answered) == (2, [4, 4])
-        assert said[1] == "line 3: a line longer than 1048576 bytes"
+        code, said, answered = checked(path, "--question", "register", *flags)
+        assert (code, answered) == (2, [*range(3, 3003), 3004])
+        assert said[1] == "line 3003: a line longer than 1048576 bytes"
 
 
 def test_a_quoted_cell_of_100_lines_is_one_row(tmp_path: pathlib.Path) -> None:
