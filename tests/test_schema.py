@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pathlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,3 +237,39 @@ def test_documents_drawn_from_a_schema_load_or_are_refused_with_a_typed_error(cl
         assert check.is_valid(json.loads(to_json(value)))  # (what it writes back is valid too)
 
     loads_or_refuses()
+
+
+# --------------------------------------------------------------------------------------------------
+# The published schemas, whole
+
+GOLDEN = pathlib.Path(__file__).parent / "golden" / "schemas.json"
+
+
+def _schemas() -> dict[str, Any]:
+    """Every document type's schema, and a client's document's (``secrets=False``) where it
+    differs."""
+    schemas: dict[str, Any] = {}
+    for cls in TYPES:
+        stored, client = json_schema(cls), json_schema(cls, secrets=False)
+        schemas[cls.__name__] = stored
+        if client != stored:
+            schemas[f"{cls.__name__} (secrets=False)"] = client
+    return schemas
+
+
+def test_the_schemas_are_the_published_ones() -> None:
+    # The schemas are a contract with other programs: a change is made on purpose and seen whole
+    # in a diff of tests/golden/schemas.json (``python tests/test_schema.py`` writes it again).
+    assert _schemas() == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    import re
+
+    text = json.dumps(_schemas(), indent=1, sort_keys=True)
+    # (a list of plain values on one line: the markets' codes are a long one)
+    scalars = re.compile(
+        r'\[\n\s*((?:"[^"\n]*"|[-\d.]+|true|false|null)(?:,\n\s*(?:"[^"\n]*"|[-\d.]+|true|false|null))*)\n\s*\]'
+    )
+    text = scalars.sub(lambda match: "[" + re.sub(r",\n\s*", ", ", match.group(1)) + "]", text)
+    GOLDEN.write_text(text + "\n", encoding="utf-8")
