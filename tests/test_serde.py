@@ -592,3 +592,36 @@ def test_a_history_and_a_market_are_written_and_read_on_their_own() -> None:
     assert json.loads(to_json(events))["catalog"] is None
     assert from_json(to_json(events), History) == events
     assert from_json(to_json(Market.US), Market) == Market.US
+
+
+_PARTNER = approved_partner("Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+
+
+@pytest.mark.parametrize(
+    ("edit", "problems"),
+    [
+        (lambda data: [1], ["must be a JSON object"]),
+        (
+            lambda data: {**{k: v for k, v in data.items() if k != "revision"}, "extra": 1},
+            ["extra: unknown field", "revision: is required"],
+        ),
+        (lambda data: {**data, "events": "x"}, ["events: must be a list"]),
+        (
+            lambda data: {**data, "partner_id": 3, "revision": "5"},
+            [
+                "partner_id: must be the partner_id of the events",
+                "revision: must be 5, the number of events",
+            ],
+        ),
+        (lambda data: {**data, "revision": True}, ["revision: must be 5, the number of events"]),
+    ],
+    ids=["not-an-object", "fields", "events", "beside-the-events", "a-flag"],
+)
+def test_a_partner_document_is_refused_word_for_word(edit: Any, problems: list[str]) -> None:
+    document = json.loads(to_json(_PARTNER))
+    assert _PARTNER.revision == 5
+    document["data"] = edit(document["data"])
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Partner)
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert str(caught.value) == "\n  - ".join([f"invalid Partner: {count}", *problems])
