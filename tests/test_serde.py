@@ -491,7 +491,7 @@ def test_a_problem_deep_in_a_partner_is_named_by_its_whole_path() -> None:
         forged_document = json.loads(json.dumps(document))
         forged_document["data"]["applications"][1]["history"][0] = event | {field: forged}
         assert _refusal_text(lambda d=forged_document: from_json(json.dumps(d), Partner)) == (
-            f"invalid _StoredState: 1 problem\n  - applications[1].history[0].{field}: {reason}"
+            f"invalid Partner: 1 problem\n  - applications[1].history[0].{field}: {reason}"
         )
 
 
@@ -625,3 +625,23 @@ def test_a_partner_document_is_refused_word_for_word(edit: Any, problems: list[s
         from_json(json.dumps(document), Partner)
     count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
     assert str(caught.value) == "\n  - ".join([f"invalid Partner: {count}", *problems])
+
+
+def test_a_version_2_document_without_a_role_is_refused_word_for_word() -> None:
+    document = state_document(_PARTNER)
+    document["data"]["roles_granted"] = []
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Partner)
+    assert str(caught.value) == (
+        "invalid Partner: 1 problem\n  - roles_granted: must hold at least one role"
+    )
+
+
+def test_a_version_2_document_is_replayed_under_the_policy_asked() -> None:
+    # Registered after the upgrade, the partner is new: the default policy refuses Paid Media.
+    late = approved_partner("Paid Media", at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), policy=None)
+    text = json.dumps(state_document(late))
+    assert from_json(text, Partner, policy=None) == late
+    with pytest.raises(ValidationError) as caught:
+        from_json(text, Partner)
+    assert "new partners cannot" in str(caught.value)

@@ -651,7 +651,12 @@ class _StoredState:
 def _legacy_partner(data: object, catalog: Catalog, policy: Policy | UseDefault | None) -> Partner:
     """A partner of a version 1 or 2 document: its state turned into the events that make it,
     then replayed under ``policy`` like any other (docs/decisions.md)."""
-    state = from_data(data, _StoredState, catalog=catalog)
+    try:
+        state = from_data(data, _StoredState, catalog=catalog)
+    except WrongType:
+        raise
+    except ValidationError as error:  # (named as the document's type, not the reader's own)
+        raise ValidationError(error.problems, what="Partner", more=error.more) from None
     if not state.roles_granted:
         raise ValidationError.single("roles_granted", "must hold at least one role", what="Partner")
     return lifecycle.replay(_events_of(state), policy=policy)
