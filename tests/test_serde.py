@@ -645,3 +645,34 @@ def test_a_version_2_document_is_replayed_under_the_policy_asked() -> None:
     with pytest.raises(ValidationError) as caught:
         from_json(text, Partner)
     assert "new partners cannot" in str(caught.value)
+
+
+def test_a_version_2_document_of_every_kind_of_step_reads_as_the_events_it_stands_for() -> None:
+    # (two roles at the registration's instant and a third later, an entity rejected with
+    # reasons then changed and approved, an application rejected with reasons then changed,
+    # approved, edited (a revision pending) and a seller authorised in its category)
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+
+    def day(n: int) -> dt.datetime:
+        return at + dt.timedelta(days=n)
+
+    partner = lifecycle.choose_role(_PARTNER.account, "seller_service_partner", at=at)
+    partner = lifecycle.add_role(partner, "creator_service_partner", at=at)
+    partner = lifecycle.add_role(partner, "seller_service_creator_matchmaking", at=day(1))
+    partner = lifecycle.submit_entity(partner, sample_entity(), at=day(1))
+    partner = lifecycle.reject_entity(partner, ["EIN letter unreadable"], at=day(2))
+    partner = lifecycle.modify_entity(partner, sample_entity(), at=day(3))
+    partner = lifecycle.approve_entity(partner, at=day(4))
+    info = sample_info("Shop Management")
+    partner = lifecycle.apply(partner, "Shop Management", info, at=day(5))
+    partner = lifecycle.reject(partner, "Shop Management", ["no case study"], at=day(6))
+    partner = lifecycle.modify(partner, "Shop Management", info, at=day(7))
+    partner = lifecycle.approve(partner, "Shop Management", at=day(8))
+    partner = lifecycle.authorize_seller(partner, "Shop Management", "SELLER-1", at=day(9))
+    edited = attrs.evolve(info, team_size=12)
+    partner = lifecycle.edit(partner, "Shop Management", edited, at=day(10))
+
+    read = from_json(json.dumps(state_document(partner)), Partner)
+
+    assert read == partner
+    assert [event.kind for event in read.events] == [event.kind for event in partner.events]
