@@ -676,3 +676,19 @@ def test_a_version_2_document_of_every_kind_of_step_reads_as_the_events_it_stand
 
     assert read == partner
     assert [event.kind for event in read.events] == [event.kind for event in partner.events]
+
+
+def test_every_problem_deep_in_a_partner_s_events_is_named_by_its_path() -> None:
+    document = json.loads(to_json(_PARTNER))
+    events = document["data"]["events"]
+    events[1]["actor"] = "robot"
+    events[1]["entity"]["address"]["bogus"] = 1
+    events[3]["seq"] = "x"
+    with pytest.raises(ValidationError) as caught:
+        from_json(json.dumps(document), Partner)
+    assert str(caught.value) == (
+        "invalid Partner: 3 problems\n"
+        "  - events[1].actor: must be one of 'partner', 'platform', 'system'\n"
+        "  - events[1].entity.address.bogus: unknown field\n"
+        "  - events[3].seq: must be a whole number"
+    )
