@@ -692,3 +692,78 @@ def test_every_problem_deep_in_a_partner_s_events_is_named_by_its_path() -> None
         "  - events[1].entity.address.bogus: unknown field\n"
         "  - events[3].seq: must be a whole number"
     )
+
+
+_ACCOUNT = json.loads(to_json(_PARTNER.account))
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        (
+            lambda: from_json(json.dumps(_ACCOUNT), dict),
+            "invalid JSON: 1 problem\n  - cls: must be a value class of the library",
+        ),
+        (
+            lambda: from_json(json.dumps(_ACCOUNT), Account, catalog="x"),  # type: ignore[arg-type]
+            "invalid JSON: 1 problem\n  - catalog: must be a Catalog",
+        ),
+        (
+            lambda: from_json("{", Account),
+            (
+                "invalid Account: 1 problem\n  - not JSON (Expecting property name enclosed in "
+                "double quotes: line 1 column 2 (char 1))"
+            ),
+        ),
+        (
+            lambda: from_json("[1]", Account),
+            "invalid Account: 1 problem\n  - must be a JSON object (an envelope)",
+        ),
+        (
+            lambda: from_json(
+                json.dumps({k: v for k, v in _ACCOUNT.items() if k != "type"} | {"x": 1}), Account
+            ),
+            "invalid Account: 2 problems\n  - x: unknown field\n  - type: is required",
+        ),
+        (
+            lambda: from_json(json.dumps(_ACCOUNT | {"version": 9, "type": "Partner"}), Account),
+            (
+                "invalid Account: 2 problems\n  - version: unsupported version; this library "
+                "reads 1 to 3\n  - type: must be 'Account'"
+            ),
+        ),
+        (
+            lambda: from_json(json.dumps(_ACCOUNT | {"catalog": "other@1#abc"}), Account),
+            (
+                "invalid Account: 1 problem\n  - catalog: written with catalog 'other@1#abc', "
+                "read with 'partner-center-us@2024.04#0ef9ea8286dc'; pass the catalog it was "
+                "written with"
+            ),
+        ),
+        (
+            lambda: from_json(
+                json.dumps({"version": 1, "type": "Account", "data": _ACCOUNT["data"]}),
+                Account,
+                catalog=CUSTOM,
+            ),
+            (
+                "invalid Account: 1 problem\n  - version: a version 1 document names no catalog: "
+                "read it with the default catalog"
+            ),
+        ),
+    ],
+    ids=[
+        "cls",
+        "catalog",
+        "not-json",
+        "not-an-object",
+        "fields",
+        "version-type",
+        "catalog-id",
+        "v1-catalog",
+    ],
+)
+def test_an_envelope_is_refused_word_for_word(read: Any, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        read()
+    assert str(caught.value) == message
