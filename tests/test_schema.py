@@ -145,7 +145,7 @@ def test_secrets_is_true_or_false(secrets: Any) -> None:
     assert caught.value.fields == ("secrets",)
     with pytest.raises(ValidationError) as caught:
         json_schema(Partner, secrets=secrets)
-    assert caught.value.fields == ("secrets",)
+    assert str(caught.value) == "invalid schema: 1 problem\n  - secrets: must be True or False"
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
@@ -207,10 +207,12 @@ def test_the_schema_is_a_fresh_copy_each_time() -> None:
 def test_a_schema_is_refused_for_what_the_library_does_not_write(cls: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         json_schema(cls)
-    assert caught.value.fields == ("cls",)
+    assert str(caught.value) == (
+        "invalid schema: 1 problem\n  - cls: must be a value class of the library"
+    )
     with pytest.raises(ValidationError) as caught:
         json_schema(Partner, catalog="default")  # type: ignore[arg-type]
-    assert caught.value.fields == ("catalog",)
+    assert str(caught.value) == "invalid schema: 1 problem\n  - catalog: must be a Catalog"
 
 
 # ------------------------------------------------------------------------------------------------
