@@ -51,6 +51,7 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
         from partner_onboarding import _fields, _time, batch, catalog, serde  # noqa: PLC0415
 
         serde._converter.cache_clear()
+        serde._schema_text.cache_clear()
         batch._facts.cache_clear()
         for memory in (
             _fields.normalize_email,
