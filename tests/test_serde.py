@@ -669,13 +669,15 @@ def test_a_version_2_document_of_every_kind_of_step_reads_as_the_events_it_stand
     partner = lifecycle.modify(partner, "Shop Management", info, at=day(7))
     partner = lifecycle.approve(partner, "Shop Management", at=day(8))
     partner = lifecycle.authorize_seller(partner, "Shop Management", "SELLER-1", at=day(9))
-    edited = attrs.evolve(info, team_size=12)
+    edited = attrs.evolve(info, team_size=(info.team_size or 0) + 7)
+    assert edited != info
     partner = lifecycle.edit(partner, "Shop Management", edited, at=day(10))
 
     read = from_json(json.dumps(state_document(partner)), Partner)
 
     assert read == partner
     assert [event.kind for event in read.events] == [event.kind for event in partner.events]
+    assert read.applications[0].pending_revision == edited
 
 
 def test_every_problem_deep_in_a_partner_s_events_is_named_by_its_path() -> None:
