@@ -24,14 +24,22 @@ from partner_onboarding import (
     Entity,
     Market,
     PartnerRole,
+    Problem,
     ValidationError,
     from_json,
     lifecycle,
     to_json,
 )
+from partner_onboarding.errors import WrongType
 from partner_onboarding.model import Application, History, Partner
 from partner_onboarding.policy import Decision, Policy, Reason, ReasonCode, upgrade_rules
-from partner_onboarding.serde import SCHEMA_VERSION, catalog_of, from_data, to_data
+from partner_onboarding.serde import (
+    SCHEMA_VERSION,
+    catalog_of,
+    from_data,
+    make_converter,
+    to_data,
+)
 from partner_onboarding.testing import (
     KNOWN_PASSWORD,
     accounts,
@@ -769,3 +777,179 @@ def test_an_envelope_is_refused_word_for_word(read: Any, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         read()
     assert str(caught.value) == message
+
+
+def _with_unknown_fields(items: list[Any], count: int) -> list[Any]:
+    """``count`` copies of the first of ``items``, each with two fields no reader knows."""
+    return [items[0] | {"x": 1, "y": 2} for _ in range(count)]
+
+
+def _refused(read: Any) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        read()
+    return caught.value
+
+
+def test_a_partner_s_error_past_its_bound_says_how_many_more() -> None:
+    # 30 events of two problems each: 25 read (50 problems), then "5 more items, not read".
+    document = json.loads(to_json(_PARTNER))
+    document["data"]["events"] = _with_unknown_fields(document["data"]["events"], 30)
+    error = _refused(lambda: from_json(json.dumps(document), Partner))
+    assert (len(error.problems), error.more) == (50, 1)
+    assert error.problems[-1] == Problem("events[24].y", "unknown field")
+    assert str(error).startswith("invalid Partner: 51 problems\n  - events[0].x: unknown field\n")
+    assert str(error).endswith("\n  - events[24].y: unknown field\n  - … and 1 more")
+    assert _refused(lambda: from_data(document["data"], Partner)).more == 1
+
+
+def test_an_old_document_s_error_past_its_bound_says_how_many_more() -> None:
+    # The bound is met deep in an application's history, inside the list of applications.
+    document = state_document(_PARTNER)
+    application = document["data"]["applications"][0]
+    application["history"] = _with_unknown_fields(application["history"], 30)
+    error = _refused(lambda: from_json(json.dumps(document), Partner))
+    assert (len(error.problems), error.more) == (50, 1)
+    assert error.problems[0] == Problem("applications[0].history[0].x", "unknown field")
+    assert str(error).startswith("invalid Partner: 51 problems\n")
+    assert str(error).endswith("  - … and 1 more")
+
+
+def test_a_problem_is_made_of_text_only() -> None:
+    assert str(Problem("", "must be a list")) == "must be a list"
+    with pytest.raises(TypeError):
+        Problem(None, "must be a list")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Problem("events", None)  # type: ignore[arg-type]
+
+
+_ROLES = ", ".join(repr(role.value) for role in PartnerRole)
+
+
+@pytest.mark.parametrize(
+    ("read", "problem"),
+    [
+        (lambda: from_data([], Partner), Problem("", "must be a JSON object")),
+        (lambda: from_data(5, Category), Problem("", "must be a category code (a string)")),
+        (lambda: from_data(5, Market), Problem("", "must be a string")),
+        (lambda: from_data("x", History), Problem("", "must be a list")),
+        (lambda: from_data(5, Account), Problem("", "must be a JSON object")),
+        (lambda: from_data(1.5, PartnerRole), Problem("", "must be one of " + _ROLES)),
+    ],
+    ids=["partner", "category", "market", "history", "object", "enum"],
+)
+def test_a_value_that_is_wrong_as_a_whole_is_named_at_the_empty_path(
+    read: Any, problem: Problem
+) -> None:
+    assert _refused(read).problems == (problem,)
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        (
+            lambda: from_data({}, Account, catalog=None),  # type: ignore[arg-type]
+            "invalid JSON: 1 problem\n  - catalog: must be a Catalog",
+        ),
+        (
+            lambda: from_data({}, Partner, policy="strict"),  # type: ignore[arg-type]
+            "invalid JSON: 1 problem\n  - policy: must be a Policy or None",
+        ),
+        (
+            lambda: to_data(_PARTNER, secrets="no"),  # type: ignore[arg-type]
+            "invalid JSON: 1 problem\n  - secrets: must be True or False",
+        ),
+    ],
+    ids=["catalog", "policy", "secrets"],
+)
+def test_an_argument_of_the_wrong_type_is_named_word_for_word(read: Any, message: str) -> None:
+    with pytest.raises(WrongType) as caught:
+        read()
+    assert isinstance(caught.value, TypeError)
+    assert str(caught.value) == message
+
+
+def test_a_value_that_is_not_the_library_s_is_named_at_the_empty_path() -> None:
+    assert _refused(lambda: to_data(object())).problems == (
+        Problem("", "a object is not a value this module writes"),
+    )
+
+
+def test_a_version_1_document_naming_a_catalog_is_refused_for_that_field_only() -> None:
+    info = json.loads(to_json(sample_info("Paid Media")))
+    error = _refused(lambda: from_json(json.dumps(info | {"version": 1}), CategoryInfo))
+    assert error.problems == (Problem("catalog", "unknown field"),)
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_a_document_naming_its_catalog_by_name_alone_is_read_only_as_version_2(
+    version: int,
+) -> None:
+    document = json.loads(to_json(sample_info("Paid Media")))
+    document |= {"version": version, "catalog": DEFAULT_CATALOG.named}
+    if version == 2:
+        assert from_json(json.dumps(document), CategoryInfo) == sample_info("Paid Media")
+    else:
+        assert _refused(lambda: from_json(json.dumps(document), CategoryInfo)).fields == (
+            "catalog",
+        )
+
+
+def test_an_event_names_the_catalog_of_its_category() -> None:
+    written = [json.loads(to_json(event)) for event in _PARTNER.events]
+    assert [document["catalog"] for document in written] == [
+        None if event.category is None else DEFAULT_CATALOG.id for event in _PARTNER.events
+    ]
+    assert DEFAULT_CATALOG.id in {document["catalog"] for document in written}
+
+
+def test_an_event_s_document_leaves_out_the_payload_fields_it_does_not_have() -> None:
+    common = ["partner_id", "seq", "at", "actor", "subject", "kind"]
+    register, entity, approval = (to_data(event) for event in _PARTNER.events[:3])
+    assert sorted(register) == sorted(
+        [*common, "account", "role", "registration_market", "agency_type"]
+    )
+    assert sorted(entity) == sorted([*common, "entity"])
+    assert sorted(approval) == sorted([*common, "approves"])
+
+
+def test_the_converter_made_for_a_program_reads_and_writes_as_the_functions_do() -> None:
+    converter = make_converter()
+    data = converter.unstructure(_PARTNER)
+    assert data == to_data(_PARTNER)
+    assert converter.structure(data, Partner) == _PARTNER
+    assert converter.unstructure(_PARTNER.account)["password_hash"].startswith("scrypt$")
+    assert "password_hash" not in make_converter(secrets=False).unstructure(_PARTNER.account)
+    bad = {**data, "events": _with_unknown_fields(data["events"], 1)}
+    with pytest.raises(ValidationError):
+        converter.structure(bad, Partner)
+
+
+def test_every_problem_of_one_object_is_named() -> None:
+    data = to_data(_PARTNER.account) | {"email": 5, "display_name": 6}
+    assert set(_refused(lambda: from_data(data, Account)).fields) == {"email", "display_name"}
+
+
+def test_an_indented_document_keeps_text_as_written() -> None:
+    entity = attrs.evolve(sample_entity(), legal_name="Café Ñandú LLC")
+    assert '"legal_name": "Café Ñandú LLC"' in to_json(entity, indent=2)
+
+
+def test_an_authorisation_at_the_instant_of_its_approval_reads_from_an_old_document() -> None:
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    approved = approved_partner("Shop Management", at=at)
+    when = approved.applications[0].history[-1].at
+    partner = lifecycle.authorize_seller(approved, "Shop Management", "SELLER-1", at=when)
+    assert from_json(json.dumps(state_document(partner)), Partner) == partner
+
+
+def test_an_old_document_of_a_catalog_s_own_category_reads_with_that_catalog() -> None:
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    info = CategoryInfo(
+        category=CUSTOM.category("LIVE Coaching"), service_description="c", team_size=2
+    )
+    custom = Policy(catalog=CUSTOM)
+    partner = lifecycle.apply(
+        approved_partner(at=at), "LIVE Coaching", info, at=at, catalog=CUSTOM, policy=custom
+    )
+    text = json.dumps(state_document(partner))
+    assert from_json(text, Partner, catalog=CUSTOM, policy=custom) == partner

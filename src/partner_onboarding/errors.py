@@ -94,10 +94,11 @@ def quote(value: object, limit: int = 40) -> str:
 
 @attrs.frozen
 class Problem:
-    """One thing wrong with some data: where (a dotted field path) and why."""
+    """One thing wrong with some data: where (a dotted field path, ``""`` for the value itself)
+    and why."""
 
-    path: str
-    reason: str
+    path: str = attrs.field(validator=attrs.validators.instance_of(str))
+    reason: str = attrs.field(validator=attrs.validators.instance_of(str))
 
     def under(self, prefix: str) -> Problem:
         """The same problem, seen from a value that holds this one at ``prefix``."""

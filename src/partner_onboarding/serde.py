@@ -230,9 +230,9 @@ def from_data(
     A partner's events are replayed under ``policy`` (default: the library's default policy;
     ``None`` applies none)."""
     if not isinstance(catalog, Catalog):
-        raise ValidationError.single("catalog", "must be a Catalog", what="JSON")
+        raise WrongType.single("catalog", "must be a Catalog", what="JSON")
     if policy is not DEFAULT and policy is not None and not isinstance(policy, Policy):
-        raise ValidationError.single("policy", "must be a Policy or None", what="JSON")
+        raise WrongType.single("policy", "must be a Policy or None", what="JSON")
     try:
         if cls is Partner:
             converter = _converter(catalog)
@@ -240,7 +240,7 @@ def from_data(
             return _partner_from(data, events, policy)  # type: ignore[return-value]
         return _converter(catalog).structure(data, cls)
     except ValidationError as error:
-        raise ValidationError(error.problems, what=cls.__name__) from None
+        raise ValidationError(error.problems, what=cls.__name__, more=error.more) from None
     except _STRUCTURE_ERRORS as error:
         raise ValidationError(problems_of(error), what=cls.__name__, more=more_of(error)) from None
 
