@@ -483,6 +483,11 @@ def test_a_catalog_file_adds_its_categories_and_names_each_problem(tmp_path: pat
         with pytest.raises(ValidationError) as caught:
             extend_catalog(data)
         assert [p.path for p in caught.value.problems] == fields, data
+    taken = [{**row, "code": f"c{n}", "name": "Paid Media"} for n in range(60)]
+    with pytest.raises(ValidationError) as caught:
+        extend_catalog({"categories": taken})
+    assert (len(caught.value.problems), caught.value.more) == (50, 10)
+    assert str(caught.value).endswith("already names category 'paid_media'\n  - … and 10 more")
     for content in (b"\xff\xfe not utf-8", b"[categories", b"x" * 2_000_000):
         path.write_bytes(content)
         with pytest.raises(ValidationError):

@@ -433,6 +433,20 @@ def test_an_edited_document_the_rules_refuse_is_refused_on_load_even_with_its_di
     assert f"seq {approval.seq}" in message
 
 
+def test_an_edited_document_of_many_problems_says_how_many_more(store: EventStore) -> None:
+    stored = partner()
+    store.append(stored, 0)
+
+    def spoil(document: dict[str, Any]) -> None:
+        document["data"] |= {f"field_{n:02}": n for n in range(60)}
+
+    partner_id = _edit(store, 2, spoil, digest=True)
+    message = _refused(store, partner_id)
+    assert message.startswith(f"invalid stored partner {partner_id!r}: 60 problems\n")
+    assert "\n  - seq 2.field_00: unknown field\n" in message
+    assert message.endswith("\n  - seq 2.field_49: unknown field\n  - … and 10 more")
+
+
 def test_an_edit_after_a_load_is_refused_on_the_next_load(store: EventStore) -> None:
     stored = partner()
     store.append(stored, 0)

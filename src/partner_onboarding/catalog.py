@@ -696,7 +696,9 @@ def extend_catalog(data: object, *, base: Catalog | None = None) -> Catalog:
     except ValidationError as error:  # (a row's position is the file's, not the whole catalog's)
         shift = len(base_categories)
         renamed = ValidationError(
-            [_in_file(problem, shift) for problem in error.problems], what="catalog"
+            [_in_file(problem, shift) for problem in error.problems],
+            what="catalog",
+            more=error.more,
         )
     raise renamed  # (outside the handler: the whole catalog's error is not its context)
 

@@ -689,7 +689,7 @@ def replay(
             _fold(draft, event, chosen)
         except ValidationError as error:
             raise ValidationError(
-                [problem.under(path) for problem in error.problems], what="partner"
+                [problem.under(path) for problem in error.problems], what="partner", more=error.more
             ) from None
         except (
             RuleViolation,

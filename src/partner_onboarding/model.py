@@ -813,7 +813,7 @@ def _as_history(events: Iterable[Event]) -> History:
     try:
         return History(events)
     except ValidationError as error:  # named from the value that holds it: history[0], …
-        raise type(error)([p.under("history") for p in error.problems], what=error.what) from None
+        raise error.under("history") from None
 
 
 def _check_history(problems: Problems, history: object, status: object) -> bool:

@@ -251,7 +251,7 @@ class EventStore:
                 )
             except ValidationError as error:
                 raise ValidationError(
-                    [_at_seq(problem) for problem in error.problems], what=what
+                    [_at_seq(problem) for problem in error.problems], what=what, more=error.more
                 ) from None
         self._snapshots.put(partner_id, policy_key, digests, partner)
         return partner
@@ -263,7 +263,7 @@ class EventStore:
             event = serde.from_json(row.document, PartnerEvent, catalog=self.catalog)
         except ValidationError as error:
             raise ValidationError(
-                [problem.under(path) for problem in error.problems], what=what
+                [problem.under(path) for problem in error.problems], what=what, more=error.more
             ) from None
         if event.partner_id != partner_id or event.seq != row.seq:
             raise ValidationError.single(
