@@ -572,11 +572,11 @@ class Cutoff:
         """A rule from plain data: the keys of :meth:`to_data`."""
         if not isinstance(data, Mapping):
             raise ValidationError.single("", "must be a table of rule fields", what="rule")
-        unknown = [str(key)[:100] for key in data if key not in _RULE_KEYS]
+        unknown = [
+            Problem(str(key)[:100], "unknown field") for key in data if key not in _RULE_KEYS
+        ]
         if unknown:
-            raise ValidationError(
-                [Problem(key, "unknown field") for key in unknown[:MAX_PROBLEMS]], what="rule"
-            )
+            raise ValidationError(unknown, what="rule")
         missing = [key for key in _RULE_KEYS[:4] if key not in data]
         if missing:
             raise ValidationError([Problem(key, "is required") for key in missing], what="rule")
@@ -1187,15 +1187,21 @@ def _rules_of(data: object) -> tuple[Cutoff, ...]:
         raise ValidationError.single("rules", f"must hold at most {MAX_RULES} rules", what="policy")
     rules: list[Cutoff] = []
     problems: list[Problem] = []
+    more = 0
     for index, item in enumerate(data):
+        if len(problems) >= MAX_PROBLEMS:  # (the most an error lists: the rest unread)
+            unread = len(data) - index
+            problems.append(
+                Problem(f"rules[{index}:]", f"{unread} more rule{'s' * (unread > 1)}, not read")
+            )
+            break
         try:
             rules.append(Cutoff.from_data(item))
         except ValidationError as error:
             problems += error.under(f"rules[{index}]").problems
-        if len(problems) >= MAX_PROBLEMS:
-            break
+            more += error.more
     if problems:
-        raise ValidationError(problems[:MAX_PROBLEMS], what="policy")
+        raise ValidationError(problems, what="policy", more=more)
     return tuple(rules)
 
 
@@ -1204,8 +1210,6 @@ def _policy_of(data: dict[str, Any], catalog: Catalog) -> Policy:
 
 
 def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(value)  # a JSON string is a valid TOML basic string

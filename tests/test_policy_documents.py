@@ -1,0 +1,255 @@
+"""A policy document, read and written: each refusal word for word (the field, and why), what a
+version 1 document's missing fields default to, and the TOML the policy writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import zoneinfo
+from typing import Any
+
+import pytest
+
+from _catalogs import CUSTOM
+from partner_onboarding import DEFAULT_POLICY, Policy, ValidationError
+from partner_onboarding.errors import WrongType
+from partner_onboarding.policy import (
+    UPGRADE_2024,
+    Decision,
+    Question,
+    Verdict,
+    iana_zone,
+    upgrade_rules,
+)
+from partner_onboarding.testing import approved_partner
+
+RULE = DEFAULT_POLICY.to_data()["rules"][0]
+WHEN = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+
+
+def _refusal(data: object) -> str:
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data(data)
+    return str(caught.value)
+
+
+def _rules(*rules: object) -> dict[str, Any]:
+    return {"version": 2, "rules": list(rules)}
+
+
+def _said(*problems: str, more: int = 0) -> str:
+    count = len(problems) + more
+    lines = [f"invalid policy: {count} problem{'s' if count > 1 else ''}"]
+    lines += [f"  - {problem}" for problem in problems]
+    if more:
+        lines.append(f"  - … and {more} more")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        ([], ["must be a table of policy fields"]),
+        ({"version": "2", "rules": []}, ["version: must be 1 or 2 (a policy document's version)"]),
+        ({"version": True, "rules": []}, ["version: must be 1 or 2 (a policy document's version)"]),
+        ({"version": 3, "rules": []}, ["version: must be 1 or 2 (a policy document's version)"]),
+        (_rules() | {"rules": "x"}, ["rules: must be a list of rule tables"]),
+        (_rules(*[RULE] * 1001), ["rules: must hold at most 1000 rules"]),
+        (_rules(5), ["rules[0]: must be a table of rule fields"]),
+        (_rules(RULE | {"colour": 1}), ["rules[0].colour: unknown field"]),
+        (_rules(RULE | {"k" * 150: 1}), [f"rules[0].{'k' * 100}: unknown field"]),
+        (
+            _rules({}),
+            [f"rules[0].{key}: is required" for key in ("categories", "question", "bars", "from")],
+        ),
+        (
+            _rules(RULE, {"from": "2024-04-30"}),
+            [f"rules[1].{key}: is required" for key in ("categories", "question", "bars")],
+        ),
+        (
+            {"upgrade_date": "2024-05-01", "authorization_cutoff": "2024-04-01"},
+            ["authorization_cutoff: must not be before the upgrade date (2024-05-01)"],
+        ),
+        ({"discontinued": []}, ["discontinued: must name at least one category"]),
+        (
+            {"upgrade_date": dt.datetime(2024, 5, 1, tzinfo=dt.UTC), "new_partners_from": "soon"},
+            [
+                "upgrade_date: must be a calendar date (the cut-off is the start of that day)",
+                "new_partners_from: 'soon' is not a date such as 2024-04-30",
+            ],
+        ),
+        (
+            _rules(RULE | {"categories": ["paid_media", "no_such_thing"]}),
+            ["rules[0].categories[1]: unknown service category 'no_such_thing'"],
+        ),
+    ],
+    ids=[
+        "not-a-table",
+        "version-text",
+        "version-flag",
+        "version-3",
+        "rules-not-a-list",
+        "too-many-rules",
+        "rule-not-a-table",
+        "rule-unknown-field",
+        "rule-long-field",
+        "rule-empty",
+        "second-rule-partial",
+        "v1-cutoff-before-upgrade",
+        "v1-no-category",
+        "v1-days",
+        "v2-category-named-as-its-rule",
+    ],
+)
+def test_a_policy_document_is_refused_word_for_word(data: object, problems: list[str]) -> None:
+    assert _refusal(data) == _said(*problems)
+
+
+def test_a_policy_of_exactly_the_most_rules_reads() -> None:
+    assert len(Policy.from_data(_rules(*[RULE] * 1000)).rules) == 1000
+
+
+def test_a_rule_of_many_unknown_fields_says_how_many_more() -> None:
+    spoiled = RULE | {f"field_{n:02}": n for n in range(60)}
+    assert _refusal(_rules(spoiled)) == _said(
+        *(f"rules[0].field_{n:02}: unknown field" for n in range(50)), more=10
+    )
+
+
+def test_rules_past_the_bound_are_counted_not_read() -> None:
+    # 20 rules of 3 problems each: 17 read (51 problems), then the 3 left are not read.
+    problems = [
+        f"rules[{index}].{key}: is required"
+        for index in range(17)
+        for key in ("categories", "question", "bars")
+    ]
+    assert _refusal(_rules(*[{"from": "2024-04-30"}] * 20)) == _said(*problems[:50], more=2)
+
+
+def test_a_rule_past_the_bound_of_its_own_adds_to_the_count() -> None:
+    spoiled = RULE | {f"field_{n:02}": n for n in range(60)}
+    assert _refusal(_rules(spoiled, spoiled)) == _said(
+        *(f"rules[0].field_{n:02}: unknown field" for n in range(50)), more=11
+    )
+
+
+def test_the_policy_s_own_problems_past_the_bound_are_counted() -> None:
+    overrides = {f"x{n:02}": "seller_service_partner" for n in range(60)}
+    data = _rules(RULE) | {"role_overrides": overrides}
+    assert _refusal(data) == _said(
+        *(f"role_overrides.x{n:02}: unknown service category 'x{n:02}'" for n in range(50)),
+        more=10,
+    )
+    version_1 = {"discontinued": [], "role_overrides": overrides}
+    assert _refusal(version_1) == _said(
+        "discontinued: must name at least one category",
+        *(f"role_overrides.x{n:02}: unknown service category 'x{n:02}'" for n in range(49)),
+        more=11,
+    )
+
+
+def test_a_version_1_document_s_missing_fields_are_the_upgrade_of_2024() -> None:
+    assert Policy.from_data({"existing_partners_may_register": True}).rules == UPGRADE_2024
+    assert Policy.from_data({"upgrade_date": "2024-04-30"}).rules == UPGRADE_2024
+    assert Policy.from_data({"authorization_cutoff": "2024-06-05"}).rules == UPGRADE_2024
+
+
+def test_a_policy_is_written_as_toml_with_its_days_as_toml_dates() -> None:
+    policy = Policy(rules=upgrade_rules(new_partners_from=dt.date(2024, 5, 1)))
+    text = policy.to_toml()
+    assert "\nfrom = 2024-04-30\nregistered_from = 2024-05-01\n" in text
+    assert "\nfrom = 2024-06-05\n" in text
+    assert Policy.from_toml(text) == policy
+
+
+def test_a_policy_on_its_own_catalog_pickles_with_it() -> None:
+    policy = Policy(catalog=CUSTOM)
+    copied = pickle.loads(pickle.dumps(policy))  # noqa: S301  (our own bytes)
+    assert copied == policy
+    assert copied.catalog == CUSTOM
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "message"),
+    [
+        (
+            None,
+            "zone",
+            "zone: must be an IANA time zone name such as 'America/Los_Angeles'",
+        ),
+        (
+            "localtime",
+            "--assume-zone",
+            (
+                "--assume-zone: 'localtime' does not mean the same on every machine: name the "
+                "IANA zone itself, such as 'America/Los_Angeles'"
+            ),
+        ),
+    ],
+)
+def test_a_zone_is_refused_word_for_word(name: object, field: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        iana_zone(name, field=field)
+    assert str(caught.value) == f"invalid time zone: 1 problem\n  - {message}"
+
+
+def test_a_zone_is_read_by_its_iana_name() -> None:
+    assert iana_zone("America/New_York") == zoneinfo.ZoneInfo("America/New_York")
+    with pytest.raises(ValidationError) as caught:
+        iana_zone("")
+    assert caught.value.fields == ("zone",)
+
+
+def test_a_decision_of_a_verdict_names_what_is_wrong() -> None:
+    decision = DEFAULT_POLICY.can_register(approved_partner(at=WHEN), "Shop Management", at=WHEN)
+    arguments: dict[str, Any] = {
+        "question": "register",
+        "partner_id": decision.partner_id,
+        "category": decision.category,
+        "market": "US",
+        "at": WHEN,
+        "policy_id": decision.policy_id,
+    }
+    assert Decision.of(decision.verdict, **arguments) == decision
+    with pytest.raises(WrongType) as caught:
+        Decision.of(None, **arguments)  # type: ignore[arg-type]
+    assert str(caught.value).startswith("invalid decision: 1 problem\n  - verdict: must be a ")
+    with pytest.raises(ValidationError) as caught_question:
+        Decision.of(decision.verdict, **arguments | {"question": "apply"})
+    assert caught_question.value.fields == ("question",)
+    assert isinstance(decision.verdict, Verdict)
+
+
+def test_a_timeline_names_its_bad_arguments() -> None:
+    partner = approved_partner(at=WHEN)
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.timeline(partner, "Paid Media", "apply", since=WHEN, until=WHEN)
+    assert caught.value.fields == ("question",)
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.timeline(
+            partner, "Paid Media", Question.REGISTER, since=WHEN, until=WHEN - dt.timedelta(1)
+        )
+    assert str(caught.value) == "invalid timeline: 1 problem\n  - until: must not be before since"
+
+
+def test_a_timeline_ends_with_the_change_at_its_last_instant() -> None:
+    partner = approved_partner("Paid Media", at=WHEN)
+    cutoff = DEFAULT_POLICY.rules[1].from_
+    until = dt.datetime.combine(cutoff, dt.time(), zoneinfo.ZoneInfo(DEFAULT_POLICY.zone))
+    answers = DEFAULT_POLICY.timeline(
+        partner, "Paid Media", "authorize_seller", since=WHEN, until=until
+    )
+    assert [answer.allowed for answer in answers] == [True, False]
+    assert answers[-1].at == until
+
+
+def test_the_requirements_ask_about_the_market_given() -> None:
+    partner = approved_partner("Shop Management", at=WHEN, market="GB", agency_type="cross_border")
+    for require in (
+        DEFAULT_POLICY.require_registration,
+        DEFAULT_POLICY.require_seller_authorization,
+    ):
+        assert require(partner, "Shop Management", market="GB", at=WHEN).market.code == "GB"
+        with pytest.raises(ValidationError) as caught:
+            require(partner, "Shop Management", at=WHEN)
+        assert caught.value.fields == ("market",)
