@@ -8,6 +8,7 @@ import pickle
 import zoneinfo
 from typing import Any
 
+import attrs
 import pytest
 
 from _catalogs import CUSTOM
@@ -15,6 +16,7 @@ from partner_onboarding import DEFAULT_POLICY, Policy, ValidationError
 from partner_onboarding.errors import WrongType
 from partner_onboarding.policy import (
     UPGRADE_2024,
+    Cutoff,
     Decision,
     Question,
     Verdict,
@@ -253,3 +255,118 @@ def test_the_requirements_ask_about_the_market_given() -> None:
         with pytest.raises(ValidationError) as caught:
             require(partner, "Shop Management", at=WHEN)
         assert caught.value.fields == ("market",)
+
+
+_RULE_ARGUMENTS: dict[str, Any] = {
+    "categories": ["paid_media"],
+    "question": "register",
+    "bars": "new_partners",
+    "from_": dt.date(2024, 4, 30),
+}
+_NOT_A_WHEN = "is not a day (2024-04-30) or an instant with an offset"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"categories": []}, "categories: must be a non-empty list of category names or codes"),
+        ({"categories": 5}, "categories: must be a non-empty list of category names or codes"),
+        ({"categories": ["x" * 101]}, "categories[0]: must be at most 100 characters"),
+        ({"categories": ["ok"] * 201}, "categories: must name at most 200 categories"),
+        ({"categories": [""]}, "categories[0]: must not be blank"),
+        ({"categories": [5]}, "categories[0]: must be a string"),
+        ({"question": "apply"}, "question: must be one of register, authorize_seller"),
+        ({"bars": "some"}, "bars: must be one of new_partners, everyone"),
+        ({"from_": "soon"}, f"from: 'soon' {_NOT_A_WHEN}"),
+        (
+            {"from_": dt.datetime(2024, 4, 30)},  # noqa: DTZ001  (naive: refused)
+            "from: must be time-zone aware (or write a day, such as 2024-04-30)",
+        ),
+        ({"registered_from": "soon"}, f"registered_from: 'soon' {_NOT_A_WHEN}"),
+        (
+            {"registered_from": dt.date(2024, 5, 1), "bars": "everyone"},
+            "registered_from: only a rule that bars new partners reads it",
+        ),
+        (
+            {"question": "authorize_seller"},
+            (
+                "bars: a seller-authorisation rule bars everyone (new seller authorisations "
+                "close for all partners alike)"
+            ),
+        ),
+    ],
+    ids=[
+        "no-category",
+        "categories-not-a-list",
+        "category-too-long",
+        "too-many-categories",
+        "blank-category",
+        "category-not-text",
+        "question",
+        "bars",
+        "from-text",
+        "from-naive",
+        "registered-from-text",
+        "registered-from-of-everyone",
+        "authorisation-of-new-partners",
+    ],
+)
+def test_a_rule_is_refused_word_for_word(change: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Cutoff(**_RULE_ARGUMENTS | change)
+    assert str(caught.value) == f"invalid rule: 1 problem\n  - {problem}"
+
+
+def test_a_rule_of_exactly_the_most_categories_is_a_rule() -> None:
+    assert len(Cutoff(**_RULE_ARGUMENTS | {"categories": ["ok"] * 200}).categories) == 200
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ({"rules": 5}, "rules: must be a list of rules (Cutoff values)"),
+        ({"rules": [RULE]}, "rules: must be a list of rules (Cutoff values)"),
+        ({"rules": ()}, "rules: must hold at least one rule"),
+        ({"rules": UPGRADE_2024 * 501}, "rules: must hold at most 1000 rules"),
+    ],
+    ids=["not-a-list", "not-rules", "none", "too-many"],
+)
+def test_a_policy_s_rules_are_refused_word_for_word(
+    arguments: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(**arguments)
+    assert str(caught.value) == _said(problem)
+
+
+def test_a_rule_of_unknown_categories_only_is_refused_for_each_of_them() -> None:
+    rule = RULE | {"categories": ["no_such_thing", "nor_this"]}
+    assert _refusal(_rules(rule)) == _said(
+        "rules[0].categories[0]: unknown service category 'no_such_thing'",
+        "rules[0].categories[1]: unknown service category 'nor_this'",
+    )
+
+
+def test_a_policy_document_of_many_unknown_fields_says_how_many_more() -> None:
+    data = _rules(RULE) | {f"field_{n:02}": n for n in range(60)}
+    assert _refusal(data) == _said(*(f"field_{n:02}: unknown field" for n in range(50)), more=10)
+
+
+def test_a_policy_whose_id_is_not_its_content_s_is_refused_word_for_word() -> None:
+    data = _rules(RULE) | {"id": "policy#0000000000000000"}
+    policy_id = Policy.from_data(_rules(RULE)).id
+    assert _refusal(data) == _said(
+        f"id: is not the id of this content ({policy_id}): the policy was changed or written "
+        "with another catalog"
+    )
+
+
+def test_a_decision_s_partner_id_is_at_most_100_characters() -> None:
+    decision = DEFAULT_POLICY.can_register(approved_partner(at=WHEN), "Shop Management", at=WHEN)
+    kept = attrs.evolve(decision, partner_id="p" * 100)
+    assert kept.partner_id == "p" * 100
+    with pytest.raises(ValidationError) as caught:
+        attrs.evolve(decision, partner_id="p" * 101)
+    assert str(caught.value) == (
+        "invalid decision: 1 problem\n  - partner_id: must be at most 100 characters"
+    )

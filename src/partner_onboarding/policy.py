@@ -1019,9 +1019,7 @@ class Policy:
         known = {"market", "zone", "role_overrides", *(_V1_FIELDS if version == 1 else ["rules"])}
         unknown = [Problem(str(key)[:100], "unknown field") for key in values if key not in known]
         if unknown:
-            raise ValidationError(
-                unknown[:MAX_PROBLEMS], what="policy", more=len(unknown[MAX_PROBLEMS:])
-            )
+            raise ValidationError(unknown, what="policy")
         first = Problems()  # (a version 1 document's own fields' problems come first)
         if version == 1:
             values["rules"] = _v1_rules({key: values.pop(key) for key in old}, catalog, first)
