@@ -18,7 +18,9 @@ from partner_onboarding.policy import (
     UPGRADE_2024,
     Cutoff,
     Decision,
+    Facts,
     Question,
+    Rule,
     Verdict,
     iana_zone,
     upgrade_rules,
@@ -370,3 +372,88 @@ def test_a_decision_s_partner_id_is_at_most_100_characters() -> None:
     assert str(caught.value) == (
         "invalid decision: 1 problem\n  - partner_id: must be at most 100 characters"
     )
+
+
+def test_a_question_no_rule_of_the_policy_restricts_is_allowed_and_says_so() -> None:
+    paid_media: dict[str, Any] = {"categories": ["paid_media"], "from_": dt.date(2024, 4, 30)}
+    registration_only = Policy(
+        rules=[Cutoff(question="register", bars="new_partners", **paid_media)]
+    )
+    authorisation_only = Policy(
+        rules=[Cutoff(question="authorize_seller", bars="everyone", **paid_media)]
+    )
+    partner = approved_partner("Paid Media", at=WHEN)
+    later = WHEN.replace(year=2025)
+    answers = [
+        authorisation_only.can_register(partner, "Paid Media", at=later),
+        registration_only.can_authorize_seller(partner, "Paid Media", at=later),
+    ]
+    assert [str(answer.verdict) for answer in answers] == [
+        "allowed: no rule of the policy restricts this question in this category",
+        (
+            "allowed: an approved application; no rule of the policy restricts this question "
+            "in this category"
+        ),
+    ]
+    assert [answer.decided_by for answer in answers] == [Rule("rulebook")] * 2
+    assert [answer.changes_at for answer in answers] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("change", "problems"),
+    [
+        ({"category": " "}, ["category: must be a category name or code"]),
+        (
+            {"registered_at": dt.datetime(2024, 1, 10), "category": 5},  # noqa: DTZ001
+            ["category: must be a category name or code", "registered_at: must be time-zone aware"],
+        ),
+        (
+            {"registration_market": "Mars", "market": 5},
+            [
+                "registration_market: must be a Market or an ISO 3166-1 alpha-2 code",
+                "market: must be a Market or an ISO 3166-1 alpha-2 code",
+            ],
+        ),
+        ({"approved": "yes"}, ["approved: must be true or false"]),
+        ({"partner_id": "p" * 101}, ["partner_id: must be at most 100 characters"]),
+    ],
+    ids=["category", "instant", "markets", "approved", "partner-id"],
+)
+def test_facts_are_refused_word_for_word(change: dict[str, Any], problems: list[str]) -> None:
+    arguments: dict[str, Any] = {"category": "Paid Media", "registered_at": WHEN}
+    with pytest.raises(ValidationError) as caught:
+        Facts(**arguments | change)
+    count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
+    assert str(caught.value) == "\n  - ".join([f"invalid facts: {count}", *problems])
+
+
+def test_facts_of_the_longest_partner_id_are_facts() -> None:
+    facts = Facts(category="Paid Media", registered_at=WHEN, partner_id="p" * 100)
+    assert facts.partner_id == "p" * 100
+
+
+def test_a_decision_on_facts_names_its_bad_arguments() -> None:
+    facts = Facts(category="Paid Media", registered_at=WHEN)
+    with pytest.raises(ValidationError) as caught:
+        DEFAULT_POLICY.decide("apply", facts, at=WHEN)
+    assert caught.value.fields == ("question",)
+    with pytest.raises(WrongType) as wrong:
+        DEFAULT_POLICY.decide("register", {"category": "Paid Media"}, at=WHEN)  # type: ignore[arg-type]
+    assert str(wrong.value).startswith("invalid question: 1 problem\n  - facts: must be a ")
+
+
+def test_a_rule_names_a_current_category_or_an_unknown_one_with_a_suggestion_for_the_first() -> (
+    None
+):
+    current = RULE | {"categories": ["Shop Management"]}
+    assert _refusal(_rules(current)) == _said(
+        "rules[0].categories[0]: 'Shop Management' is a category of the current structure: only "
+        "the catalog's legacy categories can be discontinued"
+    )
+    misspelled = RULE | {"categories": ["paid_medai"] * 12}
+    with pytest.raises(ValidationError) as caught:
+        Policy.from_data(_rules(misspelled))
+    reasons = [problem.reason for problem in caught.value.problems]
+    assert reasons[0] == reasons[9] != reasons[10] == reasons[11]
+    assert "did you mean" in reasons[9]
+    assert reasons[10] == "unknown service category 'paid_medai'"
