@@ -121,19 +121,27 @@ def test_a_rule_of_many_unknown_fields_says_how_many_more() -> None:
 
 
 def test_rules_past_the_bound_are_counted_not_read() -> None:
-    # 20 rules of 3 problems each: 17 read (51 problems), then the 3 left are not read.
+    # 20 rules of 3 problems each: 17 read (51 problems), then the 3 left are not read, which the
+    # last problem listed says.
     problems = [
         f"rules[{index}].{key}: is required"
         for index in range(17)
         for key in ("categories", "question", "bars")
     ]
-    assert _refusal(_rules(*[{"from": "2024-04-30"}] * 20)) == _said(*problems[:50], more=2)
+    assert _refusal(_rules(*[{"from": "2024-04-30"}] * 20)) == _said(
+        *problems[:49], "rules[17:]: 3 more rules, not read", more=2
+    )
+    assert _refusal(_rules(*[{"from": "2024-04-30"}] * 18)).endswith(
+        "\n  - rules[17:]: 1 more rule, not read\n  - … and 2 more"
+    )
 
 
 def test_a_rule_past_the_bound_of_its_own_adds_to_the_count() -> None:
     spoiled = RULE | {f"field_{n:02}": n for n in range(60)}
     assert _refusal(_rules(spoiled, spoiled)) == _said(
-        *(f"rules[0].field_{n:02}: unknown field" for n in range(50)), more=11
+        *(f"rules[0].field_{n:02}: unknown field" for n in range(49)),
+        "rules[1:]: 1 more rule, not read",
+        more=11,
     )
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "UnknownCategory",
     "ValidationError",
     "WrongType",
+    "note_unread",
     "quote",
 ]
 
@@ -117,6 +118,14 @@ class Problem:
 MAX_PROBLEMS: Final = 50
 
 _SEQUENCES: Final = (list, tuple)
+
+
+def note_unread(problems: list[Problem], path: str, unread: int, noun: str) -> None:
+    """Says in ``problems`` (a list that reached the most an error lists, less one) that
+    ``unread`` more of what ``noun`` names were not read at ``path``: the last problem the error
+    lists, the ones it displaces counted as more."""
+    note = Problem(path, f"{unread} more {noun}{'s' * (unread > 1)}, not read")
+    problems.insert(MAX_PROBLEMS - 1, note)
 
 
 class ValidationError(OnboardingError, ValueError):

@@ -58,6 +58,7 @@ from partner_onboarding.errors import (
     Problem,
     UnknownCategory,
     ValidationError,
+    note_unread,
     quote,
 )
 from partner_onboarding.model import Partner, ReviewStatus, content_digest, status_at
@@ -1187,11 +1188,8 @@ def _rules_of(data: object) -> tuple[Cutoff, ...]:
     problems: list[Problem] = []
     more = 0
     for index, item in enumerate(data):
-        if len(problems) >= MAX_PROBLEMS:  # (the most an error lists: the rest unread)
-            unread = len(data) - index
-            problems.append(
-                Problem(f"rules[{index}:]", f"{unread} more rule{'s' * (unread > 1)}, not read")
-            )
+        if len(problems) >= MAX_PROBLEMS - 1:  # (the most an error lists: the rest unread)
+            note_unread(problems, f"rules[{index}:]", len(data) - index, "rule")
             break
         try:
             rules.append(Cutoff.from_data(item))
@@ -1272,7 +1270,6 @@ class CompiledPolicy:
         "phases",
         "roles",
         "rules",
-        "threshold_days",
         "thresholds",
         "upgrade_at",
         "verdicts",
@@ -1307,8 +1304,6 @@ class CompiledPolicy:
                 }
             )
         )
-        # (for a column of days: the first day whose start is at or after each threshold)
-        self.threshold_days = tuple(self.first_day_from(at) for at in self.thresholds)
         self.phases: tuple[dt.datetime, ...] = tuple(sorted(set(starts)))
         self.instants = tuple(sorted({*self.phases, *self.thresholds}))
         self.upgrade_at = self.phases[0]

@@ -63,6 +63,7 @@ from partner_onboarding.errors import (
     UnknownCategory,
     ValidationError,
     WrongType,
+    note_unread,
 )
 from partner_onboarding.model import (
     DEFAULT,
@@ -566,9 +567,7 @@ def _tuple_hook(
         more = 0
         for index, item in enumerate(value):
             if len(problems) >= MAX_PROBLEMS - 1:  # (the most an error lists: the rest unread)
-                problems.append(
-                    Problem(f"[{index}:]", f"{len(value) - index} more items, not read")
-                )
+                note_unread(problems, f"[{index}:]", len(value) - index, "item")
                 break
             try:
                 items.append(hook(item, item_type))
