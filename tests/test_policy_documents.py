@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 from _catalogs import CUSTOM
-from partner_onboarding import DEFAULT_POLICY, Policy, ValidationError
+from partner_onboarding import DEFAULT_POLICY, Policy, ValidationError, lifecycle
 from partner_onboarding.errors import WrongType
 from partner_onboarding.policy import (
     UPGRADE_2024,
@@ -465,3 +465,92 @@ def test_a_rule_names_a_current_category_or_an_unknown_one_with_a_suggestion_for
     assert reasons[0] == reasons[9] != reasons[10] == reasons[11]
     assert "did you mean" in reasons[9]
     assert reasons[10] == "unknown service category 'paid_medai'"
+
+
+@pytest.mark.parametrize("overrides", [5, "paid_media", [("paid_media",)]], ids=repr)
+def test_role_overrides_that_are_no_table_are_refused_word_for_word(overrides: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(role_overrides=overrides)
+    assert str(caught.value) == _said("role_overrides: must be a table of category code = role")
+
+
+def test_role_overrides_are_read_from_any_iterable_of_pairs() -> None:
+    pairs = [("paid_media", "seller_service_partner")]
+    assert Policy(role_overrides=iter(pairs)) == Policy(role_overrides=dict(pairs))
+
+
+def test_a_host_zone_s_name_is_quoted_to_60_characters() -> None:
+    name = "right/" + "x" * 55  # (61 characters)
+    with pytest.raises(ValidationError) as caught:
+        iana_zone(name)
+    assert caught.value.problems[0].reason.startswith(f"{name[:60] + '…'!r} does not mean")
+
+
+def test_a_rule_read_alone_is_refused_as_a_rule() -> None:
+    for data, problems in [
+        (5, ["must be a table of rule fields"]),
+        (RULE | {"colour": 1}, ["colour: unknown field"]),
+        (
+            {"from": "2024-04-30"},
+            [f"{key}: is required" for key in ("categories", "question", "bars")],
+        ),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            Cutoff.from_data(data)
+        count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
+        assert str(caught.value) == "\n  - ".join([f"invalid rule: {count}", *problems])
+
+
+def test_a_policy_document_s_long_unknown_field_is_named_by_its_first_100_characters() -> None:
+    assert _refusal(_rules(RULE) | {"k" * 150: 1}) == _said(f"{'k' * 100}: unknown field")
+
+
+def test_a_rule_s_instant_is_kept_at_its_fixed_offset() -> None:
+    in_zone = dt.datetime(2024, 4, 30, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles"))
+    rule = Cutoff(**_RULE_ARGUMENTS | {"from_": in_zone})
+    assert rule.from_ == in_zone
+    assert isinstance(rule.from_, dt.datetime)
+    assert rule.from_.tzinfo == dt.timezone(dt.timedelta(hours=-7))
+
+
+def _authorisation_rule(category: str, day: dt.date) -> Cutoff:
+    return Cutoff(categories=[category], question="authorize_seller", bars="everyone", from_=day)
+
+
+def test_the_authorisation_cut_off_is_the_earliest_rule_s_in_any_order() -> None:
+    early, late = dt.date(2024, 6, 5), dt.date(2024, 9, 1)
+    policy = Policy(
+        rules=[_authorisation_rule("mass_tutoring", late), _authorisation_rule("paid_media", early)]
+    )
+    assert policy.authorization_cutoff_at == policy.instant(early)
+
+
+def test_every_rule_of_one_category_and_question_is_applied_in_any_order() -> None:
+    # New partners are barred from 2024-04-30, everyone from 2025-01-01.
+    new_partners = Cutoff(**_RULE_ARGUMENTS)
+    everyone = Cutoff(**_RULE_ARGUMENTS | {"bars": "everyone", "from_": dt.date(2025, 1, 1)})
+    existing = approved_partner(at=WHEN)
+    new = approved_partner(at=dt.datetime(2024, 5, 10, tzinfo=dt.UTC))
+    for rules in ([new_partners, everyone], [everyone, new_partners]):
+        policy = Policy(rules=rules)
+        answers = [
+            policy.can_register(partner, "Paid Media", at=at).allowed
+            for partner, at in [
+                (existing, dt.datetime(2024, 6, 1, tzinfo=dt.UTC)),
+                (new, dt.datetime(2024, 6, 1, tzinfo=dt.UTC)),
+                (existing, dt.datetime(2025, 2, 1, tzinfo=dt.UTC)),
+            ]
+        ]
+        assert answers == [True, False, False], rules
+
+
+def test_a_question_about_the_past_changes_at_the_rule_before_a_later_event() -> None:
+    partner = approved_partner("Paid Media", at=WHEN)
+    info = partner.applications[0].info
+    edited = attrs.evolve(info, team_size=(info.team_size or 0) + 1)
+    later = lifecycle.edit(partner, "Paid Media", edited, at=dt.datetime(2024, 7, 1, tzinfo=dt.UTC))
+    answer = DEFAULT_POLICY.can_authorize_seller(
+        later, "Paid Media", at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    )
+    assert answer.allowed
+    assert answer.changes_at == DEFAULT_POLICY.authorization_cutoff_at
