@@ -880,8 +880,10 @@ def test_a_value_that_is_not_the_library_s_is_named_at_the_empty_path() -> None:
 
 def test_a_version_1_document_naming_a_catalog_is_refused_for_that_field_only() -> None:
     info = json.loads(to_json(sample_info("Paid Media")))
-    error = _refused(lambda: from_json(json.dumps(info | {"version": 1}), CategoryInfo))
-    assert error.problems == (Problem("catalog", "unknown field"),)
+    for named in (info["catalog"], "other@1#abc"):
+        document = info | {"version": 1, "catalog": named}
+        error = _refused(lambda document=document: from_json(json.dumps(document), CategoryInfo))
+        assert error.problems == (Problem("catalog", "unknown field"),)
 
 
 @pytest.mark.parametrize("version", [2, 3])
@@ -957,3 +959,54 @@ def test_an_old_document_of_a_catalog_s_own_category_reads_with_that_catalog() -
     )
     text = json.dumps(state_document(partner))
     assert from_json(text, Partner, catalog=CUSTOM, policy=custom) == partner
+
+
+def test_an_old_document_of_an_application_the_upgrade_made_again_reads_with_its_review() -> None:
+    # The upgrade rejects an application under review since before it and makes it again; the
+    # new one is then approved. The old document stores the new one's history from its making.
+    at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
+    pending = lifecycle.apply(
+        approved_partner(at=at), "Shop Management", sample_info("Shop Management"), at=at
+    )
+    upgraded = lifecycle.upgrade(pending, at=DEFAULT_POLICY.upgrade_at)
+    later = DEFAULT_POLICY.upgrade_at + dt.timedelta(days=3)
+    partner = lifecycle.approve(upgraded, "Shop Management", at=later)
+    assert [event.kind.value for event in partner.applications[-1].history] == [
+        "regenerate",
+        "approve",
+    ]
+    assert from_json(json.dumps(state_document(partner)), Partner) == partner
+
+
+def test_the_converter_made_for_a_program_refuses_a_partner_word_for_word() -> None:
+    converter = make_converter()
+    data = converter.unstructure(_PARTNER)
+    for bad, problems in [
+        ([1], ["must be a JSON object"]),
+        ({"events": data["events"]}, ["partner_id: is required", "revision: is required"]),
+        (data | {"events": "x"}, ["events: must be a list"]),
+        (data | {"revision": 4}, ["revision: must be 5, the number of events"]),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            converter.structure(bad, Partner)
+        count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
+        assert str(caught.value) == "\n  - ".join([f"invalid Partner: {count}", *problems])
+
+
+def test_the_converter_made_for_a_program_replays_under_the_default_policy() -> None:
+    # Registered after the upgrade, the partner is new: the default policy refuses Paid Media.
+    late = approved_partner("Paid Media", at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), policy=None)
+    with pytest.raises(ValidationError) as caught:
+        make_converter().structure(to_data(late), Partner)
+    assert "new partners cannot" in str(caught.value)
+
+
+def test_a_flag_is_not_the_revision_of_a_partner_of_one_event() -> None:
+    registered = lifecycle.choose_role(
+        _PARTNER.account, "seller_service_partner", at=_PARTNER.events[0].at
+    )
+    document = json.loads(to_json(registered))
+    assert document["data"]["revision"] == 1
+    document["data"]["revision"] = True
+    error = _refused(lambda: from_json(json.dumps(document), Partner))
+    assert error.problems == (Problem("revision", "must be 1, the number of events"),)
