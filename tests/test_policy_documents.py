@@ -554,3 +554,38 @@ def test_a_question_about_the_past_changes_at_the_rule_before_a_later_event() ->
     )
     assert answer.allowed
     assert answer.changes_at == DEFAULT_POLICY.authorization_cutoff_at
+
+
+@pytest.mark.parametrize("reasons", [5, "approved", None], ids=repr)
+def test_reasons_that_are_no_list_are_refused_as_such(reasons: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Verdict(True, reasons, Rule("rulebook"))
+    assert str(caught.value) == (
+        "invalid verdict: 1 problem\n  - reasons: must be a list of Reason values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "at", "day"),
+    [
+        ("Asia/Tokyo", dt.datetime(2024, 4, 29, 15, tzinfo=dt.UTC), dt.date(2024, 4, 30)),
+        ("Asia/Tokyo", dt.datetime(2024, 4, 29, 16, tzinfo=dt.UTC), dt.date(2024, 5, 1)),
+        ("America/Los_Angeles", dt.datetime(2024, 4, 30, 7, tzinfo=dt.UTC), dt.date(2024, 4, 30)),
+        ("America/Los_Angeles", dt.datetime(2024, 4, 30, 3, tzinfo=dt.UTC), dt.date(2024, 4, 30)),
+    ],
+)
+def test_the_first_day_from_an_instant_is_read_in_the_policy_s_zone(
+    zone: str, at: dt.datetime, day: dt.date
+) -> None:
+    compiled = Policy(zone=zone).compiled
+    assert compiled.first_day_from(at) == day
+    assert compiled.instant(day) >= at > compiled.instant(day - dt.timedelta(days=1))
+
+
+def test_a_day_whose_start_is_off_the_calendar_is_named_as_the_instant_asked() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Policy(zone="Asia/Tokyo").instant(dt.date(1, 1, 1))
+    assert str(caught.value) == (
+        "invalid date: 1 problem\n  - at: '0001-01-01' is at an end of the calendar: its instant "
+        "lies outside it"
+    )

@@ -931,8 +931,11 @@ def test_the_converter_made_for_a_program_reads_and_writes_as_the_functions_do()
 
 
 def test_every_problem_of_one_object_is_named() -> None:
-    data = to_data(_PARTNER.account) | {"email": 5, "display_name": 6}
-    assert set(_refused(lambda: from_data(data, Account)).fields) == {"email", "display_name"}
+    data = to_data(_PARTNER.account) | {"email": 5, "registered_at": 6}
+    assert _refused(lambda: from_data(data, Account)).problems == (
+        Problem("email", "must be a string"),
+        Problem("registered_at", "must be an ISO 8601 date-time string"),
+    )
 
 
 def test_an_indented_document_keeps_text_as_written() -> None:

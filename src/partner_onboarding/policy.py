@@ -183,9 +183,11 @@ class _Answer:
 def _answer_problems(answer: Verdict | Decision, problems: Problems) -> None:
     if not isinstance(answer.allowed, bool):
         problems.add("allowed", "must be true or false")
-    if not answer.reasons:
+    if not isinstance(answer.reasons, tuple):  # (a list or any iterable is one by now)
+        problems.add("reasons", "must be a list of Reason values")
+    elif not answer.reasons:
         problems.add("reasons", "must give at least one reason")
-    for index, reason in enumerate(answer.reasons):
+    for index, reason in enumerate(answer.reasons if isinstance(answer.reasons, tuple) else ()):
         problems.instance(f"reasons[{index}]", reason, Reason)
     problems.instance("decided_by", answer.decided_by, Rule)
     if answer.changes_at is not None:
