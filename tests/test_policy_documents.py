@@ -13,6 +13,7 @@ import pytest
 
 from _catalogs import CUSTOM
 from partner_onboarding import DEFAULT_POLICY, Policy, ValidationError, lifecycle
+from partner_onboarding.batch import check_rows
 from partner_onboarding.errors import WrongType
 from partner_onboarding.policy import (
     UPGRADE_2024,
@@ -589,3 +590,12 @@ def test_a_day_whose_start_is_off_the_calendar_is_named_as_the_instant_asked() -
         "invalid date: 1 problem\n  - at: '0001-01-01' is at an end of the calendar: its instant "
         "lies outside it"
     )
+
+
+def test_a_row_s_day_off_the_calendar_is_named_by_its_column() -> None:
+    row = {"partner_id": "P1", "category": "Paid Media", "question": "register"}
+    with pytest.raises(ValidationError) as caught:
+        check_rows(
+            [row | {"registered_at": dt.date(1, 1, 1)}], at=WHEN, policy=Policy(zone="Asia/Tokyo")
+        )
+    assert caught.value.fields == ("rows[0].registered_at",)
