@@ -187,8 +187,9 @@ def _answer_problems(answer: Verdict | Decision, problems: Problems) -> None:
         problems.add("reasons", "must be a list of Reason values")
     elif not answer.reasons:
         problems.add("reasons", "must give at least one reason")
-    for index, reason in enumerate(answer.reasons if isinstance(answer.reasons, tuple) else ()):
-        problems.instance(f"reasons[{index}]", reason, Reason)
+    else:
+        for index, reason in enumerate(answer.reasons):
+            problems.instance(f"reasons[{index}]", reason, Reason)
     problems.instance("decided_by", answer.decided_by, Rule)
     if answer.changes_at is not None:
         problems.aware("changes_at", answer.changes_at)
