@@ -98,8 +98,13 @@ class Problem:
     """One thing wrong with some data: where (a dotted field path, ``""`` for the value itself)
     and why."""
 
-    path: str = attrs.field(validator=attrs.validators.instance_of(str))
-    reason: str = attrs.field(validator=attrs.validators.instance_of(str))
+    path: str
+    reason: str
+
+    def __attrs_post_init__(self) -> None:  # (inline: bulk readers make one a bad row)
+        if not (isinstance(self.path, str) and isinstance(self.reason, str)):
+            kinds = f"{type(self.path).__name__}, {type(self.reason).__name__}"
+            raise TypeError(f"a problem's path and reason are text, not {kinds}")
 
     def under(self, prefix: str) -> Problem:
         """The same problem, seen from a value that holds this one at ``prefix``."""
