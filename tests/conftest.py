@@ -46,9 +46,9 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
     def _fresh_memories() -> None:
         """Under mutation testing, each test builds what the library otherwise builds once per
         process (the JSON converter and its hooks, the bulk reader of one policy, the normalised
-        fields and spellings), so that every test that relies on them is counted as covering
-        them, and run against their mutants."""
-        from partner_onboarding import _fields, _time, batch, catalog, serde  # noqa: PLC0415
+        fields and spellings, the strategies), so that every test that relies on them is
+        counted as covering them, and run against their mutants."""
+        from partner_onboarding import _fields, _time, batch, catalog, serde, testing  # noqa: PLC0415
 
         serde._converter.cache_clear()
         serde._schema_text.cache_clear()
@@ -63,3 +63,6 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
             catalog._iso_3166_alpha_2,
         ):
             memory.cache_clear()
+        for value in vars(testing).values():  # (the strategies made once)
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, ValidationError
+from partner_onboarding import DEFAULT_CATALOG, DEFAULT_POLICY, Policy, Question, ValidationError
 from partner_onboarding.batch import check_rows
 from partner_onboarding.engine import (
     _VALID_DAY,
@@ -28,7 +28,10 @@ from partner_onboarding.engine import (
     _decided_by_text,
     _far_from,
     _position_from_text,
+    column_problems,
+    decide_rows,
     isoformat_in_zone,
+    misspelled_columns,
 )
 from partner_onboarding.errors import MissingExtra, WrongType
 from partner_onboarding.frames import answers, check_frame, diff
@@ -732,6 +735,66 @@ def test_a_missing_or_misspelled_column_is_named_before_any_row(
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("names", "fold_case", "problems"),
+    [
+        # (a frame's names are compared as they are; a file's header without case)
+        (
+            ["Registered_At"],
+            False,
+            ["unknown column 'Registered_At'; did you mean 'registered_at'?"],
+        ),
+        (["Registered_At"], True, []),
+        # (close to a column the names have in another case: the user's own)
+        (["REGISTERED_AT", "registered_at_2"], True, []),
+        (
+            ["registered_at_2"],
+            True,
+            ["unknown column 'registered_at_2'; did you mean 'registered_at'?"],
+        ),
+        # (not close enough to any: a column of the user's own, 0.64 alike)
+        (["categorie_name"], False, []),
+        (["categori_x"], False, ["unknown column 'categori_x'; did you mean 'category'?"]),
+        # (every column there: nothing is looked for)
+        (
+            [
+                "partner_id",
+                "registered_at",
+                "question",
+                "category",
+                "status",
+                "approved_categories",
+                "statu",
+            ],
+            False,
+            [],
+        ),
+    ],
+)
+def test_a_misspelled_column_is_told_from_a_column_of_the_users_own(
+    names: list[str], fold_case: bool, problems: list[str]
+) -> None:
+    assert misspelled_columns(names, fold_case=fold_case) == problems
+
+
+def test_a_frame_s_column_problems_are_said_word_for_word() -> None:
+    assert [str(problem) for problem in column_problems(["registerd_at"], None)] == [
+        "frame: unknown column 'registerd_at'; did you mean 'registered_at'?",
+        "frame: has no column 'category'",
+        "frame: has no column 'registered_at'",
+    ]
+    assert column_problems(["category"], Question.AUTHORIZE_SELLER) == []
+
+
+def test_rows_of_no_few_valued_column_share_one_plan_and_its_error() -> None:
+    # (the engine's own entry, which no column check precedes: the plain path's error per row)
+    frame = pl.DataFrame({"registered_at": ["2024-05-01", "2024-03-01", None]})
+    decided = decide_rows(frame, at=dt.date(2024, 5, 20), policy=DEFAULT_POLICY, question=None)
+    assert len(decided.plans) == 1
+    assert decided.combo.to_list() == [0, 0, 0]
+    assert decided.error.to_list() == ["category: is required"] * 3
+
+
 def test_a_frame_of_the_users_own_columns_besides_is_answered() -> None:
     # (a name close to a column the frame has is the user's own: "markets" beside "market")
     frame = pl.DataFrame(
@@ -1078,6 +1141,10 @@ def test_a_frame_of_no_engine_is_refused_naming_the_engines() -> None:
         max_size=30,
     ),
 )
+# (an offset that changes on the half hour, within an hour in UTC; the years the native way ends)
+@example("Australia/Lord_Howe", [dt.datetime(2024, 10, 5, 15, m, tzinfo=dt.UTC) for m in (15, 45)])
+@example("Asia/Kolkata", [dt.datetime(1942, 5, 14, 18, 45, tzinfo=dt.UTC)])
+@example("UTC", [dt.datetime(y, 1, 1, tzinfo=dt.UTC) for y in (1899, 1900, 9000, 9001, 9999)])
 def test_instants_said_in_the_policy_s_zone_natively_are_said_as_python_says_them(
     zone: str, instants: list[dt.datetime]
 ) -> None:
@@ -1087,7 +1154,7 @@ def test_instants_said_in_the_policy_s_zone_natively_are_said_as_python_says_the
         hour = instant.replace(minute=0, second=0, microsecond=0)
         ends = (hour, hour + dt.timedelta(hours=1, microseconds=-1))
         steady = len({facts.rules.when(end).utcoffset() for end in ends}) == 1
-        if instant.year >= 1900 and steady:
+        if 1900 <= instant.year <= 9000 and steady:
             assert text == facts.rules.when(instant).isoformat(), instant
         else:
             assert text is None, instant  # (the caller says it the plain way)
