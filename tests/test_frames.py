@@ -98,6 +98,10 @@ MARKETS = st.sampled_from([None, "US", "gb", "CA", "XX"])
 STATUSES = st.sampled_from(
     [None, "approved", "Approved", "Pending Review", "rejected", "none", "?"]
 )
+#: Read only where the status is empty (a status says whether the application is approved).
+APPROVED_LISTS = st.sampled_from(
+    [None, "", "Paid Media", "paid media; Creator Management", "Creator Management", "Paid Medias"]
+)
 QUESTIONS = st.one_of(
     st.sampled_from(["register", "authorize_seller", "Authorize Seller"]),
     st.sampled_from(["", " ", None, "buy"]),  # (a blank cell says nothing: refused everywhere)
@@ -112,6 +116,7 @@ def rows(draw: st.DrawFn, registered: st.SearchStrategy[Any] = REGISTERED_TEXT) 
         "market": draw(MARKETS),
         "registration_market": draw(st.sampled_from([None, "US", "GB"])),
         "status": draw(STATUSES),
+        "approved_categories": draw(APPROVED_LISTS),
         "question": draw(QUESTIONS),
     }
 
@@ -793,6 +798,48 @@ def test_rows_of_no_few_valued_column_share_one_plan_and_its_error() -> None:
     assert len(decided.plans) == 1
     assert decided.combo.to_list() == [0, 0, 0]
     assert decided.error.to_list() == ["category: is required"] * 3
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York"])
+@pytest.mark.parametrize(
+    "registered",
+    [dt.date.min, dt.date(1, 1, 2), dt.date.max, "x", "5", "", " "],
+)
+def test_registrations_at_the_calendar_s_ends_and_of_one_character_answer_as_the_plain_path(
+    zone: str, registered: dt.date | str
+) -> None:
+    # (the calendar's first day starts before the calendar in a zone east of UTC: refused)
+    policy = Policy(zone=zone)
+    table = [{"registered_at": registered, "category": "Paid Media", "question": "register"}]
+    same_answers(
+        check_frame(pl.DataFrame(table), at=dt.date(2024, 5, 20), policy=policy),
+        plain(table, dt.date(2024, 5, 20), policy),
+    )
+
+
+@given(
+    st.lists(
+        st.tuples(
+            CATEGORIES,
+            st.one_of(st.none(), st.lists(st.sampled_from(["Paid Media", "live host", "?"]))),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_approved_categories_as_list_cells_answer_as_the_plain_path(
+    drawn: list[tuple[str, list[str] | None]],
+) -> None:
+    table = [
+        {"registered_at": "2024-05-01", "category": category, "approved_categories": listed}
+        for category, listed in drawn
+    ]
+    frame = pl.DataFrame(table, schema_overrides={"approved_categories": pl.List(pl.String)})
+    answered = check_frame(frame, at=dt.date(2024, 5, 20), question="authorize_seller")
+    same_answers(
+        answered,
+        plain([{**row, "question": "authorize_seller"} for row in table], dt.date(2024, 5, 20)),
+    )
 
 
 def test_a_frame_of_the_users_own_columns_besides_is_answered() -> None:

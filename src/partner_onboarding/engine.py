@@ -923,7 +923,6 @@ class _DecisionTable:
             return seen[id(decision)]
 
         # (each plan's answers, one for each position: plan * positions + position)
-        self.positions = positions
         indexed: dict[int, list[int | None]] = {}  # (each distinct tuple of answers, once)
 
         def indices(answers: tuple[Verdict, ...] | None) -> list[int | None]:
@@ -1044,7 +1043,7 @@ class Memo:
         """:meth:`plan`, remembered by the combination's values (and their types)."""
         try:
             key: tuple[object, ...] | None = tuple(
-                (name, _typed(_key_of(value))) for name, value in row.items()
+                (name, _typed(value)) for name, value in row.items()
             )
             found = self.plans.get(key)  # type: ignore[arg-type]
         except TypeError:  # (an unhashable Python object)
@@ -1066,7 +1065,7 @@ class Memo:
 
     def read(self, field: str, raw: object, reader: Any) -> Any:
         try:
-            key: tuple[str, object] | None = (field, _typed(_key_of(raw)))
+            key: tuple[str, object] | None = (field, _typed(raw))
             found = self.seen.get(key)  # type: ignore[arg-type]
         except TypeError:  # (an unhashable Python object: read each time)
             key, found = None, None
@@ -1114,22 +1113,10 @@ class Memo:
         plan.question = asked[0].value if len(asked) == 1 else None
         if authorizing:
             try:
-                plan.authorize = authorizing[facts.approved(_cells(row), category)]
+                plan.authorize = authorizing[facts.approved(row, category)]
             except OnboardingError as error:
                 plan.approval_error = error_text(error)
         return plan
-
-
-def _key_of(raw: object) -> object:
-    return tuple(raw.to_list()) if hasattr(raw, "to_list") else raw
-
-
-def _cells(row: Mapping[str, Any]) -> dict[str, Any]:
-    cells = dict(row)
-    listed = cells.get("approved_categories")
-    if listed is not None and not isinstance(listed, str) and hasattr(listed, "to_list"):
-        cells["approved_categories"] = listed.to_list()  # a Polars list cell
-    return cells
 
 
 def error_text(error: OnboardingError) -> str:
