@@ -721,15 +721,24 @@ def test_remembered_refusals_are_bounded_whatever_the_number_of_distinct_mistake
 
 
 @pytest.mark.parametrize(
-    "at",
-    [dt.date(9999, 12, 31), dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)],
+    ("at", "said"),
+    [
+        (dt.date(9999, 12, 31), "9999-12-31T00:00:00-08:00"),
+        (
+            dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+            "9999-12-31T23:59:59.999999+00:00",
+        ),
+    ],
 )
-def test_rows_are_not_answered_on_the_calendar_s_last_day(at: dt.date) -> None:
+def test_rows_are_not_answered_on_the_calendar_s_last_day(at: dt.date, said: str) -> None:
     # (no day after it exists to tell a registration after it by: refused, not a crash)
     row = {"partner_id": "P", "registered_at": "2024-01-01", "category": "Paid Media"}
     with pytest.raises(ValidationError) as caught:
         check_rows([row], at=at)
-    assert caught.value.fields == ("at",)
-    assert "last day of the calendar" in str(caught.value)
+    assert str(caught.value) == (
+        f"invalid rows: 1 problem\n  - at: {said} is on the last day of the calendar in the "
+        "policy's zone: rows are answered at an earlier instant (a registration after it could "
+        "not be told)"
+    )
     register, _ = check_rows([row], at=dt.date(9999, 12, 30), on_error="record")
     assert register["reason"] == "existing_partner"

@@ -180,7 +180,6 @@ class RowReader:
 
     def __init__(self, policy: Policy, at: dt.datetime | dt.date) -> None:
         policy = require_instance("policy", policy, Policy, what="rows")
-        self.policy = policy
         rules = self.rules = policy.compiled
         self.instant = rules.instant(at)
         self.catalog = policy.catalog
