@@ -397,7 +397,9 @@ def test_a_row_registered_later_answers_as_the_partner_not_there_yet(
 MISSING = [None, "", " \t\u3000", float("nan"), pd.NA, pd.NaT]
 
 
-@pytest.mark.parametrize("missing", MISSING, ids=repr)
+@pytest.mark.parametrize(
+    "missing", MISSING, ids=["None", "empty", "blank", "nan", "NA", "NaT"]
+)  # (plain ids: one of spaces and a tab could not be asked for by its id)
 def test_a_missing_cell_counts_as_absent(missing: object) -> None:
     # What a DataFrame holds where a row has no value: None, NaN, pandas' NA or NaT.
     base = {"partner_id": "P", "registered_at": "2024-05-02", "category": "Paid Media"}
