@@ -842,6 +842,58 @@ def test_approved_categories_as_list_cells_answer_as_the_plain_path(
     )
 
 
+@pytest.mark.parametrize("question", ["register", "authorize_seller"])
+def test_a_registration_at_the_calendar_s_end_waits_for_it_as_the_plain_path_says(
+    question: str,
+) -> None:
+    # (said in a zone east of UTC, that instant is past the calendar: it stays in UTC)
+    policy = Policy(zone="Asia/Tokyo")
+    table = [
+        {"registered_at": registered, "category": "Creator Management", "status": "approved"}
+        for registered in ["9999-12-31T23:59:59Z", "9999-12-31", "9999-12-31T23:59:59.5+00:00"]
+    ]
+    answered = check_frame(
+        pl.DataFrame(table), at=dt.date(2024, 5, 20), question=question, policy=policy
+    )
+    want = plain([{**row, "question": question} for row in table], dt.date(2024, 5, 20), policy)
+    same_answers(answered, want)
+    assert all(record["changes_at"] is not None for record in want)
+
+
+@pytest.mark.parametrize("host_zone", ["Asia/Tokyo", "America/Anchorage"])
+def test_answers_do_not_depend_on_the_host_s_zone(
+    host_zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time  # noqa: PLC0415
+
+    table = [
+        {"registered_at": registered, "category": "Paid Media", "question": "register"}
+        for registered in [
+            "2024-04-30T23:30:00-07:00",
+            "2024-05-01",
+            "2024-04-30T12:00:00Z",
+            # (texts whose wall-clock reading is far from their instant: a reading said in the
+            # host's zone would sort them on the wrong side of the cut-off)
+            "2024-04-29T10:00:00-21:30",
+            "2024-04-30T23:30:00+17:00",
+        ]
+    ]
+    days = pl.DataFrame(table[1:2]).with_columns(pl.col("registered_at").str.to_date())
+    aware = pl.DataFrame(table[::2]).with_columns(
+        pl.col("registered_at").str.to_datetime(time_zone="UTC")
+    )
+    monkeypatch.setenv("TZ", host_zone)
+    time.tzset()
+    try:
+        at = dt.date(2024, 5, 20)
+        same_answers(check_frame(pl.DataFrame(table), at=at), plain(table, at))
+        same_answers(check_frame(days, at=at), plain(table[1:2], at))
+        same_answers(check_frame(aware, at=at), plain(table[::2], at))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_a_frame_of_the_users_own_columns_besides_is_answered() -> None:
     # (a name close to a column the frame has is the user's own: "markets" beside "market")
     frame = pl.DataFrame(
