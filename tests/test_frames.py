@@ -803,14 +803,19 @@ def test_rows_of_no_few_valued_column_share_one_plan_and_its_error() -> None:
 @pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York"])
 @pytest.mark.parametrize(
     "registered",
-    [dt.date.min, dt.date(1, 1, 2), dt.date.max, "x", "5", "", " "],
+    [dt.date.min, dt.date(1, 1, 2), dt.date.max, "x", "5", "", " ", "\t"],
 )
-def test_registrations_at_the_calendar_s_ends_and_of_one_character_answer_as_the_plain_path(
+def test_registrations_at_the_calendar_s_ends_blank_and_of_one_character_answer_as_the_plain_path(
     zone: str, registered: dt.date | str
 ) -> None:
-    # (the calendar's first day starts before the calendar in a zone east of UTC: refused)
+    # (the calendar's first day starts before the calendar in a zone east of UTC: refused; a
+    # blank registration is required to register, and long ago for a seller authorisation)
     policy = Policy(zone=zone)
-    table = [{"registered_at": registered, "category": "Paid Media", "question": "register"}]
+    table = [
+        {"registered_at": registered, "category": category, "status": "approved", "question": q}
+        for category in ("Paid Media", "Creator Management")
+        for q in ("register", "authorize_seller")
+    ]
     same_answers(
         check_frame(pl.DataFrame(table), at=dt.date(2024, 5, 20), policy=policy),
         plain(table, dt.date(2024, 5, 20), policy),
