@@ -899,6 +899,22 @@ def test_answers_do_not_depend_on_the_host_s_zone(
         time.tzset()
 
 
+def test_approved_categories_of_python_objects_answer_as_the_plain_path() -> None:
+    # (a pandas column of lists: items that are no names are refused as the plain path does)
+    table = [
+        {
+            "registered_at": "2024-05-01",
+            "category": "Paid Media",
+            "question": "authorize_seller",
+            "approved_categories": listed,
+        }
+        for listed in ([5], ["Paid Media", None], [" Paid Media "], ["paid_media"])
+    ]
+    answered = check_frame(pd.DataFrame(table), at=dt.date(2024, 5, 20))
+    answers_only = pl.from_pandas(answered.drop(columns=["approved_categories"]))
+    same_answers(answers_only, plain(table, dt.date(2024, 5, 20)))
+
+
 def test_a_frame_of_the_users_own_columns_besides_is_answered() -> None:
     # (a name close to a column the frame has is the user's own: "markets" beside "market")
     frame = pl.DataFrame(
