@@ -261,6 +261,7 @@ def test_every_exported_value_type_has_a_strategy() -> None:
 
     import partner_onboarding  # noqa: PLC0415
     from partner_onboarding import serde  # noqa: PLC0415
+    from partner_onboarding._hypothesis_plugin import register_strategies  # noqa: PLC0415
     from partner_onboarding.model import (  # noqa: PLC0415
         EntityReview,
         Event,
@@ -280,6 +281,9 @@ def test_every_exported_value_type_has_a_strategy() -> None:
     unwritten = {partner_onboarding.Catalog, partner_onboarding.Cutoff, Facts}
     unwritten |= {partner_onboarding.Problem}
     met: list[type] = []
+    # (Hypothesis registered them when it was imported; registered again here, by this test, so
+    # that what is checked is what the plugin registers)
+    register_strategies()
 
     @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(st.data())
@@ -298,3 +302,72 @@ def test_every_exported_value_type_has_a_strategy() -> None:
 
     drawn()
     assert set(met) == wanted
+
+
+def test_an_approved_partner_is_built_as_asked() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from partner_onboarding import Market, PartnerRole  # noqa: PLC0415
+    from partner_onboarding.errors import PolicyRefusal  # noqa: PLC0415
+    from partner_onboarding.testing import approved_partner  # noqa: PLC0415
+
+    at = dt.datetime(2024, 5, 20, tzinfo=dt.UTC)
+    registered = dt.datetime(2024, 3, 1, 12, 30, 0, 1, tzinfo=dt.UTC)
+    partner = approved_partner(
+        "Creator Management",
+        "Shop Management",
+        at=at,
+        registered_at=registered,
+        market="GB",
+        registration_market="GB",
+        agency_type="cross_border",
+    )
+    assert partner.roles == (
+        PartnerRole.CREATOR_SERVICE_PARTNER,
+        PartnerRole.SELLER_SERVICE_PARTNER,
+    )
+    assert partner.account.registered_at == registered
+    assert partner.registration_market == Market("GB")
+    assert [(a.category.name, a.market, a.status) for a in partner.applications] == [
+        ("Creator Management", Market("GB"), ReviewStatus.APPROVED),
+        ("Shop Management", Market("GB"), ReviewStatus.APPROVED),
+    ]
+    assert approved_partner("Shop Management", at=at).account.registered_at == at
+    # (the policy is asked, unless it is None: a discontinued category after its cut-off)
+    late = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(PolicyRefusal):
+        approved_partner("Paid Media", at=late)
+    assert approved_partner("Paid Media", at=late, policy=None).applications[0].status == (
+        ReviewStatus.APPROVED
+    )
+
+
+def test_the_sample_entity_is_the_one_the_docs_show() -> None:
+    from partner_onboarding import serde  # noqa: PLC0415
+    from partner_onboarding.testing import sample_entity  # noqa: PLC0415
+
+    assert serde.to_data(sample_entity()) == {
+        "legal_name": "Acme Growth LLC",
+        "ein": "04-2103594",
+        "address": {
+            "lines": ["100 Main St"],
+            "city": "Los Angeles",
+            "state": "CA",
+            "zip_code": "90012",
+        },
+        "contact": {"name": "Dana Reyes", "email": "dana@acme.example", "phone": "+12015550123"},
+        "country": "US",
+        "website": None,
+        "documents": [],
+    }
+
+
+def test_categories_are_current_and_legacy_unless_asked() -> None:
+    from hypothesis import find  # noqa: PLC0415
+    from hypothesis.errors import NoSuchExample  # noqa: PLC0415
+
+    from partner_onboarding.testing import categories  # noqa: PLC0415
+
+    assert find(categories(), lambda category: category.legacy).legacy
+    with pytest.raises(NoSuchExample):
+        find(categories(include_legacy=False), lambda category: category.legacy)
