@@ -241,6 +241,7 @@ PASSWORD_REASONS = {
 
 @given(invalid_emails())
 def test_any_invalid_email_raises_validation_error(email: str) -> None:
+    assert isinstance(email, str)  # (text a user could type, refused for its shape)
     with pytest.raises(ValidationError) as caught:
         Account.register(email=email, password="Abc123!x", at=AT, scrypt_n=CHEAP)
     assert caught.value.fields == ("email",)
@@ -248,8 +249,10 @@ def test_any_invalid_email_raises_validation_error(email: str) -> None:
 
 @given(invalid_phones())
 def test_any_invalid_phone_raises_validation_error(phone: str) -> None:
-    with pytest.raises(ValidationError):
+    assert isinstance(phone, str)
+    with pytest.raises(ValidationError) as caught:
         ContactPerson(name="Dana", email="dana@acme.com", phone=phone)
+    assert caught.value.fields == ("phone",)
 
 
 @given(phones())
@@ -405,8 +408,10 @@ def test_valid_eins_are_masked_in_repr(ein: str) -> None:
 
 @given(invalid_eins())
 def test_any_invalid_ein_raises_validation_error(ein: str) -> None:
-    with pytest.raises(ValidationError):
+    assert isinstance(ein, str)
+    with pytest.raises(ValidationError) as caught:
         entity(ein=ein)
+    assert caught.value.fields == ("ein",)
 
 
 @pytest.mark.parametrize(
@@ -429,6 +434,7 @@ def test_any_zip_code_is_accepted(zip_code: str) -> None:
 
 @given(invalid_zip_codes())
 def test_any_invalid_zip_code_is_refused(zip_code: str) -> None:
+    assert isinstance(zip_code, str)
     with pytest.raises(ValidationError) as caught:
         address(zip_code=zip_code)
     assert caught.value.fields == ("zip_code",)
