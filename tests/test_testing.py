@@ -343,23 +343,26 @@ def test_an_approved_partner_is_built_as_asked() -> None:
 
 
 def test_the_sample_entity_is_the_one_the_docs_show() -> None:
-    from partner_onboarding import serde  # noqa: PLC0415
     from partner_onboarding.testing import sample_entity  # noqa: PLC0415
 
-    assert serde.to_data(sample_entity()) == {
-        "legal_name": "Acme Growth LLC",
-        "ein": "04-2103594",
-        "address": {
-            "lines": ["100 Main St"],
-            "city": "Los Angeles",
-            "state": "CA",
-            "zip_code": "90012",
-        },
-        "contact": {"name": "Dana Reyes", "email": "dana@acme.example", "phone": "+12015550123"},
-        "country": "US",
-        "website": None,
-        "documents": [],
-    }
+    entity = sample_entity()
+    address, contact = entity.address, entity.contact
+    assert (entity.legal_name, entity.ein, entity.country.code) == (
+        "Acme Growth LLC",
+        "04-2103594",
+        "US",
+    )
+    assert (address.lines, address.city, address.state, address.zip_code) == (
+        ("100 Main St",),
+        "Los Angeles",
+        "CA",
+        "90012",
+    )
+    assert (contact.name, contact.email, contact.phone) == (
+        "Dana Reyes",
+        "dana@acme.example",
+        "+12015550123",
+    )
 
 
 def test_categories_are_current_and_legacy_unless_asked() -> None:
