@@ -28,7 +28,15 @@ if TYPE_CHECKING:
 # spark extra and runs them with -m spark. Nothing here imports PySpark until a test runs.
 pytestmark = pytest.mark.spark
 
-COLUMNS = ("registered_at", "category", "market", "registration_market", "status", "question")
+COLUMNS = (
+    "registered_at",
+    "category",
+    "market",
+    "registration_market",
+    "status",
+    "approved_categories",
+    "question",
+)
 
 
 @pytest.fixture(scope="module")
