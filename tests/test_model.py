@@ -229,6 +229,46 @@ def test_weak_passwords_are_refused_without_being_quoted(password: str) -> None:
     ]
 
 
+def password_reasons(password: str) -> set[str]:
+    try:
+        Account.register(email="ops@acme.com", password=password, at=AT, scrypt_n=CHEAP)
+    except ValidationError as error:
+        return {problem.reason for problem in error.problems}
+    return set()
+
+
+def test_the_password_strategies_reach_every_edge_of_the_rule() -> None:
+    # (Other projects test their forms with these: a strategy that never draws 8 or 20
+    # characters, or never breaks the rule one way, would hide their bugs at the edges.)
+    from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
+    from hypothesis.errors import NoSuchExample  # noqa: PLC0415
+
+    def first(strategy: st.SearchStrategy[str], condition: Callable[[str], bool]) -> str:
+        quick = settings(database=None, phases=[Phase.generate], max_examples=2_000)
+        return find(strategy, condition, settings=quick)
+
+    def of_length(n: int, *reasons: str) -> Callable[[str], bool]:
+        return lambda p: len(p) == n and password_reasons(p) == set(reasons)
+
+    def broken_only_by(reason: str) -> Callable[[str], bool]:
+        return lambda p: password_reasons(p) == {reason}
+
+    for length in (8, 20):
+        assert len(first(passwords(), of_length(length))) == length
+    for reason in sorted(PASSWORD_REASONS - {"must be a string"}):
+        if reason.startswith("must not"):  # (the strategies draw no spaces: that rule is a field's)
+            continue
+        assert password_reasons(first(invalid_passwords(), broken_only_by(reason))) == {reason}
+    for length in (3, 7, 21):  # (past either end, the characters otherwise right)
+        assert len(first(invalid_passwords(), of_length(length, PASSWORD_LENGTH))) == length
+    checks = settings(max_examples=300, database=None, suppress_health_check=list(HealthCheck))
+    with pytest.raises(NoSuchExample):
+        find(passwords(), lambda p: password_reasons(p) != set(), settings=checks)
+    with pytest.raises(NoSuchExample):
+        find(invalid_passwords(), lambda p: password_reasons(p) == set(), settings=checks)
+
+
+PASSWORD_LENGTH = "must be 8 to 20 characters long"
 PASSWORD_REASONS = {
     "must be a string",
     "must be 8 to 20 characters long",

@@ -197,7 +197,13 @@ def test_a_knob_that_is_not_a_boolean_is_refused() -> None:
 
     with pytest.raises(WrongType) as caught:
         partners(approved="yes")  # type: ignore[arg-type]
-    assert caught.value.fields == ("approved",)
+    assert (
+        str(caught.value)
+        == "invalid partners(): 1 problem\n  - approved: must be True, False or None"
+    )
+    for knob in _features_names():
+        unset: dict[str, Any] = {knob: None}  # (None: pursued in a share of the draws)
+        partners(**unset)
 
 
 def test_instants_around_a_date_or_an_instant() -> None:
@@ -333,6 +339,7 @@ def test_an_approved_partner_is_built_as_asked() -> None:
         ("Shop Management", Market("GB"), ReviewStatus.APPROVED),
     ]
     assert approved_partner("Shop Management", at=at).account.registered_at == at
+    assert partner.account.email == "ops@acme.example"  # (as docs/testing.md shows)
     # (the policy is asked, unless it is None: a discontinued category after its cut-off)
     late = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     with pytest.raises(PolicyRefusal):
@@ -374,3 +381,167 @@ def test_categories_are_current_and_legacy_unless_asked() -> None:
     assert find(categories(), lambda category: category.legacy).legacy
     with pytest.raises(NoSuchExample):
         find(categories(include_legacy=False), lambda category: category.legacy)
+
+
+def test_the_sample_information_is_the_one_the_docs_show() -> None:
+    from partner_onboarding import Market  # noqa: PLC0415
+    from partner_onboarding.testing import sample_info  # noqa: PLC0415
+
+    info = sample_info("paid media")
+    assert info.category.name == "Paid Media"
+    assert info.service_description == "Paid Media for US sellers and creators"
+    assert info.markets_served == (Market.US,)
+    assert info.team_size == 12
+    assert info.reference_links == ("https://acme.example/cases",)
+
+
+# What each strategy promises (docs/testing.md): other projects' tests rely on it reaching every
+# kind of value it names, and never another. ``reach`` finds one; ``never`` finds none.
+
+
+def reach(strategy: Any, condition: Any) -> Any:
+    from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
+
+    return find(  # (the first found: not shrunk)
+        strategy,
+        condition,
+        settings=settings(
+            max_examples=2_000,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+
+
+def never(strategy: Any, condition: Any) -> None:
+    from hypothesis import HealthCheck, find, settings  # noqa: PLC0415
+    from hypothesis.errors import NoSuchExample  # noqa: PLC0415
+
+    with pytest.raises(NoSuchExample):
+        find(
+            strategy,
+            condition,
+            settings=settings(
+                max_examples=300, database=None, suppress_health_check=list(HealthCheck)
+            ),
+        )
+
+
+def test_aware_instants_stay_within_their_bounds() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from partner_onboarding.testing import aware_datetimes  # noqa: PLC0415
+
+    low, high = dt.datetime(2024, 1, 1), dt.datetime(2024, 12, 31)  # noqa: DTZ001
+    drawn = aware_datetimes(min_value=low, max_value=high)
+    never(drawn, lambda at: not low <= at.replace(tzinfo=None) <= high)
+    never(aware_datetimes(), lambda at: at.tzinfo is None or at.year > 2030 or at.year < 2020)
+    assert reach(drawn, lambda at: at.replace(tzinfo=None) == high) is not None
+
+
+def test_category_spellings_use_every_separator_case_and_padding() -> None:
+    from partner_onboarding import DEFAULT_CATALOG  # noqa: PLC0415
+    from partner_onboarding.testing import category_spellings  # noqa: PLC0415
+
+    paid = DEFAULT_CATALOG.category("Paid Media")
+    spellings = category_spellings(paid)
+    for wanted in ("paid_media", "PAID-MEDIA", "Paid - Media", "Paid__Media", "\tpaid  media\t"):
+        assert reach(spellings, lambda text, w=wanted: text == w) == wanted
+    never(spellings, lambda text: DEFAULT_CATALOG.category(text) != paid)
+
+
+def test_facts_reach_every_kind_of_fact() -> None:
+    import re  # noqa: PLC0415
+
+    from partner_onboarding import DEFAULT_POLICY, Facts  # noqa: PLC0415
+    from partner_onboarding.testing import facts  # noqa: PLC0415
+
+    drawn = facts()
+    checks = {
+        "the policy's market": lambda f: f.registration_market == DEFAULT_POLICY.market,
+        "another market": lambda f: f.registration_market != DEFAULT_POLICY.market,
+        "a target market": lambda f: f.market is not None,
+        "no target market": lambda f: f.market is None,
+        "approved": lambda f: f.approved,
+        "not approved": lambda f: not f.approved,
+        "no partner id": lambda f: f.partner_id is None,
+    }
+    for name, check in checks.items():
+        assert isinstance(reach(drawn, check), Facts), name
+    never(
+        drawn, lambda f: f.partner_id is not None and not re.fullmatch(r"P[0-9]{1,8}", f.partner_id)
+    )
+    assert reach(drawn, lambda f: f.partner_id is not None).partner_id.startswith("P")
+
+
+def test_policies_are_the_default_and_others_of_other_zones_and_rules() -> None:
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+    from partner_onboarding.testing import policies  # noqa: PLC0415
+
+    assert reach(policies(), lambda p: p == DEFAULT_POLICY) == DEFAULT_POLICY
+    other = reach(
+        policies(), lambda p: p.zone != DEFAULT_POLICY.zone and p.rules != DEFAULT_POLICY.rules
+    )
+    assert other.zone != DEFAULT_POLICY.zone
+
+
+def test_catalogs_are_the_default_and_ones_a_file_extends_with_legacy_categories() -> None:
+    from partner_onboarding import DEFAULT_CATALOG  # noqa: PLC0415
+    from partner_onboarding.testing import catalogs  # noqa: PLC0415
+
+    size = len(list(DEFAULT_CATALOG))
+    names = {c.name for c in DEFAULT_CATALOG}
+    assert reach(catalogs(), lambda c: c is DEFAULT_CATALOG) is DEFAULT_CATALOG
+    for added in (1, 3):
+        extended = reach(catalogs(), lambda c, n=added: len(list(c)) == size + n)
+        new = [c for c in extended if c.name not in names]
+        assert len(new) == added
+        assert all(c.legacy for c in new)
+    never(catalogs(), lambda c: len(list(c)) > size + 3)
+
+
+def test_rulebooks_are_of_the_2024_shape_or_of_one_to_their_most_rules() -> None:
+    from partner_onboarding.testing import rulebooks  # noqa: PLC0415
+
+    for count in (1, 2):
+        assert len(reach(rulebooks(max_rules=2), lambda r, n=count: len(r) == n)) == count
+    never(rulebooks(max_rules=2), lambda r: not r)
+
+
+def test_applications_are_in_the_status_asked() -> None:
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    from partner_onboarding.testing import applications  # noqa: PLC0415
+
+    @settings(
+        max_examples=20, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(st.data(), st.sampled_from([ReviewStatus.APPROVED, ReviewStatus.PENDING_REVIEW]))
+    def drawn(data: Any, status: ReviewStatus) -> None:
+        assert data.draw(applications(status)).status is status
+
+    drawn()
+
+
+def test_the_machine_refuses_an_offered_step_refused_and_a_step_not_offered_taken() -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from partner_onboarding import PartnerRole, lifecycle  # noqa: PLC0415
+    from partner_onboarding.testing import PartnerMachine, approved_partner  # noqa: PLC0415
+
+    machine = PartnerMachine()
+    partner = approved_partner("Shop Management", at=dt.datetime(2024, 5, 20, tzinfo=dt.UTC))
+    machine.start(partner.account, PartnerRole.SELLER_SERVICE_PARTNER)
+    refused = machine.partner
+    with pytest.raises(AssertionError, match=r"^an event allowed_events offered was refused$"):
+        machine.attempt(
+            lambda p: lifecycle.choose_role(p.account, "nobody", at=machine.now), allowed=True
+        )
+    assert machine.partner is refused
+    with pytest.raises(
+        AssertionError, match=r"^an event allowed_events did not offer went through$"
+    ):
+        machine.attempt(lambda p: p, allowed=False)
+    machine.attempt(lambda p: p)

@@ -304,24 +304,29 @@ def states() -> st.SearchStrategy[str]:
 
 def passwords() -> st.SearchStrategy[str]:
     """Passwords that meet the strength rule (8 to 20 characters, a letter, a digit, a special)."""
-    body = st.text(string.ascii_letters + string.digits + _SPECIALS, min_size=5, max_size=17)
+    return _passwords(8, 20)
+
+
+def _passwords(shortest: int, longest: int) -> st.SearchStrategy[str]:
+    """Text of ``shortest`` to ``longest`` characters with a letter, a digit and a special."""
+    alphabet = string.ascii_letters + string.digits + _SPECIALS
     return st.builds(
         lambda letter, digit, special, rest: letter + rest + digit + special,
         st.sampled_from(string.ascii_letters),
         st.sampled_from(string.digits),
         st.sampled_from(_SPECIALS),
-        body,
+        st.text(alphabet, min_size=shortest - 3, max_size=longest - 3),
     )
 
 
 def invalid_passwords() -> st.SearchStrategy[str]:
-    """Passwords that break the strength rule."""
+    """Passwords that break the strength rule, each way, and just past either end of its length."""
     return st.one_of(
         st.text(string.ascii_letters + string.digits, max_size=30),  # no special character
         st.text(string.ascii_letters + _SPECIALS, max_size=30),  # no digit
         st.text(string.digits + _SPECIALS, max_size=30),  # no letter
-        passwords().map(lambda p: p[:7] if len(p) > 7 else p[:3]),  # too short
-        passwords().map(lambda p: p + "x1!" * 7),  # too long
+        _passwords(3, 7),  # too short, otherwise right
+        _passwords(21, 30),  # too long, otherwise right
     )
 
 
@@ -1080,7 +1085,6 @@ class PartnerMachine(RuleBasedStateMachine):
         self.now = account.registered_at
         self.partner = lifecycle.choose_role(account, role, at=self.now)
         self.approved_entity = None
-        self.steps = 0
 
     def attempt(
         self, operation: Callable[[Partner], Partner], *, allowed: bool | None = None
@@ -1100,7 +1104,6 @@ class PartnerMachine(RuleBasedStateMachine):
         assert to_data(before) == snapshot, "the old value changed"
         self.check_growth(before, after)
         self.partner = after
-        self.steps += 1
 
     def check_growth(self, before: Partner, after: Partner) -> None:
         previous = {a.id: a for a in before.applications}
