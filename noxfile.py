@@ -18,8 +18,8 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The default test suite, as README's command runs it, without the coverage gate (the
-    gate is measured once, on the main interpreter)."""
+    """The default test suite, as README's command runs it (coverage is measured once, on the
+    main interpreter)."""
     session.install(".[test]")
-    options = ["-q", "-p", "no:cacheprovider", "--no-cov"]
+    options = ["-q", "-p", "no:cacheprovider"]
     session.run("python", "-m", "pytest", *options, *session.posargs)

@@ -5,7 +5,7 @@ The suite runs a small round on SQLite; the ``postgres`` step of .ci/run runs 8 
 commands on 20 partners, on SQLite and PostgreSQL::
 
     PARTNER_ONBOARDING_CONCURRENCY=8x200 python -m pytest tests/test_store_concurrency.py \\
-        -m "postgres or not postgres" --no-cov
+        -m "postgres or not postgres"
 """
 
 from __future__ import annotations
