@@ -1411,11 +1411,7 @@ class CompiledPolicy:
         return found
 
     def category(self, category: str | Category) -> Category:
-        if type(category) is str:
-            found = self.catalog._exact.get(category)  # (the bulk fast path: exact spellings)
-            if found is not None:
-                return found
-        return self.catalog.category(category)
+        return self.catalog.category(category)  # (exact spellings first: the bulk fast path)
 
     # The questions on a partner. Arguments are checked here, once for every caller; the checks
     # are inline type tests because a call costs as much as the answer on this path.
