@@ -21,7 +21,7 @@ from partner_onboarding import (
 )
 from partner_onboarding.catalog import extend_catalog, load_catalog, normalize_name, parse_member
 from partner_onboarding.errors import WrongType
-from partner_onboarding.testing import categories, category_spellings
+from partner_onboarding.testing import catalogs, categories, category_spellings
 
 CREATOR = FirstCategory.CREATOR_SERVICE
 SELLER = FirstCategory.SELLER_SERVICE
@@ -322,6 +322,14 @@ ALPHA = Category(code="a", name="Alpha", first_category=SELLER, role=SELLER_PART
             ],
         ),
         (
+            lambda: Catalog([ALPHA, attrs.evolve(ALPHA, name="Other")]),
+            ["categories[1]: category 'a' is already in the catalog"],
+        ),
+        (
+            lambda: Catalog([ALPHA, ALPHA]),
+            ["categories[1]: category 'a' is already in the catalog"],
+        ),
+        (
             lambda: Catalog([ALPHA], name="bad name", version="v" * 65),
             [
                 "name: must be 1 to 64 letters, digits, '.', '-' or '_'",
@@ -338,6 +346,23 @@ def test_a_catalog_s_problems_are_said_word_for_word(
     count = f"{len(said)} problem{'s' if len(said) > 1 else ''}"
     assert str(caught.value) == f"invalid catalog: {count}\n" + "\n".join(
         f"  - {line}" for line in said
+    )
+
+
+@given(catalog=catalogs(), data=st.data())
+def test_a_category_given_again_is_refused_at_its_position(
+    catalog: Catalog, data: st.DataObject
+) -> None:
+    own = [attrs.evolve(c, catalog=None) for c in catalog]
+    again = data.draw(st.sampled_from(own))
+    changed = data.draw(st.sampled_from([again, attrs.evolve(again, aliases=set())]))
+    at = data.draw(st.integers(min_value=0, max_value=len(own)))
+    with pytest.raises(ValidationError) as caught:
+        Catalog([*own[:at], changed, *own[at:]])
+    first = own.index(again)
+    position = first + 1 if at <= first else at  # (the later of the two is refused)
+    assert f"categories[{position}]: category {again.code!r} is already in the catalog" in str(
+        caught.value
     )
 
 
@@ -526,6 +551,14 @@ _REQUIRED = (
         ({"categories": [_ROW | {"colour": 1}]}, _ONE + "categories[0].colour: unknown field"),
         ({"categories": [{"code": "a_b"}, _ROW]}, _REQUIRED),
         ({"categories": [5] * 60}, "invalid catalog: 50 problems\n  - categories[0]: must be a"),
+        (
+            {"categories": [_ROW, _ROW]},
+            _ONE + "categories[1]: category 'live_coaching' is already in the catalog",
+        ),
+        (
+            {"categories": [_ROW | {"name": "Paid Media Legacy", "code": "paid_media"}]},
+            _ONE + "categories[0]: category 'paid_media' is already in the catalog",
+        ),
         (
             {"categories": [_ROW | {"name": "Paid Media", "code": "pm2"}]},
             _ONE + "categories[0]: 'Paid Media' already names category 'paid_media'",

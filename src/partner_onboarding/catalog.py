@@ -370,10 +370,16 @@ class Catalog:
             raise ValidationError.single(
                 "categories", "must be a list of categories", what="catalog"
             )
+        codes: set[str] = set()
         for position, category in enumerate(self._categories):
             if not isinstance(category, Category):
                 problems.append(Problem(f"categories[{position}]", "must be a Category"))
                 continue
+            if category.code in codes:  # (one category a code: never two, even alike)
+                reason = f"category {category.code!r} is already in the catalog"
+                problems.append(Problem(f"categories[{position}]", reason))
+                continue
+            codes.add(category.code)
             for spelling in (category.code, category.name, *sorted(category.aliases)):
                 key = normalize_name(spelling)
                 holder = index.setdefault(key, category)
