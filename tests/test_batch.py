@@ -13,13 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, Market, ValidationError
+from partner_onboarding import DEFAULT_CATALOG, Category, Market, ValidationError
 from partner_onboarding.batch import RECORD_FIELDS, check_rows, decide_row, iter_check_rows
 from partner_onboarding.engine import BLANK_PATTERN, absent
 from partner_onboarding.errors import WrongType
 from partner_onboarding.model import Partner, ReviewStatus
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, Question
-from partner_onboarding.testing import approved_partner, instants_around, partners, policies
+from partner_onboarding.testing import (
+    approved_partner,
+    categories,
+    instants_around,
+    partners,
+    policies,
+)
 
 AT = dt.date(2024, 5, 20)
 
@@ -200,6 +206,49 @@ def test_a_bad_row_raises_naming_the_row_and_field(row: dict[str, Any], field: s
     with pytest.raises(ValidationError) as caught:
         check_rows([good, row], at=AT)
     assert caught.value.fields[0] == f"rows[1].{field}"
+
+
+_ASKED = {
+    "partner_id": "P",
+    "registered_at": "2024-01-01",
+    "category": "Paid Media",
+    "question": "authorize_seller",
+}
+
+
+@pytest.mark.parametrize(
+    ("approved", "said"),
+    [
+        ([None, "Paid Media"], True),
+        ([None, " ", ""], False),
+        ("Paid Media;;", True),
+        ([5], "approved_categories: items must be category names"),
+        ([["Paid Media"]], "approved_categories: items must be category names"),
+        (["Paid Media", b"x"], "approved_categories: items must be category names"),
+        (["Nope"], "approved_categories: unknown service category 'Nope'"),
+        (7, "approved_categories: must be a list or ';'-separated"),
+    ],
+)
+def test_an_approved_list_is_read_item_by_item_or_refused_word_for_word(
+    approved: object, said: bool | str
+) -> None:
+    (record,) = check_rows([_ASKED | {"approved_categories": approved}], at=AT, on_error="record")
+    assert (record["allowed"] if record["error"] is None else record["error"]) == said
+
+
+@given(
+    approved=st.lists(categories(), max_size=4),
+    padding=st.lists(st.sampled_from([None, "", "  "]), max_size=3),
+    data=st.data(),
+)
+def test_missing_and_blank_items_of_an_approved_list_count_for_nothing(
+    approved: list[Category], padding: list[str | None], data: st.DataObject
+) -> None:
+    names = [category.name for category in approved]
+    padded = data.draw(st.permutations([*names, *padding]))
+    assert check_rows([_ASKED | {"approved_categories": padded}], at=AT) == check_rows(
+        [_ASKED | {"approved_categories": names}], at=AT
+    )
 
 
 def test_bad_rows_are_recorded_and_the_good_ones_still_checked() -> None:

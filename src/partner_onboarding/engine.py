@@ -464,8 +464,10 @@ class RowReader:
             raise ValidationError.single("approved_categories", "must be a list or ';'-separated")
         codes = set()
         for name in names:
-            if isinstance(name, str) and not name.strip():
-                continue
+            if name is None or (isinstance(name, str) and not name.strip()):
+                continue  # (a missing or blank item, as a missing or blank cell: no category)
+            if not isinstance(name, str | Category):
+                raise ValidationError.single("approved_categories", "items must be category names")
             try:
                 codes.add(
                     self.catalog.category(name.strip() if isinstance(name, str) else name).code
