@@ -226,6 +226,37 @@ def test_instants_around_a_date_or_an_instant() -> None:
     draw()
 
 
+def test_instants_around_reach_each_cutoff_and_the_microsecond_either_side() -> None:
+    import datetime as dt  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from partner_onboarding import DEFAULT_POLICY  # noqa: PLC0415
+    from partner_onboarding.testing import instants_around  # noqa: PLC0415
+
+    day = dt.date(2024, 4, 30)
+    instant = dt.datetime(2024, 6, 5, 12, 30, tzinfo=ZoneInfo("America/New_York"))
+    spread = dt.timedelta(hours=6)
+    drawn = instants_around(day, instant, spread=spread)
+    start = dt.datetime(2024, 4, 30, tzinfo=DEFAULT_POLICY.time_zone)  # (the policy's zone)
+    micro = dt.timedelta(microseconds=1)
+    for cutoff in (start, instant):
+        for off in (-micro, dt.timedelta(0), micro):
+            assert reach(drawn, lambda at, c=cutoff + off: at == c) == cutoff + off
+    for low, high in ((micro, spread), (-spread, -micro)):  # (and between, either side)
+        assert reach(drawn, lambda at, lo=low, hi=high: lo < at - instant < hi)
+    seen = {instant.utcoffset(), dt.timedelta(0)}
+    assert reach(drawn, lambda at: at.utcoffset() not in seen)  # (said in other zones)
+    never(drawn, lambda at: min(abs(at - start), abs(at - instant)) > spread)
+    default = instants_around(instant)  # (a spread of three days)
+    assert reach(default, lambda at: abs(at - instant) > dt.timedelta(days=2))
+    never(default, lambda at: abs(at - instant) > dt.timedelta(days=3))
+    tokyo = ZoneInfo("Asia/Tokyo")
+    in_tokyo = dt.datetime(2024, 4, 30, tzinfo=tokyo)
+    assert reach(instants_around(day, zone=tokyo), lambda at: at == in_tokyo) == in_tokyo
+    with pytest.raises(ValueError, match=r"^instants_around needs at least one cut-off$"):
+        instants_around()
+
+
 def test_importing_the_library_loads_what_it_uses_when_it_uses_it() -> None:
     lazy = (
         "cattrs",
