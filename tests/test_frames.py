@@ -1303,6 +1303,20 @@ def test_without_polars_each_entry_names_itself_and_the_extra(
     )
 
 
+@pytest.mark.parametrize("missing", ["polars", "pyspark.sql.pandas.types"])
+def test_without_its_extras_check_spark_names_itself_and_the_extra(
+    missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from partner_onboarding.spark import check_spark  # noqa: PLC0415
+
+    monkeypatch.setitem(sys.modules, missing, None)  # (importing it then raises ImportError)
+    with pytest.raises(MissingExtra) as caught:
+        check_spark(object(), at=dt.date(2024, 5, 20))  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "check_spark needs the 'spark' extra: pip install 'partner-onboarding[spark]'"
+    )
+
+
 class Table:
     """Neither PyArrow's table nor a DuckDB relation nor a Dask frame, though it looks like each."""
 
