@@ -1267,6 +1267,23 @@ class _Recording(io.StringIO):
         self.flushed_at.append(self.getvalue().count("\n"))
 
 
+def test_check_counts_each_bad_row_of_every_kind(tmp_path: pathlib.Path) -> None:
+    rows = (
+        "P1,30.04.2024,Paid Media\nP2,30.04.2024,Paid Media,extra\nP3,30.04.2024,Paid Media,x\n"
+        "P4,2024-04-30,Paid Media\nP5,31.02.2024,Paid Media\n"
+        "P6,30.04.2024,Paid Medai\nP7,30.04.2024,Paid Mediaa\n"
+    )
+    path = write(tmp_path, "rows.csv", HEADER + rows)
+    result = run("check", path, "--at", "2024-05-20", "--date-format", "%d.%m.%Y")
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[1] == (
+        "# 2 answers: 0 allowed, 2 refused; 6 bad rows (each named on standard error)"
+    )
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
+        f"line {n}" for n in range(3, 9)
+    ]
+
+
 def test_check_counts_bad_rows_of_both_kinds_and_flushes_the_first_answer(
     tmp_path: pathlib.Path,
 ) -> None:

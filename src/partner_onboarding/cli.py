@@ -401,11 +401,6 @@ def _bad(err: TextIO, line: int, problem: str) -> None:
 _COLUMNS: Final = ("line", *(f for f in RECORD_FIELDS if f not in {"row", "error"}))
 
 
-def _short(code: str) -> str:
-    """A reason code's initials (``new_partner_discontinued`` → ``NPD``), for the table."""
-    return "".join(word[0] for word in code.split("_")).upper()
-
-
 class Writer:
     """Writes answers. A writer of text says how a record becomes its cells (:meth:`cells`),
     and how those cells are written: the whole line (:meth:`write`), or in three parts joined by
