@@ -1267,6 +1267,18 @@ class _Recording(io.StringIO):
         self.flushed_at.append(self.getvalue().count("\n"))
 
 
+def test_a_row_asked_only_about_sellers_shows_a_missing_registration_as_a_dash(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = "partner_id,registered_at,category,status\nP1,,Paid Media,approved\n"
+    path = write(tmp_path, "rows.csv", rows)
+    result = run("check", path, "--at", "2024-05-20", "--question", "authorize_seller")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "2", "P1", "-", "approved", "Paid", "Media", "allowed", "1"
+    ]  # fmt: skip
+
+
 def test_check_counts_each_bad_row_of_every_kind(tmp_path: pathlib.Path) -> None:
     rows = (
         "P1,30.04.2024,Paid Media\nP2,30.04.2024,Paid Media,extra\nP3,30.04.2024,Paid Media,x\n"
