@@ -1459,6 +1459,22 @@ def test_parquet_is_told_by_its_suffix_or_its_first_bytes(tmp_path: pathlib.Path
         assert len(jsonl(result.stdout)) == 6, result.stderr
 
 
+def test_standard_input_is_read_as_bytes_in_the_encoding_named() -> None:
+    script = shutil.which("partner-onboarding")
+    command = [script] if script else [sys.executable, "-m", "partner_onboarding"]
+    data = (HEADER + "Partner-München,2024-01-10,Paid Media\n").encode("cp1252")
+    asked = [*command, "check", "-", "--at", "2024-05-20", "--format", "csv"]
+    result = subprocess.run(  # noqa: S603  (our own console script, fixed arguments)
+        [*asked, "--encoding", "cp1252"], input=data, capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))))
+    assert [row["partner_id"] for row in rows] == ["Partner-München"] * 2
+    result = subprocess.run(asked, input=data, capture_output=True, check=False)  # noqa: S603
+    assert result.returncode == 2
+    assert b"line 2: not UTF-8" in result.stderr
+
+
 def test_standard_input_is_labelled_so(tmp_path: pathlib.Path) -> None:
     result = run("check", "-", "--at", "2024-05-20", "--format", "csv",
                  stdin=HEADER + "P1,2024-05-02,Paid Media\n")  # fmt: skip
