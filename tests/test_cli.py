@@ -1893,7 +1893,10 @@ def test_an_output_encoding_that_cannot_write_the_answer_is_not_a_bug(
     )
     result = shell(f"CLI check {rows} --at 2024-05-20", PYTHONIOENCODING="ascii")
     assert result.returncode == 74, result.stderr
-    assert "internal error" not in result.stderr
+    said = "partner-onboarding: the output's encoding (ascii) cannot write '\\"
+    assert result.stderr.startswith(said), result.stderr  # (the first character it cannot)
+    assert result.stderr.endswith("': set PYTHONIOENCODING=utf-8\n")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_explain_neutralises_what_it_was_given() -> None:
