@@ -1464,8 +1464,10 @@ def test_standard_input_is_read_as_bytes_in_the_encoding_named() -> None:
     command = [script] if script else [sys.executable, "-m", "partner_onboarding"]
     data = (HEADER + "Partner-München,2024-01-10,Paid Media\n").encode("cp1252")
     asked = [*command, "check", "-", "--at", "2024-05-20", "--format", "csv"]
+    # (whatever the text layer would do: strict, as under a desktop's UTF-8 locale)
+    strict = os.environ | {"PYTHONIOENCODING": "utf-8:strict"}
     result = subprocess.run(  # noqa: S603  (our own console script, fixed arguments)
-        [*asked, "--encoding", "cp1252"], input=data, capture_output=True, check=False
+        [*asked, "--encoding", "cp1252"], input=data, capture_output=True, check=False, env=strict
     )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))))
