@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files
+from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files, cli
 from partner_onboarding.cli import main, render_table
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, upgrade_rules
 
@@ -1883,6 +1883,20 @@ def test_an_environment_that_fails_gets_its_own_exit_code(
     assert result.returncode == code, result.stderr
     assert words in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_standard_output_closed_while_running_is_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)  # (closed by whatever runs the script)
+    monkeypatch.setattr(sys, "argv", ["partner-onboarding", "check", "--at", "2024-05-20"])
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")  # (the script sets it)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 74
+    assert capsys.readouterr().err == "partner-onboarding: standard output is closed\n"
 
 
 def test_an_output_encoding_that_cannot_write_the_answer_is_not_a_bug(

@@ -316,31 +316,33 @@ def _check_stream(  # noqa: PLR0917
         writer.begin(header, policy, arguments.question)
     else:
         print(header, file=err)
-    writer.start()
-    columnar = type(writer) in _COLUMNAR_WRITERS and not arguments.row_by_row and readings is None
-    if columnar:
-        from partner_onboarding._columnar_check import Answering  # noqa: PLC0415  (when needed)
+    with contextlib.closing(writer):  # (what it holds let go, even if writing fails)
+        writer.start()
+        native = type(writer) in _COLUMNAR_WRITERS and readings is None
+        columnar = native and not arguments.row_by_row
+        if columnar:
+            from partner_onboarding._columnar_check import Answering  # noqa: PLC0415  (when needed)
 
-        answering = Answering(
-            at, policy, arguments.question, writer, functools.partial(_bad, err), progress
-        )
-        rows = _natively(rows, answering, counts)
-    for record in iter_check_rows(good_rows(rows), at=at, policy=policy, on_error="record"):
-        if record["error"] is not None:
-            counts["bad"] += 1
-            _bad(err, current[0], record["error"])
-            continue
-        record["line"] = current[0]
-        record["registered_at"] = cells[0].get("registered_at")
-        record["status"] = cells[0].get("status")
-        counts["answers"] += 1
-        counts["refused"] += not record["allowed"]
-        writer.write(record)
-        if counts["answers"] == 1:
-            out.flush()  # the first answer out at once, whatever the size of the input
-        progress.step(counts["answers"])
-    progress.done()
-    writer.end(counts)
+            answering = Answering(
+                at, policy, arguments.question, writer, functools.partial(_bad, err), progress
+            )
+            rows = _natively(rows, answering, counts)
+        for record in iter_check_rows(good_rows(rows), at=at, policy=policy, on_error="record"):
+            if record["error"] is not None:
+                counts["bad"] += 1
+                _bad(err, current[0], record["error"])
+                continue
+            record["line"] = current[0]
+            record["registered_at"] = cells[0].get("registered_at")
+            record["status"] = cells[0].get("status")
+            counts["answers"] += 1
+            counts["refused"] += not record["allowed"]
+            writer.write(record)
+            if counts["answers"] == 1:
+                out.flush()  # the first answer out at once, whatever the size of the input
+            progress.step(counts["answers"])
+        progress.done()
+        writer.end(counts)
     if counts["bad"]:
         return BAD_INPUT
     if arguments.fail_on_refusal and counts["refused"]:
@@ -433,6 +435,9 @@ class Writer:
     def end(self, counts: dict[str, int]) -> None:
         """After the last answer."""
 
+    def close(self) -> None:
+        """Let go of what the writer holds, whether or not it got to its end."""
+
 
 def _fit(cell: str, width: int) -> str:
     """``cell`` in exactly ``width`` characters: padded, or cut with an ellipsis."""
@@ -455,7 +460,7 @@ class _TableWriter(Writer):
 
     def __init__(self, out: TextIO) -> None:
         super().__init__(out)
-        self.rows: Any = tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed by end())
+        self.rows: Any = tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed by close())
             max_size=TABLE_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n"
         )
         # (for each question, each distinct answer's number, and how many rows got it)
@@ -549,6 +554,8 @@ class _TableWriter(Writer):
         print(self.line([*rules, "-" * len(headers[-1])]), file=out)
         self.rows.seek(0)
         shutil.copyfileobj(self.rows, out)
+
+    def close(self) -> None:
         self.rows.close()
 
 
