@@ -706,6 +706,25 @@ def test_profile_prints_the_two_sections_then_what_is_due(tmp_path: pathlib.Path
     assert result.stdout == run("profile", path, "--at", "2024-05-20").stdout
 
 
+def test_profile_s_role_switch_follows_the_policy_given(tmp_path: pathlib.Path) -> None:
+    from partner_onboarding import to_json  # noqa: PLC0415
+    from partner_onboarding.testing import approved_partner  # noqa: PLC0415
+
+    partner = approved_partner("Paid Media", at=dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
+    stored = write(tmp_path, "partner.json", to_json(partner))
+    overrides = '[role_overrides]\npaid_media = "creator_service_partner"\n'
+    policy = write(
+        tmp_path, "policy.toml", DEFAULT_POLICY.to_toml().replace("[role_overrides]\n", overrides)
+    )
+    for options, role in (
+        ([], "Seller Service Partner"),
+        (["--policy", policy], "Creator Service Partner"),
+    ):
+        result = run("profile", stored, "--at", "2024-05-20", *options)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.endswith(f"[Role switch]\n  {role}: Paid Media (US)\n"), result.stdout
+
+
 def test_profile_as_json_reads_back_as_values(tmp_path: pathlib.Path) -> None:
     from partner_onboarding.serde import from_data  # noqa: PLC0415
     from partner_onboarding.standing import Profile, Requirements, RoleSwitch  # noqa: PLC0415
