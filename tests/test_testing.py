@@ -577,3 +577,114 @@ def test_the_machine_refuses_an_offered_step_refused_and_a_step_not_offered_take
     ):
         machine.attempt(lambda p: p, allowed=False)
     machine.attempt(lambda p: p)
+
+
+def _drawn(strategy: Any, condition: Any) -> Any:
+    from hypothesis import Phase, find, settings  # noqa: PLC0415
+
+    quick = settings(database=None, phases=[Phase.generate], max_examples=3_000, derandomize=True)
+    return find(strategy, condition, settings=quick)
+
+
+def _never(strategy: Any, condition: Any) -> None:
+    from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
+    from hypothesis.errors import NoSuchExample  # noqa: PLC0415
+
+    checks = settings(
+        database=None,
+        phases=[Phase.generate],
+        max_examples=500,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    with pytest.raises(NoSuchExample):
+        find(strategy, condition, settings=checks)
+
+
+# Each shape an invalid strategy promises (its docstring), as other projects' tests rely on it:
+# a case never drawn is a bug of theirs never found.
+_INVALID_CASES = {
+    "invalid_emails": [
+        "",
+        " ",
+        "plain",
+        "@example.com",
+        "ops@",
+        "ops@localhost",
+        "a@@b.com",
+        "a b@c.com",
+        "ops@example..com",
+        ".ops@example.com",
+        "ops@-example.com",
+        "ops@example.com.",
+    ],
+    "invalid_phones": ["", "123", "phone", "+1 000 000 0000", "+999 12", "555-0123"],
+    "invalid_eins": ["", "12-345678", "1234567890", "AB-CDEFGHI", "12_3456789"],
+    "invalid_zip_codes": [
+        "",
+        "1234",
+        "123456",
+        "12345-678",
+        "ABCDE",
+        "12345 6789",
+        "\u0661\u0662\u0663\u0664\u0665",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "case"), [(name, case) for name, cases in _INVALID_CASES.items() for case in cases]
+)
+def test_an_invalid_strategy_draws_each_shape_it_promises(name: str, case: str) -> None:
+    from partner_onboarding import testing  # noqa: PLC0415
+
+    assert _drawn(getattr(testing, name)(), lambda drawn: drawn == case) == case
+
+
+def test_the_free_text_of_invalid_strategies_keeps_to_its_alphabet_and_sizes() -> None:
+    import re  # noqa: PLC0415
+    import string  # noqa: PLC0415
+
+    from partner_onboarding import testing  # noqa: PLC0415
+
+    named = {name: set(cases) for name, cases in _INVALID_CASES.items()}
+    shapes = {  # (the free text's alphabet, and its shortest and longest)
+        "invalid_emails": (string.ascii_lowercase + string.digits, 1, 20),
+        "invalid_phones": (string.ascii_letters, 1, 10),
+    }
+    for name, (alphabet, shortest, longest) in shapes.items():
+        strategy = getattr(testing, name)()
+
+        def free(text: str, name: str = name) -> bool:
+            return text not in named[name]
+
+        for size in (shortest, longest):
+            drawn = _drawn(strategy, lambda text, size=size: free(text) and len(text) == size)
+            assert set(drawn) <= set(alphabet)
+        _never(
+            strategy,
+            lambda text, a=alphabet, lo=shortest, hi=longest: (
+                free(text) and not (lo <= len(text) <= hi and set(text) <= set(a))
+            ),
+        )
+    # (an EIN after an unassigned prefix: every such prefix, the serial's first and last)
+    unassigned = sorted(set(range(100)) - set(testing._ein_prefixes()))
+    strategy = testing.invalid_eins()
+    assert unassigned
+    for prefix in unassigned:
+        _drawn(strategy, lambda ein, p=prefix: ein.startswith(f"{p:02d}-"))
+    for serial in ("0000000", "9999999"):
+        _drawn(strategy, lambda ein, s=serial: ein.endswith(f"-{s}") and len(ein) == 10)
+    _never(
+        strategy,
+        lambda ein: (
+            ein not in named["invalid_eins"]
+            and not (re.fullmatch(r"[0-9]{2}-[0-9]{7}", ein) and int(ein[:2]) in unassigned)
+        ),
+    )
+
+
+def test_invalid_passwords_are_never_longer_than_thirty_characters() -> None:
+    from partner_onboarding.testing import invalid_passwords  # noqa: PLC0415
+
+    _never(invalid_passwords(), lambda password: len(password) > 30)

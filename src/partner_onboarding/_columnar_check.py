@@ -31,6 +31,7 @@ from partner_onboarding.engine import (
     BLANK_PATTERN,
     COLUMNS,
     REGISTERED_COLUMN,
+    REMEMBERED_VALUES,
     Decided,
     Memo,
     PlanRow,
@@ -172,8 +173,6 @@ def _clean_lines(chunk: bytes, rows: _files.CsvRows) -> int | None:
 
 #: How many answer lines are made one text and written at once.
 _LINES_WRITTEN: Final = 2048
-#: How many combinations' and decisions' texts are remembered (a bounded memory).
-_REMEMBERED: Final = 65_536
 
 
 class _Answerer:
@@ -280,7 +279,7 @@ class _Answerer:
             fields = {"category": plan.category, "market": plan.market}
             fields["question"] = asked or plan.question
             text = _part(self.run.writer, _PLAN, fields)
-        if len(self.plan_texts) < _REMEMBERED:
+        if len(self.plan_texts) < REMEMBERED_VALUES:
             self.plan_texts[key] = text
         return text
 
@@ -289,7 +288,7 @@ class _Answerer:
         text = self.decision_texts.get(decision)
         if text is None:
             text = _part(self.run.writer, _DECISION, decision_cells(decision))
-            if len(self.decision_texts) < _REMEMBERED:
+            if len(self.decision_texts) < REMEMBERED_VALUES:
                 self.decision_texts[decision] = text
         return text
 

@@ -60,6 +60,8 @@ __all__ = [
     "NOT_APPROVED",
     "REGISTERED_COLUMN",
     "REMEMBERED_REFUSALS",
+    "REMEMBERED_VALUES",
+    "REMEMBERED_ZONES",
     "Decided",
     "Memo",
     "PlanRow",
@@ -121,9 +123,15 @@ def column_problems(names: Iterable[object], question: Question | None) -> list[
     return problems
 
 
-#: How many distinct raw values of a column the bulk reader remembers (a bounded memory: realistic
-#: exports have one registration instant per partner, which remembering would not speed up).
-_REMEMBERED: Final = 65_536
+#: How many distinct raw values of a column, and how many combinations' plans, a bulk reader
+#: remembers (a bounded memory: realistic exports have one registration instant per partner,
+#: which remembering would not speed up).
+REMEMBERED_VALUES: Final = 65_536
+
+
+#: How many zones' copies of its bounds a reader keeps (a registration is compared with the
+#: bounds said in its own zone: see :meth:`RowReader.place`).
+REMEMBERED_ZONES: Final = 256
 
 
 #: How many refusals it remembers: a refusal carries its words (an unknown category's, its
@@ -235,7 +243,7 @@ class RowReader:
             for question in (Question.REGISTER, Question.AUTHORIZE_SELLER)
         )
         found = (category, registering, authorizing)
-        if _hashable(key) and len(self.plans) < 65_536:
+        if _hashable(key) and len(self.plans) < REMEMBERED_VALUES:
             self.plans[key] = found
         return found
 
@@ -294,7 +302,7 @@ class RowReader:
         found = self.answered.get(key)
         if found is None:
             found = self._answers(question, code, registration, approved=approved)
-            if len(self.answered) < _REMEMBERED:
+            if len(self.answered) < REMEMBERED_VALUES:
                 self.answered[key] = found
         return found
 
@@ -372,7 +380,7 @@ class RowReader:
         except OnboardingError as error:
             self.refused_cells.note(raw, error)
             raise
-        if _hashable(raw) and len(self.positions) < _REMEMBERED:
+        if _hashable(raw) and len(self.positions) < REMEMBERED_VALUES:
             self.positions[raw] = found
         return found
 
@@ -383,7 +391,7 @@ class RowReader:
         bounds = self.zoned_bounds.get(zone)
         if bounds is None:
             bounds = tuple(bound.astimezone(zone) for bound in self.bounds)
-            if len(self.zoned_bounds) < 256:
+            if len(self.zoned_bounds) < REMEMBERED_ZONES:
                 self.zoned_bounds[zone] = bounds
         return bisect.bisect_right(bounds, instant)
 
@@ -402,7 +410,7 @@ class RowReader:
             known = self._instant(raw)
             with contextlib.suppress(OverflowError):  # (past the calendar's end there)
                 known = self.rules.when(known)
-            if _hashable(raw) and len(self.instants) < _REMEMBERED:
+            if _hashable(raw) and len(self.instants) < REMEMBERED_VALUES:
                 self.instants[raw] = known
         return known
 
@@ -418,7 +426,7 @@ class RowReader:
             offset = first.utcoffset()
             if offset is not None and offset == last.utcoffset():
                 found = (offset // _TICK, first.replace(microsecond=0).isoformat()[19:])
-        if len(self.hours) < _REMEMBERED:
+        if len(self.hours) < REMEMBERED_VALUES:
             self.hours[hour] = found
         return found
 
@@ -454,7 +462,7 @@ class RowReader:
             found = False
         else:
             found = parse_member(ReviewStatus, status, field="status") is ReviewStatus.APPROVED
-        if type(status) is str and len(self.statuses) < _REMEMBERED:
+        if type(status) is str and len(self.statuses) < REMEMBERED_VALUES:
             self.statuses[status] = found
         return found
 
@@ -475,7 +483,7 @@ class RowReader:
             except OnboardingError as error:
                 raise ValidationError.single("approved_categories", str(error)) from None
         found = frozenset(codes)
-        if _hashable(raw) and len(self.approved_lists) < _REMEMBERED:
+        if _hashable(raw) and len(self.approved_lists) < REMEMBERED_VALUES:
             self.approved_lists[raw] = found
         return found
 
@@ -564,11 +572,6 @@ def _hashable(value: object) -> bool:
 
 #: The answer columns, for one question (prefixed ``register_``/``authorize_seller_`` for both).
 ANSWER_FIELDS: Final = ("allowed", "reason", "reason_codes", "message", "changes_at")
-
-
-#: How many combinations' plans, and how many cells' readings, a memo keeps (a bounded memory,
-#: whatever the input).
-_REMEMBERED_PLANS: Final = 65_536
 
 
 #: The columns understood once per distinct combination of values: all but the partner's own.
@@ -1051,14 +1054,14 @@ class Memo:
             key, found = None, None
         if found is None:
             found = self.plan(row)
-            room = len(self.plans) < _REMEMBERED_PLANS and self._room_for(found.error is None)
+            room = len(self.plans) < REMEMBERED_VALUES and self._room_for(found.error is None)
             if key is not None and room and short_key(tuple(row.values())):
                 self.plans[key] = found
         return found
 
     def _room_for(self, good: bool) -> bool:  # noqa: FBT001
         """Whether a reading (or plan) may be remembered: always a good one; a refusal while
-        fewer than :data:`~partner_onboarding.batch.REMEMBERED_REFUSALS` are."""
+        fewer than :data:`REMEMBERED_REFUSALS` are."""
         if good:
             return True
         self.refused += 1
@@ -1075,7 +1078,7 @@ class Memo:
                 found = (reader(raw), None)
             except OnboardingError as refusal:
                 found = (None, copy.copy(refusal))  # (without the traceback and its frames)
-            room = len(self.seen) < _REMEMBERED_PLANS and self._room_for(found[1] is None)
+            room = len(self.seen) < REMEMBERED_VALUES and self._room_for(found[1] is None)
             if key is not None and room and short_key((raw,)):
                 self.seen[key] = found  # (bounded: a memo may serve a whole file's chunks)
         value, failure = found

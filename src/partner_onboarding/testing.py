@@ -209,7 +209,10 @@ def emails() -> st.SearchStrategy[str]:
 
 
 def invalid_emails() -> st.SearchStrategy[str]:
-    """Text that is not a valid email address."""
+    """Text that is not a valid email address: each shape an address can break (nothing, a
+    blank, no ``@``, nothing before or after it, a domain without a dot, two ``@``, a space, two
+    dots in a row, a dot first or last, a hyphen after the ``@``), or 1 to 20 lowercase letters
+    and digits (no ``@`` at all)."""
     return st.one_of(
         st.sampled_from(
             [
@@ -244,7 +247,9 @@ def phones() -> st.SearchStrategy[str]:
 
 
 def invalid_phones() -> st.SearchStrategy[str]:
-    """Text that is not a valid phone number."""
+    """Text that is not a valid phone number: nothing, too few digits, a word, a number no line
+    has (``+1 000 000 0000``, the fictional ``555-0123``), a country code none has; or 1 to 10
+    ASCII letters."""
     return st.one_of(
         st.sampled_from(["", "123", "phone", "+1 000 000 0000", "+999 12", "555-0123"]),
         st.text(string.ascii_letters, min_size=1, max_size=10),
@@ -272,7 +277,8 @@ def eins() -> st.SearchStrategy[str]:
 
 
 def invalid_eins() -> st.SearchStrategy[str]:
-    """Text that is not a valid EIN: wrong length, letters, or a prefix no campus assigns."""
+    """Text that is not a valid EIN: nothing, eight or ten digits, letters, another separator,
+    or nine digits (any serial, 0000000 to 9999999) after a prefix no campus assigns."""
     unassigned = sorted(set(range(100)) - set(_ein_prefixes()))
     return st.one_of(
         st.builds(
@@ -293,7 +299,8 @@ def zip_codes() -> st.SearchStrategy[str]:
 
 
 def invalid_zip_codes() -> st.SearchStrategy[str]:
-    """Text that is not a ZIP or ZIP+4 code."""
+    """Text that is not a ZIP or ZIP+4 code: nothing, four or six digits, a ZIP+4 one digit
+    short, letters, a space for the dash, digits of another script."""
     return st.sampled_from(["", "1234", "123456", "12345-678", "ABCDE", "12345 6789", "١٢٣٤٥"])
 
 
@@ -320,7 +327,8 @@ def _passwords(shortest: int, longest: int) -> st.SearchStrategy[str]:
 
 
 def invalid_passwords() -> st.SearchStrategy[str]:
-    """Passwords that break the strength rule, each way, and just past either end of its length."""
+    """Passwords that break the strength rule, each way, and just past either end of its length
+    (at most 30 characters)."""
     return st.one_of(
         st.text(string.ascii_letters + string.digits, max_size=30),  # no special character
         st.text(string.ascii_letters + _SPECIALS, max_size=30),  # no digit
