@@ -221,6 +221,15 @@ def test_a_bad_cell_repeated_searches_its_suggestions_once(
         "category: unknown service category 'Paid Medias'; did you mean 'Paid Media'?"
     }
     assert readings.calls["unknown"] == 2  # (the second time it comes, it is remembered)
+    key = ("Paid Medias", None, None, None)
+    facts = RowReader(DEFAULT_POLICY, AT)
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            facts.plan(key)
+    kept = facts.refused_plans.known[key]
+    with pytest.raises(ValidationError) as again:
+        facts.plan(key)
+    assert again.value is kept
 
 
 def test_a_memo_gives_the_same_plan_for_the_same_cells() -> None:
@@ -231,16 +240,18 @@ def test_a_memo_gives_the_same_plan_for_the_same_cells() -> None:
     assert memo.plan_of({**row, "market": "gb"}) is not plan  # (each spelling its own)
 
 
-def _plain_readings(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
-    """Counts the registration cells read the plain way (:meth:`RowReader.position`)."""
+def _plain_readings(monkeypatch: pytest.MonkeyPatch, name: str) -> collections.Counter[str]:
+    """Counts the registration cells read the plain way: by ``name``, :meth:`RowReader.position`
+    (where a registration is) or :meth:`RowReader.registration` (its instant, for an answer that
+    changes then)."""
     read: collections.Counter[str] = collections.Counter()
-    position = RowReader.position
+    method = getattr(RowReader, name)
 
-    def counted(self: RowReader, raw: object) -> int:
+    def counted(self: RowReader, raw: object) -> Any:
         read[repr(raw)] += 1
-        return position(self, raw)
+        return method(self, raw)
 
-    monkeypatch.setattr(RowReader, "position", counted)
+    monkeypatch.setattr(RowReader, name, counted)
     return read
 
 
@@ -285,7 +296,7 @@ def test_a_registration_column_of_a_native_type_is_read_natively(
         column.alias("registered_at"), category=pl.lit("Paid Media"), status=pl.lit("Approved")
     )
     plainly = check_rows(frame.to_dicts(), at=AT, on_error="record")
-    read = _plain_readings(monkeypatch)
+    read = _plain_readings(monkeypatch, "position")
     answered = check_frame(frame, at=AT)
     assert read == {}  # (not one cell read the plain way)
     assert answered["register_allowed"].to_list() == [
@@ -294,6 +305,28 @@ def test_a_registration_column_of_a_native_type_is_read_natively(
     odd = frame.with_columns(pl.col("registered_at").cast(pl.String).str.replace("-", "/"))
     check_frame(odd.head(1), at=AT)  # (a cell of another shape goes the plain way)
     assert sum(read.values()) == 1
+
+
+@pytest.mark.parametrize("kind", list(_native_frames()))
+def test_the_instants_of_partners_not_registered_yet_are_read_natively(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (asked before every registration: each answer that is allowed at the registration changes
+    # then, and its instant is written; only a day, which is no instant, is read the plain way)
+    at = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
+    column = _native_frames()[kind]
+    frame = pl.DataFrame({"partner_id": [f"P{n}" for n in range(len(column))]}).with_columns(
+        column.alias("registered_at"), category=pl.lit("Paid Media")
+    )
+    plainly = check_rows(frame.to_dicts(), at=at, on_error="record")
+    read = _plain_readings(monkeypatch, "registration")
+    answered = check_frame(frame, at=at)
+    expected = [r["changes_at"] for r in plainly if r["question"] != "authorize_seller"]
+    assert answered["register_changes_at"].to_list() == expected
+    waiting = [cell for cell, then in zip(column.to_list(), expected, strict=True) if then]
+    assert waiting
+    days = {repr(cell) for cell in waiting if "T" not in str(cell)}
+    assert set(read) == (days if kind in {"dates", "texts"} else set())
 
 
 def test_a_blank_registration_asked_only_of_a_seller_authorisation_is_long_ago() -> None:
@@ -308,3 +341,15 @@ def test_a_blank_registration_asked_only_of_a_seller_authorisation_is_long_ago()
     plainly = check_rows(rows, at=at)
     assert answered["reason"].to_list() == [record["reason"] for record in plainly]
     assert answered["reason"].to_list() == ["approved_application"] * 2
+
+
+def test_an_error_is_written_as_its_problems_or_its_own_words() -> None:
+    from partner_onboarding.engine import error_text  # noqa: PLC0415
+    from partner_onboarding.errors import Problem, UnknownCategory  # noqa: PLC0415
+
+    two = ValidationError([Problem("category", "is required"), Problem("market", "is blank")])
+    assert error_text(two) == "category: is required; market: is blank"
+    unknown = UnknownCategory("Paid Medias", ["Paid Media"])
+    assert (
+        error_text(unknown) == "unknown service category 'Paid Medias'; did you mean 'Paid Media'?"
+    )
