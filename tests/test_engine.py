@@ -95,6 +95,7 @@ def test_a_memo_fills_to_its_bound_and_no_further(bound: int) -> None:
     _fill(lambda raw: memo.plan_of({"category": raw}), _spellings("paid media"))
     assert len(memo.plans) == bound
     assert len(memo.seen) == bound
+    assert memo.refused == 0  # (good readings take no place of a refusal's)
 
 
 def test_a_memo_remembers_as_many_refusals_as_it_says_and_no_more() -> None:
@@ -138,7 +139,7 @@ class _Readings:
 
     WATCHED: Final = {
         CompiledPolicy: ("instant", "when", "verdict"),
-        Catalog: ("unknown",),
+        Catalog: ("find", "category", "unknown"),
     }
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,12 +189,14 @@ def test_decide_row_understands_each_distinct_cell_once(monkeypatch: pytest.Monk
     for _ in range(2):
         again = [decide_row(row, question, at=at) for row in _ROWS for question in _QUESTIONS]
         assert again == first
-    # (each call reads its own instant asked; nothing else is read again)
+    # (each call reads its own instant asked, question and category: a look-up each; nothing
+    # else is read again)
     calls = len(_ROWS) * len(_QUESTIONS) * 2
     assert readings.snapshot() == {
         **after_first,
         "instant": after_first["instant"] + calls,
         "parse_member Question": after_first["parse_member Question"] + calls,
+        "find": after_first["find"] + calls,
     }
 
 
@@ -209,6 +212,18 @@ def test_a_row_registered_later_reads_its_registration_once(
     for _ in range(3):
         assert decide_row(row, "register", at=at) == first
     assert readings.calls["when"] == after_first["when"]
+
+
+def test_check_rows_understands_each_distinct_combination_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readings = _Readings(monkeypatch)
+    rows = [{**row, "partner_id": f"P{n}"} for n, row in enumerate(_ROWS * 20)]
+    check_rows(rows[: len(_ROWS)], at=AT)
+    once = readings.snapshot()
+    assert once["find"] > 0
+    check_rows(rows, at=AT)  # (a reading of its own: the same cells, read once again)
+    assert readings.snapshot() == {name: 2 * count for name, count in once.items()}
 
 
 def test_a_bad_cell_repeated_searches_its_suggestions_once(
