@@ -579,28 +579,6 @@ def test_the_machine_refuses_an_offered_step_refused_and_a_step_not_offered_take
     machine.attempt(lambda p: p)
 
 
-def _drawn(strategy: Any, condition: Any) -> Any:
-    from hypothesis import Phase, find, settings  # noqa: PLC0415
-
-    quick = settings(database=None, phases=[Phase.generate], max_examples=3_000, derandomize=True)
-    return find(strategy, condition, settings=quick)
-
-
-def _never(strategy: Any, condition: Any) -> None:
-    from hypothesis import HealthCheck, Phase, find, settings  # noqa: PLC0415
-    from hypothesis.errors import NoSuchExample  # noqa: PLC0415
-
-    checks = settings(
-        database=None,
-        phases=[Phase.generate],
-        max_examples=500,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    with pytest.raises(NoSuchExample):
-        find(strategy, condition, settings=checks)
-
-
 # Each shape an invalid strategy promises (its docstring), as other projects' tests rely on it:
 # a case never drawn is a bug of theirs never found.
 _INVALID_CASES = {
@@ -638,7 +616,7 @@ _INVALID_CASES = {
 def test_an_invalid_strategy_draws_each_shape_it_promises(name: str, case: str) -> None:
     from partner_onboarding import testing  # noqa: PLC0415
 
-    assert _drawn(getattr(testing, name)(), lambda drawn: drawn == case) == case
+    assert reach(getattr(testing, name)(), lambda drawn: drawn == case) == case
 
 
 def test_the_free_text_of_invalid_strategies_keeps_to_its_alphabet_and_sizes() -> None:
@@ -659,9 +637,9 @@ def test_the_free_text_of_invalid_strategies_keeps_to_its_alphabet_and_sizes() -
             return text not in named[name]
 
         for size in (shortest, longest):
-            drawn = _drawn(strategy, lambda text, size=size: free(text) and len(text) == size)
+            drawn = reach(strategy, lambda text, size=size: free(text) and len(text) == size)
             assert set(drawn) <= set(alphabet)
-        _never(
+        never(
             strategy,
             lambda text, a=alphabet, lo=shortest, hi=longest: (
                 free(text) and not (lo <= len(text) <= hi and set(text) <= set(a))
@@ -672,10 +650,10 @@ def test_the_free_text_of_invalid_strategies_keeps_to_its_alphabet_and_sizes() -
     strategy = testing.invalid_eins()
     assert unassigned
     for prefix in unassigned:
-        _drawn(strategy, lambda ein, p=prefix: ein.startswith(f"{p:02d}-"))
+        reach(strategy, lambda ein, p=prefix: ein.startswith(f"{p:02d}-"))
     for serial in ("0000000", "9999999"):
-        _drawn(strategy, lambda ein, s=serial: ein.endswith(f"-{s}") and len(ein) == 10)
-    _never(
+        reach(strategy, lambda ein, s=serial: ein.endswith(f"-{s}") and len(ein) == 10)
+    never(
         strategy,
         lambda ein: (
             ein not in named["invalid_eins"]
@@ -687,4 +665,4 @@ def test_the_free_text_of_invalid_strategies_keeps_to_its_alphabet_and_sizes() -
 def test_invalid_passwords_are_never_longer_than_thirty_characters() -> None:
     from partner_onboarding.testing import invalid_passwords  # noqa: PLC0415
 
-    _never(invalid_passwords(), lambda password: len(password) > 30)
+    never(invalid_passwords(), lambda password: len(password) > 30)
