@@ -287,6 +287,16 @@ _TEXTS: Final = [
 ]
 
 
+#: The registration columns of a native type (built in the tests, not when they are collected).
+_KINDS: Final = (
+    "dates",
+    "instants in UTC",
+    "instants in New York, ns",
+    "instants in Kolkata, ms",
+    "texts",
+)
+
+
 def _native_frames() -> dict[str, Any]:
     instants = pl.Series(_INSTANTS, dtype=pl.Datetime("us", "UTC"))
     return {
@@ -302,11 +312,13 @@ def _native_frames() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("kind", list(_native_frames()))
+@pytest.mark.parametrize("kind", _KINDS)
 def test_a_registration_column_of_a_native_type_is_read_natively(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    column = _native_frames()[kind]
+    frames = _native_frames()
+    assert tuple(frames) == _KINDS
+    column = frames[kind]
     frame = pl.DataFrame({"partner_id": [f"P{n}" for n in range(len(column))]}).with_columns(
         column.alias("registered_at"), category=pl.lit("Paid Media"), status=pl.lit("Approved")
     )
@@ -322,7 +334,7 @@ def test_a_registration_column_of_a_native_type_is_read_natively(
     assert sum(read.values()) == 1
 
 
-@pytest.mark.parametrize("kind", list(_native_frames()))
+@pytest.mark.parametrize("kind", _KINDS)
 def test_the_instants_of_partners_not_registered_yet_are_read_natively(
     kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
