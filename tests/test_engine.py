@@ -380,3 +380,18 @@ def test_an_error_is_written_as_its_problems_or_its_own_words() -> None:
     assert (
         error_text(unknown) == "unknown service category 'Paid Medias'; did you mean 'Paid Media'?"
     )
+
+
+def test_each_hour_s_offset_is_read_from_the_zone_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from partner_onboarding.engine import isoformat_in_zone  # noqa: PLC0415
+
+    readings = _Readings(monkeypatch)
+    facts = RowReader(DEFAULT_POLICY, AT)
+    start = dt.datetime(2024, 3, 9, tzinfo=dt.UTC)  # (a day before the change to summer time)
+    instants = [start + dt.timedelta(minutes=13 * n) for n in range(500)]
+    column = pl.Series(instants, dtype=pl.Datetime("us", "UTC"))
+    said = isoformat_in_zone(column, facts)
+    assert said.to_list() == [facts.rules.when(at).isoformat() for at in instants]
+    once = readings.calls["when"]
+    assert isoformat_in_zone(column, facts).to_list() == said.to_list()
+    assert readings.calls["when"] == once
