@@ -220,6 +220,8 @@ _ASKED = {
     ("approved", "said"),
     [
         ([None, "Paid Media"], True),
+        ([DEFAULT_CATALOG.category("Paid Media")], True),  # (a category itself, as from_type draws)
+        ((" paid media ", DEFAULT_CATALOG.category("Shop Management")), True),
         ([None, " ", ""], False),
         ("Paid Media;;", True),
         ([5], "approved_categories: items must be category names"),
