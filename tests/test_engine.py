@@ -14,10 +14,11 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+import iso3166
 import polars as pl
 import pytest
 
-from partner_onboarding import DEFAULT_POLICY, ValidationError
+from partner_onboarding import DEFAULT_POLICY, Question, ValidationError
 from partner_onboarding import catalog as catalog_module
 from partner_onboarding import engine as engine_module
 from partner_onboarding.batch import check_rows, decide_row
@@ -84,10 +85,19 @@ def test_each_memory_of_a_reader_fills_to_its_bound_and_no_further(bound: int) -
     _fill(facts.plan, (("Paid Media", market, "register", None) for market in _spellings("gb")))
     assert len(facts.plans) == bound
 
+    # (the answers of each distinct category, registration market and question: one list of
+    # answers a position, whatever the spelling of the cells that ask)
+    markets = sorted(iso3166.countries_by_alpha2)
+    _fill(lambda code: facts.answers(Question.REGISTER, category, code), iter(markets))
+    assert len(facts.answered) == bound
+
     zones = (dt.timezone(dt.timedelta(minutes=minutes)) for minutes in itertools.count())
     for zone in itertools.islice(zones, REMEMBERED_ZONES + 3):
         facts.place(AT.astimezone(zone))
     assert len(facts.zoned_bounds) == REMEMBERED_ZONES
+    for held, bounds in facts.zoned_bounds.items():  # (each zone's bounds, said in that zone)
+        assert bounds == facts.bounds
+        assert {bound.tzinfo for bound in bounds} == {held}
 
 
 def test_a_memo_fills_to_its_bound_and_no_further(bound: int) -> None:
@@ -131,6 +141,25 @@ def test_a_refusal_is_remembered_the_second_time_its_cell_comes_and_at_most_so_m
                 facts.position(f"2024-13-01 {n}")
     assert len(refusals.known) == REMEMBERED_REFUSALS
     assert len(refusals.once) == REMEMBERED_REFUSALS
+
+
+def test_refusals_seen_once_are_bounded_too() -> None:
+    facts = RowReader(DEFAULT_POLICY, AT)
+    for n in range(REMEMBERED_REFUSALS + 3):
+        with pytest.raises(ValidationError):
+            facts.position(f"2024-13-01 {n}")
+    assert len(facts.refused_cells.once) == REMEMBERED_REFUSALS
+    assert facts.refused_cells.known == {}
+
+
+@pytest.mark.parametrize(("length", "kept"), [(256, True), (257, False)])
+def test_a_refused_cell_is_remembered_up_to_256_characters(length: int, kept: bool) -> None:
+    facts = RowReader(DEFAULT_POLICY, AT)
+    cell = "2024-13-01".ljust(length, "x")
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            facts.position(cell)
+    assert (cell in facts.refused_cells.known) is kept
 
 
 class _Readings:
