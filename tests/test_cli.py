@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files, cli
+from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files, cli, lifecycle
 from partner_onboarding.cli import main, render_table
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, upgrade_rules
 
@@ -354,6 +354,7 @@ def test_explain_a_partner_explains_each_of_its_rows(tmp_path: pathlib.Path) -> 
     result = run("explain", str(path), "--partner", "P1", "--at", "2024-05-20")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("partner P1,") == 2
+    assert re.search(r"\n  next change: [^\n]+\n\npartner P1,", result.stdout)  # (a blank line)
     assert "category Paid Media" in result.stdout
     assert "category Shop Management" in result.stdout
     one = run(
@@ -367,6 +368,36 @@ def test_explain_a_partner_explains_each_of_its_rows(tmp_path: pathlib.Path) -> 
         "2024-05-20",
     )
     assert one.stdout.count("partner P1,") == 1
+
+
+def test_explain_a_partner_in_a_category_skips_its_rows_of_unknown_categories(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "rows.csv",
+        HEADER + "P1,2024-01-10,Paid Medias\nP1,2024-01-10,Shop Management\n",
+    )
+    result = run("explain", path, "--partner", "P1", "--category", "Shop Management")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("partner P1,") == 1
+
+
+def test_explain_reads_its_file_as_check_does(tmp_path: pathlib.Path) -> None:
+    """The format given wins over the name's suffix; Parquet is told by its suffix; a header
+    that cannot be used is named with its file."""
+    rows = HEADER + "P1,2024-01-10,Paid Media\n"
+    named = write(tmp_path, "rows.jsonl", rows)  # (CSV, whatever its name says)
+    result = run("explain", named, "--partner", "P1", "--input-format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("partner P1, registered 2024-01-10\n")
+    found = run("explain", parquet_input(tmp_path), "--partner", "P1", "--at", "2024-05-20")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("partner P1, registered ")
+    bad = write(tmp_path, "bad.csv", "partner,registered_at\nP1,2024-01-10\n")
+    refused = run("explain", bad, "--partner", "P1")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"partner-onboarding: {bad}: the header line cannot be used")
 
 
 def test_explain_given_facts_shows_the_next_change() -> None:
@@ -399,6 +430,7 @@ def test_diagram_prints_the_mermaid_state_machine() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("stateDiagram-v2\n")
     assert "application_rejected --> application_pending_review: modify (partner)" in result.stdout
+    assert result.stdout == lifecycle.to_mermaid()  # (word for word: nothing after it)
 
 
 def test_default_policy_is_shown() -> None:
@@ -657,7 +689,7 @@ def test_an_unexpected_error_is_never_exit_1() -> None:
 
 
 def stored_partner(tmp_path: pathlib.Path) -> str:
-    from partner_onboarding import lifecycle, to_json  # noqa: PLC0415
+    from partner_onboarding import to_json  # noqa: PLC0415
     from partner_onboarding.testing import approved_partner, sample_info  # noqa: PLC0415
 
     at = dt.datetime(2024, 1, 10, tzinfo=dt.UTC)
@@ -1385,6 +1417,10 @@ def test_the_progress_line_word_for_word(monkeypatch: pytest.MonkeyPatch) -> Non
     unsized = Terminal()
     cli.Progress(unsized, stream, None).step(100_000)
     assert unsized.getvalue() == "\r100,000 answers, 50,000/s"
+    stopped = Terminal()  # (a clock that has not moved: the rate of the least time it can read)
+    monkeypatch.setattr("partner_onboarding.cli.time.monotonic", lambda: 100.0)
+    cli.Progress(stopped, stream, None).step(50_000)
+    assert stopped.getvalue() == "\r50,000 answers, 50,000,000,000,000/s"
     hidden = io.StringIO()
     quiet = cli.Progress(hidden, stream, 1000)
     quiet.step(50_000)
@@ -1807,7 +1843,7 @@ def test_a_tab_delimiter_may_be_given_as_the_shell_passes_it(
     assert [line.split(",")[:2] for line in result.stdout.splitlines()[1:]] == [["2", "G1"]] * 2
 
 
-@pytest.mark.parametrize("given", [";;", "", "\n", '"', "\\n"])
+@pytest.mark.parametrize("given", [";;", "", "\n", "\r", '"', "\\n"])
 def test_a_delimiter_that_is_not_one_character_is_refused_as_a_usage_error(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], given: str
 ) -> None:
@@ -1815,6 +1851,15 @@ def test_a_delimiter_that_is_not_one_character_is_refused_as_a_usage_error(
     result = run("check", path, "--at", "2024-05-20", "--delimiter", given)
     assert result.returncode == 2  # (argparse's usage error, on the process's standard error)
     assert "is not a delimiter: one character, or \\t for a tab" in capsys.readouterr().err
+
+
+def test_a_delimiter_refused_is_quoted_by_its_first_20_characters(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "rows.csv", HEADER + GOOD)
+    given = "abcdefghijklmnopqrstuvwxyz"
+    assert run("check", path, "--at", "2024-05-20", "--delimiter", given).returncode == 2
+    assert "'abcdefghijklmnopqrst' is not a delimiter" in capsys.readouterr().err
 
 
 def test_a_delimiter_of_several_bytes_is_read_row_by_row(tmp_path: pathlib.Path) -> None:

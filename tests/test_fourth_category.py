@@ -113,6 +113,10 @@ def test_the_command_line_reads_both_files(tmp_path: pathlib.Path) -> None:
         in out.getvalue()
     )
     out, err = io.StringIO(), io.StringIO()
+    asked = ["explain", "--registered-at", "2025-01-10", "--category", "LIVE Coaching", *files]
+    assert main([*asked, "--at", "2025-05-01"], out=out, err=err) == 0, err.getvalue()
+    assert "category LIVE Coaching, market US" in out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
     assert main(["check", "--catalog", str(tmp_path / "catalog.toml")], out=out, err=err) == 2
     assert "needs --policy" in err.getvalue()
     assert load_catalog(tmp_path / "catalog.toml") == CATALOG
