@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -391,9 +392,12 @@ def test_explain_reads_its_file_as_check_does(tmp_path: pathlib.Path) -> None:
     result = run("explain", named, "--partner", "P1", "--input-format", "csv")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("partner P1, registered 2024-01-10\n")
-    found = run("explain", parquet_input(tmp_path), "--partner", "P1", "--at", "2024-05-20")
+    parquet = parquet_input(tmp_path)  # (its instants aware: no reading of a zone changes them)
+    found = run("explain", parquet, "--partner", "P1", "--at", "2024-05-20")
     assert found.returncode == 0, found.stderr
-    assert found.stdout.startswith("partner P1, registered ")
+    assert found.stdout.startswith("partner P1, registered 2024-05-02 09:00:00+00:00\n")
+    zoned = run("explain", parquet, "--partner", "P1", "--assume-zone", "America/New_York")
+    assert zoned.stdout.startswith("partner P1, registered 2024-05-02 09:00:00+00:00\n")
     bad = write(tmp_path, "bad.csv", "partner,registered_at\nP1,2024-01-10\n")
     refused = run("explain", bad, "--partner", "P1")
     assert refused.returncode == 2
@@ -1075,6 +1079,82 @@ def test_the_console_script_turns_what_main_raises_into_its_exit_status(
     assert stderr.getvalue() == said
     assert duplicated == ([stdout.fileno()] if isinstance(raised, BrokenPipeError) else [])
     stdout.close()
+
+
+class _Unwritable(io.StringIO):
+    """A standard error that cannot be written: the disk is full."""
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def _closed() -> io.StringIO:
+    stream = io.StringIO()
+    stream.close()
+    return stream
+
+
+_UNENCODABLE = UnicodeEncodeError("ascii", "a\xe9!", 1, 2, "ordinal not in range(128)")
+_HINT = "set PYTHONIOENCODING=utf-8\n"
+
+
+@pytest.mark.parametrize(
+    ("raised", "stdout", "code", "said"),
+    [
+        (
+            _UNENCODABLE,
+            io.TextIOWrapper(io.BytesIO(), encoding="ascii"),
+            74,
+            f"partner-onboarding: the output's encoding (ascii) cannot write '\\xe9': {_HINT}",
+        ),
+        (  # (a standard output that does not say its encoding)
+            _UNENCODABLE,
+            types.SimpleNamespace(),
+            74,
+            f"partner-onboarding: the output's encoding (?) cannot write '\\xe9': {_HINT}",
+        ),
+        (OSError(), io.StringIO(), 74, "partner-onboarding: cannot write the output: OSError\n"),
+        (
+            ValueError("bad"),  # (standard output still open: the library's own bug)
+            io.StringIO(),
+            70,
+            (
+                "partner-onboarding: internal error: ValueError: bad (a bug: please report it, "
+                "with the command that caused it, at the project's issue tracker)\n"
+            ),
+        ),
+        (ValueError("bad"), _closed(), 74, "partner-onboarding: standard output is closed\n"),
+    ],
+)
+def test_the_console_script_says_what_stopped_it_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, raised: Exception, stdout: object, code: int, said: str
+) -> None:
+    def fake_main() -> int:
+        raise raised
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == code
+    assert stderr.getvalue() == said
+
+
+@pytest.mark.parametrize("stderr", [_closed(), _Unwritable()], ids=["closed", "full"])
+def test_the_console_script_exits_with_its_code_when_standard_error_is_gone_too(
+    monkeypatch: pytest.MonkeyPatch, stderr: io.StringIO
+) -> None:
+    def fake_main() -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 74
 
 
 @pytest.mark.parametrize("already", [None, "narenas:1"])
