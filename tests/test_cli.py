@@ -1360,6 +1360,26 @@ def test_policy_names_the_policy_it_checked(tmp_path: pathlib.Path, how: str) ->
     assert result.stdout.splitlines()[0] == f"# {source}: valid"
 
 
+def test_policy_says_each_rule_in_words_then_prints_the_policy(tmp_path: pathlib.Path) -> None:
+    policy = Policy.from_toml(
+        'version = 2\nmarket = "US"\nzone = "America/Los_Angeles"\n\n'
+        '[[rules]]\ncategories = ["mass_tutoring", "paid_media"]\nquestion = "register"\n'
+        'bars = "new_partners"\nfrom = 2024-04-30\nregistered_from = 2024-03-01\n\n'
+        '[[rules]]\ncategories = ["mass_recruiting"]\nquestion = "register"\nbars = "everyone"\n'
+        "from = 2024-07-01\n"
+    )
+    path = write(tmp_path, "policy.toml", policy.to_toml())
+    result = run("policy", path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"# {path}: valid\n"
+        "# rule 1, from 2024-04-30T00:00:00-07:00: partners registered from "
+        "2024-03-01T00:00:00-08:00 cannot register in Mass Tutoring, Paid Media\n"
+        "# rule 2, from 2024-07-01T00:00:00-07:00: nobody opens a new application in Mass "
+        "Recruiting\n" + policy.to_toml()
+    )
+
+
 def test_profile_names_every_problem_of_a_bad_file_on_one_line(tmp_path: pathlib.Path) -> None:
     path = write(tmp_path, "partner.json", '{"version": 2}')
     assert run("profile", path).stderr == (
