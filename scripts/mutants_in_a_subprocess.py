@@ -96,9 +96,10 @@ def mutated_source(mutant: str) -> str:
     """The module's source with only ``mutant`` applied (what ``mutmut apply`` writes)."""
     import libcst  # noqa: PLC0415  (mutmut's own dependencies)
     from mutmut.mutation import diff_apply  # noqa: PLC0415
+    from mutmut.utils.format_utils import orig_function_and_class_names_from_key  # noqa: PLC0415
 
     path = PACKAGE / MODULE
-    name = diff_apply.orig_function_and_class_names_from_key(mutant)[0].rpartition(".")[-1]
+    name = orig_function_and_class_names_from_key(mutant)[0].rpartition(".")[-1]
     original = diff_apply.read_orig_module(path)
     function = diff_apply.find_top_level_function_or_method(original, name)
     indexed = diff_apply.read_functions_from_index(mutant, path)
@@ -106,8 +107,12 @@ def mutated_source(mutant: str) -> str:
         changed = indexed[1]
     else:
         changed = diff_apply.read_mutant_function(diff_apply.read_mutants_module(path), mutant)
+    if function is None:
+        raise LookupError(f"no function {name} in {path}")
     changed = changed.with_changes(name=libcst.Name(name))
-    return str(original.deep_replace(function, changed).code)  # type: ignore[arg-type]
+    replaced = original.deep_replace(function, changed)
+    assert isinstance(replaced, libcst.Module)  # noqa: S101  (a module stays a module)
+    return replaced.code
 
 
 def verdict(mutant: str, tests: set[str], copy: pathlib.Path) -> str:
