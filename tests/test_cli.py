@@ -1230,6 +1230,33 @@ def test_the_profile_page_as_printed(tmp_path: pathlib.Path, state: str) -> None
     assert result.stdout == (GOLDEN / f"profile_{state}.txt").read_text(encoding="utf-8")
 
 
+def test_the_profile_says_each_registration_the_policy_blocks(tmp_path: pathlib.Path) -> None:
+    from partner_onboarding import to_json  # noqa: PLC0415
+    from partner_onboarding.testing import approved_partner  # noqa: PLC0415
+
+    new = approved_partner("Shop Management", at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC))
+    path = write(tmp_path, "partner.json", to_json(new))
+    result = run("profile", path, "--at", "2024-05-20")
+    assert result.returncode == 0, result.stderr
+    refused = (
+        "registration refused: new partners cannot register for a discontinued category from "
+        "2024-04-30T00:00-07:00"
+    )
+    blocked = "".join(
+        f"    - {name} in US: {refused}\n"
+        for name in ("Mass Recruiting", "Mass Tutoring", "Paid Media")
+    )
+    assert f"  blocked by the policy:\n{blocked}  closing:\n" in result.stdout
+    later = write(
+        tmp_path,
+        "policy.toml",
+        Policy(rules=upgrade_rules(upgrade_date=dt.date(2024, 6, 1))).to_toml(),
+    )
+    result = run("profile", path, "--at", "2024-05-20", "--policy", later)
+    assert "Paid Media                   US      yes" in result.stdout
+    assert "  blocked by the policy:\n    (nothing)\n" in result.stdout
+
+
 def test_the_profile_page_follows_the_policy_given(tmp_path: pathlib.Path) -> None:
     from partner_onboarding import to_json  # noqa: PLC0415
 
