@@ -811,6 +811,7 @@ def test_profile_of_a_bad_file_exits_2_naming_why(
 def test_profile_before_the_partner_s_latest_event_exits_2(tmp_path: pathlib.Path) -> None:
     result = run("profile", stored_partner(tmp_path), "--at", "2023-12-31")
     assert result.returncode == 2
+    assert result.stderr.startswith("partner-onboarding: --at 2023-12-31: back-dated step: ")
     assert "is before the partner's latest event" in result.stderr
 
 

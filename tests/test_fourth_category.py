@@ -116,12 +116,17 @@ def test_the_command_line_reads_both_files(tmp_path: pathlib.Path) -> None:
     asked = ["explain", "--registered-at", "2025-01-10", "--category", "LIVE Coaching", *files]
     assert main([*asked, "--at", "2025-05-01"], out=out, err=err) == 0, err.getvalue()
     assert "category LIVE Coaching, market US" in out.getvalue()
-    partner = coaching_partner(dt.datetime(2025, 1, 10, tzinfo=LA))[0]
+    partner, info = coaching_partner(dt.datetime(2025, 1, 10, tzinfo=LA))
+    at = dt.datetime(2025, 3, 3, tzinfo=LA)
+    partner = lifecycle.apply(
+        partner, "LIVE Coaching", info, at=at, catalog=CATALOG, policy=RULEBOOK
+    )
     (tmp_path / "partner.json").write_text(to_json(partner), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     asked = ["profile", str(tmp_path / "partner.json"), "--at", "2025-03-10", *files]
     assert main(asked, out=out, err=err) == 0, err.getvalue()
     assert "\nLIVE Coaching " in out.getvalue()
+    assert "live_coaching/US/" in out.getvalue()  # (its application, read in the catalog given)
     out, err = io.StringIO(), io.StringIO()
     assert main(["check", "--catalog", str(tmp_path / "catalog.toml")], out=out, err=err) == 2
     assert "needs --policy" in err.getvalue()

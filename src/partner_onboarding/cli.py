@@ -896,7 +896,7 @@ def _stored_partner(path: str, policy: Policy) -> Partner:
     with stream:
         data = stream.read(_documents.MAX_DOCUMENT + 1)
     try:
-        return serde.from_json(data, Partner, catalog=policy.catalog)
+        return serde.from_json(data, Partner, catalog=policy.catalog, policy=policy)
     except ValidationError as error:
         lines = [_files.plain_text(line.strip(" -")) for line in str(error).splitlines()]
         raise InputError(f"{label}: {lines[0]}: {'; '.join(lines[1:])}") from None
