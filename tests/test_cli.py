@@ -1258,6 +1258,29 @@ def test_the_profile_says_each_registration_the_policy_blocks(tmp_path: pathlib.
     assert "  blocked by the policy:\n    (nothing)\n" in result.stdout
 
 
+def test_the_profile_replays_a_stored_partner_under_the_policy_given(
+    tmp_path: pathlib.Path,
+) -> None:
+    """A document whose events the policy refuses is refused, naming the event; the same
+    document under a policy that allows them is a page."""
+    from partner_onboarding import to_json  # noqa: PLC0415
+    from partner_onboarding.testing import approved_partner  # noqa: PLC0415
+
+    new = approved_partner("Paid Media", at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC), policy=None)
+    path = write(tmp_path, "partner.json", to_json(new))
+    refused = run("profile", path, "--at", "2024-05-20")
+    assert refused.returncode == 2
+    assert "events[3]: seq 4 (application submit) is refused: " in refused.stderr
+    assert "new partners cannot register for a discontinued category" in refused.stderr
+    later = write(
+        tmp_path,
+        "policy.toml",
+        Policy(rules=upgrade_rules(upgrade_date=dt.date(2024, 6, 1))).to_toml(),
+    )
+    allowed = run("profile", path, "--at", "2024-05-20", "--policy", later)
+    assert allowed.returncode == 0, allowed.stderr
+
+
 def test_the_profile_page_follows_the_policy_given(tmp_path: pathlib.Path) -> None:
     from partner_onboarding import to_json  # noqa: PLC0415
 
