@@ -429,6 +429,20 @@ def test_explain_needs_a_partner_or_facts() -> None:
     assert "Paid Media" in bad.stderr
 
 
+def test_catalog_is_a_table_of_every_category_word_for_word() -> None:
+    lines = run("catalog").stdout.splitlines()
+    columns = ["code", "first category", "secondary category", "partner role", "status"]
+    assert re.split(r"\s{2,}", lines[0]) == columns
+    assert lines[2].split() == [
+        "creator_management", "Creator", "Service", "Creator", "Management", "Creator",
+        "Service", "Partner", "current",
+    ]  # fmt: skip
+    legacy = [line for line in lines if line.startswith(("paid_", "mass_"))]
+    assert len(legacy) == 3
+    assert all(line.endswith("  legacy (discontinued)") for line in legacy)
+    assert len(lines) == 2 + len(DEFAULT_CATALOG)
+
+
 def test_diagram_prints_the_mermaid_state_machine() -> None:
     result = run("diagram")
     assert result.returncode == 0
