@@ -460,7 +460,7 @@ def test_a_forged_rejection_by_the_upgrade_is_refused_word_for_word(
         (  # (a refusal of the policy names its rule itself)
             lambda: _discontinued().events,
             (
-                "events[3]: seq 4 (application submit) is refused: refused: new partners cannot "
+                "events[3]: seq 4 (application submit) is refused: new partners cannot "
                 "register for a discontinued category from 2024-04-30T00:00-07:00 "
                 "(policy rule: new_partner_registration)"
             ),

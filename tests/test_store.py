@@ -471,7 +471,7 @@ def test_a_partner_kept_under_one_policy_is_replayed_again_under_another(
     store.append(made, made.revision - 2)
     message = _refused(store, made.partner_id)  # (the kept partner's tail is refused: replayed)
     assert message.splitlines()[1] == (
-        f"  - seq {made.revision - 1}: application submit is refused: refused: new partners "
+        f"  - seq {made.revision - 1}: application submit is refused: new partners "
         "cannot register for a discontinued category from 2024-04-30T00:00-07:00 (policy rule: "
         "new_partner_registration)"
     )

@@ -698,11 +698,14 @@ def replay(
             PolicyRefusal,
             UnknownCategory,
         ) as error:
+            said = str(error)
+            if isinstance(error, PolicyRefusal):  # (which names its rule already)
+                said = said.removeprefix("refused: ")
+            else:
+                said += f" (rule: {_rule_of(error)})"
             reason = (
-                f"seq {event.seq} ({event.subject.value} {event.kind.value}) is refused: {error}"
+                f"seq {event.seq} ({event.subject.value} {event.kind.value}) is refused: {said}"
             )
-            if not isinstance(error, PolicyRefusal):  # (which names its rule already)
-                reason += f" (rule: {_rule_of(error)})"
             raise ValidationError.single(path, reason, what="partner") from None
     if draft.account is None:
         raise ValidationError.single(
