@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from partner_onboarding import DEFAULT_CATALOG, _columnar_check, _files, cli, lifecycle
 from partner_onboarding.cli import main, render_table
+from partner_onboarding.errors import Problem, ValidationError
 from partner_onboarding.policy import DEFAULT_POLICY, Policy, upgrade_rules
 
 SAMPLE_ROWS = 40
@@ -498,6 +499,13 @@ def test_render_table_pads_columns() -> None:
         "---  --",
         "xxx  y",
     ]
+
+
+@pytest.mark.parametrize("row", [["xxx"], ["xxx", "y", "z"]])
+def test_render_table_refuses_a_row_of_another_width(row: list[str]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        render_table(["a", "bb"], [["xxx", "y"], row])
+    assert caught.value.problems == (Problem("rows[1]", f"has {len(row)} cells for 2 columns"),)
 
 
 def test_main_without_a_command_exits_2() -> None:

@@ -85,8 +85,13 @@ class NoInputError(Exception):
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain-text table with a header rule, columns padded to their widest cell."""
+    """A plain-text table with a header rule, columns padded to their widest cell. A row with
+    another number of cells than ``headers`` is refused (:class:`ValidationError`, naming it)."""
     cells = [[str(cell) for cell in row] for row in rows]
+    for number, row in enumerate(cells):
+        if len(row) != len(headers):
+            reason = f"has {len(row)} cells for {len(headers)} columns"
+            raise ValidationError.single(f"rows[{number}]", reason, what="table")
     widths = [max(len(cell) for cell in column) for column in zip(headers, *cells, strict=True)]
 
     def line(values: Sequence[str]) -> str:
