@@ -1050,6 +1050,19 @@ def test_parquet_output_without_pyarrow_names_the_extra(monkeypatch: pytest.Monk
     )
 
 
+def console_exit(
+    monkeypatch: pytest.MonkeyPatch, main: Callable[[], int], stdout: object, stderr: object
+) -> object:
+    """The console script's exit code with ``main`` in place of the real one, standard output and
+    standard error replaced."""
+    monkeypatch.setattr(cli, "main", main)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    return exited.value.code
+
+
 @pytest.mark.parametrize(
     ("raised", "code", "said"),
     [
@@ -1082,7 +1095,6 @@ def test_the_console_script_turns_what_main_raises_into_its_exit_status(
     code: int,
     said: str,
 ) -> None:
-    from partner_onboarding import cli  # noqa: PLC0415
 
     def fake_main() -> int:
         if raised is not None:
@@ -1090,15 +1102,10 @@ def test_the_console_script_turns_what_main_raises_into_its_exit_status(
         return 0
 
     duplicated: list[int] = []
-    monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr("partner_onboarding.cli.os.dup2", lambda fd, onto: duplicated.append(onto))
     stdout = (tmp_path / "out").open("w")
-    monkeypatch.setattr(sys, "stdout", stdout)
     stderr = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", stderr)
-    with pytest.raises(SystemExit) as exited:
-        cli.run()
-    assert exited.value.code == code
+    assert console_exit(monkeypatch, fake_main, stdout, stderr) == code
     assert stderr.getvalue() == said
     assert duplicated == ([stdout.fileno()] if isinstance(raised, BrokenPipeError) else [])
     stdout.close()
@@ -1155,13 +1162,8 @@ def test_the_console_script_says_what_stopped_it_in_one_line(
     def fake_main() -> int:
         raise raised
 
-    monkeypatch.setattr(cli, "main", fake_main)
-    monkeypatch.setattr(sys, "stdout", stdout)
     stderr = io.StringIO()
-    monkeypatch.setattr(sys, "stderr", stderr)
-    with pytest.raises(SystemExit) as exited:
-        cli.run()
-    assert exited.value.code == code
+    assert console_exit(monkeypatch, fake_main, stdout, stderr) == code
     assert stderr.getvalue() == said
 
 
@@ -1172,12 +1174,7 @@ def test_the_console_script_exits_with_its_code_when_standard_error_is_gone_too(
     def fake_main() -> int:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "main", fake_main)
-    monkeypatch.setattr(sys, "stdout", io.StringIO())
-    monkeypatch.setattr(sys, "stderr", stderr)
-    with pytest.raises(SystemExit) as exited:
-        cli.run()
-    assert exited.value.code == 74
+    assert console_exit(monkeypatch, fake_main, io.StringIO(), stderr) == 74
 
 
 @pytest.mark.parametrize("already", [None, "narenas:1"])
