@@ -506,6 +506,7 @@ def test_render_table_refuses_a_row_of_another_width(row: list[str]) -> None:
     with pytest.raises(ValidationError) as caught:
         render_table(["a", "bb"], [["xxx", "y"], row])
     assert caught.value.problems == (Problem("rows[1]", f"has {len(row)} cells for 2 columns"),)
+    assert caught.value.what == "table"
 
 
 def test_main_without_a_command_exits_2() -> None:
@@ -1515,6 +1516,37 @@ def test_check_counts_each_bad_row_of_every_kind(tmp_path: pathlib.Path) -> None
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
         f"line {n}" for n in range(3, 9)
     ]
+
+
+def test_a_table_of_one_answer_and_one_bad_row_says_each_in_the_singular(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = "P1,2024-05-02,Paid Media\nP2,2024-05-02,Paid Media,extra\n"
+    path = write(tmp_path, "rows.csv", HEADER + rows)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["check", path, "--at", "2024-05-20", "--question", "REGISTER"], out=out, err=err)
+    assert code == 2
+    assert out.getvalue().splitlines()[1:] == [
+        "# 1 answer: 0 allowed, 1 refused; 1 bad row (each named on standard error)",
+        "#",
+        "# register:",
+        "#    1        1  REFUSED  new partners cannot register for a discontinued category from",
+        "#                         2024-04-30T00:00-07:00 (new_partner_discontinued)",
+        "#",
+        (
+            "line   partner     registered        status          category "
+            "                    register"
+        ),
+        (
+            "-----  ----------  ----------------  --------------  ---------"
+            "------------------  --------"
+        ),
+        (
+            "2      P1          2024-05-02 00:00  -               Paid Medi"
+            "a                   REFUSED 1"
+        ),
+    ]
+    assert err.getvalue() == "line 3: 4 values for 3 columns\n"
 
 
 def test_check_counts_bad_rows_of_both_kinds_and_flushes_the_first_answer(
