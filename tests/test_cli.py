@@ -1549,6 +1549,22 @@ def test_a_table_of_one_answer_and_one_bad_row_says_each_in_the_singular(
     assert err.getvalue() == "line 3: 4 values for 3 columns\n"
 
 
+def test_a_bad_at_and_a_bad_catalog_file_are_named_word_for_word(tmp_path: pathlib.Path) -> None:
+    err = io.StringIO()
+    assert main(["check", "--at", "2024-13-40"], out=io.StringIO(), err=err) == 2
+    assert err.getvalue() == (
+        "partner-onboarding: --at '2024-13-40': at: '2024-13-40' is not a date such as 2024-04-30\n"
+    )
+    catalog = write(tmp_path, "catalog.toml", "[[category]]\ncode = 1\n")
+    err = io.StringIO()
+    code = main(["check", "--catalog", catalog, "--at", "2024-05-20"], out=io.StringIO(), err=err)
+    assert code == 2
+    assert err.getvalue() == (
+        f"partner-onboarding: catalog {catalog}: invalid catalog: 1 problem\n"
+        "  - category: unknown field\n"
+    )
+
+
 def test_check_counts_bad_rows_of_both_kinds_and_flushes_the_first_answer(
     tmp_path: pathlib.Path,
 ) -> None:
